@@ -1,0 +1,56 @@
+// Compressed sparse row topology of one edge type: src index -> dst indices.
+#ifndef TFGLE_CORE_CSR_GRAPH_H_
+#define TFGLE_CORE_CSR_GRAPH_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "custom_ops/core/executor.h"
+#include "custom_ops/core/status.h"
+
+namespace tfgle {
+
+// The edges to build from, as dense node indices. Optional columns are null.
+struct EdgeList {
+  const int64_t* src = nullptr;
+  const int64_t* dst = nullptr;
+  int64_t num_edges = 0;
+  const int64_t* edge_ids = nullptr;    // null: the row number is the edge id
+  const float* weights = nullptr;       // null: unweighted
+  const int64_t* timestamps = nullptr;  // null: untimed
+  int64_t num_src = 0;                  // src indices lie in [0, num_src)
+  int64_t num_dst = 0;                  // dst indices lie in [0, num_dst)
+  // Undirected within one node type: every edge (s, d) with s != d also adds
+  // (d, s) carrying the same edge id, weight and timestamp.
+  bool symmetric = false;
+};
+
+// How neighbors are ordered within a row. Ties keep input order, so the build
+// is deterministic whatever the thread count.
+enum class NeighborOrder { kInput, kWeightDescending, kTimestampDescending };
+
+struct CsrGraph {
+  int64_t num_src = 0;
+  int64_t num_dst = 0;
+  std::vector<int64_t> indptr;      // [num_src + 1]
+  std::vector<int64_t> indices;     // [num_edges] dst index of each entry
+  std::vector<int64_t> edge_ids;    // [num_edges]
+  std::vector<float> weights;       // [num_edges] or empty
+  std::vector<int64_t> timestamps;  // [num_edges] or empty
+  std::vector<int64_t> in_degree;   // [num_dst]
+
+  int64_t num_edges() const { return static_cast<int64_t>(indices.size()); }
+  int64_t OutDegree(int64_t v) const { return indptr[v + 1] - indptr[v]; }
+  bool weighted() const { return !weights.empty(); }
+  bool timed() const { return !timestamps.empty(); }
+  int64_t ByteSize() const;
+
+  // Validates `edges` (index ranges, finite non-negative weights) and builds the
+  // CSR with a parallel, stable counting sort.
+  static Status Build(const EdgeList& edges, NeighborOrder order, const Executor& executor,
+                      CsrGraph* out);
+};
+
+}  // namespace tfgle
+
+#endif  // TFGLE_CORE_CSR_GRAPH_H_

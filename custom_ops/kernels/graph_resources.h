@@ -1,0 +1,107 @@
+// TensorFlow resources that hold tfgle's in-graph tables.
+//
+// Like tf.lookup tables, each is created by a *Handle op and filled once by an
+// *Init op; lookups and samplers read them without locks (a table is immutable
+// after Init, which is published under the resource's mutex).
+#ifndef TFGLE_KERNELS_GRAPH_RESOURCES_H_
+#define TFGLE_KERNELS_GRAPH_RESOURCES_H_
+
+#include <memory>
+#include <string>
+
+#include "custom_ops/core/csr_graph.h"
+#include "custom_ops/core/executor.h"
+#include "custom_ops/core/id_map.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/resource_mgr.h"
+#include "tensorflow/core/lib/core/threadpool.h"
+#include "tensorflow/core/platform/mutex.h"
+
+namespace tensorflow {
+namespace tfgle_kernels {
+
+// Converts a core Status into the matching TensorFlow error.
+inline Status ToTfStatus(const ::tfgle::Status& status) {
+  switch (status.code()) {
+    case ::tfgle::Status::Code::kOk:
+      return OkStatus();
+    case ::tfgle::Status::Code::kInvalidArgument:
+      return errors::InvalidArgument(status.message());
+    case ::tfgle::Status::Code::kFailedPrecondition:
+      return errors::FailedPrecondition(status.message());
+    case ::tfgle::Status::Code::kResourceExhausted:
+      return errors::ResourceExhausted(status.message());
+  }
+  return errors::Internal(status.message());
+}
+
+// An Executor backed by the kernel's intra-op thread pool.
+inline ::tfgle::Executor MakeExecutor(OpKernelContext* ctx) {
+  thread::ThreadPool* pool = ctx->device()->tensorflow_cpu_worker_threads()->workers;
+  ::tfgle::Executor executor;
+  executor.num_threads = pool->NumThreads();
+  executor.parallel_for = [pool](int64_t n, int64_t cost,
+                                 const std::function<void(int64_t, int64_t)>& fn) {
+    if (n <= 0) return;
+    pool->ParallelFor(n, cost, [&fn](int64_t begin, int64_t end) { fn(begin, end); });
+  };
+  return executor;
+}
+
+// Base for tables that are filled exactly once.
+class InitOnceResource : public ResourceBase {
+ public:
+  bool initialized() const {
+    tf_shared_lock lock(mu_);
+    return initialized_;
+  }
+  // Marks the table filled; fails if it already was.
+  Status MarkInitialized(const std::string& what) {
+    mutex_lock lock(mu_);
+    if (initialized_) return errors::FailedPrecondition(what, " is already initialized");
+    initialized_ = true;
+    return OkStatus();
+  }
+  Status CheckInitialized(const std::string& what) const {
+    if (!initialized()) return errors::FailedPrecondition(what, " is not initialized");
+    return OkStatus();
+  }
+
+ protected:
+  mutable mutex mu_;
+  bool initialized_ TF_GUARDED_BY(mu_) = false;
+};
+
+class IdMapResource : public InitOnceResource {
+ public:
+  std::string DebugString() const override {
+    return strings::StrCat("tfgle IdMap of ", map.size(), " ids");
+  }
+  int64_t MemoryUsed() const override { return map.ByteSize(); }
+  ::tfgle::IdMap map;
+};
+
+class CsrResource : public InitOnceResource {
+ public:
+  std::string DebugString() const override {
+    return strings::StrCat("tfgle CSR with ", graph.num_src, " source nodes and ",
+                           graph.num_edges(), " edges");
+  }
+  int64_t MemoryUsed() const override { return graph.ByteSize(); }
+  ::tfgle::CsrGraph graph;
+};
+
+// Looks up the resource of `input_name` and checks it has been initialized.
+template <typename T>
+Status GetInitializedResource(OpKernelContext* ctx, const char* input_name,
+                              core::RefCountPtr<T>* out) {
+  ResourceHandle handle;
+  TF_RETURN_IF_ERROR(HandleFromInput(ctx, input_name, &handle));
+  TF_RETURN_IF_ERROR(LookupResource(ctx, handle, out));
+  return (*out)->CheckInitialized(input_name);
+}
+
+}  // namespace tfgle_kernels
+}  // namespace tensorflow
+
+#endif  // TFGLE_KERNELS_GRAPH_RESOURCES_H_

@@ -1,0 +1,290 @@
+// Kernels of the in-graph tables: creation, initialization and lookups.
+#include <new>
+
+#include "custom_ops/kernels/graph_resources.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/resource_mgr.h"
+#include "tensorflow/core/framework/tensor.h"
+#include "tensorflow/core/util/work_sharder.h"
+
+namespace tensorflow {
+namespace tfgle_kernels {
+namespace {
+
+// The table behind input 0, created on first use (the handle op only names it).
+template <typename T>
+Status CreateTable(OpKernelContext* ctx, core::RefCountPtr<T>* table) {
+  return LookupOrCreateResource<T>(ctx, HandleFromInput(ctx, 0), table, [](T** created) {
+    *created = new T;
+    return OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------- id map
+
+class IdMapInitOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<IdMapResource> table;
+    OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
+    const Tensor& ids = ctx->input(1);
+    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(ids.shape()),
+                errors::InvalidArgument("ids must be a vector, got shape ",
+                                        ids.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, table->MarkInitialized("id map"));
+    try {
+      OP_REQUIRES_OK(ctx, ToTfStatus(table->map.Build(ids.flat<int64_t>().data(),
+                                                      ids.NumElements(), MakeExecutor(ctx))));
+    } catch (const std::bad_alloc&) {
+      ctx->SetStatus(errors::ResourceExhausted("out of memory building an id map of ",
+                                               ids.NumElements(), " ids"));
+    }
+  }
+};
+
+class IdMapLookupOp : public OpKernel {
+ public:
+  explicit IdMapLookupOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("allow_missing", &allow_missing_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<IdMapResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    const Tensor& ids = ctx->input(1);
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ids.shape(), &out));
+    const auto in = ids.flat<int64_t>();
+    auto indices = out->flat<int64_t>();
+    const int64_t n = in.size();
+    std::atomic<int64_t> first_missing{n};
+    MakeExecutor(ctx).parallel_for(n, 20, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        indices(i) = table->map.Find(in(i));
+        if (indices(i) < 0 && i < first_missing.load()) {
+          int64_t cur = first_missing.load();
+          while (i < cur && !first_missing.compare_exchange_weak(cur, i)) {
+          }
+        }
+      }
+    });
+    const int64_t missing = first_missing.load();
+    OP_REQUIRES(ctx, allow_missing_ || missing == n,
+                errors::InvalidArgument("ids[", missing, "] = ", missing < n ? in(missing) : 0,
+                                        " is not a known id of this node type (",
+                                        table->map.size(), " ids)"));
+  }
+
+ private:
+  bool allow_missing_;
+};
+
+class IdMapSizeOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<IdMapResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
+    out->scalar<int64_t>()() = table->map.size();
+  }
+};
+
+// ---------------------------------------------------------------- CSR
+
+Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t num_edges) {
+  if (!TensorShapeUtils::IsVector(t.shape())) {
+    return errors::InvalidArgument(name, " must be a vector, got shape ", t.shape().DebugString());
+  }
+  if (t.NumElements() != 0 && t.NumElements() != num_edges) {
+    return errors::InvalidArgument(name, " must be empty or have one value per edge (",
+                                   num_edges, "), got ", t.NumElements());
+  }
+  return OkStatus();
+}
+
+class CsrInitOp : public OpKernel {
+ public:
+  explicit CsrInitOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("symmetric", &symmetric_));
+    std::string order;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("order", &order));
+    order_ = order == "weight"      ? ::tfgle::NeighborOrder::kWeightDescending
+             : order == "timestamp" ? ::tfgle::NeighborOrder::kTimestampDescending
+                                    : ::tfgle::NeighborOrder::kInput;
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<CsrResource> table;
+    OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
+    const Tensor& src = ctx->input(1);
+    const Tensor& dst = ctx->input(2);
+    const Tensor& edge_ids = ctx->input(3);
+    const Tensor& weights = ctx->input(4);
+    const Tensor& timestamps = ctx->input(5);
+    const Tensor& num_src = ctx->input(6);
+    const Tensor& num_dst = ctx->input(7);
+    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(src.shape()),
+                errors::InvalidArgument("src must be a vector, got shape ",
+                                        src.shape().DebugString()));
+    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(dst.shape()),
+                errors::InvalidArgument("dst must be a vector, got shape ",
+                                        dst.shape().DebugString()));
+    const int64_t num_edges = src.NumElements();
+    OP_REQUIRES(ctx, dst.NumElements() == num_edges,
+                errors::InvalidArgument("src and dst must have the same length, got ", num_edges,
+                                        " and ", dst.NumElements()));
+    OP_REQUIRES_OK(ctx, CheckOptionalColumn(edge_ids, "edge_ids", num_edges));
+    OP_REQUIRES_OK(ctx, CheckOptionalColumn(weights, "weights", num_edges));
+    OP_REQUIRES_OK(ctx, CheckOptionalColumn(timestamps, "timestamps", num_edges));
+    OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_src.shape()) &&
+                         TensorShapeUtils::IsScalar(num_dst.shape()),
+                errors::InvalidArgument("num_src and num_dst must be scalars"));
+
+    ::tfgle::EdgeList edges;
+    edges.src = src.flat<int64_t>().data();
+    edges.dst = dst.flat<int64_t>().data();
+    edges.num_edges = num_edges;
+    if (edge_ids.NumElements() > 0) edges.edge_ids = edge_ids.flat<int64_t>().data();
+    if (weights.NumElements() > 0) edges.weights = weights.flat<float>().data();
+    if (timestamps.NumElements() > 0) edges.timestamps = timestamps.flat<int64_t>().data();
+    edges.num_src = num_src.scalar<int64_t>()();
+    edges.num_dst = num_dst.scalar<int64_t>()();
+    edges.symmetric = symmetric_;
+    OP_REQUIRES_OK(ctx, table->MarkInitialized("CSR table"));
+    try {
+      OP_REQUIRES_OK(ctx, ToTfStatus(::tfgle::CsrGraph::Build(edges, order_, MakeExecutor(ctx),
+                                                              &table->graph)));
+    } catch (const std::bad_alloc&) {
+      ctx->SetStatus(errors::ResourceExhausted("out of memory building a CSR of ", num_edges,
+                                               " edges"));
+    }
+  }
+
+ private:
+  bool symmetric_;
+  ::tfgle::NeighborOrder order_;
+};
+
+class CsrInfoOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<CsrResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    const int64_t values[3] = {table->graph.num_src, table->graph.num_dst,
+                               table->graph.num_edges()};
+    for (int i = 0; i < 3; ++i) {
+      Tensor* out;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape({}), &out));
+      out->scalar<int64_t>()() = values[i];
+    }
+  }
+};
+
+// Fails naming the first index outside [0, limit).
+Status CheckIndices(const Tensor& indices, int64_t limit, const char* what) {
+  const auto flat = indices.flat<int64_t>();
+  for (int64_t i = 0; i < flat.size(); ++i) {
+    if (static_cast<uint64_t>(flat(i)) >= static_cast<uint64_t>(limit)) {
+      return errors::InvalidArgument("indices[", i, "] = ", flat(i), " is not in [0, ", limit,
+                                     ") (", what, ")");
+    }
+  }
+  return OkStatus();
+}
+
+class CsrDegreeOp : public OpKernel {
+ public:
+  explicit CsrDegreeOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    std::string direction;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("direction", &direction));
+    out_ = direction == "out";
+  }
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<CsrResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    const ::tfgle::CsrGraph& g = table->graph;
+    const Tensor& indices = ctx->input(1);
+    OP_REQUIRES_OK(ctx, CheckIndices(indices, out_ ? g.num_src : g.num_dst,
+                                     out_ ? "source nodes" : "destination nodes"));
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, indices.shape(), &out));
+    const auto in = indices.flat<int64_t>();
+    auto degree = out->flat<int64_t>();
+    for (int64_t i = 0; i < in.size(); ++i) {
+      degree(i) = out_ ? g.OutDegree(in(i)) : g.in_degree[in(i)];
+    }
+  }
+
+ private:
+  bool out_;
+};
+
+class CsrNeighborsOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<CsrResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    const ::tfgle::CsrGraph& g = table->graph;
+    const Tensor& indices = ctx->input(1);
+    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(indices.shape()),
+                errors::InvalidArgument("indices must be a vector, got shape ",
+                                        indices.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, CheckIndices(indices, g.num_src, "source nodes"));
+    const auto in = indices.flat<int64_t>();
+    const int64_t n = in.size();
+    Tensor* splits;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(4, TensorShape({n + 1}), &splits));
+    auto row_splits = splits->flat<int64_t>();
+    row_splits(0) = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t degree = g.OutDegree(in(i));
+      OP_REQUIRES(ctx, row_splits(i) <= std::numeric_limits<int64_t>::max() - degree,
+                  errors::InvalidArgument("total number of neighbors overflows int64"));
+      row_splits(i + 1) = row_splits(i) + degree;
+    }
+    const int64_t total = row_splits(n);
+    Tensor *neighbors, *edge_ids, *weights, *timestamps;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({total}), &neighbors));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({total}), &edge_ids));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(
+                            2, TensorShape({g.weighted() ? total : 0}), &weights));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(3, TensorShape({g.timed() ? total : 0}),
+                                             &timestamps));
+    auto nbr = neighbors->flat<int64_t>();
+    auto eid = edge_ids->flat<int64_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t begin = g.indptr[in(i)];
+      const int64_t out_begin = row_splits(i);
+      const int64_t degree = row_splits(i + 1) - out_begin;
+      std::copy_n(g.indices.data() + begin, degree, nbr.data() + out_begin);
+      std::copy_n(g.edge_ids.data() + begin, degree, eid.data() + out_begin);
+      if (g.weighted()) {
+        std::copy_n(g.weights.data() + begin, degree, weights->flat<float>().data() + out_begin);
+      }
+      if (g.timed()) {
+        std::copy_n(g.timestamps.data() + begin, degree,
+                    timestamps->flat<int64_t>().data() + out_begin);
+      }
+    }
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapHandle").Device(DEVICE_CPU),
+                        ResourceHandleOp<IdMapResource>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU), IdMapInitOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapLookup").Device(DEVICE_CPU), IdMapLookupOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapSize").Device(DEVICE_CPU), IdMapSizeOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrHandle").Device(DEVICE_CPU),
+                        ResourceHandleOp<CsrResource>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInit").Device(DEVICE_CPU), CsrInitOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU), CsrInfoOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrDegree").Device(DEVICE_CPU), CsrDegreeOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU), CsrNeighborsOp);
+
+}  // namespace
+}  // namespace tfgle_kernels
+}  // namespace tensorflow

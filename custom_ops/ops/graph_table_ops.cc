@@ -1,0 +1,149 @@
+// Op definitions of the in-graph tables: id maps and CSR topologies.
+#include "tensorflow/core/framework/common_shape_fns.h"
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/shape_inference.h"
+
+namespace tensorflow {
+
+using shape_inference::InferenceContext;
+using shape_inference::ShapeHandle;
+
+namespace {
+
+Status ScalarResource(InferenceContext* c, int index) {
+  ShapeHandle unused;
+  return c->WithRank(c->input(index), 0, &unused);
+}
+
+Status VectorInput(InferenceContext* c, int index, ShapeHandle* out) {
+  return c->WithRank(c->input(index), 1, out);
+}
+
+}  // namespace
+
+REGISTER_OP("Tfgle>IdMapHandle")
+    .Output("table: resource")
+    .Attr("container: string = ''")
+    .Attr("shared_name: string = ''")
+    .SetIsStateful()
+    .SetShapeFn(shape_inference::ScalarShape)
+    .Doc("A table mapping one node type's external int64 ids to dense indices.");
+
+REGISTER_OP("Tfgle>IdMapInit")
+    .Input("table: resource")
+    .Input("ids: int64")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      ShapeHandle ids;
+      return VectorInput(c, 1, &ids);
+    })
+    .Doc("Fills the id map with ids[i] -> i; fails on duplicate ids.");
+
+REGISTER_OP("Tfgle>IdMapLookup")
+    .Input("table: resource")
+    .Input("ids: int64")
+    .Output("indices: int64")
+    .Attr("allow_missing: bool = false")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      c->set_output(0, c->input(1));
+      return OkStatus();
+    })
+    .Doc("Dense indices of ids (any shape). Unknown ids are an error, or -1 with allow_missing.");
+
+REGISTER_OP("Tfgle>IdMapSize")
+    .Input("table: resource")
+    .Output("size: int64")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      c->set_output(0, c->Scalar());
+      return OkStatus();
+    });
+
+REGISTER_OP("Tfgle>CsrHandle")
+    .Output("table: resource")
+    .Attr("container: string = ''")
+    .Attr("shared_name: string = ''")
+    .SetIsStateful()
+    .SetShapeFn(shape_inference::ScalarShape)
+    .Doc("The CSR topology of one edge type.");
+
+REGISTER_OP("Tfgle>CsrInit")
+    .Input("table: resource")
+    .Input("src: int64")
+    .Input("dst: int64")
+    .Input("edge_ids: int64")
+    .Input("weights: float")
+    .Input("timestamps: int64")
+    .Input("num_src: int64")
+    .Input("num_dst: int64")
+    .Attr("symmetric: bool = false")
+    .Attr("order: {'input', 'weight', 'timestamp'} = 'input'")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      ShapeHandle src, dst, column;
+      TF_RETURN_IF_ERROR(VectorInput(c, 1, &src));
+      TF_RETURN_IF_ERROR(VectorInput(c, 2, &dst));
+      TF_RETURN_IF_ERROR(c->Merge(src, dst, &src));
+      for (int i = 3; i <= 5; ++i) TF_RETURN_IF_ERROR(VectorInput(c, i, &column));
+      ShapeHandle scalar;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(6), 0, &scalar));
+      return c->WithRank(c->input(7), 0, &scalar);
+    })
+    .Doc(R"doc(
+Builds the CSR from dense-index edges src[i] -> dst[i].
+
+edge_ids, weights, timestamps: one value per edge, or empty when absent
+(edge ids then default to the row number).
+symmetric: also add dst -> src for every non-self-loop edge (one node type).
+order: neighbor order within a row: input order, weight descending or
+timestamp descending (ties keep input order).
+)doc");
+
+REGISTER_OP("Tfgle>CsrInfo")
+    .Input("table: resource")
+    .Output("num_src: int64")
+    .Output("num_dst: int64")
+    .Output("num_edges: int64")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      for (int i = 0; i < 3; ++i) c->set_output(i, c->Scalar());
+      return OkStatus();
+    });
+
+REGISTER_OP("Tfgle>CsrDegree")
+    .Input("table: resource")
+    .Input("indices: int64")
+    .Output("degree: int64")
+    .Attr("direction: {'out', 'in'} = 'out'")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      c->set_output(0, c->input(1));
+      return OkStatus();
+    })
+    .Doc("Out-degree (of source indices) or in-degree (of destination indices).");
+
+REGISTER_OP("Tfgle>CsrNeighbors")
+    .Input("table: resource")
+    .Input("indices: int64")
+    .Output("neighbors: int64")
+    .Output("edge_ids: int64")
+    .Output("weights: float")
+    .Output("timestamps: int64")
+    .Output("row_splits: int64")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      ShapeHandle indices;
+      TF_RETURN_IF_ERROR(VectorInput(c, 1, &indices));
+      for (int i = 0; i < 4; ++i) c->set_output(i, c->Vector(InferenceContext::kUnknownDim));
+      shape_inference::DimensionHandle splits;
+      TF_RETURN_IF_ERROR(c->Add(c->Dim(indices, 0), 1, &splits));
+      c->set_output(4, c->Vector(splits));
+      return OkStatus();
+    })
+    .Doc(R"doc(
+All neighbors of each source index, as ragged rows (values + row_splits) in
+CSR order. weights/timestamps are empty when the edge type has none.
+)doc");
+
+}  // namespace tensorflow

@@ -1,0 +1,1 @@
+"""tfgle's model zoo, installed as the package `tfgle.models`."""

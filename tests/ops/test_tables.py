@@ -1,0 +1,144 @@
+"""Tests of the in-graph tables: IdMapTable and CsrTable (C++ resources)."""
+import numpy as np
+from parameterized import parameterized
+import tensorflow as tf
+
+from tfgle.ops.tables import CsrTable, IdMapTable
+
+
+class IdMapTableTest(tf.test.TestCase):
+
+  @parameterized.expand([
+      ("contiguous", [5, 6, 7, 8]),
+      ("hashed", [100, -3, 7, 2**62]),
+  ])
+  def test_lookup_roundtrip(self, _, ids):
+    table = IdMapTable(ids)
+    self.assertEqual(table.size, len(ids))
+    self.assertAllEqual(table.lookup(ids), np.arange(len(ids)))
+    self.assertAllEqual(table.lookup([[ids[1]], [ids[0]]]), [[1], [0]])
+
+  @parameterized.expand([("contiguous", [0, 1, 2]), ("hashed", [10, 30, 20])])
+  def test_unknown_id_is_an_error_naming_it(self, _, ids):
+    table = IdMapTable(ids)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                r"ids\[1\] = 99 is not a known id"):
+      table.lookup([ids[0], 99])
+    self.assertAllEqual(table.lookup([99, ids[2]], allow_missing=True), [-1, 2])
+
+  def test_duplicate_ids_name_both_rows(self):
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "duplicate id 7 at rows 1 and 3"):
+      IdMapTable([3, 7, 9, 7])
+
+  def test_empty(self):
+    table = IdMapTable(np.zeros(0, np.int64))
+    self.assertEqual(table.size, 0)
+    self.assertAllEqual(table.lookup(np.zeros(0, np.int64)), [])
+
+  def test_non_integer_ids_rejected(self):
+    with self.assertRaisesRegex(TypeError, "ids must be integers"):
+      IdMapTable([1.5, 2.5])
+
+  def test_works_inside_tf_function_and_dataset(self):
+    table = IdMapTable([10, 20, 30])
+    ds = tf.data.Dataset.from_tensor_slices([30, 10]).map(table.lookup)
+    self.assertAllEqual(list(ds.as_numpy_iterator()), [2, 0])
+    self.assertAllEqual(tf.function(table.lookup)(tf.constant([20])), [1])
+
+
+class CsrTableTest(tf.test.TestCase):
+
+  def test_neighbors_keep_input_order_and_degrees(self):
+    csr = CsrTable([2, 0, 0, 1, 0], [0, 2, 1, 2, 2], 3, 3)
+    self.assertEqual(csr.num_edges, 5)
+    nbrs, eids, weights, times = csr.neighbors([0, 1, 2])
+    self.assertAllEqual(nbrs.to_list(), [[2, 1, 2], [2], [0]])
+    self.assertAllEqual(eids.to_list(), [[1, 2, 4], [3], [0]])
+    self.assertIsNone(weights)
+    self.assertIsNone(times)
+    self.assertAllEqual(csr.degree([0, 1, 2]), [3, 1, 1])
+    self.assertAllEqual(csr.degree([0, 1, 2], "in"), [1, 1, 3])
+
+  def test_weight_order_is_descending_and_stable(self):
+    csr = CsrTable([0, 0, 0, 0], [1, 2, 3, 4], 1, 5, weights=[1.0, 3.0, 1.0, 2.0],
+                   order="weight")
+    nbrs, eids, weights, _ = csr.neighbors([0])
+    self.assertAllEqual(nbrs.to_list(), [[2, 4, 1, 3]])
+    self.assertAllEqual(weights.to_list(), [[3.0, 2.0, 1.0, 1.0]])
+
+  def test_timestamp_order_is_latest_first(self):
+    csr = CsrTable([0, 0, 0], [1, 2, 3], 1, 4, timestamps=[5, 9, 7], order="timestamp")
+    nbrs, _, _, times = csr.neighbors([0])
+    self.assertAllEqual(nbrs.to_list(), [[2, 3, 1]])
+    self.assertAllEqual(times.to_list(), [[9, 7, 5]])
+
+  def test_symmetric_adds_reverse_except_self_loops(self):
+    csr = CsrTable([0, 1, 2], [1, 2, 2], 3, 3, symmetric=True)
+    self.assertEqual(csr.num_edges, 5)
+    nbrs, eids, _, _ = csr.neighbors([0, 1, 2])
+    self.assertAllEqual(nbrs.to_list(), [[1], [2, 0], [2, 1]])
+    self.assertAllEqual(eids.to_list(), [[0], [1, 0], [2, 1]])
+
+  def test_matches_scipy_on_random_graph(self):
+    rng = np.random.default_rng(0)
+    n, e = 300, 5000
+    src, dst = rng.integers(0, n, e), rng.integers(0, n, e)
+    csr = CsrTable(src, dst, n, n)
+    nbrs, eids, _, _ = csr.neighbors(np.arange(n))
+    for v in range(0, n, 37):
+      expected = np.flatnonzero(src == v)
+      self.assertAllEqual(eids[v], expected)
+      self.assertAllEqual(nbrs[v], dst[expected])
+    self.assertAllEqual(csr.degree(np.arange(n), "in"), np.bincount(dst, minlength=n))
+
+  def test_zero_edges(self):
+    csr = CsrTable(np.zeros(0, np.int64), np.zeros(0, np.int64), 4, 4)
+    self.assertEqual(csr.num_edges, 0)
+    self.assertAllEqual(csr.degree([0, 3]), [0, 0])
+    self.assertAllEqual(csr.neighbors([1])[0].to_list(), [[]])
+
+  @parameterized.expand([
+      ("src_range", dict(src=[0, 3], dst=[0, 1]), r"src\[1\] = 3 is not in \[0, 3\)"),
+      ("negative_dst", dict(src=[0, 1], dst=[-1, 1]), r"dst\[0\] = -1 is not in \[0, 3\)"),
+      ("length_mismatch", dict(src=[0, 1], dst=[1]), "same length|Dimensions must be equal"),
+      ("nan_weight", dict(src=[0, 1], dst=[1, 2], weights=[1.0, np.nan]),
+       r"weights\[1\] = nan is not a finite number >= 0"),
+      ("negative_weight", dict(src=[0, 1], dst=[1, 2], weights=[-1.0, 1.0]),
+       r"weights\[0\] = -1"),
+      ("weights_length", dict(src=[0, 1], dst=[1, 2], weights=[1.0, 1.0, 1.0]),
+       "weights must be empty or have one value per edge"),
+      ("weight_order_without_weights", dict(src=[0], dst=[1], order="weight"),
+       "needs edge weights"),
+  ])
+  def test_bad_input(self, _, kwargs, message):
+    kwargs = dict(kwargs)
+    with self.assertRaisesRegex((tf.errors.InvalidArgumentError, ValueError), message):
+      CsrTable(kwargs.pop("src"), kwargs.pop("dst"), 3, 3, **kwargs)
+
+  def test_symmetric_needs_one_node_type(self):
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, "num_src == num_dst"):
+      CsrTable([0], [1], 2, 3, symmetric=True)
+
+  def test_lookups_with_out_of_range_indices(self):
+    csr = CsrTable([0, 1], [1, 0], 2, 2)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                r"indices\[1\] = 2 is not in \[0, 2\)"):
+      csr.neighbors([0, 2])
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                r"indices\[0\] = -5 is not in \[0, 2\)"):
+      csr.degree([-5], "in")
+    with self.assertRaisesRegex(ValueError, "direction must be 'out' or 'in'"):
+      csr.degree([0], "sideways")
+
+  def test_init_twice_is_rejected(self):
+    csr = CsrTable([0], [1], 2, 2)
+    from tfgle.ops._library import ops  # pylint: disable=g-import-not-at-top
+    empty = tf.zeros([0], tf.int64)
+    with self.assertRaisesRegex(tf.errors.FailedPreconditionError, "already initialized"):
+      ops.tfgle_csr_init(csr.resource_handle, [0], [1], empty, tf.zeros([0]), empty,
+                         tf.constant(2, tf.int64), tf.constant(2, tf.int64))
+
+
+if __name__ == "__main__":
+  tf.test.main()

@@ -1,0 +1,1 @@
+"""Ready-made graphs: loaders of public data sets and a synthetic generator."""

@@ -1,0 +1,138 @@
+"""In-graph tables: TensorFlow resources that hold a graph's id maps and topology.
+
+Like `tf.lookup` tables they are trackable resources: a handle op creates them,
+an init op fills them once, and lookups read them from eager code, tf.functions
+and tf.data pipelines alike. Their memory is released with the Python object.
+"""
+import uuid
+
+import numpy as np
+import tensorflow as tf
+
+from tfgle.ops._library import ops
+
+
+def _as_int64_vector(values, name):
+  tensor = tf.convert_to_tensor(values)
+  if tensor.dtype != tf.int64:
+    if not tensor.dtype.is_integer:
+      raise TypeError(f"{name} must be integers, got dtype {tensor.dtype.name}")
+    tensor = tf.cast(tensor, tf.int64)
+  return tensor
+
+
+class _Table(tf.saved_model.experimental.TrackableResource):
+  """Shared plumbing: a uniquely named resource, destroyed with the object."""
+
+  _HANDLE_OP = None  # set by subclasses
+
+  def __init__(self, prefix):
+    super().__init__()
+    self._shared_name = f"tfgle_{prefix}_{uuid.uuid4().hex}"
+
+  def _create_resource(self):
+    return type(self)._HANDLE_OP(shared_name=self._shared_name)
+
+  def _destroy_resource(self):
+    tf.raw_ops.DestroyResourceOp(resource=self.resource_handle, ignore_lookup_error=True)
+
+
+class IdMapTable(_Table):
+  """External int64 ids of one node type -> dense indices [0, n).
+
+  Example:
+    table = IdMapTable([10, 20, 30])
+    table.lookup([30, 10])  # -> [2, 0]
+
+  Raises:
+    tf.errors.InvalidArgumentError: on duplicate ids (naming both rows).
+  """
+
+  _HANDLE_OP = ops.tfgle_id_map_handle
+
+  def __init__(self, ids):
+    super().__init__("id_map")
+    ids = _as_int64_vector(ids, "ids")
+    ops.tfgle_id_map_init(self.resource_handle, ids)
+    self._size = int(ids.shape[0])
+
+  @property
+  def size(self) -> int:
+    return self._size
+
+  def lookup(self, ids, allow_missing: bool = False) -> tf.Tensor:
+    """Dense indices of `ids` (any shape); unknown ids are an error, or -1 if allowed."""
+    return ops.tfgle_id_map_lookup(self.resource_handle, _as_int64_vector(ids, "ids"),
+                                   allow_missing=allow_missing)
+
+
+class CsrTable(_Table):
+  """The CSR topology of one edge type over dense node indices.
+
+  Args:
+    src, dst: dense indices of each edge's endpoints.
+    num_src, num_dst: number of nodes of the source and destination types.
+    edge_ids: int64 id of each edge (default: its row).
+    weights: float32 weight of each edge, or None.
+    timestamps: int64 time of each edge, or None.
+    symmetric: also add the reverse of every non-self-loop edge (same type at
+      both ends; the reverse keeps the edge id).
+    order: neighbor order per row: "input", "weight" (descending) or
+      "timestamp" (descending, latest first).
+  """
+
+  _HANDLE_OP = ops.tfgle_csr_handle
+
+  def __init__(self, src, dst, num_src, num_dst, *, edge_ids=None, weights=None,
+               timestamps=None, symmetric=False, order="input"):
+    super().__init__("csr")
+    empty_i = tf.zeros([0], tf.int64)
+    ops.tfgle_csr_init(
+        self.resource_handle,
+        src=_as_int64_vector(src, "src"),
+        dst=_as_int64_vector(dst, "dst"),
+        edge_ids=empty_i if edge_ids is None else _as_int64_vector(edge_ids, "edge_ids"),
+        weights=(tf.zeros([0], tf.float32) if weights is None
+                 else tf.convert_to_tensor(weights, tf.float32)),
+        timestamps=(empty_i if timestamps is None
+                    else _as_int64_vector(timestamps, "timestamps")),
+        num_src=tf.constant(num_src, tf.int64),
+        num_dst=tf.constant(num_dst, tf.int64),
+        symmetric=symmetric, order=order)
+    num_src, num_dst, num_edges = ops.tfgle_csr_info(self.resource_handle)
+    self._num_src, self._num_dst = int(num_src), int(num_dst)
+    self._num_edges = int(num_edges)
+    self.weighted = weights is not None
+    self.timed = timestamps is not None
+
+  @property
+  def num_src(self) -> int:
+    return self._num_src
+
+  @property
+  def num_dst(self) -> int:
+    return self._num_dst
+
+  @property
+  def num_edges(self) -> int:
+    return self._num_edges
+
+  def degree(self, indices, direction: str = "out") -> tf.Tensor:
+    """Out-degrees of source indices, or in-degrees of destination indices."""
+    if direction not in ("out", "in"):
+      raise ValueError(f"direction must be 'out' or 'in', got {direction!r}")
+    return ops.tfgle_csr_degree(self.resource_handle, _as_int64_vector(indices, "indices"),
+                                direction=direction)
+
+  def neighbors(self, indices):
+    """All neighbors of each source index.
+
+    Returns:
+      (neighbors, edge_ids, weights, timestamps) as tf.RaggedTensors [B, None];
+      weights/timestamps are None when the edge type has none.
+    """
+    nbrs, eids, weights, times, splits = ops.tfgle_csr_neighbors(
+        self.resource_handle, _as_int64_vector(indices, "indices"))
+    ragged = lambda v: tf.RaggedTensor.from_row_splits(v, splits, validate=False)
+    return (ragged(nbrs), ragged(eids), ragged(weights) if self.weighted else None,
+            ragged(times) if self.timed else None)
