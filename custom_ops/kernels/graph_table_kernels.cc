@@ -1,4 +1,5 @@
 // Kernels of the in-graph tables: creation, initialization and lookups.
+#include <algorithm>
 #include <new>
 
 #include "custom_ops/kernels/graph_resources.h"
@@ -273,6 +274,42 @@ class CsrNeighborsOp : public OpKernel {
   }
 };
 
+class CsrEdgesAtOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<CsrResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    const ::tfgle::CsrGraph& g = table->graph;
+    const Tensor& positions = ctx->input(1);
+    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(positions.shape()),
+                errors::InvalidArgument("positions must be a vector, got shape ",
+                                        positions.shape().DebugString()));
+    const auto pos = positions.flat<int64_t>();
+    for (int64_t i = 0; i < pos.size(); ++i) {
+      OP_REQUIRES(ctx, static_cast<uint64_t>(pos(i)) < static_cast<uint64_t>(g.num_edges()),
+                  errors::InvalidArgument("positions[", i, "] = ", pos(i), " is not in [0, ",
+                                          g.num_edges(), ")"));
+    }
+    Tensor *src, *dst, *eids;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, positions.shape(), &src));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, positions.shape(), &dst));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, positions.shape(), &eids));
+    auto src_out = src->flat<int64_t>();
+    auto dst_out = dst->flat<int64_t>();
+    auto eid_out = eids->flat<int64_t>();
+    MakeExecutor(ctx).parallel_for(pos.size(), 100, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        // The row whose [indptr[v], indptr[v + 1]) holds the position.
+        src_out(i) = std::upper_bound(g.indptr.begin(), g.indptr.end(), pos(i)) -
+                     g.indptr.begin() - 1;
+        dst_out(i) = g.indices[pos(i)];
+        eid_out(i) = g.edge_ids[pos(i)];
+      }
+    });
+  }
+};
+
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<IdMapResource>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU), IdMapInitOp);
@@ -284,6 +321,7 @@ REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInit").Device(DEVICE_CPU), CsrInitOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU), CsrInfoOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrDegree").Device(DEVICE_CPU), CsrDegreeOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU), CsrNeighborsOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU), CsrEdgesAtOp);
 
 }  // namespace
 }  // namespace tfgle_kernels

@@ -146,4 +146,22 @@ All neighbors of each source index, as ragged rows (values + row_splits) in
 CSR order. weights/timestamps are empty when the edge type has none.
 )doc");
 
+REGISTER_OP("Tfgle>CsrEdgesAt")
+    .Input("table: resource")
+    .Input("positions: int64")
+    .Output("src: int64")
+    .Output("dst: int64")
+    .Output("edge_ids: int64")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      ShapeHandle positions;
+      TF_RETURN_IF_ERROR(VectorInput(c, 1, &positions));
+      for (int i = 0; i < 3; ++i) c->set_output(i, positions);
+      return OkStatus();
+    })
+    .Doc(R"doc(
+The edges at CSR positions [0, num_edges): source index, destination index and
+edge id of each. Traversing positions 0..num_edges-1 visits every edge once.
+)doc");
+
 }  // namespace tensorflow

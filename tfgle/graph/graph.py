@@ -92,6 +92,7 @@ class EdgeStore:
   attrs: dict[str, schema.Attr]
   features: dict[str, encoding.Feature]  # indexed by edge id
   reverse_of: Optional[str] = None     # name of the edge type this one reverses
+  reverse_csr: Optional[CsrTable] = None  # in-edges, built on first use
 
 
 class Graph:
@@ -468,15 +469,46 @@ class Graph:
     store.splits[name] = np.unique(self.to_index(node_type, ids).numpy())
     return self
 
+  # ------------------------------------------------------------ GSL sources
+
+  def V(self, node_type: str, mask=None):  # pylint: disable=invalid-name
+    """A GSL query over vertices of `node_type` (mask: a split name or ids)."""
+    from tfgle.gsl.query import Query  # pylint: disable=g-import-not-at-top
+    self._check_built()
+    return Query.vertices(self, node_type, mask)
+
+  def E(self, edge_type, reverse: bool = False):  # pylint: disable=invalid-name
+    """A GSL query over the edges of `edge_type` (reverse: dst -> src)."""
+    from tfgle.gsl.query import Query  # pylint: disable=g-import-not-at-top
+    self._check_built()
+    return Query.edges(self, edge_type, reverse)
+
   # ------------------------------------------------------------ in-graph tables
 
   def id_map(self, node_type: str) -> IdMapTable:
     """The id -> dense index table of a node type (for custom ops)."""
     return self._node_store(node_type).id_map
 
-  def csr(self, edge_type) -> CsrTable:
-    """The CSR table of an edge type (for custom ops)."""
-    return self._edge_store(edge_type).csr
+  def csr(self, edge_type, reverse: bool = False) -> CsrTable:
+    """The CSR table of an edge type (for custom ops).
+
+    reverse=True gives the in-edge CSR (dst -> src, same edge ids, weights and
+    timestamps), built on first use from the forward one.
+    """
+    store = self._edge_store(edge_type)
+    if not reverse:
+      return store.csr
+    if store.reverse_csr is None:
+      csr = store.csr
+      nbrs, eids, weights, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
+      src = nbrs.value_rowids()
+      order = "timestamp" if times is not None else ("weight" if weights is not None
+                                                     else "input")
+      store.reverse_csr = CsrTable(
+          nbrs.flat_values, src, csr.num_dst, csr.num_src, edge_ids=eids.flat_values,
+          weights=None if weights is None else weights.flat_values,
+          timestamps=None if times is None else times.flat_values, order=order)
+    return store.reverse_csr
 
   def feature_tensors(self, node_type: str) -> dict[str, encoding.Feature]:
     """All feature tensors of a node type, indexed by dense index."""

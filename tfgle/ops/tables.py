@@ -136,3 +136,8 @@ class CsrTable(_Table):
     ragged = lambda v: tf.RaggedTensor.from_row_splits(v, splits, validate=False)
     return (ragged(nbrs), ragged(eids), ragged(weights) if self.weighted else None,
             ragged(times) if self.timed else None)
+
+  def edges_at(self, positions):
+    """(src indices, dst indices, edge ids) of the edges at CSR positions [0, num_edges)."""
+    return ops.tfgle_csr_edges_at(self.resource_handle,
+                                  _as_int64_vector(positions, "positions"))

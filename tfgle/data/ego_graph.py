@@ -1,0 +1,188 @@
+"""EgoGraph batches: dense per-hop samples around seed nodes (GLE's layout).
+
+An EgoGraph for K hops with fanouts [k1, ..., kK] is a dict
+  {"hop0": {...}, "hop1": {...}, ..., "hopK": {...}}
+where hop i holds, with leading shape [B, k1, ..., ki] (hop0: [B]):
+  "ids"   int64 external node ids (-1 where padded),
+  "index" int64 dense node indices (0 where padded),
+  "mask"  bool, False where padded (a node with fewer neighbors than the
+          fanout, or under a padded parent),
+  and one entry per node feature of hop i's node type.
+Hop i aggregates hop i+1 in tfgle's Ego* layers. Plain nested dicts of tensors
+pass through tf.data, `model.fit`, `tf.distribute` and SavedModel signatures
+unchanged, which is why EgoGraph is not an ExtensionType.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional, Sequence, Union
+
+import tensorflow as tf
+
+
+def hop_name(i: int) -> str:
+  return f"hop{i}"
+
+
+@dataclasses.dataclass(frozen=True)
+class EgoSpec:
+  """What a model needs to know about EgoGraph batches of one meta-path."""
+  node_types: tuple[str, ...]     # node type of hop 0..K
+  edge_types: tuple[str, ...]     # edge type followed into hop 1..K
+  fanouts: tuple[int, ...]
+
+  @property
+  def num_hops(self) -> int:
+    return len(self.fanouts)
+
+
+def ego_spec(graph, node_type: str, meta_path: Sequence[str], fanouts: Sequence[int]) -> EgoSpec:
+  """Checks a meta-path from `node_type` and returns its EgoSpec."""
+  meta_path, fanouts = list(meta_path), list(fanouts)
+  if not meta_path:
+    raise ValueError("meta_path must name at least one edge type")
+  if len(meta_path) != len(fanouts):
+    raise ValueError(f"fanouts {fanouts} must have one entry per meta_path edge type "
+                     f"{meta_path}")
+  for k in fanouts:
+    if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+      raise ValueError(f"fanouts must be positive ints, got {fanouts!r}")
+  node_types = [node_type]
+  for i, name in enumerate(meta_path):
+    et = graph.edge_type(name)
+    if et.src != node_types[-1]:
+      raise ValueError(f"meta_path[{i}] = {name!r} goes {et.src!r} -> {et.dst!r}, but hop {i} "
+                       f"holds {node_types[-1]!r} nodes")
+    node_types.append(et.dst)
+  return EgoSpec(tuple(node_types), tuple(graph.edge_type(n).name for n in meta_path),
+                 tuple(fanouts))
+
+
+def _chain(query, spec: EgoSpec, prefix: str, strategy: str):
+  """Continues `query` (already at hop 0, aliased) along the meta-path."""
+  for i, (edge_type, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
+    query = query.outV(edge_type).sample(k).by(strategy).alias(prefix + hop_name(i))
+  return query
+
+
+def _seed_mask(graph, node_type, seeds):
+  """GSL V() mask for `seeds`: None (all nodes), a split name, or ids."""
+  if seeds is None or (isinstance(seeds, str) and seeds == node_type):
+    return None
+  if isinstance(seeds, str):
+    if seeds not in graph.splits(node_type):
+      raise ValueError(f"seeds {seeds!r} is neither node type {node_type!r} nor one of its "
+                       f"splits {graph.splits(node_type)}")
+    return seeds
+  return seeds
+
+
+def _features_arg(features, aliases):
+  if features is None:
+    return True
+  return {alias: list(features) for alias in aliases}
+
+
+class EgoGraphDataset(tf.data.Dataset):
+  """A tf.data.Dataset of (EgoGraph, label) batches for node classification.
+
+  Example:
+    ds = tfgle.data.EgoGraphDataset(g, seeds="train", meta_path=["cites", "cites"],
+                                    fanouts=[10, 5], batch_size=256)
+    model.fit(ds, epochs=10)
+
+  Args:
+    graph: a built tfgle.Graph.
+    seeds: the seed nodes: None or the node type (all nodes), a split name of
+      the meta-path's first node type, or external ids.
+    meta_path: edge types followed hop by hop.
+    fanouts: neighbors sampled per node at each hop.
+    batch_size: seeds per batch.
+    label: yield (EgoGraph, seed labels); False yields EgoGraph alone.
+    features: feature names to gather (None: all features of each hop's type).
+    strategy: neighbor sampling strategy (see tfgle.ops.sample_neighbors).
+    shuffle: True: each seed once per epoch, reshuffled every epoch; False: in
+      order; "random": endless random seeds.
+    drop_remainder, seed, num_parallel_calls, deterministic: see GSL values().
+
+  Returns (from the constructor): a tf.data.Dataset.
+  """
+
+  def __new__(cls, graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
+              batch_size: int = 512, *, label: bool = True,
+              features: Optional[Sequence[str]] = None, strategy: str = "random",
+              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed: int = 0,
+              num_parallel_calls: Optional[int] = None, deterministic: bool = True):
+    if not meta_path:
+      raise ValueError("meta_path must name at least one edge type")
+    node_type = graph.edge_type(meta_path[0]).src
+    spec = ego_spec(graph, node_type, meta_path, fanouts)
+    query = graph.V(node_type, mask=_seed_mask(graph, node_type, seeds))
+    query = _order(query.batch(batch_size, drop_remainder), shuffle)
+    _chain(query.alias(hop_name(0)), spec, "", strategy)
+    aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
+    ds = query.values(features=_features_arg(features, aliases), seed=seed,
+                      num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    if not label:
+      return ds
+    labels = graph.labels(node_type)
+
+    def split_label(ego):
+      return ego, tf.gather(labels, ego["hop0"]["index"])
+    return ds.map(split_label)
+
+
+class LinkEgoGraphDataset(tf.data.Dataset):
+  """A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs for link prediction.
+
+  Traverses the edges of `edge_type`; for each edge, "src" is the EgoGraph of
+  its source, "dst" of its destination, and "neg" of `num_negatives` negative
+  destinations per source (hop0 leading shape [B, num_negatives]) drawn by
+  `neg_strategy`, excluding true neighbors.
+
+  Args:
+    graph: a built tfgle.Graph.
+    edge_type: the edges to predict.
+    src_meta_path, dst_meta_path: meta-paths sampled around sources and
+      destinations (negatives use dst_meta_path).
+    fanouts: neighbors per hop (shared by both meta-paths; equal lengths).
+    batch_size: edges per batch.
+    num_negatives: negatives per edge.
+    neg_strategy: "random", "in_degree", "node_weight".
+    Other arguments as EgoGraphDataset.
+  """
+
+  def __new__(cls, graph, edge_type, src_meta_path: Sequence[str] = (),
+              dst_meta_path: Sequence[str] = (), fanouts=(), batch_size: int = 512, *,
+              num_negatives: int = 5, neg_strategy: str = "random",
+              features: Optional[Sequence[str]] = None, strategy: str = "random",
+              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed: int = 0,
+              num_parallel_calls: Optional[int] = None, deterministic: bool = True):
+    et = graph.edge_type(edge_type)
+    src_spec = ego_spec(graph, et.src, src_meta_path, fanouts)
+    dst_spec = ego_spec(graph, et.dst, dst_meta_path, fanouts)
+    query = _order(graph.E(et.name).batch(batch_size, drop_remainder), shuffle)
+    src = query.outV().alias("src:" + hop_name(0))
+    _chain(src, src_spec, "src:", strategy)
+    _chain(query.inV().alias("dst:" + hop_name(0)), dst_spec, "dst:", strategy)
+    neg = src.outNeg(et.name).sample(num_negatives).by(neg_strategy).alias("neg:" + hop_name(0))
+    _chain(neg, dst_spec, "neg:", strategy)
+    hops = src_spec.num_hops + 1
+    aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
+    ds = query.values(features=_features_arg(features, aliases), seed=seed,
+                      num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+
+    def regroup(values):
+      return {side: {hop_name(i): values[f"{side}:{hop_name(i)}"] for i in range(hops)}
+              for side in ("src", "dst", "neg")}
+    return ds.map(regroup)
+
+
+def _order(query, shuffle):
+  if shuffle is True:
+    return query.shuffle(traverse=True)
+  if shuffle == "random":
+    return query.shuffle(traverse=False)
+  if shuffle is False:
+    return query
+  raise ValueError(f"shuffle must be True, False or 'random', got {shuffle!r}")

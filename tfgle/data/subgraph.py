@@ -1,0 +1,134 @@
+"""SubGraph batches: the sampled nodes, deduplicated, with their induced edges.
+
+A SubGraph is a dict
+  {"index": int64 [N] dense indices (the batch's seeds first, in seed order),
+   "ids": int64 [N] external ids,
+   "num_seeds": int64 scalar,
+   "edge_index": int64 [2, E] local node positions: row 0 the message source,
+                 row 1 the target (a node receives messages from the
+                 neighbors it would sample: edge u -> v of the edge type
+                 gives the message v -> u),
+   "edge_ids": int64 [E],
+   <node feature>: [N, ...] features}
+`to_graph_tensor` turns it into a `tfgnn.GraphTensor`, so tensorflow-gnn's
+Keras layers train on tfgle batches.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import tensorflow as tf
+
+from tfgle.data.ego_graph import _order, _seed_mask, ego_spec, hop_name
+
+
+def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
+                     num_seeds, features: Optional[Sequence[str]] = None) -> dict:
+  """The SubGraph induced by the masked entries of `index` (dense node indices).
+
+  Args:
+    graph: a built tfgle.Graph.
+    edge_type: an edge type whose two ends have the node type of `index`.
+    index: int64 dense indices, any shape; the first `num_seeds` valid entries
+      in row-major order should be the seeds.
+    mask: bool, same shape; False entries are ignored.
+    num_seeds: number of seeds (kept first).
+    features: node features to gather (None: all).
+  """
+  et = graph.edge_type(edge_type)
+  if et.src != et.dst:
+    raise ValueError(f"induced_subgraph needs an edge type within one node type, got "
+                     f"{et.name!r} ({et.src!r} -> {et.dst!r})")
+  valid = tf.boolean_mask(tf.reshape(index, [-1]), tf.reshape(mask, [-1]))
+  nodes, _ = tf.unique(valid)  # first-appearance order keeps seeds first
+  nbrs, edge_ids, _, _ = graph.csr(et.name).neighbors(nodes)
+  # Keep the neighbors that are themselves in `nodes`: binary search in the sorted set.
+  order = tf.argsort(nodes)
+  sorted_nodes = tf.gather(nodes, order)
+  flat = nbrs.flat_values
+  pos = tf.minimum(tf.searchsorted(sorted_nodes, flat), tf.size(nodes, tf.int64) - 1)
+  inside = tf.gather(sorted_nodes, pos) == flat
+  owner = tf.boolean_mask(nbrs.value_rowids(), inside)
+  neighbor = tf.boolean_mask(tf.gather(order, pos), inside)
+  sub = {
+      "index": nodes,
+      "ids": graph.to_id(et.src, nodes),
+      "num_seeds": tf.cast(num_seeds, tf.int64),
+      "edge_index": tf.stack([neighbor, owner]),
+      "edge_ids": tf.boolean_mask(edge_ids.flat_values, inside),
+  }
+  tensors = graph.feature_tensors(et.src)
+  for name in (tensors if features is None else features):
+    sub[name] = tf.gather(tensors[name], nodes)
+  return sub
+
+
+def to_graph_tensor(sub: dict, *, node_set: str = "nodes", edge_set: str = "edges"):
+  """A tfgnn.GraphTensor of one SubGraph: node features, edges and `num_seeds` context."""
+  import tensorflow_gnn as tfgnn  # pylint: disable=g-import-not-at-top
+  reserved = ("edge_index", "edge_ids", "num_seeds")
+  node_features = {k: v for k, v in sub.items() if k not in reserved}
+  num_nodes = tf.shape(sub["index"], out_type=tf.int64)[:1]
+  num_edges = tf.shape(sub["edge_ids"], out_type=tf.int64)[:1]
+  return tfgnn.GraphTensor.from_pieces(
+      context=tfgnn.Context.from_fields(
+          features={"num_seeds": tf.reshape(sub["num_seeds"], [1])}),
+      node_sets={node_set: tfgnn.NodeSet.from_fields(sizes=num_nodes,
+                                                      features=node_features)},
+      edge_sets={edge_set: tfgnn.EdgeSet.from_fields(
+          sizes=num_edges, features={"edge_ids": sub["edge_ids"]},
+          adjacency=tfgnn.Adjacency.from_indices(
+              source=(node_set, sub["edge_index"][0]),
+              target=(node_set, sub["edge_index"][1])))})
+
+
+class SubGraphDataset(tf.data.Dataset):
+  """A tf.data.Dataset of (SubGraph, seed labels) batches.
+
+  Samples like EgoGraphDataset along a meta-path within one node type, then
+  yields the induced subgraph of all sampled nodes (seeds first) along
+  `edge_type` (default: the meta-path's first edge type).
+
+  Args:
+    graph, seeds, meta_path, fanouts, batch_size, strategy, shuffle,
+      drop_remainder, seed, num_parallel_calls, deterministic: as EgoGraphDataset.
+    edge_type: the edges of the induced subgraph.
+    label: yield (SubGraph, labels of the seeds); False yields SubGraph alone.
+    features: node features to gather (None: all).
+    graph_tensor: yield tfgnn.GraphTensor instead of the SubGraph dict.
+  """
+
+  def __new__(cls, graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
+              batch_size: int = 512, *, edge_type: Optional[str] = None, label: bool = True,
+              features: Optional[Sequence[str]] = None, strategy: str = "random",
+              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed: int = 0,
+              graph_tensor: bool = False, num_parallel_calls: Optional[int] = None,
+              deterministic: bool = True):
+    if not meta_path:
+      raise ValueError("meta_path must name at least one edge type")
+    node_type = graph.edge_type(meta_path[0]).src
+    spec = ego_spec(graph, node_type, meta_path, fanouts)
+    if any(t != node_type for t in spec.node_types):
+      raise ValueError(f"SubGraphDataset needs a meta-path within one node type, got hops of "
+                       f"types {spec.node_types}")
+    edge_type = edge_type or spec.edge_types[0]
+    query = graph.V(node_type, mask=_seed_mask(graph, node_type, seeds))
+    query = _order(query.batch(batch_size, drop_remainder), shuffle).alias(hop_name(0))
+    for i, (et, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
+      query = query.outV(et).sample(k).by(strategy).alias(hop_name(i))
+    ds = query.values(features=False, seed=seed, num_parallel_calls=num_parallel_calls,
+                      deterministic=deterministic)
+    labels = graph.labels(node_type) if label else None
+
+    def to_subgraph(hops):
+      hops = [hops[hop_name(i)] for i in range(spec.num_hops + 1)]
+      index = tf.concat([tf.reshape(h["index"], [-1]) for h in hops], 0)
+      mask = tf.concat([tf.reshape(h["mask"], [-1]) for h in hops], 0)
+      num_seeds = tf.size(hops[0]["index"])
+      sub = induced_subgraph(graph, edge_type, index, mask, num_seeds, features)
+      out = to_graph_tensor(sub) if graph_tensor else sub
+      if labels is None:
+        return out
+      return out, tf.gather(labels, hops[0]["index"])
+    return ds.map(to_subgraph, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
+                  deterministic=deterministic)

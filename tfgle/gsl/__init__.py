@@ -1,0 +1,5 @@
+"""GSL, the Graph Sampling Language: fluent queries lowered to tf.data pipelines."""
+from tfgle.gsl.query import NEGATIVE_STRATEGIES
+from tfgle.gsl.query import NEIGHBOR_STRATEGIES
+from tfgle.gsl.query import Query
+from tfgle.gsl.traversal import seed_batches

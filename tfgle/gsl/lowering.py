@@ -1,0 +1,238 @@
+"""Lowers a GSL query DAG into a tf.data pipeline of TensorFlow ops.
+
+The pipeline is: seed traversal (tfgle.gsl.traversal) -> one `map` that runs
+every step of the DAG with tfgle's sampling ops -> prefetch. Nothing runs in
+Python per batch, so tf.data parallelism, tf.distribute and checkpointing
+apply. Each step's randomness is keyed by the batch's sampling seed folded with
+the step's index, so a batch is a pure function of (base seed, epoch, batch
+position): identical under any `num_parallel_calls`.
+
+Chains of `outV(...).sample(k).by(s)` steps with one strategy are fused into a
+single multi-hop sampling op call (no op launch per hop).
+
+Element layout, per aliased step:
+  vertex steps: {"ids": int64 [B, k1, ...] external ids (-1 where padded),
+                 "index": int64 dense indices (0 where padded), "mask": bool,
+                 <node feature>: feature values of each vertex, ["label"]}
+  edge steps:   {"src_ids", "dst_ids", "edge_ids", "mask", "weight"?, <edge features>}
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import tensorflow as tf
+
+from tfgle.gsl import traversal
+from tfgle.gsl.query import EDGE, VERTEX, Step, _Dag
+from tfgle.ops import sampling
+
+
+def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int],
+          prefetch: Optional[int], deterministic: bool, seed: int) -> tf.data.Dataset:
+  """The tf.data.Dataset of a validated query DAG (see Query.values)."""
+  graph = dag.graph
+  source = dag.steps[0]
+  if source.op == "V":
+    population = _seed_population(graph, source)
+  else:
+    population = graph.csr(source.edge_type.name).num_edges
+  seeds = traversal.seed_batches(population, source.batch_size, order=source.order,
+                                 drop_remainder=source.drop_remainder, seed=seed)
+  chains = _fusable_chains(dag)
+  aliases = dag.aliases()
+  want_features = _feature_selection(graph, aliases, features)
+
+  def sample_batch(batch, batch_seed):
+    results: dict[int, dict[str, tf.Tensor]] = {}
+    for step in dag.steps:
+      if step.index in results:  # produced by a fused chain
+        continue
+      step_seed = tf.random.experimental.stateless_fold_in(batch_seed, step.index)
+      if step.parent is None:
+        results[step.index] = _source(graph, step, batch)
+      elif step.index in chains:
+        chain = chains[step.index]
+        parent = results[step.parent.index]
+        for hop, out in zip(chain, _fused(graph, chain, parent, step_seed)):
+          results[hop.index] = out
+      else:
+        results[step.index] = _step(graph, step, results, aliases, step_seed)
+      if step.filter is not None:
+        target = results[aliases[step.filter].index]
+        out = results[step.index]
+        keep = out["index"] != _broadcast_to(target["index"], out["index"])
+        out["mask"] = out["mask"] & keep
+    return {alias: _materialize(graph, step, results[step.index], want_features.get(alias, ()),
+                                labels)
+            for alias, step in aliases.items()}
+
+  dataset = seeds.map(sample_batch,
+                      num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
+                      deterministic=deterministic)
+  return dataset.prefetch(prefetch or tf.data.AUTOTUNE)
+
+
+def _seed_population(graph, source: Step):
+  """Dense indices of the seeds of a V() source."""
+  node_type, mask = source.node_type, source.mask
+  if mask is None:
+    return graph.num_nodes(node_type)
+  if isinstance(mask, str):
+    return graph.split_indices(node_type, mask)
+  return graph.to_index(node_type, mask)
+
+
+def _feature_selection(graph, aliases, features) -> dict[str, tuple]:
+  selected = {}
+  for alias, step in aliases.items():
+    if step.kind == VERTEX:
+      available = list(graph.node_attrs(step.node_type))
+    else:
+      available = list(graph.edge_attrs(step.edge_type.name))
+    if features is True:
+      selected[alias] = tuple(available)
+    elif isinstance(features, dict):
+      names = tuple(features.get(alias, ()))
+      unknown = [n for n in names if n not in available]
+      if unknown:
+        raise ValueError(f"values(features=...): alias {alias!r} ({step.describe()}) has no "
+                         f"features {unknown}; it has {available}")
+      selected[alias] = names
+    elif features is not False:
+      raise ValueError(f"values(features=...) must be True, False or a dict alias -> names, "
+                       f"got {features!r}")
+  return selected
+
+
+# ------------------------------------------------------------------ steps
+
+
+def _source(graph, step: Step, batch) -> dict:
+  if step.op == "V":
+    return {"index": batch, "mask": tf.ones_like(batch, tf.bool)}
+  src, dst, edge_ids = graph.csr(step.edge_type.name).edges_at(batch)
+  if step.reverse:
+    src, dst = dst, src
+  return {"src_index": src, "dst_index": dst, "edge_ids": edge_ids,
+          "mask": tf.ones_like(batch, tf.bool), "edge_type": step.edge_type}
+
+
+def _step(graph, step: Step, results, aliases, seed) -> dict:
+  parent = results[step.parent.index]
+  if step.parent.kind == EDGE:  # an endpoint of the parent edges, no sampling
+    take_src = not step.reverse
+    return {"index": parent["src_index"] if take_src else parent["dst_index"],
+            "mask": parent["mask"]}
+  if step.negative:
+    return _negatives(graph, step, results, aliases, parent, seed)
+  index = parent["index"]
+  sampled = sampling.sample_neighbors(
+      graph, step.edge_type.name, tf.reshape(index, [-1]), step.count,
+      strategy=step.strategy, seed=seed, reverse=step.reverse)
+  shape = tf.concat([tf.shape(index), [step.count]], 0)
+  mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
+  nbrs = tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64))
+  if step.kind == VERTEX:
+    return {"index": nbrs, "mask": mask}
+  src = tf.where(mask, _broadcast_to(index, nbrs), tf.constant(0, tf.int64))
+  if step.reverse:  # in-edges: the sampled node is the edge's source
+    src, nbrs = nbrs, src
+  return {"src_index": src, "dst_index": nbrs,
+          "edge_ids": tf.where(mask, tf.reshape(sampled.edge_ids, shape),
+                               tf.constant(-1, tf.int64)),
+          "mask": mask, "edge_type": step.edge_type}
+
+
+def _negatives(graph, step: Step, results, aliases, parent, seed) -> dict:
+  index = parent["index"]
+  flat = tf.reshape(index, [-1])
+  shape = tf.concat([tf.shape(index), [step.count]], 0)
+  if step.op == "Neg":  # uniform over the node type, no exclusion
+    negatives = tf.random.stateless_uniform(
+        shape, seed=seed, maxval=graph.num_nodes(step.node_type), dtype=tf.int64)
+    return {"index": negatives, "mask": tf.broadcast_to(parent["mask"][..., tf.newaxis],
+                                                        shape)}
+  kwargs = {}
+  if step.where is not None:
+    target_alias, attr = step.where
+    target = results[aliases[target_alias].index]
+    kwargs = {"attr": attr, "targets": tf.reshape(_broadcast_to(target["index"], index), [-1])}
+  sampled = sampling.sample_negatives(graph, step.edge_type.name, flat, step.count,
+                                      strategy=step.strategy, seed=seed,
+                                      reverse=step.reverse, **kwargs)
+  mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
+  return {"index": tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64)),
+          "mask": mask}
+
+
+def _fusable_chains(dag: _Dag) -> dict[int, list[Step]]:
+  """Maximal chains of vertex outV-sampling steps with one strategy, keyed by first step."""
+  def fusable(step):
+    return (step.op == "outV" and step.parent is not None and step.parent.kind == VERTEX
+            and step.strategy not in (None, "", "full") and step.filter is None)
+  chains = {}
+  in_chain = set()
+  for step in dag.steps:
+    if not fusable(step) or step.index in in_chain:
+      continue
+    chain = [step]
+    while True:
+      children = [s for s in dag.steps if s.parent is chain[-1] and fusable(s)
+                  and s.strategy == step.strategy]
+      if not children:
+        break
+      chain.append(children[0])
+    if len(chain) > 1:
+      chains[step.index] = chain
+      in_chain.update(s.index for s in chain)
+  return chains
+
+
+def _fused(graph, chain: list[Step], parent, seed) -> list[dict]:
+  index = parent["index"]
+  hops = sampling.sample_fanouts(
+      graph, [s.edge_type.name for s in chain], tf.reshape(index, [-1]),
+      [s.count for s in chain], strategy=chain[0].strategy, seed=seed)
+  outs = []
+  shape = tf.shape(index)
+  mask = parent["mask"]
+  for step, (nbrs, _, hop_mask) in zip(chain, hops):
+    shape = tf.concat([shape, [step.count]], 0)
+    mask = tf.reshape(hop_mask, shape) & mask[..., tf.newaxis]
+    nbrs = tf.reshape(nbrs, shape)
+    outs.append({"index": tf.where(mask, nbrs, tf.zeros_like(nbrs)), "mask": mask})
+  return outs
+
+
+# ------------------------------------------------------------------ output
+
+
+def _broadcast_to(target, like):
+  """`target` [..] broadcast over the extra trailing dims of `like` [.., k, ...]."""
+  extra = like.shape.rank - target.shape.rank
+  for _ in range(extra):
+    target = target[..., tf.newaxis]
+  return tf.broadcast_to(target, tf.shape(like))
+
+
+def _materialize(graph, step: Step, out: dict, feature_names, labels: bool) -> dict:
+  mask = out["mask"]
+  if step.kind == VERTEX:
+    index = out["index"]
+    ids = graph.to_id(step.node_type, index)
+    result = {"ids": tf.where(mask, ids, tf.constant(-1, tf.int64)), "index": index,
+              "mask": mask}
+    tensors = graph.feature_tensors(step.node_type)
+    for name in feature_names:
+      result[name] = tf.gather(tensors[name], index)
+    if labels:
+      result["label"] = tf.gather(graph.labels(step.node_type), index)
+    return result
+  et = out["edge_type"]
+  result = {"src_ids": tf.where(mask, graph.to_id(et.src, out["src_index"]), -1),
+            "dst_ids": tf.where(mask, graph.to_id(et.dst, out["dst_index"]), -1),
+            "edge_ids": out["edge_ids"], "mask": mask}
+  if feature_names:
+    safe_ids = tf.maximum(out["edge_ids"], 0)
+    result.update(graph.edge_features(et.name, safe_ids, feature_names))
+  return result

@@ -1,0 +1,347 @@
+"""GSL: GLE's Gremlin-like Graph Sampling Language, built on a `tfgle.Graph`.
+
+A query is a small DAG of steps. Sources pick seeds (`g.V`, `g.E`); traversal
+steps sample vertices or edges from the current step (`outV`, `inV`, `outE`,
+`inE` with `.sample(k).by(strategy)`); negative steps draw non-neighbors
+(`outNeg`, `inNeg`, `Neg`). `values()` lowers the whole DAG into a `tf.data`
+pipeline of TensorFlow ops (see tfgle.gsl.lowering) whose elements are
+`{alias: {"ids": ..., "mask": ..., <features>...}}` for every aliased step.
+
+Example:
+  ds = (g.V("user").batch(512).shuffle(traverse=True).alias("seed")
+         .outV("buys").sample(10).by("random").alias("hop1")
+         .outV("bought_by").sample(5).by("random").alias("hop2")
+         .values())
+
+Construction errors are ValueErrors that name the offending step.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Optional, Sequence, Union
+
+NEIGHBOR_STRATEGIES = ("random", "random_without_replacement", "edge_weight", "topk",
+                       "in_degree", "full")
+NEGATIVE_STRATEGIES = ("random", "in_degree", "node_weight", "conditional")
+VERTEX, EDGE = "vertex", "edge"
+
+
+@dataclasses.dataclass(eq=False)
+class Step:
+  """One node of a query DAG."""
+  index: int
+  op: str                               # V, E, outV, inV, outE, inE, outNeg, inNeg, Neg
+  parent: Optional["Step"]
+  kind: str                             # VERTEX or EDGE: what the step yields
+  node_type: Optional[str] = None       # vertex steps: the node type yielded
+  edge_type: Optional[tuple] = None     # EdgeType the step follows or yields
+  reverse: bool = False                 # follows edges dst -> src
+  count: Optional[int] = None           # .sample(count)
+  strategy: Optional[str] = None        # .by(strategy)
+  alias: Optional[str] = None
+  where: Optional[tuple] = None         # (target alias, attribute name): conditional negatives
+  filter: Optional[str] = None          # target alias whose ids are masked out
+  # Sources only.
+  batch_size: Optional[int] = None
+  drop_remainder: bool = False
+  order: str = "ordered"
+  mask: object = None                   # V: split name or ids restricting the seeds
+
+  @property
+  def negative(self) -> bool:
+    return self.op in ("outNeg", "inNeg", "Neg")
+
+  def describe(self) -> str:
+    arg = self.node_type if self.op in ("V", "Neg") else (
+        self.edge_type.name if self.edge_type is not None else "")
+    return f"step {self.index} {self.op}({arg!r})" if arg else f"step {self.index} {self.op}()"
+
+
+class _Dag:
+  """The steps of one query, in creation order."""
+
+  def __init__(self, graph):
+    self.graph = graph
+    self.steps: list[Step] = []
+
+  def add(self, **kwargs) -> Step:
+    step = Step(index=len(self.steps), **kwargs)
+    self.steps.append(step)
+    return step
+
+  def aliases(self) -> dict[str, Step]:
+    return {s.alias: s for s in self.steps if s.alias is not None}
+
+
+class Query:
+  """A handle on one step of a query; every method returns a handle to continue."""
+
+  def __init__(self, dag: _Dag, step: Step):
+    self._dag = dag
+    self._step = step
+
+  @property
+  def step(self) -> Step:
+    return self._step
+
+  # ---------------------------------------------------------------- sources
+
+  @classmethod
+  def vertices(cls, graph, node_type: str, mask=None) -> "Query":
+    if node_type not in graph.node_types:
+      raise ValueError(f"step 0 V({node_type!r}): unknown node type; the graph has "
+                       f"{graph.node_types}")
+    if isinstance(mask, str) and mask not in graph.splits(node_type):
+      raise ValueError(f"step 0 V({node_type!r}): node type has no split {mask!r}; it has "
+                       f"{graph.splits(node_type)}")
+    dag = _Dag(graph)
+    return cls(dag, dag.add(op="V", parent=None, kind=VERTEX, node_type=node_type, mask=mask))
+
+  @classmethod
+  def edges(cls, graph, edge_type, reverse: bool = False) -> "Query":
+    try:
+      edge_type = graph.edge_type(edge_type)
+    except ValueError as e:
+      raise ValueError(f"step 0 E({edge_type!r}): {e}") from None
+    dag = _Dag(graph)
+    return cls(dag, dag.add(op="E", parent=None, kind=EDGE, edge_type=edge_type,
+                            reverse=reverse))
+
+  def batch(self, batch_size: int, drop_remainder: bool = False) -> "Query":
+    """Seeds per batch (sources only); drop_remainder drops an epoch's short last batch."""
+    self._require_source("batch")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+      raise ValueError(f"{self._step.describe()}: batch size must be a positive int, got "
+                       f"{batch_size!r}")
+    self._step.batch_size = batch_size
+    self._step.drop_remainder = drop_remainder
+    return self
+
+  def shuffle(self, traverse: bool = True) -> "Query":
+    """traverse=True: each seed once per epoch, shuffled; False: endless random seeds."""
+    self._require_source("shuffle")
+    self._step.order = "shuffle" if traverse else "random"
+    return self
+
+  def alias(self, name: str) -> "Query":
+    """Names this step; aliased steps appear in `values()`."""
+    if not isinstance(name, str) or not name:
+      raise ValueError(f"{self._step.describe()}: alias must be a non-empty string, got "
+                       f"{name!r}")
+    if name in self._dag.aliases():
+      raise ValueError(f"{self._step.describe()}: duplicate alias {name!r} (already used by "
+                       f"{self._dag.aliases()[name].describe()})")
+    self._step.alias = name
+    return self
+
+  # ---------------------------------------------------------------- traversal
+
+  def outV(self, edge_type=None) -> "Query":  # pylint: disable=invalid-name
+    """From vertices: sampled out-neighbors along `edge_type`. From edges: the source vertex."""
+    return self._traverse("outV", edge_type, reverse=False, yields=VERTEX)
+
+  def inV(self, edge_type=None) -> "Query":  # pylint: disable=invalid-name
+    """From vertices: sampled in-neighbors along `edge_type`. From edges: the destination."""
+    return self._traverse("inV", edge_type, reverse=True, yields=VERTEX)
+
+  def outE(self, edge_type) -> "Query":  # pylint: disable=invalid-name
+    """Sampled out-edges of the current vertices."""
+    return self._traverse("outE", edge_type, reverse=False, yields=EDGE)
+
+  def inE(self, edge_type) -> "Query":  # pylint: disable=invalid-name
+    """Sampled in-edges of the current vertices."""
+    return self._traverse("inE", edge_type, reverse=True, yields=EDGE)
+
+  def _traverse(self, op, edge_type, *, reverse, yields) -> "Query":
+    current = self._step
+    describe = f"step {len(self._dag.steps)} {op}({edge_type!r})"
+    if current.kind == EDGE:
+      if yields != VERTEX or edge_type is not None:
+        raise ValueError(f"{describe}: from edges only outV() (source) and inV() (destination) "
+                         f"apply, without an edge type")
+      et = current.edge_type
+      # An edge's outV is its source; traversing a reversed edge swaps the ends.
+      take_src = (op == "outV") != current.reverse
+      node_type = et.src if take_src else et.dst
+      return self._then(op=op, kind=VERTEX, node_type=node_type, edge_type=et,
+                        reverse=not take_src)
+    if edge_type is None:
+      raise ValueError(f"{describe}: from vertices {op} needs an edge type")
+    try:
+      et = self._dag.graph.edge_type(edge_type)
+    except ValueError as e:
+      raise ValueError(f"{describe}: {e}") from None
+    start, end = (et.dst, et.src) if reverse else (et.src, et.dst)
+    if start != current.node_type:
+      raise ValueError(
+          f"{describe}: edge type {et.name!r} goes {et.src!r} -> {et.dst!r}, so {op} needs "
+          f"{start!r} vertices, but {current.describe()} yields {current.node_type!r} vertices")
+    return self._then(op=op, kind=yields, node_type=end, edge_type=et, reverse=reverse)
+
+  def sample(self, count: Optional[int] = None) -> "Query":
+    """Samples `count` per current element (None only with by("full"))."""
+    self._require_sampling("sample")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)
+                              or count <= 0):
+      raise ValueError(f"{self._step.describe()}: sample count must be a positive int, got "
+                       f"{count!r}")
+    self._step.count = count
+    self._step.strategy = self._step.strategy or ""  # marks sample() as called
+    return self
+
+  def by(self, strategy: str) -> "Query":
+    """The sampling strategy of the preceding sample()."""
+    self._require_sampling("by")
+    if self._step.strategy is None:
+      raise ValueError(f"{self._step.describe()}: by() must follow sample()")
+    allowed = NEGATIVE_STRATEGIES if self._step.negative else NEIGHBOR_STRATEGIES
+    if strategy not in allowed:
+      kind = "negative" if self._step.negative else "neighbor"
+      hint = ""
+      if not self._step.negative and strategy in NEGATIVE_STRATEGIES:
+        hint = " (negative strategies apply after outNeg/inNeg/Neg)"
+      raise ValueError(f"{self._step.describe()}: unknown {kind} strategy {strategy!r}{hint}; "
+                       f"allowed: {allowed}")
+    if self._step.count is None and strategy != "full":
+      raise ValueError(f"{self._step.describe()}: sample() without a count needs by('full')")
+    self._step.strategy = strategy
+    return self
+
+  # ---------------------------------------------------------------- negatives
+
+  def outNeg(self, edge_type) -> "Query":  # pylint: disable=invalid-name
+    """Negative destinations of `edge_type` for the current (source-type) vertices."""
+    return self._negative("outNeg", edge_type, reverse=False)
+
+  def inNeg(self, edge_type) -> "Query":  # pylint: disable=invalid-name
+    """Negative sources of `edge_type` for the current (destination-type) vertices."""
+    return self._negative("inNeg", edge_type, reverse=True)
+
+  def Neg(self, node_type: str) -> "Query":  # pylint: disable=invalid-name
+    """Random vertices of `node_type` (no neighbor exclusion)."""
+    describe = f"step {len(self._dag.steps)} Neg({node_type!r})"
+    if self._step.kind != VERTEX:
+      raise ValueError(f"{describe}: Neg follows a vertex step, not {self._step.describe()}")
+    if node_type not in self._dag.graph.node_types:
+      raise ValueError(f"{describe}: unknown node type; the graph has "
+                       f"{self._dag.graph.node_types}")
+    return self._then(op="Neg", kind=VERTEX, node_type=node_type)
+
+  def _negative(self, op, edge_type, *, reverse) -> "Query":
+    describe = f"step {len(self._dag.steps)} {op}({edge_type!r})"
+    if self._step.kind != VERTEX:
+      raise ValueError(f"{describe}: {op} follows a vertex step, not {self._step.describe()}")
+    try:
+      et = self._dag.graph.edge_type(edge_type)
+    except ValueError as e:
+      raise ValueError(f"{describe}: {e}") from None
+    start, end = (et.dst, et.src) if reverse else (et.src, et.dst)
+    if start != self._step.node_type:
+      raise ValueError(
+          f"{describe}: edge type {et.name!r} goes {et.src!r} -> {et.dst!r}, so {op} needs "
+          f"{start!r} vertices, but {self._step.describe()} yields {self._step.node_type!r}")
+    return self._then(op=op, kind=VERTEX, node_type=end, edge_type=et, reverse=reverse)
+
+  def where(self, target: str, attr: str) -> "Query":
+    """Conditional negatives: each shares categorical attribute `attr` with `target`'s vertex."""
+    if not self._step.negative:
+      raise ValueError(f"{self._step.describe()}: where() applies to negative steps only")
+    target_step = self._target(target, "where")
+    attrs = self._dag.graph.node_attrs(self._step.node_type)
+    if attr not in attrs:
+      raise ValueError(f"{self._step.describe()}: where(): node type "
+                       f"{self._step.node_type!r} has no attribute {attr!r}; it has "
+                       f"{sorted(attrs)}")
+    if target_step.node_type != self._step.node_type:
+      raise ValueError(f"{self._step.describe()}: where({target!r}): the target yields "
+                       f"{target_step.node_type!r} vertices, negatives are "
+                       f"{self._step.node_type!r}")
+    self._step.where = (target, attr)
+    return self
+
+  def filter(self, target: str) -> "Query":
+    """Masks out samples equal to the vertex of step `target` (same leading shape)."""
+    if self._step.kind != VERTEX or self._step.parent is None:
+      raise ValueError(f"{self._step.describe()}: filter() applies to sampled vertex steps")
+    target_step = self._target(target, "filter")
+    if target_step.node_type != self._step.node_type:
+      raise ValueError(f"{self._step.describe()}: filter({target!r}): the target yields "
+                       f"{target_step.node_type!r} vertices, this step "
+                       f"{self._step.node_type!r}")
+    self._step.filter = target
+    return self
+
+  # ---------------------------------------------------------------- structure
+
+  def each(self, branches: Callable[["Query"], Sequence["Query"]]) -> "Query":
+    """Branches: `branches(q)` builds several continuations of the current step."""
+    result = branches(Query(self._dag, self._step))
+    for branch in (result if isinstance(result, (list, tuple)) else [result]):
+      if not isinstance(branch, Query) or branch._dag is not self._dag:  # pylint: disable=protected-access
+        raise ValueError(f"{self._step.describe()}: each() must return queries built from "
+                         f"its argument, got {branch!r}")
+    return self
+
+  def values(self, *, features: Union[bool, dict] = True, labels: bool = False,
+             num_parallel_calls: Optional[int] = None, prefetch: Optional[int] = None,
+             deterministic: bool = True, seed: int = 0):
+    """Lowers the query into a tf.data.Dataset.
+
+    Args:
+      features: True gathers every node/edge feature for aliased steps; False
+        none; a dict alias -> feature names picks them.
+      labels: also gather node labels ("label") for aliased vertex steps.
+      num_parallel_calls: parallel batches being sampled (default AUTOTUNE).
+      prefetch: batches to prefetch (default AUTOTUNE).
+      deterministic: keep batch order under parallelism.
+      seed: base seed of traversal and sampling.
+    """
+    self._validate()
+    from tfgle.gsl import lowering  # pylint: disable=g-import-not-at-top
+    return lowering.lower(self._dag, features=features, labels=labels,
+                          num_parallel_calls=num_parallel_calls, prefetch=prefetch,
+                          deterministic=deterministic, seed=seed)
+
+  # ---------------------------------------------------------------- helpers
+
+  def _then(self, **kwargs) -> "Query":
+    return Query(self._dag, self._dag.add(parent=self._step, **kwargs))
+
+  def _require_source(self, method):
+    if self._step.parent is not None:
+      raise ValueError(f"{self._step.describe()}: {method}() applies to V()/E() sources only")
+
+  def _require_sampling(self, method):
+    step = self._step
+    if step.parent is None or (step.parent.kind == EDGE and step.op in ("outV", "inV")):
+      raise ValueError(f"{step.describe()}: {method}() applies to sampling steps "
+                       "(outV/inV/outE/inE from vertices, outNeg/inNeg/Neg)")
+
+  def _target(self, target, method) -> Step:
+    aliases = self._dag.aliases()
+    if target not in aliases:
+      raise ValueError(f"{self._step.describe()}: {method}({target!r}): no step has that alias; "
+                       f"aliases so far: {sorted(aliases)}")
+    return aliases[target]
+
+  def _validate(self):
+    source = self._dag.steps[0]
+    if source.batch_size is None:
+      raise ValueError(f"{source.describe()}: call batch(n) on the source")
+    for step in self._dag.steps[1:]:
+      sampling = not (step.parent.kind == EDGE and step.op in ("outV", "inV"))
+      if sampling and not step.strategy:
+        what = "sample() without by()" if step.strategy == "" else "no sample(k).by(strategy)"
+        raise ValueError(f"{step.describe()}: {what}")
+      if step.where is not None and step.strategy != "conditional":
+        raise ValueError(f"{step.describe()}: where() needs by('conditional')")
+      if step.strategy == "conditional" and step.where is None:
+        raise ValueError(f"{step.describe()}: by('conditional') needs where(target, attr)")
+      if step.op == "Neg" and step.strategy != "random":
+        raise ValueError(f"{step.describe()}: Neg() samples uniformly: by('random'); for "
+                         "weighted negatives use outNeg/inNeg")
+      if step.strategy == "full":
+        raise ValueError(f"{step.describe()}: by('full') gives ragged neighbor lists, which "
+                         "values() batches do not hold; use tfgle.ops.sample_full_neighbors")
+    if not self._dag.aliases():
+      raise ValueError("the query has no aliased step: name the steps to return with alias()")
