@@ -1,0 +1,401 @@
+// Tests of tfgle::CsrGraph::Build against a brute-force reference.
+#include "custom_ops/core/csr_graph.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/core/test_util.h"
+
+namespace tfgle {
+namespace {
+
+using tfgle_test::ThreadExecutor;
+
+// An edge list that owns its columns; empty optional columns pass as null.
+struct Edges {
+  std::vector<int64_t> src, dst, edge_ids, timestamps;
+  std::vector<float> weights;
+  int64_t num_src = 0, num_dst = 0;
+  bool symmetric = false;
+  bool has_weights = false, has_timestamps = false, has_edge_ids = false;
+
+  EdgeList View() const {
+    EdgeList e;
+    e.src = src.data();
+    e.dst = dst.data();
+    e.num_edges = static_cast<int64_t>(src.size());
+    e.edge_ids = has_edge_ids ? edge_ids.data() : nullptr;
+    e.weights = has_weights ? weights.data() : nullptr;
+    e.timestamps = has_timestamps ? timestamps.data() : nullptr;
+    e.num_src = num_src;
+    e.num_dst = num_dst;
+    e.symmetric = symmetric;
+    return e;
+  }
+};
+
+// One CSR entry, as the reference sees it.
+struct Entry {
+  int64_t dst, edge_id;
+  float weight;
+  int64_t timestamp;
+};
+
+// The documented result, built the obvious way: row v lists the edges leaving v
+// in input order, then (symmetric only) the reverses of the non-loop edges
+// entering v in input order; a weight or timestamp order then sorts each row
+// descending, stably.
+std::vector<std::vector<Entry>> ReferenceRows(const Edges& e, NeighborOrder order) {
+  std::vector<std::vector<Entry>> rows(e.num_src);
+  auto entry = [&](size_t i, int64_t other) {
+    return Entry{other, e.has_edge_ids ? e.edge_ids[i] : static_cast<int64_t>(i),
+                 e.has_weights ? e.weights[i] : 0.0f,
+                 e.has_timestamps ? e.timestamps[i] : 0};
+  };
+  for (size_t i = 0; i < e.src.size(); ++i) rows[e.src[i]].push_back(entry(i, e.dst[i]));
+  if (e.symmetric) {
+    for (size_t i = 0; i < e.src.size(); ++i) {
+      if (e.src[i] != e.dst[i]) rows[e.dst[i]].push_back(entry(i, e.src[i]));
+    }
+  }
+  for (auto& row : rows) {
+    if (order == NeighborOrder::kWeightDescending) {
+      std::stable_sort(row.begin(), row.end(),
+                       [](const Entry& a, const Entry& b) { return a.weight > b.weight; });
+    } else if (order == NeighborOrder::kTimestampDescending) {
+      std::stable_sort(row.begin(), row.end(),
+                       [](const Entry& a, const Entry& b) { return a.timestamp > b.timestamp; });
+    }
+  }
+  return rows;
+}
+
+// Checks every field of `g` against the reference; returns false on a mismatch
+// (after reporting the first one, to keep the output short).
+bool MatchesReference(const CsrGraph& g, const Edges& e,
+                      const std::vector<std::vector<Entry>>& rows, const std::string& what) {
+  const int failures_before = tfgle_test::FailureCount();
+  EXPECT_EQ(g.num_src, e.num_src);
+  EXPECT_EQ(g.num_dst, e.num_dst);
+  EXPECT_EQ(g.weighted(), e.has_weights);
+  EXPECT_EQ(g.timed(), e.has_timestamps);
+  CHECK(static_cast<int64_t>(g.indptr.size()) == e.num_src + 1);
+  EXPECT_EQ(g.indptr[0], 0);
+  std::vector<int64_t> in_degree(e.num_dst, 0);
+  int64_t total = 0;
+  for (int64_t v = 0; v < e.num_src && tfgle_test::FailureCount() == failures_before; ++v) {
+    const auto& row = rows[v];
+    total += static_cast<int64_t>(row.size());
+    EXPECT_EQ(g.indptr[v + 1], total);
+    EXPECT_EQ(g.OutDegree(v), static_cast<int64_t>(row.size()));
+    if (g.indptr[v + 1] != total) break;
+    for (size_t k = 0; k < row.size(); ++k) {
+      const int64_t pos = g.indptr[v] + static_cast<int64_t>(k);
+      EXPECT_EQ(g.indices[pos], row[k].dst);
+      EXPECT_EQ(g.edge_ids[pos], row[k].edge_id);
+      if (g.weighted()) EXPECT_EQ(g.weights[pos], row[k].weight);
+      if (g.timed()) EXPECT_EQ(g.timestamps[pos], row[k].timestamp);
+      ++in_degree[row[k].dst];
+      if (tfgle_test::FailureCount() != failures_before) break;
+    }
+  }
+  EXPECT_EQ(g.num_edges(), total);
+  EXPECT_EQ(static_cast<int64_t>(g.edge_ids.size()), total);
+  EXPECT_EQ(static_cast<int64_t>(g.weights.size()), g.weighted() ? total : 0);
+  EXPECT_EQ(static_cast<int64_t>(g.timestamps.size()), g.timed() ? total : 0);
+  EXPECT_EQ(g.in_degree, in_degree);
+  if (tfgle_test::FailureCount() != failures_before) {
+    std::cerr << "  ... while checking " << what << std::endl;
+    return false;
+  }
+  return true;
+}
+
+CsrGraph BuildOrDie(const Edges& e, NeighborOrder order,
+                    const Executor& executor = SerialExecutor()) {
+  CsrGraph g;
+  CHECK_OK(CsrGraph::Build(e.View(), order, executor, &g));
+  return g;
+}
+
+// A random multigraph with self loops; weights and timestamps come from small
+// sets so that rows have many ties.
+Edges RandomEdges(uint64_t seed, int64_t num_src, int64_t num_dst, int64_t num_edges) {
+  std::mt19937_64 rng(seed);
+  Edges e;
+  e.num_src = num_src;
+  e.num_dst = num_dst;
+  for (int64_t i = 0; i < num_edges; ++i) {
+    e.src.push_back(static_cast<int64_t>(rng() % num_src));
+    e.dst.push_back(static_cast<int64_t>(rng() % num_dst));
+    e.edge_ids.push_back(static_cast<int64_t>(rng() % 1000000) - 500000);
+    e.weights.push_back(0.25f * static_cast<float>(rng() % 8));
+    e.timestamps.push_back(static_cast<int64_t>(rng() % 16) - 8);
+  }
+  return e;
+}
+
+void TestSmallGraphByHand() {
+  Edges e;
+  e.src = {2, 0, 0, 1, 0};
+  e.dst = {0, 2, 1, 2, 2};
+  e.num_src = 3;
+  e.num_dst = 3;
+  const CsrGraph g = BuildOrDie(e, NeighborOrder::kInput);
+  EXPECT_EQ(g.indptr, (std::vector<int64_t>{0, 3, 4, 5}));
+  EXPECT_EQ(g.indices, (std::vector<int64_t>{2, 1, 2, 2, 0}));
+  EXPECT_EQ(g.edge_ids, (std::vector<int64_t>{1, 2, 4, 3, 0}));
+  EXPECT_EQ(g.in_degree, (std::vector<int64_t>{1, 1, 3}));
+  EXPECT_TRUE(!g.weighted());
+  EXPECT_TRUE(!g.timed());
+  EXPECT_EQ(g.OutDegree(0), 3);
+  EXPECT_EQ(g.num_edges(), 5);
+  EXPECT_TRUE(g.ByteSize() > 0);
+}
+
+void TestBipartiteWithEdgeIds() {
+  Edges e;
+  e.src = {1, 0, 1};
+  e.dst = {4, 0, 2};
+  e.edge_ids = {100, -7, 42};
+  e.has_edge_ids = true;
+  e.num_src = 2;
+  e.num_dst = 5;
+  const CsrGraph g = BuildOrDie(e, NeighborOrder::kInput);
+  EXPECT_EQ(g.indptr, (std::vector<int64_t>{0, 1, 3}));
+  EXPECT_EQ(g.indices, (std::vector<int64_t>{0, 4, 2}));
+  EXPECT_EQ(g.edge_ids, (std::vector<int64_t>{-7, 100, 42}));
+  EXPECT_EQ(g.in_degree, (std::vector<int64_t>{1, 0, 1, 0, 1}));
+}
+
+void TestWeightOrderKeepsTiesInInputOrder() {
+  Edges e;
+  e.src = {0, 0, 1, 0, 0, 0};
+  e.dst = {1, 2, 0, 3, 4, 5};
+  e.weights = {1.0f, 3.0f, 9.0f, 1.0f, 2.0f, 0.0f};
+  e.timestamps = {5, 6, 7, 8, 9, 10};
+  e.has_weights = e.has_timestamps = true;
+  e.num_src = 2;
+  e.num_dst = 6;
+  const CsrGraph g = BuildOrDie(e, NeighborOrder::kWeightDescending);
+  EXPECT_EQ(g.indptr, (std::vector<int64_t>{0, 5, 6}));
+  EXPECT_EQ(g.indices, (std::vector<int64_t>{2, 4, 1, 3, 5, 0}));
+  EXPECT_EQ(g.edge_ids, (std::vector<int64_t>{1, 4, 0, 3, 5, 2}));
+  EXPECT_EQ(g.weights, (std::vector<float>{3, 2, 1, 1, 0, 9}));
+  EXPECT_EQ(g.timestamps, (std::vector<int64_t>{6, 9, 5, 8, 10, 7}));
+}
+
+void TestTimestampOrderKeepsTiesInInputOrder() {
+  Edges e;
+  e.src = {0, 0, 0, 0, 0};
+  e.dst = {1, 2, 3, 4, 5};
+  e.timestamps = {-5, 7, 7, std::numeric_limits<int64_t>::min(), 7};
+  e.has_timestamps = true;
+  e.num_src = 1;
+  e.num_dst = 6;
+  const CsrGraph g = BuildOrDie(e, NeighborOrder::kTimestampDescending);
+  EXPECT_EQ(g.indices, (std::vector<int64_t>{2, 3, 5, 1, 4}));
+  EXPECT_EQ(g.edge_ids, (std::vector<int64_t>{1, 2, 4, 0, 3}));
+  EXPECT_EQ(g.timestamps,
+            (std::vector<int64_t>{7, 7, 7, -5, std::numeric_limits<int64_t>::min()}));
+  EXPECT_TRUE(!g.weighted());
+}
+
+void TestSymmetricAddsReversesButSelfLoopsOnce() {
+  Edges e;
+  e.src = {0, 1, 2, 1};
+  e.dst = {1, 2, 2, 0};
+  e.weights = {0.5f, 1.5f, 2.5f, 3.5f};
+  e.has_weights = true;
+  e.num_src = 3;
+  e.num_dst = 3;
+  e.symmetric = true;
+  CsrGraph g = BuildOrDie(e, NeighborOrder::kInput);
+  EXPECT_EQ(g.indptr, (std::vector<int64_t>{0, 2, 5, 7}));
+  EXPECT_EQ(g.indices, (std::vector<int64_t>{1, 1, 2, 0, 0, 2, 1}));
+  EXPECT_EQ(g.edge_ids, (std::vector<int64_t>{0, 3, 1, 3, 0, 2, 1}));
+  EXPECT_EQ(g.weights, (std::vector<float>{0.5f, 3.5f, 1.5f, 3.5f, 0.5f, 2.5f, 1.5f}));
+  EXPECT_EQ(g.in_degree, (std::vector<int64_t>{2, 3, 2}));
+  // In weight order the reverse entries sort with the forward ones.
+  g = BuildOrDie(e, NeighborOrder::kWeightDescending);
+  EXPECT_EQ(g.indices, (std::vector<int64_t>{1, 1, 0, 2, 0, 2, 1}));
+  EXPECT_EQ(g.edge_ids, (std::vector<int64_t>{3, 0, 3, 1, 0, 2, 1}));
+}
+
+void TestZeroEdges() {
+  // Optional columns present (non-null) but empty, in every mode.
+  const int64_t no_index = 0;
+  const float no_weight = 0.0f;
+  for (bool symmetric : {false, true}) {
+    for (NeighborOrder order : {NeighborOrder::kInput, NeighborOrder::kWeightDescending,
+                                NeighborOrder::kTimestampDescending}) {
+      EdgeList e;
+      e.src = e.dst = e.edge_ids = e.timestamps = &no_index;
+      e.weights = &no_weight;
+      e.num_edges = 0;
+      e.num_src = 4;
+      e.num_dst = symmetric ? 4 : 3;
+      e.symmetric = symmetric;
+      CsrGraph g;
+      CHECK_OK(CsrGraph::Build(e, order, SerialExecutor(), &g));
+      EXPECT_EQ(g.num_src, 4);
+      EXPECT_EQ(g.num_dst, e.num_dst);
+      EXPECT_EQ(g.indptr, (std::vector<int64_t>{0, 0, 0, 0, 0}));
+      EXPECT_EQ(g.num_edges(), 0);
+      EXPECT_TRUE(g.edge_ids.empty());
+      EXPECT_TRUE(g.weights.empty());
+      EXPECT_TRUE(g.timestamps.empty());
+      EXPECT_EQ(g.in_degree, std::vector<int64_t>(e.num_dst, 0));
+    }
+  }
+  // No nodes at all, and nodes without edges, on two threads.
+  Edges none;
+  CsrGraph g = BuildOrDie(none, NeighborOrder::kInput, ThreadExecutor(2));
+  EXPECT_EQ(g.indptr, (std::vector<int64_t>{0}));
+  EXPECT_TRUE(g.in_degree.empty());
+  none.num_src = 2;
+  none.num_dst = 5;
+  g = BuildOrDie(none, NeighborOrder::kInput, ThreadExecutor(2));
+  EXPECT_EQ(g.indptr, (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(g.in_degree, std::vector<int64_t>(5, 0));
+}
+
+// Random graphs of several sizes, in every mode, on 1, 2 and 3 threads; the
+// large ones exceed 2^16 edges per thread so the build really splits the work.
+void TestRandomGraphsMatchReferenceOnAnyThreadCount() {
+  struct Size {
+    int64_t num_src, num_dst, num_edges;
+  };
+  const Size sizes[] = {{1, 1, 1}, {7, 5, 40}, {50, 50, 1000}, {3000, 2000, 150000},
+                        {2, 2, 70000}};
+  uint64_t seed = 1;
+  for (const Size& size : sizes) {
+    for (bool symmetric : {false, true}) {
+      Edges e = RandomEdges(seed++, size.num_src, symmetric ? size.num_src : size.num_dst,
+                            size.num_edges);
+      e.symmetric = symmetric;
+      for (NeighborOrder order : {NeighborOrder::kInput, NeighborOrder::kWeightDescending,
+                                  NeighborOrder::kTimestampDescending}) {
+        for (bool extras : {false, true}) {
+          // extras: edge ids plus both optional columns (one of which orders).
+          e.has_edge_ids = extras;
+          e.has_weights = extras || order == NeighborOrder::kWeightDescending;
+          e.has_timestamps = extras || order == NeighborOrder::kTimestampDescending;
+          const auto rows = ReferenceRows(e, order);
+          for (int threads : {1, 2, 3}) {
+            const Executor executor = threads == 1 ? SerialExecutor() : ThreadExecutor(threads);
+            const CsrGraph g = BuildOrDie(e, order, executor);
+            const std::string what =
+                StrCat("num_src=", e.num_src, " num_edges=", e.src.size(), " symmetric=",
+                       symmetric, " order=", static_cast<int>(order), " extras=", extras,
+                       " threads=", threads);
+            if (!MatchesReference(g, e, rows, what)) return;
+          }
+        }
+      }
+    }
+  }
+}
+
+Status BuildStatus(const Edges& e, NeighborOrder order = NeighborOrder::kInput,
+                   const Executor& executor = SerialExecutor()) {
+  CsrGraph g;
+  return CsrGraph::Build(e.View(), order, executor, &g);
+}
+
+void TestValidationErrors() {
+  constexpr auto kInvalid = Status::Code::kInvalidArgument;
+  Edges e;
+  e.src = {0, 1, 2};
+  e.dst = {1, 1, 0};
+  e.num_src = 3;
+  e.num_dst = 2;
+  EXPECT_OK(BuildStatus(e));
+
+  Edges bad = e;
+  bad.src[1] = -1;
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "src[1] = -1 is not in [0, 3)");
+  bad.src[1] = 3;
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "src[1] = 3 is not in [0, 3)");
+  bad = e;
+  bad.dst[2] = 2;
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "dst[2] = 2 is not in [0, 2)");
+  bad.dst[0] = std::numeric_limits<int64_t>::min();
+  EXPECT_ERROR(BuildStatus(bad), kInvalid,
+               "dst[0] = -9223372036854775808 is not in [0, 2)");
+
+  bad = e;
+  bad.has_weights = true;
+  bad.weights = {1.0f, 0.0f, std::nanf("")};
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "weights[2] = nan is not a finite number >= 0");
+  bad.weights = {1.0f, -0.5f, 2.0f};
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "weights[1] = -0.5 is not a finite number >= 0");
+  bad.weights = {std::numeric_limits<float>::infinity(), 1.0f, 1.0f};
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "weights[0] = inf is not a finite number >= 0");
+
+  EXPECT_ERROR(BuildStatus(e, NeighborOrder::kWeightDescending), kInvalid,
+               "ordering neighbors by weight needs edge weights");
+  EXPECT_ERROR(BuildStatus(e, NeighborOrder::kTimestampDescending), kInvalid,
+               "ordering neighbors by timestamp needs edge timestamps");
+
+  bad = e;
+  bad.symmetric = true;
+  EXPECT_ERROR(BuildStatus(bad), kInvalid,
+               "symmetric edges need num_src == num_dst, got 3 and 2");
+  bad = e;
+  bad.num_dst = -1;
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "sizes must be >= 0, got num_edges=3 num_src=3 num_dst=-1");
+}
+
+// With several bad rows, the first one is named, whatever the thread count.
+void TestFirstBadRowIsReportedOnAnyThreadCount() {
+  Edges e = RandomEdges(99, 100, 100, 300000);
+  e.src[250000] = 100;
+  e.src[70001] = -5;
+  e.dst[1000] = 100;
+  e.weights[260000] = -1.0f;
+  e.weights[90000] = std::nanf("");
+  e.has_weights = true;
+  for (int threads : {1, 2, 3}) {
+    const Executor executor = threads == 1 ? SerialExecutor() : ThreadExecutor(threads);
+    Edges bad = e;
+    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
+                 Status::Code::kInvalidArgument, "src[70001] = -5 is not in [0, 100)");
+    bad.src[70001] = 0;
+    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
+                 Status::Code::kInvalidArgument, "src[250000] = 100 is not in [0, 100)");
+    bad.src[250000] = 0;
+    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
+                 Status::Code::kInvalidArgument, "dst[1000] = 100 is not in [0, 100)");
+    bad.dst[1000] = 0;
+    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
+                 Status::Code::kInvalidArgument, "weights[90000] = nan is not");
+    bad.weights[90000] = 0.0f;
+    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
+                 Status::Code::kInvalidArgument, "weights[260000] = -1 is not");
+    bad.weights[260000] = 0.0f;
+    EXPECT_OK(BuildStatus(bad, NeighborOrder::kWeightDescending, executor));
+  }
+}
+
+}  // namespace
+}  // namespace tfgle
+
+int main() {
+  using namespace tfgle;  // NOLINT
+  RUN_TEST(TestSmallGraphByHand);
+  RUN_TEST(TestBipartiteWithEdgeIds);
+  RUN_TEST(TestWeightOrderKeepsTiesInInputOrder);
+  RUN_TEST(TestTimestampOrderKeepsTiesInInputOrder);
+  RUN_TEST(TestSymmetricAddsReversesButSelfLoopsOnce);
+  RUN_TEST(TestZeroEdges);
+  RUN_TEST(TestRandomGraphsMatchReferenceOnAnyThreadCount);
+  RUN_TEST(TestValidationErrors);
+  RUN_TEST(TestFirstBadRowIsReportedOnAnyThreadCount);
+  return tfgle_test::Finish();
+}
