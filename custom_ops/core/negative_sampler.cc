@@ -27,9 +27,9 @@ Status SampleNegatives(const CsrGraph& graph, SamplingIndex* index,
                        const Executor& executor, int64_t* negatives, bool* mask) {
   const int64_t num = options.num;
   if (num <= 0) return Status::InvalidArgument(StrCat("num must be > 0, got ", num));
-  if (options.max_trials <= 0) {
+  if (options.max_trials <= 0 || options.max_trials > kMaxTrials) {
     return Status::InvalidArgument(
-        StrCat("max_trials must be > 0, got ", options.max_trials));
+        StrCat("max_trials must be in [1, ", kMaxTrials, "], got ", options.max_trials));
   }
   if (num_rows < 0) return Status::InvalidArgument(StrCat("num_rows must be >= 0, got ", num_rows));
   if (num_rows > kMaxSampledEntries / num) {

@@ -30,10 +30,13 @@ enum class NegativeStrategy {
 // "random", "in_degree", "node_weight", "conditional".
 Status ParseNegativeStrategy(const std::string& name, NegativeStrategy* out);
 
+// The most draws per negative (a bound on the work of one call).
+constexpr int64_t kMaxTrials = 1024;
+
 struct NegativeSamplerOptions {
   NegativeStrategy strategy = NegativeStrategy::kRandom;
   int64_t num = 1;          // negatives per row
-  int64_t max_trials = 16;  // draws per negative before giving up
+  int64_t max_trials = 16;  // draws per negative before giving up, in [1, kMaxTrials]
   double exponent = 0.75;   // kInDegree
   // kNodeWeight (weighted) and kConditional (with categories): over the
   // graph's num_dst destination nodes.

@@ -356,8 +356,9 @@ class SampleNegativesOp : public OpKernel {
     options_.exponent = exponent;
     OP_REQUIRES(ctx, options_.num > 0,
                 errors::InvalidArgument("num must be > 0, got ", options_.num));
-    OP_REQUIRES(ctx, options_.max_trials > 0,
-                errors::InvalidArgument("max_trials must be > 0, got ", options_.max_trials));
+    OP_REQUIRES(ctx, options_.max_trials > 0 && options_.max_trials <= ::tfgle::kMaxTrials,
+                errors::InvalidArgument("max_trials must be in [1, ", ::tfgle::kMaxTrials,
+                                        "], got ", options_.max_trials));
     OP_REQUIRES(ctx, std::isfinite(exponent),
                 errors::InvalidArgument("exponent must be a finite number, got ", exponent));
     OP_REQUIRES_OK(ctx, ToTfStatus(::tfgle::ParseNegativeStrategy(strategy, &options_.strategy)));

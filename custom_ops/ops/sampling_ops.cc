@@ -260,6 +260,7 @@ strategy: random (uniform over the destination nodes) | in_degree (∝ in-degree
   (among the nodes of `distribution` whose category is target_categories[i]).
 distribution: one NodeDistribution for node_weight and conditional, else none.
 target_categories: [B] for conditional, else [].
+max_trials: draws per negative, at most 1024.
 negatives, mask: [B, num]; mask is false where the sampler gave up (the entry
   holds the last, true-neighbor candidate) or nothing could be drawn (-1).
 )doc");

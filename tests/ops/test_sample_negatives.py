@@ -175,6 +175,8 @@ class SampleNegativesBadInputTest(tf.test.TestCase):
 
   @parameterized.expand([("num", {"num": 0}, "num must be a positive int"),
                          ("max_trials", {"max_trials": 0}, "max_trials must be a positive int"),
+                         ("max_trials_big", {"max_trials": 1025},
+                          "max_trials must be at most 1024"),
                          ("exponent", {"exponent": float("nan")}, "exponent must be a finite")])
   def test_bad_numbers(self, _, kwargs, message):
     kwargs = {"num": 2, **kwargs}
@@ -243,3 +245,6 @@ class SampleNegativesBadInputTest(tf.test.TestCase):
                                  exponent=float("inf"))
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, "one call may produce"):
       raw.tfgle_sample_negatives(table, [0, 0], [1, 1], [], e, num=2**40)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                r"max_trials must be in \[1, 1024\], got 5000"):
+      raw.tfgle_sample_negatives(table, [0], [1, 1], [], e, num=2, max_trials=5000)

@@ -329,7 +329,7 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
     strategy: one of NEGATIVE_STRATEGIES.
     seed: a Python int or an int64 tensor [2].
     exponent: the in-degree exponent of "in_degree".
-    max_trials: draws per negative before giving up (> 0).
+    max_trials: draws per negative before giving up, in [1, 1024].
     distribution, attr, targets, target_categories: see the strategies.
 
   Returns:
@@ -344,6 +344,8 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
   _check_strategy(strategy, NEGATIVE_STRATEGIES, "strategy")
   _check_positive(num, "num")
   _check_positive(max_trials, "max_trials")
+  if max_trials > 1024:
+    raise ValueError(f"max_trials must be at most 1024, got {max_trials!r}")
   if not isinstance(exponent, (int, float)) or isinstance(exponent, bool) or not math.isfinite(
       exponent):
     raise ValueError(f"exponent must be a finite number, got {exponent!r}")
