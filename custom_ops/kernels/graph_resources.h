@@ -12,6 +12,7 @@
 #include "custom_ops/core/csr_graph.h"
 #include "custom_ops/core/executor.h"
 #include "custom_ops/core/id_map.h"
+#include "custom_ops/core/sampling_index.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/resource_mgr.h"
 #include "tensorflow/core/lib/core/threadpool.h"
@@ -87,8 +88,10 @@ class CsrResource : public InitOnceResource {
     return strings::StrCat("tfgle CSR with ", graph.num_src, " source nodes and ",
                            graph.num_edges(), " edges");
   }
-  int64_t MemoryUsed() const override { return graph.ByteSize(); }
+  int64_t MemoryUsed() const override { return graph.ByteSize() + index.ByteSize(); }
   ::tfgle::CsrGraph graph;
+  // Sampling tables over `graph`, built lazily by the sampling kernels.
+  ::tfgle::SamplingIndex index{&graph};
 };
 
 // Looks up the resource of `input_name` and checks it has been initialized.

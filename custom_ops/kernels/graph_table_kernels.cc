@@ -152,6 +152,12 @@ class CsrInitOp : public OpKernel {
     if (timestamps.NumElements() > 0) edges.timestamps = timestamps.flat<int64_t>().data();
     edges.num_src = num_src.scalar<int64_t>()();
     edges.num_dst = num_dst.scalar<int64_t>()();
+    // Per-node arrays of larger counts could not be allocated (and sizes near
+    // 2^63 would overflow std::vector): refuse them before building.
+    constexpr int64_t kMaxNodes = int64_t{1} << 40;
+    OP_REQUIRES(ctx, edges.num_src <= kMaxNodes && edges.num_dst <= kMaxNodes,
+                errors::InvalidArgument("num_src and num_dst must be at most 2^40, got ",
+                                        edges.num_src, " and ", edges.num_dst));
     edges.symmetric = symmetric_;
     OP_REQUIRES_OK(ctx, table->MarkInitialized("CSR table"));
     try {

@@ -1,3 +1,11 @@
 """Wrappers of tfgle's custom TensorFlow ops (never call the generated ops directly)."""
 from tfgle.ops.tables import CsrTable
 from tfgle.ops.tables import IdMapTable
+from tfgle.ops.sampling import FullNeighbors
+from tfgle.ops.sampling import NodeDistribution
+from tfgle.ops.sampling import SampledNegatives
+from tfgle.ops.sampling import SampledNeighbors
+from tfgle.ops.sampling import sample_fanouts
+from tfgle.ops.sampling import sample_full_neighbors
+from tfgle.ops.sampling import sample_negatives
+from tfgle.ops.sampling import sample_neighbors
