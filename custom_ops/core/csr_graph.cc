@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -96,6 +97,44 @@ int64_t CsrGraph::ByteSize() const {
                                timestamps.capacity() + in_degree.capacity()) *
                                   sizeof(int64_t) +
                               weights.capacity() * sizeof(float));
+}
+
+namespace {
+
+// Mixes 8-byte words into a running hash (multiply-xorshift, as in splitmix64).
+class Hasher {
+ public:
+  void Add(uint64_t word) {
+    h_ = (h_ ^ word) * 0x9E3779B97F4A7C15ull;
+    h_ ^= h_ >> 29;
+  }
+  template <typename T>
+  void AddAll(const std::vector<T>& values) {
+    Add(values.size());
+    for (const T& value : values) {
+      uint64_t word = 0;
+      std::memcpy(&word, &value, sizeof(T));
+      Add(word);
+    }
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0x243F6A8885A308D3ull;
+};
+
+}  // namespace
+
+uint64_t CsrGraph::Fingerprint() const {
+  Hasher hasher;
+  hasher.Add(static_cast<uint64_t>(num_src));
+  hasher.Add(static_cast<uint64_t>(num_dst));
+  hasher.AddAll(indptr);
+  hasher.AddAll(indices);
+  hasher.AddAll(edge_ids);
+  hasher.AddAll(weights);
+  hasher.AddAll(timestamps);
+  return hasher.value();
 }
 
 Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& executor,

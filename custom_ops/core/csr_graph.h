@@ -44,6 +44,9 @@ struct CsrGraph {
   bool weighted() const { return !weights.empty(); }
   bool timed() const { return !timestamps.empty(); }
   int64_t ByteSize() const;
+  // A 64-bit hash of the whole topology (sizes, rows, edge ids, weights,
+  // timestamps): equal graphs hash equal, a changed graph almost surely not.
+  uint64_t Fingerprint() const;
 
   // Validates `edges` (index ranges, finite non-negative weights) and builds the
   // CSR with a parallel, stable counting sort.

@@ -190,6 +190,18 @@ class CsrInfoOp : public OpKernel {
   }
 };
 
+class CsrFingerprintOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<CsrResource> table;
+    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
+    out->scalar<int64_t>()() = static_cast<int64_t>(table->graph.Fingerprint());
+  }
+};
+
 // Fails naming the first index outside [0, limit).
 Status CheckIndices(const Tensor& indices, int64_t limit, const char* what) {
   const auto flat = indices.flat<int64_t>();
@@ -325,6 +337,7 @@ REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<CsrResource>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInit").Device(DEVICE_CPU), CsrInitOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU), CsrInfoOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrFingerprint").Device(DEVICE_CPU), CsrFingerprintOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrDegree").Device(DEVICE_CPU), CsrDegreeOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU), CsrNeighborsOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU), CsrEdgesAtOp);

@@ -111,6 +111,16 @@ REGISTER_OP("Tfgle>CsrInfo")
       return OkStatus();
     });
 
+REGISTER_OP("Tfgle>CsrFingerprint")
+    .Input("table: resource")
+    .Output("fingerprint: int64")
+    .SetShapeFn([](InferenceContext* c) {
+      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      c->set_output(0, c->Scalar());
+      return OkStatus();
+    })
+    .Doc("A 64-bit hash of the table's whole topology, for detecting a changed graph.");
+
 REGISTER_OP("Tfgle>CsrDegree")
     .Input("table: resource")
     .Input("indices: int64")

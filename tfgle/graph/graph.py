@@ -500,14 +500,16 @@ class Graph:
       return store.csr
     if store.reverse_csr is None:
       csr = store.csr
-      nbrs, eids, weights, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
-      src = nbrs.value_rowids()
-      order = "timestamp" if times is not None else ("weight" if weights is not None
-                                                     else "input")
-      store.reverse_csr = CsrTable(
-          nbrs.flat_values, src, csr.num_dst, csr.num_src, edge_ids=eids.flat_values,
-          weights=None if weights is None else weights.flat_values,
-          timestamps=None if times is None else times.flat_values, order=order)
+      # Built eagerly even when first asked for while tracing a tf.function.
+      with tf.init_scope():
+        nbrs, eids, weights, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
+        src = nbrs.value_rowids()
+        order = "timestamp" if times is not None else ("weight" if weights is not None
+                                                       else "input")
+        store.reverse_csr = CsrTable(
+            nbrs.flat_values, src, csr.num_dst, csr.num_src, edge_ids=eids.flat_values,
+            weights=None if weights is None else weights.flat_values,
+            timestamps=None if times is None else times.flat_values, order=order)
     return store.reverse_csr
 
   def feature_tensors(self, node_type: str) -> dict[str, encoding.Feature]:

@@ -118,7 +118,7 @@ class NodeDistribution(_Table):
 
 def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "random", seed,
                      padding: str = "default", default_id: int = -1,
-                     before=None) -> SampledNeighbors:
+                     before=None, reverse: bool = False) -> SampledNeighbors:
   """Samples `fanout` neighbors of each node along one edge type.
 
   Strategies:
@@ -148,6 +148,8 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
     default_id: the padding node index.
     before: int [B] (or a scalar for all): only edges with timestamp < before[i]
       are used for node i. Needs an edge type with timestamps.
+    reverse: follow the edges backwards: `ids` are destination-type nodes and
+      the samples are their in-neighbors (source type).
 
   Returns:
     SampledNeighbors(ids, edge_ids, mask), each [B, fanout].
@@ -158,7 +160,7 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
     tf.errors.InvalidArgumentError: on ids out of [0, number of source nodes)
       (naming the index and the range).
   """
-  csr = graph.csr(edge_type)
+  csr = graph.csr(edge_type, reverse=reverse)
   _check_strategy(strategy, NEIGHBOR_STRATEGIES, "strategy")
   _check_strategy(padding, PADDINGS, "padding")
   _check_positive(fanout, "fanout")
@@ -295,7 +297,7 @@ def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int]
 def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random", seed,
                      exponent: float = 0.75, max_trials: int = 16,
                      distribution: Optional[NodeDistribution] = None,
-                     attr: Optional[str] = None, targets=None,
+                     attr: Optional[str] = None, targets=None, reverse: bool = False,
                      target_categories=None) -> SampledNegatives:
   """Samples `num` destination nodes per source node that are not its neighbors.
 
@@ -331,6 +333,8 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
     exponent: the in-degree exponent of "in_degree".
     max_trials: draws per negative before giving up, in [1, 1024].
     distribution, attr, targets, target_categories: see the strategies.
+    reverse: negatives for the reversed edge type: `ids` are destination-type
+      nodes and negatives are source-type nodes that are not in-neighbors.
 
   Returns:
     SampledNegatives(ids [B, num], mask [B, num]).
@@ -340,7 +344,7 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
       mismatched distribution, attribute or target.
     tf.errors.InvalidArgumentError: on ids out of range.
   """
-  csr = graph.csr(edge_type)
+  csr = graph.csr(edge_type, reverse=reverse)
   _check_strategy(strategy, NEGATIVE_STRATEGIES, "strategy")
   _check_positive(num, "num")
   _check_positive(max_trials, "max_trials")
@@ -350,7 +354,8 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
       exponent):
     raise ValueError(f"exponent must be a finite number, got {exponent!r}")
   ids = _ids(ids)
-  dst_type = graph.edge_type(edge_type).dst
+  et = graph.edge_type(edge_type)
+  dst_type = et.src if reverse else et.dst
   distributions = []
   categories = tf.zeros([0], tf.int64)
   if strategy == "node_weight":

@@ -141,3 +141,7 @@ class CsrTable(_Table):
     """(src indices, dst indices, edge ids) of the edges at CSR positions [0, num_edges)."""
     return ops.tfgle_csr_edges_at(self.resource_handle,
                                   _as_int64_vector(positions, "positions"))
+
+  def fingerprint(self) -> int:
+    """A 64-bit hash of the whole topology (changes when the graph does)."""
+    return int(ops.tfgle_csr_fingerprint(self.resource_handle))
