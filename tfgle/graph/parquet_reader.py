@@ -99,10 +99,10 @@ def _read_file(path: str, columns: Sequence[schema.Column], strict: bool):
   problems = []
   null = np.zeros(num_rows, bool)
   for column in columns:
-    rows, what = _null_rows(table.column(column.name))
-    new = rows[~null[rows]]
-    problems.extend((int(r), f"column {column.name!r}: {what}") for r in new[:3])
-    null[rows] = True
+    for rows, what in _null_rows(table.column(column.name)):
+      new = rows[~null[rows]]
+      problems.extend((int(r), f"column {column.name!r}: {what}") for r in new[:3])
+      null[rows] = True
   rows = np.arange(num_rows, dtype=np.int64)
   if null.any():
     rows = np.flatnonzero(~null)
@@ -215,19 +215,17 @@ def _read_tfio(path: str, names: list[str], num_rows: int) -> dict[str, pa.Chunk
   return out
 
 
-def _null_rows(chunked: pa.ChunkedArray):
-  """Rows that are null or hold a null list element: (sorted rows, description)."""
-  rows, what, offset = [], "is null", 0
+def _null_rows(chunked: pa.ChunkedArray) -> list[tuple[np.ndarray, str]]:
+  """Rows that are null, and list rows that hold a null element, with what is wrong."""
+  null, null_element, offset = [], [], 0
   for chunk in chunked.chunks:
     if chunk.null_count:
-      rows.append(offset + np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False)))
+      null.append(offset + np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False)))
     if text_reader.is_list(chunk.type):
       flat = pc.list_flatten(chunk)
       if flat.null_count:
         parents = pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False)
-        rows.append(offset + parents[flat.is_null().to_numpy(zero_copy_only=False)])
-        what = "is null or has a null element"
+        null_element.append(offset + parents[flat.is_null().to_numpy(zero_copy_only=False)])
     offset += len(chunk)
-  if not rows:
-    return np.zeros(0, np.int64), what
-  return np.unique(np.concatenate(rows)).astype(np.int64), what
+  return [(np.unique(np.concatenate(rows)).astype(np.int64), what)
+          for rows, what in ((null, "is null"), (null_element, "has a null element")) if rows]
