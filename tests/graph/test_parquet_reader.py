@@ -90,6 +90,21 @@ class ParquetReaderTest(tf.test.TestCase):
     self.assertAllEqual(table.columns["small_ints"].values, [1, 2, 3])
     self.assertAllEqual(table.columns["small_ints"].row_splits, [0, 1, 3, 3])
 
+  def test_large_columns_over_many_pages_and_row_groups(self):
+    # tensorflow-io 0.37 misreads string columns like this one (from row 68192 on).
+    n = 100000
+    rng = np.random.default_rng(0)
+    ids, weights = rng.integers(0, 2**40, n), rng.random(n)
+    names = [f"{i}:{i * 7}" for i in range(n)]
+    path = self.write("t.parquet", {"id": ids, "w": weights.astype(np.float32),
+                                    "name": names, "f": names}, row_group_size=n - 10000)
+    table = self.read(path, [schema.Column("id", INT64), schema.Column("w", FLOAT32),
+                             schema.Column("name", STRING), vector("f", 2)])
+    self.assertAllEqual(table.columns["id"], ids)
+    self.assertAllEqual(table.columns["w"], weights.astype(np.float32))
+    self.assertEqual(list(table.columns["name"]), names)
+    self.assertAllEqual(table.columns["f"][:, 1], np.arange(n) * 7)
+
   def test_dictionary_strings_and_int_ids_as_strings(self):
     path = self.write("t.parquet", {
         "city": pa.array(["x", "y", "x"]).dictionary_encode(),

@@ -1,14 +1,16 @@
 """Reading Parquet node and edge tables through tensorflow-io.
 
-Scalar int, float and string columns are read with tensorflow-io
+Numeric columns (int32, int64, float, double) are read with tensorflow-io
 (`tfio.IOTensor.from_parquet`). pyarrow.parquet reads the file's schema and
 statistics (to check column types and find nulls before anything is read) and
-the columns tensorflow-io cannot read correctly:
-- list and fixed-size-list columns: tensorflow-io 0.37 returns only the first
+the columns that tensorflow-io 0.37 cannot read correctly:
+- string columns: tensorflow-io returns wrong values once a string column
+  chunk outgrows about 1 MB (in a 100k-row test every row from 68192 on);
+- list and fixed-size-list columns: tensorflow-io returns only the first
   num_rows flat values of a list column, without row boundaries;
-- columns that hold nulls: tensorflow-io 0.37 crashes the process (SIGSEGV) on
+- columns that hold nulls: tensorflow-io crashes the process (SIGSEGV) on
   them, so they must never reach it; pyarrow also says which rows are null;
-- other types (unsigned, 8/16-bit ints, large strings, dictionaries).
+- other types (unsigned and 8/16-bit ints, dictionaries).
 
 Columns have the same kinds as in text tables: FLOAT_VECTOR may be a
 fixed-size list or list column of numbers, or a delimited string column;
@@ -28,8 +30,8 @@ from tfgle.graph import schema
 from tfgle.graph import tables
 from tfgle.graph import text_reader
 
-# Arrow types that tensorflow-io reads exactly (as int32/int64/float/double/string tensors).
-_TFIO_TYPES = (pa.int32(), pa.int64(), pa.float32(), pa.float64(), pa.string())
+# Arrow types that tensorflow-io reads exactly (see the module docstring for the others).
+_TFIO_TYPES = (pa.int32(), pa.int64(), pa.float32(), pa.float64())
 
 
 def read_parquet_table(paths: Sequence[str], columns: Sequence[schema.Column], *,
@@ -199,7 +201,7 @@ def _null_counts(parquet_file: pq.ParquetFile) -> dict[str, Optional[int]]:
 
 
 def _read_tfio(path: str, names: list[str], num_rows: int) -> dict[str, pa.ChunkedArray]:
-  """Reads scalar columns without nulls with tensorflow-io."""
+  """Reads numeric columns without nulls with tensorflow-io."""
   import tensorflow_io as tfio  # pylint: disable=g-import-not-at-top
   io_tensor = tfio.IOTensor.from_parquet(path)
   out = {}
@@ -208,10 +210,7 @@ def _read_tfio(path: str, names: list[str], num_rows: int) -> dict[str, pa.Chunk
     if len(values) != num_rows:
       raise ValueError(f"{path}: tensorflow-io read {len(values)} values of column {name!r}, "
                        f"the file has {num_rows} rows")
-    if values.dtype == object:  # strings come as bytes; parse_array checks UTF-8
-      out[name] = pa.chunked_array([pa.array(values, pa.binary())])
-    else:
-      out[name] = pa.chunked_array([pa.array(values)])
+    out[name] = pa.chunked_array([pa.array(values)])
   return out
 
 
