@@ -288,6 +288,21 @@ class TextReaderTest(tf.test.TestCase):
         rf"\(per file: .*\); the first: {first}:3: column 'src_id': 'x' is not an int64"):
       self.read([first, second], EDGE_COLUMNS, strict=False, max_dropped_rows=2)
 
+  def test_a_file_full_of_rows_with_a_wrong_field_count_fails_early(self):
+    path = self.write("edges.tsv", "src_id\tdst_id\tweight\n1\t2\t1\n\n" +
+                      "1\t2\t3\t4\n" * 1500)
+    with self.assertRaisesRegex(
+        ValueError, rf"^{path}:4: column 'weight': the row has 4 fields, the header has 3 "
+        rf".*\(more than 1000 rows in {path} have a wrong number of fields\)$"):
+      self.read(path, EDGE_COLUMNS)
+    with self.assertRaisesRegex(
+        ValueError, rf"^{path}:4: column 'weight': the row has 4 fields.*\(more malformed rows "
+        r"than max_dropped_rows allows\)$"):
+      self.read(path, EDGE_COLUMNS, strict=False, max_dropped_rows=10)
+    table = self.read(path, EDGE_COLUMNS, strict=False, max_dropped_rows=1500)
+    self.assertEqual(table.num_rows, 1)
+    self.assertEqual(table.dropped, {path: 1500})
+
   def test_lenient_read_equals_strict_read_of_the_good_rows(self):
     good = ["1\t1:2:3\t0\t1,2\ta\tx", "2\t4:5:6\t1\t\t\ty", "3\t7:8:9\t1\t3\tb,c\tz"]
     bad = ["4\t1:2\t0\t\t\tq", "5\t1:2:3\tno\t\t\tq", "6\t1:2:3\t0\t1;2\t\tq"]

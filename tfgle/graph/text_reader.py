@@ -33,6 +33,8 @@ HEADER_TYPES = _INT_TYPES + _FLOAT_TYPES + ("string",)
 
 # Problems described per column and chunk (every bad row is still counted).
 _MAX_PROBLEMS = 3
+# Strict mode stops reading a file after this many rows with a wrong field count.
+_MAX_STRICT_INVALID_ROWS = 1000
 # Reading blocks of this size lets pyarrow parse a file on all cores.
 _BLOCK_SIZE = 16 << 20
 
@@ -100,7 +102,8 @@ def read_text_table(paths: Sequence[str], columns: Sequence[schema.Column], *,
   dropped: dict[str, int] = {}
   first_drop = None
   for path in paths:
-    part, num_dropped, drop_example = _read_file(path, columns, strict)
+    limit = None if strict else max_dropped_rows - sum(dropped.values())
+    part, num_dropped, drop_example = _read_file(path, columns, strict, limit)
     parts.append(part)
     dropped[path] = num_dropped
     first_drop = first_drop or drop_example
@@ -120,8 +123,12 @@ def delimiter_of(path: str) -> str:
   return "," if path.lower().endswith(".csv") else "\t"
 
 
-def _read_file(path: str, columns: Sequence[schema.Column], strict: bool):
-  """Reads one file: (Table of the kept rows, rows dropped, first problem or None)."""
+def _read_file(path: str, columns: Sequence[schema.Column], strict: bool,
+               drop_limit: Optional[int]):
+  """Reads one file: (Table of the kept rows, rows dropped, first problem or None).
+
+  `drop_limit`: lenient mode: how many more rows may be dropped.
+  """
   delimiter = delimiter_of(path)
   names = read_header(path, delimiter, columns)
   table, invalid = None, []
@@ -130,8 +137,19 @@ def _read_file(path: str, columns: Sequence[schema.Column], strict: bool):
   except pa.ArrowInvalid:
     pass  # a value that does not convert or a row with too few or many fields
   if table is None:
+    # A file full of rows with a wrong field count fails early, not after
+    # collecting millions of them.
+    limit = _MAX_STRICT_INVALID_ROWS if strict else drop_limit
     try:
-      table, invalid = _arrow_read(path, names, columns, delimiter, typed=False)
+      table, invalid = _arrow_read(path, names, columns, delimiter, typed=False,
+                                   max_invalid=limit)
+    except _TooManyInvalidRows as e:
+      number, actual, text = e.first
+      line = _data_lines(path, number - 1)[-1]
+      why = (f"more than {limit} rows in {path} have a wrong number of fields" if strict else
+             "more malformed rows than max_dropped_rows allows")
+      raise ValueError(
+          f"{path}:{line}: {_field_count_message(names, actual, text)} ({why})") from None
     except pa.ArrowInvalid as e:
       raise ValueError(f"{path}: {e}") from None
   data_lines = _data_lines(path, table.num_rows + len(invalid))
@@ -236,13 +254,14 @@ def _describe_kind(column: schema.Column) -> str:
   return column.kind
 
 
-def _arrow_read(path, names, columns, delimiter, *, typed):
+def _arrow_read(path, names, columns, delimiter, *, typed, max_invalid=None):
   """One pyarrow.csv read of the requested columns: (pa.Table, invalid rows).
 
   typed=True: multithreaded, int64/float32 columns converted by pyarrow, any
   row with a wrong field count is an error. typed=False: single-threaded (so
   that pyarrow numbers the rows), every column as bytes, and rows with a wrong
-  field count come back as (row number, field count, text).
+  field count come back as (row number, field count, text); more than
+  `max_invalid` of them raise _TooManyInvalidRows.
   """
   invalid = []
 
@@ -250,27 +269,40 @@ def _arrow_read(path, names, columns, delimiter, *, typed):
     if typed:
       return "error"
     invalid.append((row.number, row.actual_columns, row.text))
-    return "skip"
+    return "error" if max_invalid is not None and len(invalid) > max_invalid else "skip"
 
   def arrow_type(column):
     if not typed:
       return pa.binary()
     return {schema.INT64: pa.int64(), schema.FLOAT32: pa.float32()}.get(column.kind, pa.string())
 
+  read_options = pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=typed,
+                                    block_size=_BLOCK_SIZE)
+  parse_options = pa_csv.ParseOptions(
+      delimiter=delimiter, quote_char='"' if delimiter == "," else False,
+      ignore_empty_lines=True, invalid_row_handler=on_invalid_row)
+  convert_options = pa_csv.ConvertOptions(
+      include_columns=[c.name for c in columns],
+      column_types={c.name: arrow_type(c) for c in columns},
+      null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False)
   # A memory map, not the path: pyarrow would decompress by file extension.
   with pa.memory_map(path) as source:
-    table = pa_csv.read_csv(
-        source,
-        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=typed,
-                                        block_size=_BLOCK_SIZE),
-        parse_options=pa_csv.ParseOptions(
-            delimiter=delimiter, quote_char='"' if delimiter == "," else False,
-            ignore_empty_lines=True, invalid_row_handler=on_invalid_row),
-        convert_options=pa_csv.ConvertOptions(
-            include_columns=[c.name for c in columns],
-            column_types={c.name: arrow_type(c) for c in columns},
-            null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
+    try:
+      table = pa_csv.read_csv(source, read_options=read_options, parse_options=parse_options,
+                              convert_options=convert_options)
+    except pa.ArrowInvalid:
+      if max_invalid is not None and len(invalid) > max_invalid:
+        raise _TooManyInvalidRows(invalid[0]) from None
+      raise
   return table, invalid
+
+
+class _TooManyInvalidRows(Exception):
+  """More rows with a wrong field count than allowed; `first` is the first of them."""
+
+  def __init__(self, first):
+    super().__init__(first)
+    self.first = first
 
 
 def _field_count_message(names, actual, text) -> str:
@@ -327,35 +359,61 @@ def parse_columns(columns: Sequence[schema.Column], table: pa.Table) -> dict[str
 
   A column may come typed (int64/float32 from a typed read) or as strings or
   bytes, which are parsed here; every row that does not parse is marked bad.
+  Fixed-width results of many chunks are written straight into one output
+  array by the worker threads (copying, and faulting in fresh memory, in
+  parallel).
   """
-  tasks = []
+  tasks, outputs = [], {}
   for column in columns:
     chunked = table.column(column.name)
     chunks = chunked.chunks or [pa.array([], chunked.type)]
-    tasks.extend((column, chunk) for chunk in chunks)
+    if len(chunks) > 1 and column.kind not in (schema.INT64_LIST, schema.STRING_LIST):
+      shape = (table.num_rows, column.dim) if column.kind == schema.FLOAT_VECTOR else (
+          table.num_rows,)
+      outputs[column.name] = np.empty(shape, _DTYPES[column.kind])
+    start = 0
+    for chunk in chunks:
+      tasks.append((column, chunk, start))
+      start += len(chunk)
+
+  def run(task):
+    column, chunk, start = task
+    parsed = parse_array(column, chunk)
+    output = outputs.get(column.name)
+    if output is not None:
+      output[start:start + len(chunk)] = parsed.values
+      parsed.values = None
+    return parsed
+
   workers = min(pa.cpu_count(), len(tasks))
   if workers > 1:
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-      results = list(pool.map(lambda task: parse_array(*task), tasks))
+      results = list(pool.map(run, tasks))
   else:
-    results = [parse_array(*task) for task in tasks]
+    results = [run(task) for task in tasks]
   out = {}
   for column in columns:
-    mine = [r for (c, _), r in zip(tasks, results) if c is column]
-    out[column.name] = _concat_parsed(mine)
+    mine = [r for (c, _, _), r in zip(tasks, results) if c is column]
+    out[column.name] = _concat_parsed(mine, outputs.get(column.name))
   return out
 
 
-def _concat_parsed(parts: list[ParsedColumn]) -> ParsedColumn:
+_DTYPES = {schema.INT64: np.int64, schema.FLOAT32: np.float32, schema.STRING: object,
+           schema.FLOAT_VECTOR: np.float32}
+
+
+def _concat_parsed(parts: list[ParsedColumn], values: Optional[np.ndarray]) -> ParsedColumn:
+  """Joins the parsed chunks of a column (`values`: their values, already joined)."""
   if len(parts) == 1:
     return parts[0]
   problems, offset = [], 0
   for part in parts:
     problems.extend(dataclasses.replace(p, row=p.row + offset) for p in part.problems)
     offset += len(part.bad)
+  if values is None:
+    values = np.concatenate([p.values for p in parts])
   lengths = None if parts[0].lengths is None else np.concatenate([p.lengths for p in parts])
-  return ParsedColumn(np.concatenate([p.values for p in parts]), lengths,
-                      np.concatenate([p.bad for p in parts]), problems)
+  return ParsedColumn(values, lengths, np.concatenate([p.bad for p in parts]), problems)
 
 
 def parse_array(column: schema.Column, array: pa.Array) -> ParsedColumn:
