@@ -154,14 +154,15 @@ class TextReaderTest(tf.test.TestCase):
     lines = [f"{s}\t{d}\t{w!r}" for s, d, w in zip(src, dst, weights.tolist())]
     lines[2500] = "1\t2\tbad"
     path = self.write("edges.tsv", "src_id\tdst_id\tweight\n" + "\n".join(lines) + "\n")
-    old = text_reader._BLOCK_SIZE
+    old = text_reader._BLOCK_SIZE, text_reader._ROWS_PER_TASK
     text_reader._BLOCK_SIZE = 1 << 12  # many pyarrow chunks
+    text_reader._ROWS_PER_TASK = 50    # each parsed in pieces
     try:
       table = self.read(path, EDGE_COLUMNS, strict=False)
       with self.assertRaisesRegex(ValueError, f"{path}:2502: column 'weight': 'bad'"):
         self.read(path, EDGE_COLUMNS)
     finally:
-      text_reader._BLOCK_SIZE = old
+      text_reader._BLOCK_SIZE, text_reader._ROWS_PER_TASK = old
     keep = np.arange(n) != 2500
     self.assertAllEqual(table.columns["src_id"], src[keep])
     self.assertAllEqual(table.columns["dst_id"], dst[keep])

@@ -37,6 +37,8 @@ _MAX_PROBLEMS = 3
 _MAX_STRICT_INVALID_ROWS = 1000
 # Reading blocks of this size lets pyarrow parse a file on all cores.
 _BLOCK_SIZE = 16 << 20
+# Text to parse is split into pieces of at most this many rows, parsed in parallel.
+_ROWS_PER_TASK = 1 << 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -366,7 +368,8 @@ def parse_columns(columns: Sequence[schema.Column], table: pa.Table) -> dict[str
   tasks, outputs = [], {}
   for column in columns:
     chunked = table.column(column.name)
-    chunks = chunked.chunks or [pa.array([], chunked.type)]
+    chunks = [piece for chunk in chunked.chunks for piece in _pieces(column, chunk)]
+    chunks = chunks or [pa.array([], chunked.type)]
     if len(chunks) > 1 and column.kind not in (schema.INT64_LIST, schema.STRING_LIST):
       shape = (table.num_rows, column.dim) if column.kind == schema.FLOAT_VECTOR else (
           table.num_rows,)
@@ -396,6 +399,15 @@ def parse_columns(columns: Sequence[schema.Column], table: pa.Table) -> dict[str
     mine = [r for (c, _, _), r in zip(tasks, results) if c is column]
     out[column.name] = _concat_parsed(mine, outputs.get(column.name))
   return out
+
+
+def _pieces(column: schema.Column, chunk: pa.Array) -> list[pa.Array]:
+  """`chunk`, sliced for parallel parsing where it holds text, vectors or lists."""
+  busy = (_is_text(chunk.type) or pa.types.is_binary(chunk.type) or
+          column.kind in (schema.FLOAT_VECTOR, schema.INT64_LIST, schema.STRING_LIST))
+  if not busy or len(chunk) <= _ROWS_PER_TASK:
+    return [chunk]
+  return [chunk.slice(start, _ROWS_PER_TASK) for start in range(0, len(chunk), _ROWS_PER_TASK)]
 
 
 _DTYPES = {schema.INT64: np.int64, schema.FLOAT32: np.float32, schema.STRING: object,
