@@ -18,7 +18,6 @@ those, and `to_index` / `to_id` convert.
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 from typing import Any, Mapping, NamedTuple, Optional, Sequence, Union
 
@@ -271,8 +270,7 @@ class Graph:
         raise ValueError(f"{what}: {table.locate(first)}: {self._bad_edge_reason(decl, table, first, src, dst)}"
                          f" ({int(bad.sum())} such rows)")
       keep = np.flatnonzero(~bad)
-      dropped = collections.Counter(table.locate(int(r)).rsplit(":", 1)[0]
-                                    for r in np.flatnonzero(bad))
+      dropped = _rows_per_file(table, np.flatnonzero(bad))
       table, src, dst = table.take(keep), src[keep], dst[keep]
       self._record_drops(what, dropped)
     weights = table.columns[decoder.weight] if decoder.weight else None
@@ -389,9 +387,12 @@ class Graph:
       raise ValueError(f"node type {node_type!r} does not have string ids")
     strings = tf.convert_to_tensor(strings, tf.string)
     ids = store.string_ids.lookup(strings)
-    tf.debugging.assert_non_negative(
-        ids, message=f"unknown string id of node type {node_type!r}")
-    return ids
+    unknown = tf.boolean_mask(strings, ids < 0)
+    check = tf.debugging.Assert(
+        tf.equal(tf.size(unknown), 0),
+        [f"unknown string ids of node type {node_type!r} (up to 10):", unknown[:10]])
+    with tf.control_dependencies([check]):
+      return tf.identity(ids)
 
   def id_strings(self, node_type: str, ids) -> np.ndarray:
     """String ids of int64 ids (node types with string ids only)."""
@@ -538,6 +539,15 @@ def _first_duplicate(values: np.ndarray) -> int:
       return i
     seen.add(value)
   return -1
+
+
+def _rows_per_file(table: tables.Table, rows: np.ndarray) -> dict[str, int]:
+  """How many of `rows` (sorted row indices) come from each file of `table`."""
+  if not table.files:
+    return {"<arrays>": len(rows)}
+  ends = np.cumsum([len(lines) for _, lines in table.files])
+  counts = np.bincount(np.searchsorted(ends, rows, side="right"), minlength=len(ends))
+  return {name: int(count) for (name, _), count in zip(table.files, counts) if count}
 
 
 def _optional_tensor(table: tables.Table, column: Optional[str], dtype) -> Optional[tf.Tensor]:

@@ -49,7 +49,8 @@ class Table:
       RaggedColumn for lists).
     num_rows: number of rows kept.
     files: (file name, line number of each kept row) per input file, in row
-      order; empty for in-memory sources.
+      order (text: 1-based lines, the header is line 1; Parquet: 0-based row
+      indices); empty for in-memory sources.
     dropped: file name -> rows dropped in lenient mode.
   """
   columns: dict[str, ColumnData]
