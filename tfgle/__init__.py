@@ -11,7 +11,9 @@ import os as _os
 _os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfgle import data
 from tfgle import datasets
+from tfgle import gsl
 from tfgle import ops
 from tfgle.graph import CategoricalAttr
 from tfgle.graph import Decoder

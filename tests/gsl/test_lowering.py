@@ -117,6 +117,7 @@ class LoweringTest(tf.test.TestCase):
   def test_iterator_checkpoint_restores_in_a_fresh_process(self):
     script = textwrap.dedent("""
         import sys, numpy as np, tensorflow as tf
+        import tfgle
         sys.path.insert(0, %r)
         from test_lowering import _ring_graph
         g = _ring_graph()
@@ -124,7 +125,7 @@ class LoweringTest(tf.test.TestCase):
               .outV("e").sample(2).by("random").alias("h").values(seed=3)).repeat()
         it = iter(ds)
         mode, path = sys.argv[1], sys.argv[2]
-        ckpt = tf.train.Checkpoint(iterator=it)
+        ckpt = tfgle.data.IteratorCheckpoint(g, iterator=it)
         if mode == "save":
           for _ in range(4): next(it)
           ckpt.write(path)
@@ -141,6 +142,17 @@ class LoweringTest(tf.test.TestCase):
       return result.stdout.strip().splitlines()[-1]
     saved = run("save")
     self.assertEqual(run("restore"), saved)
+
+  def test_checkpoint_refuses_another_graph(self):
+    ds = self.g.V("n").batch(3).alias("s").values()
+    it = iter(ds)
+    next(it)
+    path = tfgle.data.IteratorCheckpoint(self.g, iterator=it).write(
+        os.path.join(self.get_temp_dir(), "other"))
+    other = _ring_graph(extra=((1, 4),))
+    with self.assertRaisesRegex(ValueError, "written for a graph with fingerprint"):
+      tfgle.data.IteratorCheckpoint(other, iterator=iter(
+          other.V("n").batch(3).alias("s").values())).read(path)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Batch structures: EgoGraph (dense per hop) and SubGraph (edge_index) datasets."""
+from tfgle.data.checkpoint import IteratorCheckpoint
 from tfgle.data.ego_graph import EgoGraphDataset
 from tfgle.data.ego_graph import EgoSpec
 from tfgle.data.ego_graph import LinkEgoGraphDataset

@@ -43,10 +43,11 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
   nodes, _ = tf.unique(valid)  # first-appearance order keeps seeds first
   nbrs, edge_ids, _, _ = graph.csr(et.name).neighbors(nodes)
   # Keep the neighbors that are themselves in `nodes`: binary search in the sorted set.
-  order = tf.argsort(nodes)
+  order = tf.cast(tf.argsort(nodes), tf.int64)
   sorted_nodes = tf.gather(nodes, order)
   flat = nbrs.flat_values
-  pos = tf.minimum(tf.searchsorted(sorted_nodes, flat), tf.size(nodes, tf.int64) - 1)
+  pos = tf.minimum(tf.searchsorted(sorted_nodes, flat, out_type=tf.int64),
+                   tf.size(nodes, tf.int64) - 1)
   inside = tf.gather(sorted_nodes, pos) == flat
   owner = tf.boolean_mask(nbrs.value_rowids(), inside)
   neighbor = tf.boolean_mask(tf.gather(order, pos), inside)

@@ -19,6 +19,7 @@ those, and `to_index` / `to_id` convert.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any, Mapping, NamedTuple, Optional, Sequence, Union
 
 from absl import logging
@@ -114,6 +115,7 @@ class Graph:
     self._nodes: dict[str, NodeStore] = {}
     self._edges: dict[str, EdgeStore] = {}
     self._built = False
+    self._fingerprint: Optional[str] = None
     self.load_report: dict[str, dict[str, int]] = {}
 
   # ------------------------------------------------------------ declaration
@@ -468,7 +470,47 @@ class Graph:
     store = self._node_store(node_type)
     _check_name("split name", name)
     store.splits[name] = np.unique(self.to_index(node_type, ids).numpy())
+    self._fingerprint = None
     return self
+
+  def fingerprint(self) -> str:
+    """A hash of the graph's content: ids, features, labels, splits and topology.
+
+    Pipelines whose iterators are checkpointed store it (tfgle.data.
+    IteratorCheckpoint) so that a restore onto a different graph is refused.
+    """
+    self._check_built()
+    if self._fingerprint is None:
+      digest = hashlib.blake2b(digest_size=16)
+      def add(value):
+        if isinstance(value, tf.RaggedTensor):
+          add(value.flat_values)
+          add(value.row_splits)
+        elif isinstance(value, (tf.Tensor, np.ndarray)):
+          array = np.asarray(value)
+          digest.update(f"{array.dtype}{array.shape}".encode())
+          digest.update(array.astype(str).astype(bytes) if array.dtype.kind in "OUS"
+                        else np.ascontiguousarray(array))
+        else:
+          digest.update(repr(value).encode())
+      for node_type, store in self._nodes.items():
+        add(node_type)
+        add(store.ids)
+        for name in sorted(store.features):
+          add(name)
+          add(store.features[name])
+        for column in (store.labels, store.weights, store.timestamps):
+          add(column if column is not None else "none")
+        for name in sorted(store.splits):
+          add(name)
+          add(store.splits[name])
+      for name, store in self._edges.items():
+        add((tuple(store.edge_type), store.csr.fingerprint()))
+        for feature in sorted(store.features):
+          add(feature)
+          add(store.features[feature])
+      self._fingerprint = digest.hexdigest()
+    return self._fingerprint
 
   # ------------------------------------------------------------ GSL sources
 

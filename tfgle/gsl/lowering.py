@@ -69,7 +69,13 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
   dataset = seeds.map(sample_batch,
                       num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
                       deterministic=deterministic)
-  return dataset.prefetch(prefetch or tf.data.AUTOTUNE)
+  # The graph tables are resources, which tf.data counts as external state:
+  # iterators checkpoint their position only, and tfgle.data.IteratorCheckpoint
+  # guards restores with the graph's fingerprint instead.
+  options = tf.data.Options()
+  options.experimental_external_state_policy = (
+      tf.data.experimental.ExternalStatePolicy.IGNORE)
+  return dataset.prefetch(prefetch or tf.data.AUTOTUNE).with_options(options)
 
 
 def _seed_population(graph, source: Step):
