@@ -14,7 +14,7 @@ def save_and_reload(model: tf.keras.Model, fmt: str, directory: str) -> tf.keras
   suffix = dict(SAVE_FORMATS)[fmt]
   path = os.path.join(directory, "model" + suffix)
   if fmt == "saved_model":
-    model.save(path, save_format="tf")
+    model.save(path, save_format="tf", save_traces=False)
   else:
     model.save(path)
   return tf.keras.models.load_model(path)
