@@ -11,8 +11,8 @@ def _log_sigmoid(x):
 
 
 def _log_softmax(x):
-  return x - x.max(-1, keepdims=True) - np.log(np.exp(x - x.max(-1, keepdims=True)).sum(-1,
-                                                                                      keepdims=True))
+  shifted = x - x.max(-1, keepdims=True)
+  return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
 
 
 class LossesTest(tf.test.TestCase):

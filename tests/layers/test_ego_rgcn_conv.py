@@ -103,7 +103,8 @@ class EgoRGCNConvTest(tf.test.TestCase):
       (dict(units=2, num_relations=0), "num_relations must be a positive int, got 0"),
       (dict(units=2, num_relations=2, num_bases=3), "num_bases must be <= num_relations=2"),
       (dict(units=2, num_relations=2, num_bases=0), "num_bases must be a positive int"),
-      (dict(units=2, num_relations=2, aggregator="max"), r"aggregator must be one of \['mean', 'sum'\]"),
+      (dict(units=2, num_relations=2, aggregator="max"),
+       r"aggregator must be one of \['mean', 'sum'\]"),
   ])
   def test_bad_arguments(self, kwargs, message):
     with self.assertRaisesRegex(ValueError, "EgoRGCNConv: " + message):

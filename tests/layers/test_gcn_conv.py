@@ -98,3 +98,8 @@ class GCNConvTest(tf.test.TestCase):
       GCNConv(2)((x, edge_index.astype(np.float32)))
     with self.assertRaisesRegex(ValueError, r"inputs must be \(x, edge_index\)"):
       GCNConv(2)(x)
+    layer = GCNConv(2)
+    layer((x, edge_index))
+    with self.assertRaisesRegex(ValueError, r"was built for node features of dim 4 but x "
+                                r"\(inputs\[0\]\) has shape \(6, 3\)"):
+      layer((x[:, :3], edge_index))

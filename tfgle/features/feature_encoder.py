@@ -103,7 +103,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
     if output_dim is not None and (isinstance(output_dim, bool) or not isinstance(
         output_dim, int) or output_dim <= 0):
       raise ValueError(f"{cls}: output_dim must be a positive int or None, got {output_dim!r}")
-    self.output_dim_arg = output_dim
+    self._projection_dim = output_dim
     self.activation = tf.keras.activations.get(activation)
     self.raw = bool(raw)
     self.use_bias = bool(use_bias)
@@ -300,7 +300,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
   @property
   def output_dim(self) -> int:
     """Width of the encoded vectors."""
-    return self.output_dim_arg if self.projection is not None else self.concat_dim
+    return self._projection_dim if self.projection is not None else self.concat_dim
 
   def build(self, input_shape):
     # Everything is sized by the specs, not by the inputs. Name scopes keep the
@@ -416,7 +416,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
     config = super().get_config()
     config.update({
         "features": {name: dict(spec) for name, spec in self.features.items()},
-        "output_dim": self.output_dim_arg,
+        "output_dim": self._projection_dim,
         "activation": tf.keras.activations.serialize(self.activation),
         "raw": self.raw,
         "use_bias": self.use_bias,

@@ -9,6 +9,8 @@ from tfgle.layers import aggregation
 from tfgle.layers.ego_gat_conv import EgoGATConv
 from tfgle.layers.ego_gin_conv import EgoGINConv
 from tfgle.layers.ego_gnn import EgoGNN
+from tfgle.layers.ego_inputs import encode_ego_batch
+from tfgle.layers.ego_inputs import num_hops
 from tfgle.layers.ego_layer import EgoLayer
 from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
 from tfgle.layers.ego_sage_conv import EgoSAGEConv
@@ -27,4 +29,6 @@ __all__ = [
     "GCNConv",
     "SAGEConv",
     "aggregation",
+    "encode_ego_batch",
+    "num_hops",
 ]

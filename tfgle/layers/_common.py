@@ -181,3 +181,26 @@ def deserialize_layer(config: dict) -> tf.keras.layers.Layer:
     if cls is not None:
       custom_objects[config["class_name"]] = cls
   return tf.keras.layers.deserialize(config, custom_objects=custom_objects)
+
+
+def check_call_dims(layer, x: tf.Tensor, neighbors: tf.Tensor):
+  """ValueError if an Ego conv is called with feature dims other than it was built for.
+
+  A conv shared by several hop pairs (EgoLayer(conv)) must see the same dims at
+  every pair; heterogeneous hops need one conv per pair (EgoLayer(convs=...)).
+  """
+  built = getattr(layer, "_ego_dims", None)
+  got = (x.shape[-1], neighbors.shape[-1])
+  if built is not None and None not in got and tuple(got) != built:
+    raise ValueError(
+        f"{type(layer).__name__} {layer.name!r} was built for feature dims {built[0]} (x) and "
+        f"{built[1]} (neighbors) but got {got[0]} and {got[1]}; a conv shared by hop pairs "
+        "needs the same dims at every pair: use EgoLayer(convs=[...]), one per pair")
+
+
+def check_subgraph_dim(layer, x: tf.Tensor):
+  """ValueError if a SubGraph conv gets node features of another dim than it was built for."""
+  built = getattr(layer, "_feature_dim", None)
+  if built is not None and x.shape[-1] is not None and x.shape[-1] != built:
+    raise ValueError(f"{type(layer).__name__} {layer.name!r} was built for node features of "
+                     f"dim {built} but x (inputs[0]) has shape {x.shape}")

@@ -80,6 +80,7 @@ class EgoGATConv(_common.DenseArgs, tf.keras.layers.Layer):
   def build(self, input_shape):
     cls = type(self).__name__
     d_self, d_nbr = _common.ego_dims(cls, input_shape)
+    self._ego_dims = (d_self, d_nbr)
     width = self.heads * self.units
     if self.share_weights and d_self != d_nbr:
       raise ValueError(
@@ -96,6 +97,7 @@ class EgoGATConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def call(self, inputs, training=None):
     x, neighbors, mask, _ = _common.unpack_ego_inputs(type(self).__name__, inputs)
+    _common.check_call_dims(self, x, neighbors)
     mask = _common.neighbor_mask(neighbors, mask)
     neighbors = aggregation.zero_masked(neighbors, mask)
     heads_shape = [self.heads, self.units]

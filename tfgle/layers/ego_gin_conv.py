@@ -70,6 +70,7 @@ class EgoGINConv(_common.DenseArgs, tf.keras.layers.Layer):
   def build(self, input_shape):
     cls = type(self).__name__
     d_self, d_nbr = _common.ego_dims(cls, input_shape)
+    self._ego_dims = (d_self, d_nbr)
     if d_self != d_nbr:
       raise ValueError(f"{cls}: x and neighbors are summed, so their feature dims must "
                        f"match, got {d_self} (x) and {d_nbr} (neighbors)")
@@ -90,6 +91,7 @@ class EgoGINConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def call(self, inputs, training=None):
     x, neighbors, mask, _ = _common.unpack_ego_inputs(type(self).__name__, inputs)
+    _common.check_call_dims(self, x, neighbors)
     mask = _common.neighbor_mask(neighbors, mask)
     eps = self.eps_weight if self.eps_weight is not None else self.eps
     h = (1.0 + eps) * x + aggregation.masked_sum(neighbors, mask)

@@ -76,6 +76,7 @@ class EgoRGCNConv(_common.DenseArgs, tf.keras.layers.Layer):
   def build(self, input_shape):
     cls = type(self).__name__
     d_self, d_nbr = _common.ego_dims(cls, input_shape, with_relations=True)
+    self._ego_dims = (d_self, d_nbr)
     if self.num_bases is None:
       self.relation_kernel = self._add_kernel("relation_kernel",
                                               (self.num_relations, d_nbr, self.units))
@@ -92,6 +93,7 @@ class EgoRGCNConv(_common.DenseArgs, tf.keras.layers.Layer):
   def call(self, inputs, training=None):
     x, neighbors, mask, relations = _common.unpack_ego_inputs(
         type(self).__name__, inputs, with_relations=True)
+    _common.check_call_dims(self, x, neighbors)
     mask = _common.neighbor_mask(neighbors, mask)
     neighbors = aggregation.zero_masked(neighbors, mask)
     relations = tf.cast(relations, tf.int64)

@@ -70,6 +70,7 @@ class EgoSAGEConv(_common.DenseArgs, tf.keras.layers.Layer):
   def build(self, input_shape):
     cls = type(self).__name__
     d_self, d_nbr = _common.ego_dims(cls, input_shape)
+    self._ego_dims = (d_self, d_nbr)
     if self.aggregator == "gcn" and d_self != d_nbr:
       raise ValueError(f"{cls}: aggregator='gcn' averages self and neighbors, so their "
                        f"feature dims must match, got {d_self} (x) and {d_nbr} (neighbors)")
@@ -89,6 +90,7 @@ class EgoSAGEConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def call(self, inputs, training=None):
     x, neighbors, mask, _ = _common.unpack_ego_inputs(type(self).__name__, inputs)
+    _common.check_call_dims(self, x, neighbors)
     mask = _common.neighbor_mask(neighbors, mask)
     neighbors = aggregation.zero_masked(neighbors, mask)
     if self.aggregator == "mean":

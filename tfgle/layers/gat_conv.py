@@ -74,6 +74,7 @@ class GATConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def build(self, input_shape):
     dim = _common.subgraph_dim(type(self).__name__, input_shape)
+    self._feature_dim = dim
     self.kernel = self._add_kernel("kernel", (dim, self.heads * self.units))
     self.attention_src = self._add_kernel("attention_src", (self.heads, self.units))
     self.attention_dst = self._add_kernel("attention_dst", (self.heads, self.units))
@@ -82,6 +83,7 @@ class GATConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def call(self, inputs, edge_mask=None, training=None):
     x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
+    _common.check_subgraph_dim(self, x)
     num_nodes = tf.shape(x, out_type=tf.int64)[0]
     src, dst, _ = aggregation.prepare_edges(edge_index, num_nodes, None, edge_mask,
                                             layer=self.name, dtype=x.dtype)

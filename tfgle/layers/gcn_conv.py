@@ -57,12 +57,14 @@ class GCNConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def build(self, input_shape):
     dim = _common.subgraph_dim(type(self).__name__, input_shape)
+    self._feature_dim = dim
     self.kernel = self._add_kernel("kernel", (dim, self.units))
     self.bias = self._add_bias("bias", (self.units,))
     super().build(input_shape)
 
   def call(self, inputs, edge_weight=None, edge_mask=None, training=None):
     x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
+    _common.check_subgraph_dim(self, x)
     num_nodes = tf.shape(x, out_type=tf.int64)[0]
     src, dst, weight = aggregation.prepare_edges(edge_index, num_nodes, edge_weight, edge_mask,
                                                  layer=self.name, dtype=x.dtype)

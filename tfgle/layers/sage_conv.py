@@ -61,6 +61,7 @@ class SAGEConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def build(self, input_shape):
     dim = _common.subgraph_dim(type(self).__name__, input_shape)
+    self._feature_dim = dim
     self.neighbor_kernel = self._add_kernel("neighbor_kernel", (dim, self.units))
     self.self_kernel = (self._add_kernel("self_kernel", (dim, self.units))
                         if self.root_weight else None)
@@ -69,6 +70,7 @@ class SAGEConv(_common.DenseArgs, tf.keras.layers.Layer):
 
   def call(self, inputs, edge_weight=None, edge_mask=None, training=None):
     x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
+    _common.check_subgraph_dim(self, x)
     num_nodes = tf.shape(x, out_type=tf.int64)[0]
     src, dst, weight = aggregation.prepare_edges(edge_index, num_nodes, edge_weight, edge_mask,
                                                  layer=self.name, dtype=x.dtype)
