@@ -69,8 +69,12 @@ def softmax_cross_entropy(labels, logits, *, label_smoothing: float = 0.0,
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
 class SoftmaxCrossEntropy(tf.keras.losses.Loss):
-  """`softmax_cross_entropy` as a Keras loss: y_true int labels [B] (< 0 ignored),
-  y_pred logits [B, C]."""
+  """Softmax cross-entropy as a Keras loss: y_true int labels [B], y_pred logits [B, C].
+
+  Rows with labels < 0 (unlabeled) get loss 0; Keras' reduction then averages
+  over all rows of the batch (the function `softmax_cross_entropy` averages
+  over labeled rows only).
+  """
 
   def __init__(self, *, label_smoothing: float = 0.0, name: str = "softmax_cross_entropy",
                **kwargs):

@@ -310,3 +310,48 @@ class FromGraphTest(tf.test.TestCase):
     self.assertEqual(list(encoder.features), ["w"])
     with self.assertRaisesRegex(ValueError, "exactly one of node_type and edge_type"):
       FeatureEncoder.from_graph(graph)
+
+
+class MultiHotTest(tf.test.TestCase):
+
+  def test_multi_hot_matches_reference(self):
+    words = tf.ragged.constant([[1, 3, 3], [], [2, 9, -1]], tf.int64)
+    for combiner, scale in (("sum", lambda n: 1), ("mean", lambda n: max(n, 1)),
+                            ("sqrtn", lambda n: np.sqrt(max(n, 1)))):
+      encoder = FeatureEncoder({
+          "words": F.categorical(vocab_size=4, multivalued=True, output="multi_hot",
+                                 combiner=combiner),
+          "kind": F.categorical(vocab=VOCAB, output="multi_hot")})
+      out = encoder({"words": words, "kind": np.array([1, 0, 7])}).numpy()
+      self.assertEqual(encoder.output_dim, 4 + 4)
+      counts = np.array([[0, 1, 0, 2], [0, 0, 0, 0], [2, 0, 1, 0]], np.float32)  # bad ids -> 0
+      expected = counts / np.array([scale(3), scale(0), scale(3)])[:, None]
+      self.assertAllClose(out[:, :4], expected)
+      self.assertAllClose(out[:, 4:], np.eye(4)[[1, 0, 0]])
+      self.assertEmpty(encoder.trainable_weights)
+
+  def test_multi_hot_raw_and_save(self):
+    encoder = FeatureEncoder({"words": F.categorical(vocab=["a", "b"], multivalued=True,
+                                                     output="multi_hot")}, output_dim=3)
+    ids = tf.ragged.constant([[1, 2, 2], [0]], tf.int64)
+    expected = encoder({"words": ids})
+    raw = encoder.as_raw()
+    self.assertAllClose(raw({"words": tf.ragged.constant([["a", "b", "b"], ["zz"]])}), expected)
+    inputs = {"words": tf.keras.Input((None,), dtype=tf.int64, ragged=True)}
+    model = tf.keras.Model(inputs, encoder(inputs))
+    keras_testing.assert_reloads_identically(self, model, {"words": ids})
+
+  def test_multi_hot_spec_errors(self):
+    with self.assertRaisesRegex(ValueError, r"features\['w'\]: output='multi_hot' takes no "
+                                "embedding_dim, got 4"):
+      F.specs.check("w", {"type": "categorical", "vocab_size": 3, "output": "multi_hot",
+                          "embedding_dim": 4})
+    with self.assertRaisesRegex(ValueError, "categorical feature spec: output='multi_hot' takes "
+                                "no table"):
+      F.categorical(vocab_size=3, output="multi_hot", table="t")
+    with self.assertRaisesRegex(ValueError, r"output must be one of \['embedding', "
+                                r"'multi_hot'\], got 'dense'"):
+      F.categorical(vocab_size=3, output="dense", embedding_dim=4)
+    spec = F.specs.from_attrs({"w": CategoricalAttr(vocab=(1, 2), dtype="int64",
+                                                    multivalued=True)}, multi_hot=["w"])
+    self.assertEqual((spec["w"]["output"], spec["w"]["embedding_dim"]), ("multi_hot", None))

@@ -33,8 +33,9 @@ class FeatureEncoder(tf.keras.layers.Layer):
   """Encodes the features of one node (or edge) type into [..., D].
 
   Each feature is turned into a vector: numeric ones as they are (optionally
-  normalized), categorical ones by an embedding table (multi-valued ones
-  combined with sum, mean or sqrtn), id features by an id embedding. The
+  normalized), categorical ones by an embedding table or as one-/multi-hot
+  vectors (multi-valued ones combined with sum, mean or sqrtn), id features by
+  an id embedding. The
   vectors are concatenated and, with `output_dim`, projected by a dense layer.
   Works on any leading shape: [B] (hop 0), [B, k1, ..., ki] (hop i).
 
@@ -115,7 +116,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
     self.bias_regularizer = tf.keras.regularizers.get(bias_regularizer)
 
     tables = self._make_tables(shared_tables)
-    lookups, normalizers = {}, {}
+    lookups, normalizers, encodings = {}, {}, {}
     for name, spec in self.features.items():
       if spec["type"] == specs_lib.CATEGORICAL and (self.raw or spec["raw_input"]):
         lookup = self._make_lookup(name, spec)
@@ -124,16 +125,22 @@ class FeatureEncoder(tf.keras.layers.Layer):
       elif spec["type"] == specs_lib.ID and spec["num_buckets"]:
         lookups[name] = tf.keras.layers.Hashing(spec["num_buckets"],
                                                 name=_layer_name(f"{name}_hashing"))
-      elif spec["type"] == specs_lib.NUMERIC and spec["mean"] is not None:
+      if (spec["type"] == specs_lib.CATEGORICAL and spec["output"] == "multi_hot" and
+          spec["multivalued"]):
+        encodings[name] = tf.keras.layers.CategoryEncoding(
+            specs_lib.table_rows(spec), output_mode="count", name=_layer_name(f"{name}_count"))
+      if spec["type"] == specs_lib.NUMERIC and spec["mean"] is not None:
         normalizers[name] = tf.keras.layers.Normalization(
             mean=spec["mean"], variance=spec["variance"], name=_layer_name(f"{name}_norm"))
     # Sublayers are tracked in lists: SavedModel paths split tracked dict keys at
     # dots, and feature or table names may contain them.
     object.__setattr__(self, "_names", {"tables": list(tables), "lookups": list(lookups),
-                                        "normalizers": list(normalizers)})
+                                        "normalizers": list(normalizers),
+                                        "encodings": list(encodings)})
     self._table_layers = list(tables.values())
     self._lookup_layers = list(lookups.values())
     self._normalizer_layers = list(normalizers.values())
+    self._encoding_layers = list(encodings.values())
     self.concat_dim = sum(specs_lib.output_dim(s) for s in self.features.values())
     self.projection = None
     if output_dim is not None:
@@ -162,6 +169,11 @@ class FeatureEncoder(tf.keras.layers.Layer):
     return dict(zip(self._names["lookups"], self._lookup_layers))
 
   @property
+  def encodings(self) -> dict:
+    """Feature name -> its `tf.keras.layers.CategoryEncoding` (multi-hot multi-values)."""
+    return dict(zip(self._names["encodings"], self._encoding_layers))
+
+  @property
   def normalizers(self) -> dict:
     """Feature name -> its `tf.keras.layers.Normalization`."""
     return dict(zip(self._names["normalizers"], self._normalizer_layers))
@@ -174,7 +186,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
   def _make_tables(self, shared_tables):
     sizes = {}
     for name, spec in self.features.items():
-      if spec["type"] == specs_lib.NUMERIC:
+      if spec["type"] == specs_lib.NUMERIC or spec.get("output") == "multi_hot":
         continue
       key = self.table_name(name, spec)
       size = (specs_lib.table_rows(spec), spec["embedding_dim"])
@@ -213,18 +225,20 @@ class FeatureEncoder(tf.keras.layers.Layer):
 
   @classmethod
   def from_attrs(cls, attrs, *, embedding_dim=16, combiner="mean", stats=None,
-                 string_buckets=None, include=None, exclude=(), **kwargs) -> "FeatureEncoder":
+                 string_buckets=None, include=None, exclude=(), multi_hot=(),
+                 **kwargs) -> "FeatureEncoder":
     """An encoder of a graph's attribute specs; see `specs.from_attrs`."""
     return cls(specs_lib.from_attrs(attrs, embedding_dim=embedding_dim, combiner=combiner,
                                     stats=stats, string_buckets=string_buckets,
-                                    include=include, exclude=exclude), **kwargs)
+                                    include=include, exclude=exclude, multi_hot=multi_hot),
+               **kwargs)
 
   @classmethod
   def from_graph(cls, graph, node_type: Optional[str] = None, *, edge_type=None,
                  embedding_dim=16, combiner: str = "mean", normalize: bool = False,
                  id_embedding_dim: Optional[int] = None, id_buckets: Optional[int] = None,
                  string_buckets: Optional[int] = None, include=None, exclude=(),
-                 **kwargs) -> "FeatureEncoder":
+                 multi_hot=(), **kwargs) -> "FeatureEncoder":
     """The encoder of a built graph's node type (or edge type).
 
     Args:
@@ -239,7 +253,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
         node type without attributes gets one of width `embedding_dim`
         anyway. It embeds by index when the node ids are 0..N-1, else by hash
         into `id_buckets` (default N) buckets.
-      string_buckets, include, exclude: see `specs.from_attrs`.
+      string_buckets, include, exclude, multi_hot: see `specs.from_attrs`.
       **kwargs: FeatureEncoder arguments (output_dim, activation, ...).
     """
     if (node_type is None) == (edge_type is None):
@@ -265,7 +279,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
                            else (float(mean[0]), float(var[0])))
     features = specs_lib.from_attrs(attrs, embedding_dim=embedding_dim, combiner=combiner,
                                     stats=stats, string_buckets=string_buckets,
-                                    include=include, exclude=exclude)
+                                    include=include, exclude=exclude, multi_hot=multi_hot)
     if node_type is not None and (id_embedding_dim or not features):
       width = id_embedding_dim or (embedding_dim if isinstance(embedding_dim, int) else 16)
       num_nodes = graph.num_nodes(node_type)
@@ -399,13 +413,21 @@ class FeatureEncoder(tf.keras.layers.Layer):
       if name in self.normalizers:
         x = self.normalizers[name](x)
       return x
-    table = self.tables[self.table_name(name, spec)]
-    if not (spec["type"] == specs_lib.CATEGORICAL and spec["multivalued"]):
-      return table(self._ids(name, spec, flat))
-    # Multi-valued: embed every value, then combine each row's values.
-    embedded = table(self._ids(name, spec, flat.values))
-    rows = flat.nrows(out_type=tf.int64)
-    total = tf.math.unsorted_segment_sum(embedded, flat.value_rowids(), rows)
+    multivalued = spec["type"] == specs_lib.CATEGORICAL and spec["multivalued"]
+    if spec.get("output") == "multi_hot":
+      ids = self._ids(name, spec, flat.values if multivalued else flat)
+      depth = specs_lib.table_rows(spec)
+      if not multivalued:
+        return tf.one_hot(ids, depth, dtype=self.compute_dtype)
+      total = tf.cast(self.encodings[name](flat.with_values(ids)), self.compute_dtype)
+    else:
+      table = self.tables[self.table_name(name, spec)]
+      if not multivalued:
+        return table(self._ids(name, spec, flat))
+      # Multi-valued: embed every value, then combine each row's values.
+      embedded = table(self._ids(name, spec, flat.values))
+      rows = flat.nrows(out_type=tf.int64)
+      total = tf.math.unsorted_segment_sum(embedded, flat.value_rowids(), rows)
     if spec["combiner"] == "sum":
       return total
     count = tf.cast(flat.row_lengths(), total.dtype)[:, tf.newaxis]

@@ -83,7 +83,7 @@ class HeteroFeatureEncoder(tf.keras.layers.Layer):
     for node_type, features in checked.items():
       keys = {}
       for name, spec in features.items():
-        if spec["type"] == specs_lib.NUMERIC:
+        if spec["type"] == specs_lib.NUMERIC or spec.get("output") == "multi_hot":
           continue
         local = FeatureEncoder.table_name(name, spec)
         key = spec["table"] or f"{node_type}.{name}"

@@ -6,11 +6,13 @@ graph's attribute specs (`graph.node_attrs(node_type)`). Three kinds:
 
 - numeric: float or int values, a scalar ([...]) or a vector ([..., dim]),
   optionally normalized with a given mean and variance.
-- categorical: category ids embedded by a table. In the graph, categorical
-  values are already int64 ids (vocabulary index + 1 with 0 = out of
-  vocabulary, or hash buckets); in raw mode the encoder maps raw values to the
-  same ids first. Multi-valued attributes (ragged lists) are embedded and
-  combined with "sum", "mean" or "sqrtn".
+- categorical: category ids embedded by a table, or (output="multi_hot") as a
+  one-/multi-hot vector over the ids. In the graph, categorical values are
+  already int64 ids (vocabulary index + 1 with 0 = out of vocabulary, or hash
+  buckets); in raw mode the encoder maps raw values to the same ids first.
+  Multi-valued attributes (ragged lists) are embedded (or counted) and
+  combined with "sum", "mean" or "sqrtn". A multi-hot bag of words with the
+  "mean" combiner is the row-normalized bag of words that GCN and GAT use.
 - id: an embedding of the node id itself (for featureless node types): by
   index (ids in [0, num_ids), others share one extra out-of-range row) or by
   hash bucket.
@@ -30,12 +32,13 @@ CATEGORICAL = "categorical"
 ID = "id"
 KINDS = (NUMERIC, CATEGORICAL, ID)
 COMBINERS = ("sum", "mean", "sqrtn")
+OUTPUTS = ("embedding", "multi_hot")
 DTYPES = ("string", "int64")
 
 _KEYS = {
     NUMERIC: ("type", "dim", "mean", "variance"),
     CATEGORICAL: ("type", "embedding_dim", "vocab", "num_buckets", "vocab_size", "dtype",
-                  "multivalued", "combiner", "table", "raw_input"),
+                  "multivalued", "combiner", "table", "raw_input", "output"),
     ID: ("type", "embedding_dim", "num_ids", "num_buckets", "table", "key"),
 }
 
@@ -46,32 +49,37 @@ def numeric(*, dim: Optional[int] = None, mean=None, variance=None) -> dict:
   With `mean` and `variance` (scalars or lists of length dim) the values are
   normalized: (x - mean) / sqrt(variance).
   """
-  return check("numeric", {"type": NUMERIC, "dim": dim, "mean": mean, "variance": variance})
+  return check(None, {"type": NUMERIC, "dim": dim, "mean": mean, "variance": variance})
 
 
-def categorical(*, embedding_dim: int, vocab: Optional[Sequence[Union[int, str]]] = None,
+def categorical(*, embedding_dim: Optional[int] = None,
+                vocab: Optional[Sequence[Union[int, str]]] = None,
                 num_buckets: Optional[int] = None, vocab_size: Optional[int] = None,
                 dtype: str = "string", multivalued: bool = False, combiner: str = "mean",
-                table: Optional[str] = None, raw_input: bool = False) -> dict:
-  """A categorical feature embedded by a table of `embedding_dim` columns.
+                table: Optional[str] = None, raw_input: bool = False,
+                output: str = "embedding") -> dict:
+  """A categorical feature: embedded by a table of `embedding_dim` columns, or multi-hot.
 
   Give one of `vocab` (ids are vocabulary index + 1, 0 = out of vocabulary),
-  `num_buckets` (hashed ids) or `vocab_size` (ids in [0, vocab_size), no raw
-  mode). `dtype` is the type of the raw values; `raw_input` marks a feature
-  that is raw even in the training graph (a hashed StringAttr).
+  `num_buckets` (hashed ids) or `vocab_size` (ids in [0, vocab_size), 0 = out
+  of vocabulary; no raw mode). `dtype` is the type of the raw values;
+  `raw_input` marks a feature that is raw even in the training graph (a hashed
+  StringAttr). output="multi_hot" gives a vector of one entry per id (counts
+  of multi-values, combined by `combiner`) instead of an embedding; it takes no
+  embedding_dim or table.
   """
-  return check("categorical", {
+  return check(None, {
       "type": CATEGORICAL, "embedding_dim": embedding_dim,
       "vocab": None if vocab is None else list(vocab), "num_buckets": num_buckets,
       "vocab_size": vocab_size, "dtype": dtype, "multivalued": multivalued,
-      "combiner": combiner, "table": table, "raw_input": raw_input})
+      "combiner": combiner, "table": table, "raw_input": raw_input, "output": output})
 
 
 def node_id(*, embedding_dim: int, num_ids: Optional[int] = None,
             num_buckets: Optional[int] = None, table: Optional[str] = None,
             key: str = "ids") -> dict:
   """An id embedding: of the input entry `key`, by index (num_ids) or hash (num_buckets)."""
-  return check("id", {"type": ID, "embedding_dim": embedding_dim, "num_ids": num_ids,
+  return check(None, {"type": ID, "embedding_dim": embedding_dim, "num_ids": num_ids,
                       "num_buckets": num_buckets, "table": table, "key": key})
 
 
@@ -94,13 +102,14 @@ def _stat(where: str, field: str, value: Any, dim: int):
   return [float(v) for v in values] if isinstance(value, (list, tuple)) else float(value)
 
 
-def check(name: str, spec: Mapping[str, Any]) -> dict:
-  """A checked copy of feature spec `spec`, with defaults filled in.
+def check(name: Optional[str], spec: Mapping[str, Any]) -> dict:
+  """A checked copy of feature spec `spec` of feature `name`, with defaults filled in.
 
   Raises:
-    ValueError: naming the feature and the bad field.
+    ValueError: naming the feature (or, with name None, the spec's type) and
+      the bad field.
   """
-  where = f"features[{name!r}]"
+  where = f"features[{name!r}]" if name is not None else f"{spec.get('type')} feature spec"
   if not isinstance(spec, Mapping):
     raise ValueError(f"{where} must be a dict, got {spec!r}")
   kind = spec.get("type")
@@ -121,7 +130,17 @@ def check(name: str, spec: Mapping[str, Any]) -> dict:
     if variance is not None and min(variance if isinstance(variance, list) else [variance]) < 0:
       raise ValueError(f"{where}: variance must be >= 0, got {variance!r}")
     return {"type": NUMERIC, "dim": dim, "mean": mean, "variance": variance}
-  embedding_dim = _positive(where, "embedding_dim", spec.get("embedding_dim"))
+  output = spec.get("output", "embedding")
+  if kind == CATEGORICAL and output not in OUTPUTS:
+    raise ValueError(f"{where}: output must be one of {list(OUTPUTS)}, got {output!r}")
+  if output == "multi_hot":
+    for field in ("embedding_dim", "table"):
+      if spec.get(field) is not None:
+        raise ValueError(f"{where}: output='multi_hot' takes no {field}, got "
+                         f"{spec[field]!r}")
+    embedding_dim = None
+  else:
+    embedding_dim = _positive(where, "embedding_dim", spec.get("embedding_dim"))
   table = spec.get("table")
   if table is not None and (not isinstance(table, str) or not table):
     raise ValueError(f"{where}: table must be a non-empty string or None, got {table!r}")
@@ -157,18 +176,20 @@ def check(name: str, spec: Mapping[str, Any]) -> dict:
   return {"type": CATEGORICAL, "embedding_dim": embedding_dim, "vocab": vocab,
           "num_buckets": num_buckets, "vocab_size": vocab_size, "dtype": dtype,
           "multivalued": bool(spec.get("multivalued", False)), "combiner": combiner,
-          "table": table, "raw_input": bool(spec.get("raw_input", False))}
+          "table": table, "raw_input": bool(spec.get("raw_input", False)), "output": output}
 
 
 def output_dim(spec: Mapping[str, Any]) -> int:
   """Width of a checked spec's part of the encoded vector."""
   if spec["type"] == NUMERIC:
     return spec["dim"] or 1
+  if spec.get("output") == "multi_hot":
+    return table_rows(spec)
   return spec["embedding_dim"]
 
 
 def table_rows(spec: Mapping[str, Any]) -> int:
-  """Rows of the embedding table of a checked categorical or id spec."""
+  """Number of distinct ids (table rows) of a checked categorical or id spec."""
   if spec["type"] == ID:
     return spec["num_buckets"] or spec["num_ids"] + 1  # + the out-of-range row
   if spec["vocab"] is not None:
@@ -181,7 +202,7 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
                stats: Optional[Mapping[str, tuple]] = None,
                string_buckets: Optional[int] = None,
                include: Optional[Sequence[str]] = None,
-               exclude: Sequence[str] = ()) -> dict:
+               exclude: Sequence[str] = (), multi_hot: Sequence[str] = ()) -> dict:
   """Feature specs of a graph's attribute specs (vocabularies resolved).
 
   Args:
@@ -194,12 +215,13 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
       buckets (they are raw strings in the graph); None skips them.
     include: only these attributes (default: all).
     exclude: not these attributes.
+    multi_hot: categorical attributes to encode multi-hot, not embedded.
 
   Returns:
     name -> feature spec, in attribute order.
   """
   names = list(attrs) if include is None else list(include)
-  missing = [n for n in list(names) + list(exclude) if n not in attrs]
+  missing = [n for n in list(names) + list(exclude) + list(multi_hot) if n not in attrs]
   if missing:
     raise ValueError(f"unknown attributes {missing}; the attributes are {list(attrs)}")
   stats = dict(stats or {})
@@ -221,11 +243,13 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
       if attr.vocab is None and attr.num_buckets is None:
         raise ValueError(f"attribute {name!r} has no vocabulary: pass the graph's resolved "
                          "specs (graph.node_attrs), which fill in learned vocabularies")
+      hot = name in multi_hot
       specs[name] = check(name, {
-          "type": CATEGORICAL, "embedding_dim": dim,
+          "type": CATEGORICAL, "embedding_dim": None if hot else dim,
           "vocab": None if attr.vocab is None else list(attr.vocab),
           "num_buckets": attr.num_buckets, "dtype": attr.dtype,
-          "multivalued": attr.multivalued, "combiner": combiner})
+          "multivalued": attr.multivalued, "combiner": combiner,
+          "output": "multi_hot" if hot else "embedding"})
     elif isinstance(attr, schema.StringAttr):
       if string_buckets is not None:
         specs[name] = check(name, {"type": CATEGORICAL, "embedding_dim": dim,
