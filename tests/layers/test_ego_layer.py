@@ -1,0 +1,86 @@
+"""Tests of EgoLayer: one pyramid level over hop pairs."""
+import numpy as np
+import tensorflow as tf
+
+from tests import keras_testing
+from tfgle.layers import EgoGATConv, EgoLayer, EgoRGCNConv, EgoSAGEConv
+
+
+def _real(values, mask):
+  """The entries of values [..., D] at the real (mask=True) positions."""
+  return np.asarray(values)[np.asarray(mask)]
+
+
+class EgoLayerTest(tf.test.TestCase):
+
+  def test_shared_conv_applies_to_every_pair(self):
+    hops, masks = keras_testing.ego_hops()
+    conv = EgoSAGEConv(4)
+    out = EgoLayer(conv)((hops, masks))
+    self.assertLen(out, 2)
+    self.assertAllClose(out[0], conv((hops[0], hops[1], masks[1])))
+    self.assertAllClose(_real(out[1], masks[1]),
+                        _real(conv((hops[1], hops[2], masks[2])), masks[1]))
+    self.assertEqual(out[1].shape, (3, 3, 4))
+
+  def test_one_conv_per_pair_for_heterogeneous_hops(self):
+    hops, masks = keras_testing.ego_hops(dims=(4, 6, 3))
+    convs = [EgoGATConv(2, heads=2, share_weights=False), EgoSAGEConv(5)]
+    layer = EgoLayer(convs=convs)
+    out = layer((hops, masks))
+    self.assertAllClose(out[0], convs[0]((hops[0], hops[1], masks[1])))
+    self.assertAllClose(_real(out[1], masks[1]),
+                        _real(convs[1]((hops[1], hops[2], masks[2])), masks[1]))
+    self.assertEqual([o.shape[-1] for o in out], [4, 5])
+
+  def test_relations_reach_relational_convs(self):
+    hops, masks = keras_testing.ego_hops()
+    rng = np.random.default_rng(0)
+    relations = [rng.integers(0, 2, m.shape) for m in masks[1:]]
+    conv = EgoRGCNConv(3, num_relations=2)
+    out = EgoLayer(conv)((hops, masks, relations))
+    self.assertAllClose(_real(out[1], masks[1]),
+                        _real(conv((hops[1], hops[2], masks[2], relations[1])), masks[1]))
+    with self.assertRaisesRegex(ValueError, "needs relations"):
+      EgoLayer(conv)((hops, masks))
+
+  def test_padding_does_not_change_outputs(self):
+    hops, masks = keras_testing.ego_hops()
+    layer = EgoLayer(EgoGATConv(3, heads=2))
+    expected = layer((hops, masks))
+    poisoned = [hops[0]] + [keras_testing.poison_padding(h, m) for h, m in
+                            zip(hops[1:], masks[1:])]
+    actual = layer((poisoned, masks))
+    # Padding is zeroed before the convolutions see it: every output matches.
+    self.assertAllClose(actual[0], expected[0])
+    self.assertAllClose(actual[1], expected[1])
+
+  def test_config_round_trip_and_save(self):
+    hops, masks = keras_testing.ego_hops(dims=(4, 4, 4))
+    for layer in (EgoLayer(EgoSAGEConv(3, aggregator="max")),
+                  EgoLayer(convs=[EgoSAGEConv(3), EgoGATConv(3)])):
+      config = layer.get_config()
+      self.assertEqual(EgoLayer.from_config(config).get_config(), config)
+      inputs = [tf.keras.Input(h.shape[1:]) for h in hops]
+      mask_inputs = [tf.keras.Input(m.shape[1:], dtype=tf.bool) for m in masks]
+      outputs = layer((inputs, mask_inputs))
+      model = tf.keras.Model([inputs, mask_inputs], outputs)
+      keras_testing.assert_reloads_identically(self, model, [hops, masks],
+                                               formats=("keras", "h5"))
+
+  def test_bad_configuration(self):
+    hops, masks = keras_testing.ego_hops()
+    with self.assertRaisesRegex(ValueError, "exactly one of conv .* and convs"):
+      EgoLayer()
+    with self.assertRaisesRegex(ValueError, "exactly one of conv"):
+      EgoLayer(EgoSAGEConv(2), convs=[EgoSAGEConv(2)])
+    with self.assertRaisesRegex(ValueError, "convs\\[1\\] must be a Keras layer"):
+      EgoLayer(convs=[EgoSAGEConv(2), "sage"])
+    with self.assertRaisesRegex(ValueError, "convs has 3 layers but inputs has 3 hops, i.e. 2"):
+      EgoLayer(convs=[EgoSAGEConv(2)] * 3)((hops, masks))
+    with self.assertRaisesRegex(ValueError, "3 hops but 2 masks"):
+      EgoLayer(EgoSAGEConv(2))((hops, masks[:2]))
+    with self.assertRaisesRegex(ValueError, "at least 2 hops"):
+      EgoLayer(EgoSAGEConv(2))((hops[:1], masks[:1]))
+    with self.assertRaisesRegex(ValueError, "relations must have 2 entries"):
+      EgoLayer(EgoSAGEConv(2))((hops, masks, masks))

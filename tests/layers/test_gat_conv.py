@@ -1,0 +1,89 @@
+"""Tests of GATConv (SubGraph, edge_index)."""
+import numpy as np
+from parameterized import parameterized
+import tensorflow as tf
+
+from tests import keras_testing
+from tfgle.layers import GATConv
+
+
+def _reference(layer, x, edge_index):
+  heads, units = layer.heads, layer.units
+  z = (x @ layer.kernel.numpy()).reshape(len(x), heads, units)
+  a_src, a_dst = layer.attention_src.numpy(), layer.attention_dst.numpy()
+  edges = [tuple(e) for e in edge_index.T]
+  if layer.add_self_loops:
+    edges += [(i, i) for i in range(len(x)) if (i, i) not in edges]
+  out = np.zeros((len(x), heads, units))
+  for i in range(len(x)):
+    sources = [s for s, d in edges if d == i]
+    for h in range(heads):
+      if not sources:
+        continue
+      logits = np.array([a_src[h] @ z[s, h] + a_dst[h] @ z[i, h] for s in sources])
+      logits = np.where(logits > 0, logits, layer.negative_slope * logits)
+      alpha = np.exp(logits - logits.max())
+      alpha /= alpha.sum()
+      out[i, h] = sum(a * z[s, h] for a, s in zip(alpha, sources))
+  out = out.reshape(len(x), -1) if layer.concat_heads else out.mean(1)
+  return out + layer.bias.numpy()
+
+
+class GATConvTest(tf.test.TestCase):
+
+  @parameterized.expand([
+      ("one_head", dict()),
+      ("concat", dict(heads=3)),
+      ("mean", dict(heads=2, concat_heads=False)),
+      ("no_self_loops", dict(heads=2, add_self_loops=False)),
+  ])
+  def test_matches_reference(self, _, kwargs):
+    x, edge_index = keras_testing.subgraph()
+    layer = GATConv(3, bias_initializer="random_normal", **kwargs)
+    out = layer((x, edge_index))
+    self.assertEqual(out.shape, (6, layer.output_dim))
+    self.assertAllClose(out, _reference(layer, x, edge_index), atol=1e-5)
+
+  def test_edge_mask_drops_padding_edges(self):
+    x, edge_index = keras_testing.subgraph()
+    layer = GATConv(3, heads=2)
+    expected = layer((x, edge_index))
+    padded = np.concatenate([edge_index, [[-1, 4], [3, 99]]], axis=1)
+    mask = np.arange(padded.shape[1]) < edge_index.shape[1]
+    self.assertAllClose(layer((x, padded), edge_mask=mask), expected)
+
+  def test_attention_dropout_only_in_training(self):
+    x, edge_index = keras_testing.subgraph(num_edges=40)
+    layer = GATConv(3, heads=2, attention_dropout=0.5)
+    self.assertAllClose(layer((x, edge_index)), layer((x, edge_index), training=False))
+    self.assertNotAllClose(layer((x, edge_index), training=True), layer((x, edge_index)))
+
+  def test_gradients(self):
+    x, edge_index = keras_testing.subgraph(num_nodes=4, num_edges=6, dim=2)
+    layer = GATConv(2, heads=2, dtype="float64")
+    x = tf.constant(x, tf.float64)
+    theoretical, numerical = tf.test.compute_gradient(lambda a: layer((a, edge_index)), [x])
+    self.assertAllClose(theoretical, numerical, atol=1e-6)
+    keras_testing.assert_finite_gradients(self, lambda: layer((x, edge_index)),
+                                          layer.trainable_weights)
+
+  def test_config_round_trip(self):
+    layer = GATConv(4, heads=3, concat_heads=False, add_self_loops=False, negative_slope=0.3,
+                    attention_dropout=0.1, activation="elu")
+    config = layer.get_config()
+    self.assertEqual(GATConv.from_config(config).get_config(), config)
+
+  def test_save_and_reload(self):
+    x, edge_index = keras_testing.subgraph()
+    inputs = [tf.keras.Input((4,)), tf.keras.Input((None,), dtype=tf.int64, batch_size=2)]
+    model = tf.keras.Model(inputs, GATConv(3, heads=2, attention_dropout=0.2)(tuple(inputs)))
+    keras_testing.assert_reloads_identically(self, model, [x, edge_index])
+
+  @parameterized.expand([
+      (dict(units=2, heads=0), "heads must be a positive int, got 0"),
+      (dict(units=0), "units must be a positive int"),
+      (dict(units=2, attention_dropout=-0.1), "attention_dropout must be a float"),
+  ])
+  def test_bad_arguments(self, kwargs, message):
+    with self.assertRaisesRegex(ValueError, "GATConv: " + message):
+      GATConv(**kwargs)

@@ -1,0 +1,34 @@
+"""Keras GNN layers: Ego (dense per-hop) and SubGraph (edge_index) convolutions.
+
+Ego convolutions aggregate hop i+1 ([..., k, D], with a bool mask [..., k])
+into hop i ([..., D]); `EgoLayer` applies one to every hop pair and `EgoGNN`
+stacks levels as GLE's pyramid does. SubGraph convolutions take node features
+[N, D] and edge_index [2, E] (src -> dst) and aggregate with segment ops.
+"""
+from tfgle.layers import aggregation
+from tfgle.layers.ego_gat_conv import EgoGATConv
+from tfgle.layers.ego_gin_conv import EgoGINConv
+from tfgle.layers.ego_gnn import EgoGNN
+from tfgle.layers.ego_inputs import encode_ego_batch
+from tfgle.layers.ego_inputs import num_hops
+from tfgle.layers.ego_layer import EgoLayer
+from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
+from tfgle.layers.ego_sage_conv import EgoSAGEConv
+from tfgle.layers.gat_conv import GATConv
+from tfgle.layers.gcn_conv import GCNConv
+from tfgle.layers.sage_conv import SAGEConv
+
+__all__ = [
+    "EgoGATConv",
+    "EgoGINConv",
+    "EgoGNN",
+    "EgoLayer",
+    "EgoRGCNConv",
+    "EgoSAGEConv",
+    "GATConv",
+    "GCNConv",
+    "SAGEConv",
+    "aggregation",
+    "encode_ego_batch",
+    "num_hops",
+]
