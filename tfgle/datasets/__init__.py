@@ -1,1 +1,3 @@
 """Ready-made graphs: loaders of public data sets and a synthetic generator."""
+from tfgle.datasets.movielens import load_movielens
+from tfgle.datasets.synthetic import synthetic
