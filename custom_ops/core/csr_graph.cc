@@ -67,26 +67,33 @@ Status Validate(const EdgeList& e, const Executor& executor) {
   return Status::Ok();
 }
 
-// Reorders one row's entries [begin, end) by descending key, stably.
-template <typename Key>
-void SortRowDescending(CsrGraph* g, const Key* key, int64_t begin, int64_t end,
-                       std::vector<int64_t>* perm, std::vector<int64_t>* scratch_i,
-                       std::vector<float>* scratch_f) {
-  const int64_t n = end - begin;
-  perm->resize(n);
-  std::iota(perm->begin(), perm->end(), begin);
-  std::stable_sort(perm->begin(), perm->end(),
-                   [key](int64_t a, int64_t b) { return key[a] > key[b]; });
-  auto apply = [&](auto* column, auto* scratch) {
-    if (column->empty()) return;
-    scratch->resize(n);
-    for (int64_t i = 0; i < n; ++i) (*scratch)[i] = (*column)[(*perm)[i]];
-    std::copy(scratch->begin(), scratch->end(), column->begin() + begin);
-  };
-  apply(&g->indices, scratch_i);
-  apply(&g->edge_ids, scratch_i);
-  apply(&g->timestamps, scratch_i);
-  apply(&g->weights, scratch_f);
+// Reorders each row's source keys (see Build) by descending `value` of their
+// edge, ties in ascending source key, i.e. in input order, and fills `sorted`
+// (the CSR column of `value`) in the new order.
+template <typename Value>
+void SortRowsDescending(CsrGraph* g, int64_t num_input_edges, const Value* value,
+                        std::vector<Value>* sorted, const Executor& executor) {
+  const int64_t avg_degree = g->num_src > 0 ? g->num_edges() / g->num_src + 1 : 1;
+  executor.parallel_for(g->num_src, 20 * avg_degree, [&](int64_t begin, int64_t end) {
+    std::vector<std::pair<Value, int64_t>> row;
+    for (int64_t v = begin; v < end; ++v) {
+      const int64_t first = g->indptr[v], n = g->indptr[v + 1] - first;
+      int64_t* keys = g->edge_ids.data() + first;
+      Value* values = sorted->data() + first;
+      row.resize(n);
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t key = keys[j];
+        row[j] = {value[key < num_input_edges ? key : key - num_input_edges], key};
+      }
+      std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+      });
+      for (int64_t j = 0; j < n; ++j) {
+        values[j] = row[j].first;
+        keys[j] = row[j].second;
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -113,21 +120,22 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   g.num_dst = e.num_dst;
 
   // Logical chunks: (pass, part). Pass 0 adds src->dst, pass 1 (symmetric only)
-  // dst->src. Each chunk counts its rows, then scatters into its own offsets, so
-  // the result keeps input order without atomics.
+  // dst->src. Each chunk counts its rows, then places its entries at its own
+  // offsets, so rows keep input order without atomics.
   const int64_t parts = std::max<int64_t>(
       1, std::min<int64_t>({executor.num_threads, 8, e.num_edges / (1 << 16) + 1}));
   const int64_t passes = e.symmetric ? 2 : 1;
   const int64_t chunks = parts * passes;
   auto part_begin = [&](int64_t part) { return e.num_edges * part / parts; };
+  // Calls fn(source key, row) for the entries of one chunk, in input order.
   auto for_chunk_edges = [&](int64_t chunk, auto fn) {
-    const bool reverse = chunk >= parts;
     const int64_t part = chunk % parts;
-    for (int64_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
-      if (!reverse) {
-        fn(i, e.src[i], e.dst[i]);
-      } else if (e.src[i] != e.dst[i]) {
-        fn(i, e.dst[i], e.src[i]);
+    const int64_t begin = part_begin(part), end = part_begin(part + 1);
+    if (chunk < parts) {
+      for (int64_t i = begin; i < end; ++i) fn(i, e.src[i]);
+    } else {
+      for (int64_t i = begin; i < end; ++i) {
+        if (e.src[i] != e.dst[i]) fn(e.num_edges + i, e.dst[i]);
       }
     }
   };
@@ -136,7 +144,7 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   executor.ForEachChunk(chunks, [&](int64_t c) {
     offsets[c].assign(e.num_src, 0);
     int64_t* count = offsets[c].data();
-    for_chunk_edges(c, [count](int64_t, int64_t row, int64_t) { ++count[row]; });
+    for_chunk_edges(c, [count](int64_t, int64_t row) { ++count[row]; });
   });
   g.indptr.assign(e.num_src + 1, 0);
   for (int64_t v = 0; v < e.num_src; ++v) {
@@ -153,35 +161,41 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   g.edge_ids.resize(num_entries);
   if (e.weights != nullptr) g.weights.resize(num_entries);
   if (e.timestamps != nullptr) g.timestamps.resize(num_entries);
+
+  // Entries are placed by their source key: k < num_edges is edge k (src -> dst),
+  // k >= num_edges the reverse of edge k - num_edges. Placing only the key (one
+  // random write per entry), sorting keys, then gathering every column in entry
+  // order (sequential writes, random reads) touches memory far less than
+  // scattering all columns.
   executor.ForEachChunk(chunks, [&](int64_t c) {
     int64_t* next = offsets[c].data();
-    for_chunk_edges(c, [&](int64_t i, int64_t row, int64_t col) {
-      const int64_t pos = next[row]++;
-      g.indices[pos] = col;
-      g.edge_ids[pos] = e.edge_ids != nullptr ? e.edge_ids[i] : i;
-      if (e.weights != nullptr) g.weights[pos] = e.weights[i];
-      if (e.timestamps != nullptr) g.timestamps[pos] = e.timestamps[i];
-    });
+    int64_t* keys = g.edge_ids.data();
+    for_chunk_edges(c, [next, keys](int64_t key, int64_t row) { keys[next[row]++] = key; });
   });
   offsets.clear();
   offsets.shrink_to_fit();
 
-  if (order != NeighborOrder::kInput) {
-    executor.parallel_for(e.num_src, 64, [&](int64_t begin, int64_t end) {
-      std::vector<int64_t> perm, scratch_i;
-      std::vector<float> scratch_f;
-      for (int64_t v = begin; v < end; ++v) {
-        if (g.OutDegree(v) < 2) continue;
-        if (order == NeighborOrder::kWeightDescending) {
-          SortRowDescending(&g, g.weights.data(), g.indptr[v], g.indptr[v + 1], &perm,
-                            &scratch_i, &scratch_f);
-        } else {
-          SortRowDescending(&g, g.timestamps.data(), g.indptr[v], g.indptr[v + 1], &perm,
-                            &scratch_i, &scratch_f);
-        }
-      }
-    });
+  // The column that orders the rows is filled by the sort; the others are gathered.
+  const float* gather_weights = e.weights;
+  const int64_t* gather_timestamps = e.timestamps;
+  if (order == NeighborOrder::kWeightDescending) {
+    SortRowsDescending(&g, e.num_edges, e.weights, &g.weights, executor);
+    gather_weights = nullptr;
+  } else if (order == NeighborOrder::kTimestampDescending) {
+    SortRowsDescending(&g, e.num_edges, e.timestamps, &g.timestamps, executor);
+    gather_timestamps = nullptr;
   }
+  executor.parallel_for(num_entries, 10, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t key = g.edge_ids[p];
+      const bool reverse = key >= e.num_edges;
+      const int64_t i = reverse ? key - e.num_edges : key;
+      g.indices[p] = reverse ? e.src[i] : e.dst[i];
+      if (gather_weights != nullptr) g.weights[p] = gather_weights[i];
+      if (gather_timestamps != nullptr) g.timestamps[p] = gather_timestamps[i];
+      g.edge_ids[p] = e.edge_ids != nullptr ? e.edge_ids[i] : i;
+    }
+  });
 
   // In-degrees: per-part histograms of the dst column, summed.
   const int64_t degree_parts = std::max<int64_t>(

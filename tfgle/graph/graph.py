@@ -31,7 +31,7 @@ import tensorflow as tf
 from tfgle.graph import encoding
 from tfgle.graph import schema
 from tfgle.graph import tables
-from tfgle.ops.tables import CsrTable, IdMapTable
+from tfgle.ops.tables import CsrTable, IdMapTable, to_tensor
 
 # Split column values that mean "in no split".
 _NO_SPLIT = ("", "none", "None", "NONE")
@@ -80,6 +80,7 @@ class NodeStore:
   splits: dict[str, np.ndarray]        # split name -> sorted dense indices
   id_vocab: Optional[np.ndarray]       # string ids: the string of each external id
   string_ids: Optional[tf.lookup.StaticHashTable] = None
+  first_id: Optional[int] = None       # ids are first_id, first_id + 1, ... (no lookup needed)
 
 
 @dataclasses.dataclass
@@ -168,6 +169,9 @@ class Graph:
       self._nodes[node_type] = self._build_nodes(node_type, decl)
     for name, decl in self._edge_decls.items():
       self._build_edges(name, decl)
+    # The graph keeps its own copies: let the source tables (maybe large arrays) go.
+    for decl in (*self._node_decls.values(), *self._edge_decls.values()):
+      decl.source = None
     self._built = True
     return self
 
@@ -199,6 +203,7 @@ class Graph:
     table = self._read(what, decl.source, decoder.columns("node"))
     raw_ids = table.columns[decoder.id_column]
     id_vocab = None
+    contiguous = False
     if decoder.string_ids:
       id_vocab = raw_ids.astype(object)
       unique, first = np.unique(id_vocab.astype(str), return_index=True)
@@ -209,7 +214,8 @@ class Graph:
       ids = np.arange(table.num_rows, dtype=np.int64)
     else:
       ids = raw_ids
-      if len(ids) and not np.all(ids[1:] == ids[:-1] + 1):
+      contiguous = not len(ids) or bool(np.all(ids[1:] == ids[:-1] + 1))
+      if not contiguous:
         sorted_ids = np.sort(ids)
         same = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
         if len(same):
@@ -221,13 +227,14 @@ class Graph:
     id_map = IdMapTable(ids)
     attrs, features = self._encode_attrs(what, decoder, table)
     store = NodeStore(
-        decoder=decoder, id_map=id_map, ids=tf.constant(ids, tf.int64), attrs=attrs,
+        decoder=decoder, id_map=id_map, ids=to_tensor(ids, np.int64), attrs=attrs,
         features=features,
         labels=_optional_tensor(table, decoder.label, tf.int64),
         weights=_optional_tensor(table, decoder.weight, tf.float32),
         timestamps=_optional_tensor(table, decoder.timestamp, tf.int64),
         splits=_splits(table.columns[decoder.split]) if decoder.split else {},
-        id_vocab=id_vocab)
+        id_vocab=id_vocab,
+        first_id=int(ids[0]) if len(ids) and not decoder.string_ids and contiguous else None)
     if decoder.string_ids:
       store.string_ids = tf.lookup.StaticHashTable(
           tf.lookup.KeyValueTensorInitializer(tf.constant(id_vocab.astype(str)),
@@ -245,12 +252,23 @@ class Graph:
     return attrs, features
 
   def _endpoint_indices(self, node_type: str, raw: np.ndarray) -> np.ndarray:
-    """Dense indices of raw endpoint ids; -1 where the node table lacks the id."""
+    """Dense indices of raw endpoint ids; -1 where the node table lacks the id.
+
+    With contiguous node ids (the common 0..N-1) the indices are the ids, or the
+    ids minus the first one: no lookup, and no copy of `raw` when all are known.
+    """
     store = self._nodes[node_type]
     if store.id_vocab is not None:
       external = pc.index_in(pa.array(raw.astype(str)),
                              value_set=pa.array(store.id_vocab.astype(str)))
       return external.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if store.first_id is not None:
+      num_nodes = int(store.ids.shape[0])
+      if len(raw) and store.first_id == 0 and raw.min() >= 0 and raw.max() < num_nodes:
+        return raw
+      indices = raw - store.first_id
+      indices[(indices < 0) | (indices >= num_nodes)] = -1
+      return indices
     return store.id_map.lookup(raw, allow_missing=True).numpy()
 
   def _build_edges(self, name: str, decl: _EdgeDecl):
@@ -262,7 +280,7 @@ class Graph:
     src = self._endpoint_indices(edge_type.src, table.columns[decoder.src_column])
     dst = self._endpoint_indices(edge_type.dst, table.columns[decoder.dst_column])
     bad = (src < 0) | (dst < 0)
-    if decoder.weight:
+    if decoder.weight and len(src) and table.columns[decoder.weight].min() < 0:
       bad |= table.columns[decoder.weight] < 0
     if bad.any():
       first = int(np.argmax(bad))
@@ -507,7 +525,7 @@ def _first_duplicate(values: np.ndarray) -> int:
 
 
 def _optional_tensor(table: tables.Table, column: Optional[str], dtype) -> Optional[tf.Tensor]:
-  return None if not column else tf.constant(table.columns[column], dtype)
+  return None if not column else to_tensor(table.columns[column], dtype.as_numpy_dtype)
 
 
 def _splits(column: np.ndarray) -> dict[str, np.ndarray]:
