@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -67,9 +68,27 @@ Status Validate(const EdgeList& e, const Executor& executor) {
   return Status::Ok();
 }
 
-// Reorders each row's source keys (see Build) by descending `value` of their
-// edge, ties in ascending source key, i.e. in input order, and fills `sorted`
-// (the CSR column of `value`) in the new order.
+// Rows are sorted by descending value of their edges, ties in ascending source
+// key (see Build), i.e. in input order; the sort fills the value's CSR column.
+
+// One row: its source keys `keys[0, n)` and the CSR column `sorted` to fill.
+template <typename Value>
+void SortRow(int64_t* keys, Value* sorted, int64_t n, int64_t num_input_edges,
+             const Value* value, std::vector<std::pair<Value, int64_t>>* row) {
+  row->resize(n);
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t key = keys[j];
+    (*row)[j] = {value[key < num_input_edges ? key : key - num_input_edges], key};
+  }
+  std::sort(row->begin(), row->end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  for (int64_t j = 0; j < n; ++j) {
+    sorted[j] = (*row)[j].first;
+    keys[j] = (*row)[j].second;
+  }
+}
+
 template <typename Value>
 void SortRowsDescending(CsrGraph* g, int64_t num_input_edges, const Value* value,
                         std::vector<Value>* sorted, const Executor& executor) {
@@ -77,20 +96,45 @@ void SortRowsDescending(CsrGraph* g, int64_t num_input_edges, const Value* value
   executor.parallel_for(g->num_src, 20 * avg_degree, [&](int64_t begin, int64_t end) {
     std::vector<std::pair<Value, int64_t>> row;
     for (int64_t v = begin; v < end; ++v) {
+      const int64_t first = g->indptr[v];
+      SortRow(g->edge_ids.data() + first, sorted->data() + first, g->indptr[v + 1] - first,
+              num_input_edges, value, &row);
+    }
+  });
+}
+
+// The same for weights, faster: a weight (finite and >= 0, so its bits order
+// like the number) and the entry's position in its row pack into one uint64
+// whose ascending order is descending weight, then input order.
+void SortRowsByWeight(CsrGraph* g, int64_t num_input_edges, const float* weight,
+                      const Executor& executor) {
+  const int64_t avg_degree = g->num_src > 0 ? g->num_edges() / g->num_src + 1 : 1;
+  executor.parallel_for(g->num_src, 20 * avg_degree, [&](int64_t begin, int64_t end) {
+    std::vector<uint64_t> packed;
+    std::vector<int64_t> row_keys;
+    std::vector<std::pair<float, int64_t>> row;
+    for (int64_t v = begin; v < end; ++v) {
       const int64_t first = g->indptr[v], n = g->indptr[v + 1] - first;
       int64_t* keys = g->edge_ids.data() + first;
-      Value* values = sorted->data() + first;
-      row.resize(n);
+      float* sorted = g->weights.data() + first;
+      if (n > int64_t{0xFFFFFFFF}) {  // positions do not fit in 32 bits
+        SortRow(keys, sorted, n, num_input_edges, weight, &row);
+        continue;
+      }
+      packed.resize(n);
+      row_keys.assign(keys, keys + n);
       for (int64_t j = 0; j < n; ++j) {
         const int64_t key = keys[j];
-        row[j] = {value[key < num_input_edges ? key : key - num_input_edges], key};
+        const float w = weight[key < num_input_edges ? key : key - num_input_edges];
+        uint32_t bits = 0;
+        if (w != 0.0f) std::memcpy(&bits, &w, sizeof(bits));  // -0.0 sorts as 0
+        packed[j] = (static_cast<uint64_t>(~bits) << 32) | static_cast<uint64_t>(j);
       }
-      std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-      });
+      std::sort(packed.begin(), packed.end());
       for (int64_t j = 0; j < n; ++j) {
-        values[j] = row[j].first;
-        keys[j] = row[j].second;
+        const uint32_t bits = ~static_cast<uint32_t>(packed[j] >> 32);
+        std::memcpy(sorted + j, &bits, sizeof(bits));
+        keys[j] = row_keys[packed[j] & 0xFFFFFFFFu];
       }
     }
   });
@@ -179,7 +223,7 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   const float* gather_weights = e.weights;
   const int64_t* gather_timestamps = e.timestamps;
   if (order == NeighborOrder::kWeightDescending) {
-    SortRowsDescending(&g, e.num_edges, e.weights, &g.weights, executor);
+    SortRowsByWeight(&g, e.num_edges, e.weights, executor);
     gather_weights = nullptr;
   } else if (order == NeighborOrder::kTimestampDescending) {
     SortRowsDescending(&g, e.num_edges, e.timestamps, &g.timestamps, executor);

@@ -165,10 +165,18 @@ class Graph:
           raise ValueError(
               f"edge type {decl.edge_type.name!r}: {end} node type {node_type!r} has no node "
               f"table; declared node types: {sorted(self._node_decls)}")
+    node_tables = {}
     for node_type, decl in self._node_decls.items():
-      self._nodes[node_type] = self._build_nodes(node_type, decl)
+      self._nodes[node_type], node_tables[node_type] = self._build_nodes(node_type, decl)
     for name, decl in self._edge_decls.items():
       self._build_edges(name, decl)
+    # Node features last: the edge builds' temporary copies are gone by then,
+    # which lowers the peak memory of large graphs.
+    for node_type, table in node_tables.items():
+      store = self._nodes[node_type]
+      store.attrs, store.features = self._encode_attrs(
+          f"node table {node_type!r}", store.decoder, table)
+    del node_tables
     # The graph keeps its own copies: let the source tables (maybe large arrays) go.
     for decl in (*self._node_decls.values(), *self._edge_decls.values()):
       decl.source = None
@@ -197,7 +205,8 @@ class Graph:
       raise ValueError(f"{what}: {total} rows dropped, more than max_dropped_rows="
                        f"{self._max_dropped_rows}: {report}")
 
-  def _build_nodes(self, node_type: str, decl: _NodeDecl) -> NodeStore:
+  def _build_nodes(self, node_type: str, decl: _NodeDecl) -> tuple[NodeStore, tables.Table]:
+    """The node store without its attributes (see build()), and the node table."""
     what = f"node table {node_type!r}"
     decoder = decl.decoder
     table = self._read(what, decl.source, decoder.columns("node"))
@@ -225,10 +234,8 @@ class Graph:
                            f"{table.locate(int(rows[0]))} and {table.locate(int(rows[1]))}; "
                            "node ids must be unique")
     id_map = IdMapTable(ids)
-    attrs, features = self._encode_attrs(what, decoder, table)
     store = NodeStore(
-        decoder=decoder, id_map=id_map, ids=to_tensor(ids, np.int64), attrs=attrs,
-        features=features,
+        decoder=decoder, id_map=id_map, ids=to_tensor(ids, np.int64), attrs={}, features={},
         labels=_optional_tensor(table, decoder.label, tf.int64),
         weights=_optional_tensor(table, decoder.weight, tf.float32),
         timestamps=_optional_tensor(table, decoder.timestamp, tf.int64),
@@ -239,7 +246,7 @@ class Graph:
       store.string_ids = tf.lookup.StaticHashTable(
           tf.lookup.KeyValueTensorInitializer(tf.constant(id_vocab.astype(str)),
                                               tf.constant(ids)), default_value=-1)
-    return store
+    return store, table
 
   def _encode_attrs(self, what, decoder, table):
     attrs, features = {}, {}
