@@ -41,7 +41,7 @@ class ContiguousIdsTest(tf.test.TestCase):
       _graph(ids, src, dst)
     graph = _graph(ids, src, dst, strict=False)
     self.assertEqual(graph.num_edges("e"), 1)
-    self.assertEqual(graph.load_report["edge table 'e'"], {"row 1": 1})
+    self.assertEqual(sum(graph.load_report["edge table 'e'"].values()), 1)
 
   def test_negative_weight(self):
     with self.assertRaisesRegex(ValueError, "row 2: weight -1.0 is negative"):

@@ -218,3 +218,10 @@ class ToTensorTest(tf.test.TestCase):
     self.assertAllEqual(ws.flat_values, weights[ids[perm]])
     self.assertAllEqual(ts.flat_values, times[ids[perm]])
     self.assertAllEqual(csr.degree(np.arange(n), "in"), np.bincount(cols, minlength=n))
+
+  def test_read_only_arrays_are_copied(self):
+    from tfgle.ops.tables import aligned_empty, to_tensor  # pylint: disable=g-import-not-at-top
+    array = aligned_empty((300_000,), np.int64)
+    array[:] = 3
+    array.flags.writeable = False
+    self.assertAllEqual(to_tensor(array, np.int64, copy=False)[:2], [3, 3])

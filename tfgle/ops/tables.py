@@ -50,8 +50,9 @@ def to_tensor(values, dtype, *, copy: bool = True) -> tf.Tensor:
   dtype = np.dtype(dtype)
   if isinstance(values, np.ndarray) and values.nbytes >= _DLPACK_MIN_BYTES:
     array = values
+    # (numpy exports no read-only array, such as one backed by Arrow, through DLPack.)
     if (copy or array.dtype != dtype or not array.flags.c_contiguous
-        or array.ctypes.data % _ALIGNMENT):
+        or not array.flags.writeable or array.ctypes.data % _ALIGNMENT):
       array = aligned_empty(values.shape, dtype)
       np.copyto(array, values, casting="unsafe")
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
