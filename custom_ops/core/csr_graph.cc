@@ -103,14 +103,34 @@ void SortRowsDescending(CsrGraph* g, int64_t num_input_edges, const Value* value
   });
 }
 
+// Sorts `packed` ascending by its high 32 bits, keeping the order of equal
+// ones: an LSD radix sort with 8-bit digits (`scratch` is resized to match).
+void RadixSortHigh32(std::vector<uint64_t>* packed, std::vector<uint64_t>* scratch) {
+  scratch->resize(packed->size());
+  uint64_t* from = packed->data();
+  uint64_t* to = scratch->data();
+  const int64_t n = static_cast<int64_t>(packed->size());
+  for (int shift = 32; shift < 64; shift += 8) {
+    int64_t count[257] = {0};
+    for (int64_t i = 0; i < n; ++i) ++count[((from[i] >> shift) & 0xFF) + 1];
+    if (count[((from[0] >> shift) & 0xFF) + 1] == n) continue;  // one digit value: no move
+    for (int d = 0; d < 256; ++d) count[d + 1] += count[d];
+    for (int64_t i = 0; i < n; ++i) to[count[(from[i] >> shift) & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != packed->data()) std::copy(from, from + n, packed->data());
+}
+
 // The same for weights, faster: a weight (finite and >= 0, so its bits order
 // like the number) and the entry's position in its row pack into one uint64
 // whose ascending order is descending weight, then input order.
 void SortRowsByWeight(CsrGraph* g, int64_t num_input_edges, const float* weight,
                       const Executor& executor) {
+  // Rows at least this long are radix sorted (std::sort's branches cost more there).
+  constexpr int64_t kRadixMinRow = 256;
   const int64_t avg_degree = g->num_src > 0 ? g->num_edges() / g->num_src + 1 : 1;
   executor.parallel_for(g->num_src, 20 * avg_degree, [&](int64_t begin, int64_t end) {
-    std::vector<uint64_t> packed;
+    std::vector<uint64_t> packed, scratch;
     std::vector<int64_t> row_keys;
     std::vector<std::pair<float, int64_t>> row;
     for (int64_t v = begin; v < end; ++v) {
@@ -130,7 +150,11 @@ void SortRowsByWeight(CsrGraph* g, int64_t num_input_edges, const float* weight,
         if (w != 0.0f) std::memcpy(&bits, &w, sizeof(bits));  // -0.0 sorts as 0
         packed[j] = (static_cast<uint64_t>(~bits) << 32) | static_cast<uint64_t>(j);
       }
-      std::sort(packed.begin(), packed.end());
+      if (n >= kRadixMinRow) {
+        RadixSortHigh32(&packed, &scratch);  // stable: positions stay ascending among ties
+      } else {
+        std::sort(packed.begin(), packed.end());
+      }
       for (int64_t j = 0; j < n; ++j) {
         const uint32_t bits = ~static_cast<uint32_t>(packed[j] >> 32);
         std::memcpy(sorted + j, &bits, sizeof(bits));

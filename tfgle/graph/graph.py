@@ -286,7 +286,8 @@ class Graph:
         dst_string_ids=self._node_decls[edge_type.dst].decoder.string_ids))
     src = self._endpoint_indices(edge_type.src, table.columns[decoder.src_column])
     dst = self._endpoint_indices(edge_type.dst, table.columns[decoder.dst_column])
-    bad = (src < 0) | (dst < 0)
+    known = not len(src) or min(src.min(), dst.min()) >= 0  # (cheaper than the mask)
+    bad = np.zeros(len(src), bool) if known else (src < 0) | (dst < 0)
     if decoder.weight and len(src) and table.columns[decoder.weight].min() < 0:
       bad |= table.columns[decoder.weight] < 0
     if bad.any():
