@@ -1,6 +1,7 @@
 """Graph-load benchmark: builds the synthetic graph from numpy, Parquet and TSV tables.
 
-usage: python benchmarks/graph_load_benchmark.py DATA_DIR [--source npy|parquet|tsv|all]
+usage: python benchmarks/graph_load_benchmark.py DATA_DIR [--source npy|parquet|tsv|all|parquet_arrays]
+         [--prefault_mb=MB]
 
 DATA_DIR is an output directory of the shared `gen_graph.py` (edges.npy,
 feats.npy, labels.npy and, unless --no-tsv, edges.tsv/vertices.tsv). The
@@ -11,9 +12,10 @@ are created next to them on first use.
 Every source is measured in a fresh subprocess: it imports TensorFlow and
 tfgle, builds a tiny graph (so that libraries, thread pools and the op library
 are loaded), takes that RSS as its baseline and resets the kernel's peak-RSS
-mark. It then reads the source (npy: loads the arrays; Parquet/TSV: nothing,
-the graph reads the files), resets the peak mark again and builds the graph
-(node table with 64-dim features and labels, weighted directed edge table).
+mark. It then reads the source (npy: loads the arrays; parquet_arrays: reads
+the Parquet columns with pyarrow; parquet/tsv: nothing, the graph reads the
+files), resets the peak mark again and builds the graph (node table with
+64-dim features and labels, weighted directed edge table) through tfgle.Graph.
 It prints one JSON line per source:
 
   {"system": "tfgle", "workload": "load_npy", "nodes": .., "edges": ..,
@@ -299,8 +301,8 @@ def main(argv=None):
   for source in sources:
     proc = subprocess.run(
         [sys.executable, os.path.abspath(__file__), args.data_dir, "--source", source,
-         f"--prefault_mb={args.prefault_mb}", "--worker"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        check=False)
+         f"--prefault_mb={args.prefault_mb}", "--worker"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
       tail = proc.stderr.strip().splitlines()[-3:]
