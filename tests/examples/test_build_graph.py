@@ -55,6 +55,19 @@ class BuildGraphTest(tf.test.TestCase):
     records = _records(proc.stdout)
     self.assertEqual([r["edges"] for r in records if "edges" in r], [100_000, 100_000])
 
+  def test_citation(self):
+    from tfgle import datasets  # pylint: disable=g-import-not-at-top
+    root = datasets_dir()
+    if not hasattr(datasets, "load_citation"):
+      self.skipTest("tfgle.datasets.load_citation is not available")
+    if root is None or not os.path.isdir(os.path.join(root, "cora")):
+      self.skipTest("the shared cora data set is not available (set TFGLE_DATASETS)")
+    proc = _run("--dataset=citation", f"--data_dir={os.path.join(root, 'cora')}")
+    self.assertEqual(proc.returncode, 0, proc.stderr)
+    records = _records(proc.stdout)
+    self.assertEqual([r["nodes"] for r in records if "nodes" in r], [2708])
+    self.assertEqual([r["edges"] for r in records if "edges" in r], [2 * 5278])
+
 
 if __name__ == "__main__":
   tf.test.main()
