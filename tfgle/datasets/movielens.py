@@ -190,13 +190,14 @@ def load_movielens(data_dir: str, *, ratings_file: Optional[str] = None,
   data_dir = os.fspath(data_dir)
   fmt = detect_format(data_dir)
   if fmt == "100k":
-    users, items, default_ratings, genres = _read_100k_nodes(data_dir)
+    users, occupations, items, genres = _read_100k_nodes(data_dir)
+    default_ratings = "u.data"
   else:
     if split is not None:
       raise ValueError(f"split={split!r} applies to MovieLens 100K only; {data_dir!r} is in "
                        "the GroupLens CSV format, which has no standard split")
     items, genres = _read_csv_movies(os.path.join(data_dir, "movies.csv"))
-    users, default_ratings = None, "ratings.csv"
+    users, occupations, default_ratings = None, None, "ratings.csv"
   ratings_path = _resolve(data_dir, ratings_file or default_ratings, "ratings_file")
   ratings = _read_ratings(ratings_path, fmt)
 
@@ -211,16 +212,18 @@ def load_movielens(data_dir: str, *, ratings_file: Optional[str] = None,
     # No user table: the users are those who rated, in ascending id order.
     users = {"id": np.unique(ratings.users)}
 
-  _check_known(ratings_path, ratings, users["id"], items["id"], fmt)
+  checks = [(ratings_path, ratings)]
   if split_name:
-    _check_known(os.path.join(data_dir, f"{split_name}.base"), train, users["id"], items["id"], fmt)
-    _check_known(os.path.join(data_dir, f"{split_name}.test"), test, users["id"], items["id"], fmt)
+    checks += [(os.path.join(data_dir, f"{split_name}.base"), train),
+               (os.path.join(data_dir, f"{split_name}.test"), test)]
+  for path, part in checks:
+    _check_known(path, part, users["id"], items["id"], fmt)
   if min_rating is not None:
     ratings = ratings._take(ratings.ratings >= min_rating)
     train = train._take(train.ratings >= min_rating) if train is not None else None
     test = test._take(test.ratings >= min_rating) if test is not None else None
 
-  graph = _build_graph(users, items, ratings, genres, strict)
+  graph = _build_graph(users, occupations, items, ratings, genres, strict)
   user_features = [name for name in ("age", "gender", "occupation", "zip_prefix")
                    if name in users]
   info = MovieLensInfo(
@@ -236,7 +239,7 @@ def load_movielens(data_dir: str, *, ratings_file: Optional[str] = None,
 # ------------------------------------------------------------------ graph
 
 
-def _build_graph(users, items, ratings: Ratings, genres, strict):
+def _build_graph(users, occupations, items, ratings: Ratings, genres, strict):
   # pylint: disable=g-import-not-at-top
   from tfgle.graph.graph import Graph
   from tfgle.graph.schema import CategoricalAttr, Decoder, StringAttr
@@ -245,7 +248,7 @@ def _build_graph(users, items, ratings: Ratings, genres, strict):
     user_attrs = {
         "age": CategoricalAttr(vocab=AGE_GROUPS, dtype="int64"),
         "gender": CategoricalAttr(vocab=GENDERS),
-        "occupation": CategoricalAttr(vocab=users.pop("_occupations")),
+        "occupation": CategoricalAttr(vocab=occupations),
         "zip_prefix": CategoricalAttr(),
     }
   known_years = np.unique(items["year"][items["year"] > 0])
@@ -407,7 +410,7 @@ def _check_unique(path, ids, lines, what):
 
 
 def _read_100k_nodes(data_dir):
-  """The user and item tables of MovieLens 100K, as numpy dict sources."""
+  """MovieLens 100K's user and item tables (numpy dict sources), occupations and genres."""
   users_path = os.path.join(data_dir, "u.user")
   ids, ages, genders, occupations, zips, lines = [], [], [], [], [], []
   for number, (uid, age, gender, occupation, zip_code) in _split_lines(
@@ -426,8 +429,8 @@ def _read_100k_nodes(data_dir):
       "gender": np.asarray(genders, object),
       "occupation": np.asarray(occupations, object),
       "zip_prefix": np.asarray(zips, object),
-      "_occupations": _occupation_vocab(data_dir, occupations),
   }
+  occupation_vocab = _occupation_vocab(data_dir, occupations)
 
   genres = _genre_names(data_dir)
   items_path = os.path.join(data_dir, "u.item")
@@ -446,7 +449,7 @@ def _read_100k_nodes(data_dir):
   _check_unique(items_path, ids, lines, "item")
   items = {"id": np.asarray(ids, np.int64), "title": np.asarray(titles, object),
            "year": np.asarray(years, np.int64), "genres": _ragged(genre_lists)}
-  return users, items, "u.data", genres
+  return users, occupation_vocab, items, genres
 
 
 def _release_year(path, number, date: str) -> int:
