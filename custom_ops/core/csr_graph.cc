@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <numeric>
 
 namespace tfgle {
 namespace {
@@ -68,26 +67,100 @@ Status Validate(const EdgeList& e, const Executor& executor) {
   return Status::Ok();
 }
 
-// Reorders one row's entries [begin, end) by descending key, stably.
-template <typename Key>
-void SortRowDescending(CsrGraph* g, const Key* key, int64_t begin, int64_t end,
-                       std::vector<int64_t>* perm, std::vector<int64_t>* scratch_i,
-                       std::vector<float>* scratch_f) {
-  const int64_t n = end - begin;
-  perm->resize(n);
-  std::iota(perm->begin(), perm->end(), begin);
-  std::stable_sort(perm->begin(), perm->end(),
-                   [key](int64_t a, int64_t b) { return key[a] > key[b]; });
-  auto apply = [&](auto* column, auto* scratch) {
-    if (column->empty()) return;
-    scratch->resize(n);
-    for (int64_t i = 0; i < n; ++i) (*scratch)[i] = (*column)[(*perm)[i]];
-    std::copy(scratch->begin(), scratch->end(), column->begin() + begin);
-  };
-  apply(&g->indices, scratch_i);
-  apply(&g->edge_ids, scratch_i);
-  apply(&g->timestamps, scratch_i);
-  apply(&g->weights, scratch_f);
+// Rows are sorted by descending value of their edges, ties in ascending source
+// key (see Build), i.e. in input order; the sort fills the value's CSR column.
+
+// One row: its source keys `keys[0, n)` and the CSR column `sorted` to fill.
+template <typename Value>
+void SortRow(int64_t* keys, Value* sorted, int64_t n, int64_t num_input_edges,
+             const Value* value, std::vector<std::pair<Value, int64_t>>* row) {
+  row->resize(n);
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t key = keys[j];
+    (*row)[j] = {value[key < num_input_edges ? key : key - num_input_edges], key};
+  }
+  std::sort(row->begin(), row->end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  for (int64_t j = 0; j < n; ++j) {
+    sorted[j] = (*row)[j].first;
+    keys[j] = (*row)[j].second;
+  }
+}
+
+template <typename Value>
+void SortRowsDescending(CsrGraph* g, int64_t num_input_edges, const Value* value,
+                        std::vector<Value>* sorted, const Executor& executor) {
+  const int64_t avg_degree = g->num_src > 0 ? g->num_edges() / g->num_src + 1 : 1;
+  executor.parallel_for(g->num_src, 20 * avg_degree, [&](int64_t begin, int64_t end) {
+    std::vector<std::pair<Value, int64_t>> row;
+    for (int64_t v = begin; v < end; ++v) {
+      const int64_t first = g->indptr[v];
+      SortRow(g->edge_ids.data() + first, sorted->data() + first, g->indptr[v + 1] - first,
+              num_input_edges, value, &row);
+    }
+  });
+}
+
+// Sorts `packed` ascending by its high 32 bits, keeping the order of equal
+// ones: an LSD radix sort with 8-bit digits (`scratch` is resized to match).
+void RadixSortHigh32(std::vector<uint64_t>* packed, std::vector<uint64_t>* scratch) {
+  scratch->resize(packed->size());
+  uint64_t* from = packed->data();
+  uint64_t* to = scratch->data();
+  const int64_t n = static_cast<int64_t>(packed->size());
+  for (int shift = 32; shift < 64; shift += 8) {
+    int64_t count[257] = {0};
+    for (int64_t i = 0; i < n; ++i) ++count[((from[i] >> shift) & 0xFF) + 1];
+    if (count[((from[0] >> shift) & 0xFF) + 1] == n) continue;  // one digit value: no move
+    for (int d = 0; d < 256; ++d) count[d + 1] += count[d];
+    for (int64_t i = 0; i < n; ++i) to[count[(from[i] >> shift) & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != packed->data()) std::copy(from, from + n, packed->data());
+}
+
+// The same for weights, faster: a weight (finite and >= 0, so its bits order
+// like the number) and the entry's position in its row pack into one uint64
+// whose ascending order is descending weight, then input order.
+void SortRowsByWeight(CsrGraph* g, int64_t num_input_edges, const float* weight,
+                      const Executor& executor) {
+  // Rows at least this long are radix sorted (std::sort's branches cost more there).
+  constexpr int64_t kRadixMinRow = 256;
+  const int64_t avg_degree = g->num_src > 0 ? g->num_edges() / g->num_src + 1 : 1;
+  executor.parallel_for(g->num_src, 20 * avg_degree, [&](int64_t begin, int64_t end) {
+    std::vector<uint64_t> packed, scratch;
+    std::vector<int64_t> row_keys;
+    std::vector<std::pair<float, int64_t>> row;
+    for (int64_t v = begin; v < end; ++v) {
+      const int64_t first = g->indptr[v], n = g->indptr[v + 1] - first;
+      int64_t* keys = g->edge_ids.data() + first;
+      float* sorted = g->weights.data() + first;
+      if (n > int64_t{0xFFFFFFFF}) {  // positions do not fit in 32 bits
+        SortRow(keys, sorted, n, num_input_edges, weight, &row);
+        continue;
+      }
+      packed.resize(n);
+      row_keys.assign(keys, keys + n);
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t key = keys[j];
+        const float w = weight[key < num_input_edges ? key : key - num_input_edges];
+        uint32_t bits = 0;
+        if (w != 0.0f) std::memcpy(&bits, &w, sizeof(bits));  // -0.0 sorts as 0
+        packed[j] = (static_cast<uint64_t>(~bits) << 32) | static_cast<uint64_t>(j);
+      }
+      if (n >= kRadixMinRow) {
+        RadixSortHigh32(&packed, &scratch);  // stable: positions stay ascending among ties
+      } else {
+        std::sort(packed.begin(), packed.end());
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        const uint32_t bits = ~static_cast<uint32_t>(packed[j] >> 32);
+        std::memcpy(sorted + j, &bits, sizeof(bits));
+        keys[j] = row_keys[packed[j] & 0xFFFFFFFFu];
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -152,21 +225,22 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   g.num_dst = e.num_dst;
 
   // Logical chunks: (pass, part). Pass 0 adds src->dst, pass 1 (symmetric only)
-  // dst->src. Each chunk counts its rows, then scatters into its own offsets, so
-  // the result keeps input order without atomics.
+  // dst->src. Each chunk counts its rows, then places its entries at its own
+  // offsets, so rows keep input order without atomics.
   const int64_t parts = std::max<int64_t>(
       1, std::min<int64_t>({executor.num_threads, 8, e.num_edges / (1 << 16) + 1}));
   const int64_t passes = e.symmetric ? 2 : 1;
   const int64_t chunks = parts * passes;
   auto part_begin = [&](int64_t part) { return e.num_edges * part / parts; };
+  // Calls fn(source key, row) for the entries of one chunk, in input order.
   auto for_chunk_edges = [&](int64_t chunk, auto fn) {
-    const bool reverse = chunk >= parts;
     const int64_t part = chunk % parts;
-    for (int64_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
-      if (!reverse) {
-        fn(i, e.src[i], e.dst[i]);
-      } else if (e.src[i] != e.dst[i]) {
-        fn(i, e.dst[i], e.src[i]);
+    const int64_t begin = part_begin(part), end = part_begin(part + 1);
+    if (chunk < parts) {
+      for (int64_t i = begin; i < end; ++i) fn(i, e.src[i]);
+    } else {
+      for (int64_t i = begin; i < end; ++i) {
+        if (e.src[i] != e.dst[i]) fn(e.num_edges + i, e.dst[i]);
       }
     }
   };
@@ -175,7 +249,7 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   executor.ForEachChunk(chunks, [&](int64_t c) {
     offsets[c].assign(e.num_src, 0);
     int64_t* count = offsets[c].data();
-    for_chunk_edges(c, [count](int64_t, int64_t row, int64_t) { ++count[row]; });
+    for_chunk_edges(c, [count](int64_t, int64_t row) { ++count[row]; });
   });
   g.indptr.assign(e.num_src + 1, 0);
   for (int64_t v = 0; v < e.num_src; ++v) {
@@ -192,35 +266,41 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   g.edge_ids.resize(num_entries);
   if (e.weights != nullptr) g.weights.resize(num_entries);
   if (e.timestamps != nullptr) g.timestamps.resize(num_entries);
+
+  // Entries are placed by their source key: k < num_edges is edge k (src -> dst),
+  // k >= num_edges the reverse of edge k - num_edges. Placing only the key (one
+  // random write per entry), sorting keys, then gathering every column in entry
+  // order (sequential writes, random reads) touches memory far less than
+  // scattering all columns.
   executor.ForEachChunk(chunks, [&](int64_t c) {
     int64_t* next = offsets[c].data();
-    for_chunk_edges(c, [&](int64_t i, int64_t row, int64_t col) {
-      const int64_t pos = next[row]++;
-      g.indices[pos] = col;
-      g.edge_ids[pos] = e.edge_ids != nullptr ? e.edge_ids[i] : i;
-      if (e.weights != nullptr) g.weights[pos] = e.weights[i];
-      if (e.timestamps != nullptr) g.timestamps[pos] = e.timestamps[i];
-    });
+    int64_t* keys = g.edge_ids.data();
+    for_chunk_edges(c, [next, keys](int64_t key, int64_t row) { keys[next[row]++] = key; });
   });
   offsets.clear();
   offsets.shrink_to_fit();
 
-  if (order != NeighborOrder::kInput) {
-    executor.parallel_for(e.num_src, 64, [&](int64_t begin, int64_t end) {
-      std::vector<int64_t> perm, scratch_i;
-      std::vector<float> scratch_f;
-      for (int64_t v = begin; v < end; ++v) {
-        if (g.OutDegree(v) < 2) continue;
-        if (order == NeighborOrder::kWeightDescending) {
-          SortRowDescending(&g, g.weights.data(), g.indptr[v], g.indptr[v + 1], &perm,
-                            &scratch_i, &scratch_f);
-        } else {
-          SortRowDescending(&g, g.timestamps.data(), g.indptr[v], g.indptr[v + 1], &perm,
-                            &scratch_i, &scratch_f);
-        }
-      }
-    });
+  // The column that orders the rows is filled by the sort; the others are gathered.
+  const float* gather_weights = e.weights;
+  const int64_t* gather_timestamps = e.timestamps;
+  if (order == NeighborOrder::kWeightDescending) {
+    SortRowsByWeight(&g, e.num_edges, e.weights, executor);
+    gather_weights = nullptr;
+  } else if (order == NeighborOrder::kTimestampDescending) {
+    SortRowsDescending(&g, e.num_edges, e.timestamps, &g.timestamps, executor);
+    gather_timestamps = nullptr;
   }
+  executor.parallel_for(num_entries, 10, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t key = g.edge_ids[p];
+      const bool reverse = key >= e.num_edges;
+      const int64_t i = reverse ? key - e.num_edges : key;
+      g.indices[p] = reverse ? e.src[i] : e.dst[i];
+      if (gather_weights != nullptr) g.weights[p] = gather_weights[i];
+      if (gather_timestamps != nullptr) g.timestamps[p] = gather_timestamps[i];
+      g.edge_ids[p] = e.edge_ids != nullptr ? e.edge_ids[i] : i;
+    }
+  });
 
   // In-degrees: per-part histograms of the dst column, summed.
   const int64_t degree_parts = std::max<int64_t>(

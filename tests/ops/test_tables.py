@@ -142,3 +142,86 @@ class CsrTableTest(tf.test.TestCase):
 
 if __name__ == "__main__":
   tf.test.main()
+
+
+class ToTensorTest(tf.test.TestCase):
+
+  def test_large_arrays_owned_copy(self):
+    from tfgle.ops.tables import to_tensor  # pylint: disable=g-import-not-at-top
+    array = np.arange(400_000, dtype=np.int64)
+    tensor = to_tensor(array, np.int64)
+    array[0] = -5
+    self.assertEqual(int(tensor[0]), 0)  # owns its data
+    self.assertEqual(tensor.dtype, tf.int64)
+    self.assertAllEqual(tensor[1:], np.arange(1, 400_000))
+
+  def test_strided_and_converted(self):
+    from tfgle.ops.tables import to_tensor  # pylint: disable=g-import-not-at-top
+    pairs = np.arange(800_000, dtype=np.int32).reshape(-1, 2)
+    tensor = to_tensor(pairs[:, 1], np.int64)
+    self.assertEqual(tensor.dtype, tf.int64)
+    self.assertAllEqual(tensor, np.arange(1, 800_000, 2))
+    feats = np.random.default_rng(0).normal(size=(10_000, 64))
+    self.assertAllClose(to_tensor(feats, np.float32), feats.astype(np.float32))
+
+  def test_alias_only_when_allowed_and_aligned(self):
+    from tfgle.ops.tables import aligned_empty, to_tensor  # pylint: disable=g-import-not-at-top
+    array = aligned_empty((300_000,), np.int64)
+    self.assertEqual(array.ctypes.data % 64, 0)
+    array[:] = 7
+    alias = to_tensor(array, np.int64, copy=False)
+    array[0] = 9
+    self.assertEqual(int(alias[0]), 9)
+
+  def test_small_values_and_tensors(self):
+    from tfgle.ops.tables import to_tensor  # pylint: disable=g-import-not-at-top
+    self.assertAllEqual(to_tensor([1, 2], np.int64), [1, 2])
+    self.assertEqual(to_tensor(tf.constant([1, 2], tf.int32), np.int64).dtype, tf.int64)
+    self.assertEqual(to_tensor(np.zeros((0, 3), np.float64), np.float32).shape, (0, 3))
+
+  def test_csr_from_strided_columns(self):
+    edges = np.array([[2, 0], [0, 2], [0, 1], [1, 2], [0, 2]] * 60_000, np.int64)
+    csr = CsrTable(edges[:, 0], edges[:, 1], 3, 3)
+    self.assertEqual(csr.num_edges, 300_000)
+    self.assertAllEqual(csr.degree([0, 1, 2]), [180_000, 60_000, 60_000])
+    nbrs, eids, _, _ = csr.neighbors([1])
+    self.assertAllEqual(nbrs.to_list()[0][:2], [2, 2])
+    self.assertAllEqual(eids.to_list()[0][:2], [3, 8])
+
+  @parameterized.expand([
+      ("input", "input", False), ("weight", "weight", False),
+      ("timestamp", "timestamp", False), ("weight_symmetric", "weight", True),
+  ])
+  def test_large_build_matches_reference(self, _, order, symmetric):
+    # Big enough to be split over several chunks and threads.
+    rng = np.random.default_rng(3)
+    n, e = 500, 200_000
+    src, dst = rng.integers(0, n, e), rng.integers(0, n, e)
+    weights = rng.integers(0, 4, e).astype(np.float32)  # many ties
+    times = rng.integers(0, 50, e)
+    edge_ids = rng.permutation(e) + 1000
+    csr = CsrTable(src, dst, n, n, edge_ids=edge_ids, weights=weights, timestamps=times,
+                   symmetric=symmetric, order=order)
+    # Reference: entries in input order (reverse entries after forward ones),
+    # stably sorted by row, then by descending key within a row.
+    rows, cols, ids = src, dst, np.arange(e)
+    if symmetric:
+      loop = src == dst
+      rows = np.concatenate([src, dst[~loop]])
+      cols = np.concatenate([dst, src[~loop]])
+      ids = np.concatenate([ids, np.flatnonzero(~loop)])
+    key = {"input": np.zeros(len(ids)), "weight": -weights[ids], "timestamp": -times[ids]}[order]
+    perm = np.lexsort((np.arange(len(ids)), key, rows))
+    nbrs, eids, ws, ts = csr.neighbors(np.arange(n))
+    self.assertAllEqual(nbrs.flat_values, cols[perm])
+    self.assertAllEqual(eids.flat_values, edge_ids[ids[perm]])
+    self.assertAllEqual(ws.flat_values, weights[ids[perm]])
+    self.assertAllEqual(ts.flat_values, times[ids[perm]])
+    self.assertAllEqual(csr.degree(np.arange(n), "in"), np.bincount(cols, minlength=n))
+
+  def test_read_only_arrays_are_copied(self):
+    from tfgle.ops.tables import aligned_empty, to_tensor  # pylint: disable=g-import-not-at-top
+    array = aligned_empty((300_000,), np.int64)
+    array[:] = 3
+    array.flags.writeable = False
+    self.assertAllEqual(to_tensor(array, np.int64, copy=False)[:2], [3, 3])

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from tfgle.graph import schema
 from tfgle.graph.tables import ColumnData, RaggedColumn
+from tfgle.ops.tables import to_tensor
 
 Feature = Union[tf.Tensor, tf.RaggedTensor]
 
@@ -35,14 +36,17 @@ def encode_attr(name: str, spec: schema.Attr, data: ColumnData) -> Feature:
   if isinstance(spec, schema.CategoricalAttr):
     if isinstance(data, RaggedColumn):
       ids = _category_ids(data.values, spec)
-      return tf.RaggedTensor.from_row_splits(ids, data.row_splits, validate=False)
-    return tf.constant(_category_ids(data, spec))
+      return tf.RaggedTensor.from_row_splits(to_tensor(ids, np.int64),
+                                             to_tensor(data.row_splits, np.int64),
+                                             validate=False)
+    return to_tensor(_category_ids(data, spec), np.int64)
   if isinstance(spec, schema.StringAttr):
     return tf.constant(data.astype(object), tf.string)
+  # to_tensor: one copy of the column (tf.constant would keep two).
   if isinstance(spec, schema.IntAttr):
-    return tf.constant(data, tf.int64)
+    return to_tensor(data, np.int64)
   if isinstance(spec, schema.FloatAttr):
-    return tf.constant(data, tf.float32)
+    return to_tensor(data, np.float32)
   raise ValueError(f"attribute {name!r} has an unknown spec {spec!r}")
 
 

@@ -31,7 +31,7 @@ import tensorflow as tf
 from tfgle.graph import encoding
 from tfgle.graph import schema
 from tfgle.graph import tables
-from tfgle.ops.tables import CsrTable, IdMapTable
+from tfgle.ops.tables import CsrTable, IdMapTable, to_tensor
 
 # Split column values that mean "in no split".
 _NO_SPLIT = ("", "none", "None", "NONE")
@@ -80,6 +80,7 @@ class NodeStore:
   splits: dict[str, np.ndarray]        # split name -> sorted dense indices
   id_vocab: Optional[np.ndarray]       # string ids: the string of each external id
   string_ids: Optional[tf.lookup.StaticHashTable] = None
+  first_id: Optional[int] = None       # ids are first_id, first_id + 1, ... (no lookup needed)
 
 
 @dataclasses.dataclass
@@ -166,10 +167,21 @@ class Graph:
           raise ValueError(
               f"edge type {decl.edge_type.name!r}: {end} node type {node_type!r} has no node "
               f"table; declared node types: {sorted(self._node_decls)}")
+    node_tables = {}
     for node_type, decl in self._node_decls.items():
-      self._nodes[node_type] = self._build_nodes(node_type, decl)
+      self._nodes[node_type], node_tables[node_type] = self._build_nodes(node_type, decl)
     for name, decl in self._edge_decls.items():
       self._build_edges(name, decl)
+    # Node features last: the edge builds' temporary copies are gone by then,
+    # which lowers the peak memory of large graphs.
+    for node_type, table in node_tables.items():
+      store = self._nodes[node_type]
+      store.attrs, store.features = self._encode_attrs(
+          f"node table {node_type!r}", store.decoder, table)
+    del node_tables
+    # The graph keeps its own copies: let the source tables (maybe large arrays) go.
+    for decl in (*self._node_decls.values(), *self._edge_decls.values()):
+      decl.source = None
     self._built = True
     return self
 
@@ -195,12 +207,14 @@ class Graph:
       raise ValueError(f"{what}: {total} rows dropped, more than max_dropped_rows="
                        f"{self._max_dropped_rows}: {report}")
 
-  def _build_nodes(self, node_type: str, decl: _NodeDecl) -> NodeStore:
+  def _build_nodes(self, node_type: str, decl: _NodeDecl) -> tuple[NodeStore, tables.Table]:
+    """The node store without its attributes (see build()), and the node table."""
     what = f"node table {node_type!r}"
     decoder = decl.decoder
     table = self._read(what, decl.source, decoder.columns("node"))
     raw_ids = table.columns[decoder.id_column]
     id_vocab = None
+    contiguous = False
     if decoder.string_ids:
       id_vocab = raw_ids.astype(object)
       unique, first = np.unique(id_vocab.astype(str), return_index=True)
@@ -211,7 +225,8 @@ class Graph:
       ids = np.arange(table.num_rows, dtype=np.int64)
     else:
       ids = raw_ids
-      if len(ids) and not np.all(ids[1:] == ids[:-1] + 1):
+      contiguous = not len(ids) or bool(np.all(ids[1:] == ids[:-1] + 1))
+      if not contiguous:
         sorted_ids = np.sort(ids)
         same = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
         if len(same):
@@ -221,20 +236,19 @@ class Graph:
                            f"{table.locate(int(rows[0]))} and {table.locate(int(rows[1]))}; "
                            "node ids must be unique")
     id_map = IdMapTable(ids)
-    attrs, features = self._encode_attrs(what, decoder, table)
     store = NodeStore(
-        decoder=decoder, id_map=id_map, ids=tf.constant(ids, tf.int64), attrs=attrs,
-        features=features,
+        decoder=decoder, id_map=id_map, ids=to_tensor(ids, np.int64), attrs={}, features={},
         labels=_optional_tensor(table, decoder.label, tf.int64),
         weights=_optional_tensor(table, decoder.weight, tf.float32),
         timestamps=_optional_tensor(table, decoder.timestamp, tf.int64),
         splits=_splits(table.columns[decoder.split]) if decoder.split else {},
-        id_vocab=id_vocab)
+        id_vocab=id_vocab,
+        first_id=int(ids[0]) if len(ids) and not decoder.string_ids and contiguous else None)
     if decoder.string_ids:
       store.string_ids = tf.lookup.StaticHashTable(
           tf.lookup.KeyValueTensorInitializer(tf.constant(id_vocab.astype(str)),
                                               tf.constant(ids)), default_value=-1)
-    return store
+    return store, table
 
   def _encode_attrs(self, what, decoder, table):
     attrs, features = {}, {}
@@ -247,12 +261,23 @@ class Graph:
     return attrs, features
 
   def _endpoint_indices(self, node_type: str, raw: np.ndarray) -> np.ndarray:
-    """Dense indices of raw endpoint ids; -1 where the node table lacks the id."""
+    """Dense indices of raw endpoint ids; -1 where the node table lacks the id.
+
+    With contiguous node ids (the common 0..N-1) the indices are the ids, or the
+    ids minus the first one: no lookup, and no copy of `raw` when all are known.
+    """
     store = self._nodes[node_type]
     if store.id_vocab is not None:
       external = pc.index_in(pa.array(raw.astype(str)),
                              value_set=pa.array(store.id_vocab.astype(str)))
       return external.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if store.first_id is not None:
+      num_nodes = int(store.ids.shape[0])
+      if len(raw) and store.first_id == 0 and raw.min() >= 0 and raw.max() < num_nodes:
+        return raw
+      indices = raw - store.first_id
+      indices[(indices < 0) | (indices >= num_nodes)] = -1
+      return indices
     return store.id_map.lookup(raw, allow_missing=True).numpy()
 
   def _build_edges(self, name: str, decl: _EdgeDecl):
@@ -263,8 +288,9 @@ class Graph:
         dst_string_ids=self._node_decls[edge_type.dst].decoder.string_ids))
     src = self._endpoint_indices(edge_type.src, table.columns[decoder.src_column])
     dst = self._endpoint_indices(edge_type.dst, table.columns[decoder.dst_column])
-    bad = (src < 0) | (dst < 0)
-    if decoder.weight:
+    known = not len(src) or min(src.min(), dst.min()) >= 0  # (cheaper than the mask)
+    bad = np.zeros(len(src), bool) if known else (src < 0) | (dst < 0)
+    if decoder.weight and len(src) and table.columns[decoder.weight].min() < 0:
       bad |= table.columns[decoder.weight] < 0
     if bad.any():
       first = int(np.argmax(bad))
@@ -593,7 +619,7 @@ def _rows_per_file(table: tables.Table, rows: np.ndarray) -> dict[str, int]:
 
 
 def _optional_tensor(table: tables.Table, column: Optional[str], dtype) -> Optional[tf.Tensor]:
-  return None if not column else tf.constant(table.columns[column], dtype)
+  return None if not column else to_tensor(table.columns[column], dtype.as_numpy_dtype)
 
 
 def _splits(column: np.ndarray) -> dict[str, np.ndarray]:

@@ -12,13 +12,70 @@ import tensorflow as tf
 from tfgle.ops._library import ops
 
 
+# TensorFlow's CPU kernels need buffers aligned to EIGEN_MAX_ALIGN_BYTES (64).
+_ALIGNMENT = 64
+# Arrays smaller than this go through tf.convert_to_tensor (simpler, and their copies are cheap).
+_DLPACK_MIN_BYTES = 1 << 20
+
+
+def aligned_empty(shape, dtype) -> np.ndarray:
+  """An uninitialized C-contiguous numpy array whose data is 64-byte aligned."""
+  dtype = np.dtype(dtype)
+  nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+  raw = np.empty(nbytes + _ALIGNMENT, np.uint8)
+  offset = (-raw.ctypes.data) % _ALIGNMENT
+  return raw[offset:offset + nbytes].view(dtype).reshape(shape)
+
+
+def to_tensor(values, dtype, *, copy: bool = True) -> tf.Tensor:
+  """A numeric array as a CPU tensor, with at most one copy of its data.
+
+  `tf.constant` and `tf.convert_to_tensor` keep two copies of a numpy array's
+  data per tensor (TensorFlow 2.17), which doubles the memory of large graph
+  tables. Large numpy arrays are copied once into a 64-byte aligned buffer
+  (converting the dtype on the way) and handed to TensorFlow through DLPack,
+  which adopts the buffer without copying.
+
+  Args:
+    values: a numpy array (any strides), a tensor or anything
+      tf.convert_to_tensor accepts.
+    dtype: the numpy dtype of the result (np.int64, np.float32, ...).
+    copy: False lets the tensor alias `values` when it is already a C-contiguous,
+      aligned array of `dtype` (for inputs that an op consumes at once; a tensor
+      kept for later should own its data).
+
+  Returns:
+    A tf.Tensor of `dtype`.
+  """
+  dtype = np.dtype(dtype)
+  if isinstance(values, np.ndarray) and values.nbytes >= _DLPACK_MIN_BYTES:
+    array = values
+    # (numpy exports no read-only array, such as one backed by Arrow, through DLPack.)
+    if (copy or array.dtype != dtype or not array.flags.c_contiguous
+        or not array.flags.writeable or array.ctypes.data % _ALIGNMENT):
+      array = aligned_empty(values.shape, dtype)
+      np.copyto(array, values, casting="unsafe")
+    return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+  tensor = tf.convert_to_tensor(values)
+  return tensor if tensor.dtype == dtype else tf.cast(tensor, dtype)
+
+
 def _as_int64_vector(values, name):
+  """int64 tensor of integer `values` (aliasing a suitable numpy array)."""
+  if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+    return to_tensor(values, np.int64, copy=False)
   tensor = tf.convert_to_tensor(values)
   if tensor.dtype != tf.int64:
     if not tensor.dtype.is_integer:
       raise TypeError(f"{name} must be integers, got dtype {tensor.dtype.name}")
     tensor = tf.cast(tensor, tf.int64)
   return tensor
+
+
+def _as_float32_vector(values):
+  if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+    return to_tensor(values, np.float32, copy=False)
+  return tf.convert_to_tensor(values, tf.float32)
 
 
 class _Table(tf.saved_model.experimental.TrackableResource):
@@ -93,7 +150,7 @@ class CsrTable(_Table):
         dst=_as_int64_vector(dst, "dst"),
         edge_ids=empty_i if edge_ids is None else _as_int64_vector(edge_ids, "edge_ids"),
         weights=(tf.zeros([0], tf.float32) if weights is None
-                 else tf.convert_to_tensor(weights, tf.float32)),
+                 else _as_float32_vector(weights)),
         timestamps=(empty_i if timestamps is None
                     else _as_int64_vector(timestamps, "timestamps")),
         num_src=tf.constant(num_src, tf.int64),
