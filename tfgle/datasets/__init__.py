@@ -1,4 +1,6 @@
-"""Ready-made graphs: loaders of public data sets and a synthetic generator."""
+"""Ready-made graphs: loaders of public data sets, their downloaders, a synthetic generator."""
 from tfgle.datasets.citation import load_citation
+from tfgle.datasets.download import download_movielens
+from tfgle.datasets.download import download_planetoid
 from tfgle.datasets.movielens import load_movielens
 from tfgle.datasets.synthetic import synthetic
