@@ -13,7 +13,11 @@ _os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfgle import data
 from tfgle import datasets
+from tfgle import features
 from tfgle import gsl
+from tfgle import layers
+from tfgle import losses
+from tfgle import metrics
 from tfgle import ops
 from tfgle.graph import CategoricalAttr
 from tfgle.graph import Decoder
