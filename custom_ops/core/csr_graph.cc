@@ -207,6 +207,7 @@ uint64_t CsrGraph::Fingerprint() const {
   hasher.AddAll(edge_ids);
   hasher.AddAll(weights);
   hasher.AddAll(timestamps);
+  hasher.Add((has_weights ? 1 : 0) | (has_timestamps ? 2 : 0));
   return hasher.value();
 }
 
@@ -223,6 +224,8 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   g = CsrGraph();
   g.num_src = e.num_src;
   g.num_dst = e.num_dst;
+  g.has_weights = e.weights != nullptr;
+  g.has_timestamps = e.timestamps != nullptr;
 
   // Logical chunks: (pass, part). Pass 0 adds src->dst, pass 1 (symmetric only)
   // dst->src. Each chunk counts its rows, then places its entries at its own

@@ -38,11 +38,14 @@ struct CsrGraph {
   std::vector<float> weights;       // [num_edges] or empty
   std::vector<int64_t> timestamps;  // [num_edges] or empty
   std::vector<int64_t> in_degree;   // [num_dst]
+  // Whether the edge type has weights / timestamps (also when it has no edges).
+  bool has_weights = false;
+  bool has_timestamps = false;
 
   int64_t num_edges() const { return static_cast<int64_t>(indices.size()); }
   int64_t OutDegree(int64_t v) const { return indptr[v + 1] - indptr[v]; }
-  bool weighted() const { return !weights.empty(); }
-  bool timed() const { return !timestamps.empty(); }
+  bool weighted() const { return has_weights; }
+  bool timed() const { return has_timestamps; }
   int64_t ByteSize() const;
   // A 64-bit hash of the whole topology (sizes, rows, edge ids, weights,
   // timestamps): equal graphs hash equal, a changed graph almost surely not.

@@ -80,37 +80,48 @@ Status SampleNegatives(const CsrGraph& graph, SamplingIndex* index,
       break;
     }
   }
+  index->AdviseHugePages();
   const NeighborSet* neighbors;
   TFGLE_RETURN_IF_ERROR(index->GetNeighborSet(&neighbors));
   const bool conditional = options.strategy == NegativeStrategy::kConditional;
   const uint64_t num_dst = static_cast<uint64_t>(graph.num_dst);
 
-  executor.parallel_for(num_rows, 200 * num, [&](int64_t begin, int64_t end) {
+  // Per row: every negative's first candidate is drawn (in order) and its
+  // membership test prefetched, then the candidates are checked and rejected
+  // ones redrawn (in order). The next rows' index pointers are prefetched.
+  executor.parallel_for(num_rows, 100 * num + 100, [&](int64_t begin, int64_t end) {
+    constexpr int64_t kAhead = 4;
     for (int64_t r = begin; r < end; ++r) {
+      if (r + kAhead < end) {
+        const int64_t next = ids[r + kAhead];
+        __builtin_prefetch(graph.indptr.data() + next);
+        __builtin_prefetch(neighbors->slot_start.data() + next);
+      }
       RowRandom rng(philox, static_cast<uint64_t>(r));
       const int64_t src = ids[r];
       int64_t* out = negatives + r * num;
       bool* ok = mask + r * num;
       const int64_t group =
           conditional ? distribution->FindGroup(options.target_categories[r]) : -1;
+      auto draw = [&]() -> int64_t {
+        if (conditional) return group < 0 ? -1 : distribution->DrawFromGroup(&rng, group);
+        if (distribution != nullptr) return distribution->Draw(&rng);
+        return num_dst == 0 ? -1 : static_cast<int64_t>(UniformIndex(&rng, num_dst));
+      };
       for (int64_t j = 0; j < num; ++j) {
-        int64_t candidate = -1;
+        out[j] = draw();
+        if (out[j] >= 0) neighbors->Prefetch(graph, src, out[j]);
+      }
+      for (int64_t j = 0; j < num; ++j) {
+        int64_t candidate = out[j];
         bool accepted = false;
-        if (!conditional || group >= 0) {
-          for (int64_t trial = 0; trial < options.max_trials; ++trial) {
-            if (conditional) {
-              candidate = distribution->DrawFromGroup(&rng, group);
-            } else if (distribution != nullptr) {
-              candidate = distribution->Draw(&rng);
-            } else {
-              candidate = num_dst == 0 ? -1 : static_cast<int64_t>(UniformIndex(&rng, num_dst));
-            }
-            if (candidate < 0) break;
-            if (!neighbors->Contains(graph, src, candidate)) {
-              accepted = true;
-              break;
-            }
+        for (int64_t trial = 1; candidate >= 0; ++trial) {
+          if (!neighbors->Contains(graph, src, candidate)) {
+            accepted = true;
+            break;
           }
+          if (trial == options.max_trials) break;
+          candidate = draw();
         }
         out[j] = candidate;
         ok[j] = accepted;

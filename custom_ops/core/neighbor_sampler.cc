@@ -114,7 +114,12 @@ int64_t DrawFromSums(RowRandom* rng, const double* sums, const Eligible& el) {
   return it - sums;
 }
 
-// Shared state of one SampleNeighbors call; Row() is called from many threads.
+// Shared state of one SampleNeighbors call; Rows() is called from many threads.
+//
+// Rows are software-pipelined to hide memory latency: the index pointers of
+// a row are prefetched kLag rows before it is sampled; sampling writes the
+// chosen CSR positions into the output slots and prefetches them; kLag rows
+// later Finish() replaces the positions by neighbor and edge ids.
 class FanoutSampler {
  public:
   FanoutSampler(const CsrGraph& g, const NeighborSamplerOptions& opt, const NeighborRequest& req,
@@ -123,25 +128,47 @@ class FanoutSampler {
       : g_(g), opt_(opt), req_(req), out_(out), alias_(alias), order_(order), sums_(sums) {}
 
   void Rows(const Philox& philox, int64_t begin, int64_t end) {
+    constexpr int64_t kLag = 16;
+    int64_t counts[kLag];
     std::vector<int64_t> chosen;
     IndexSet set;
-    for (int64_t r = begin; r < end; ++r) {
-      RowRandom rng(philox, static_cast<uint64_t>(r));
-      const int64_t offset = r * opt_.fanout;
-      int64_t count = 0;
-      if (req_.row_valid == nullptr || req_.row_valid[r] != 0) {
-        count = Sample(&rng, req_.ids[r], r, offset, &chosen, &set);
+    const int64_t k = opt_.fanout;
+    for (int64_t r = begin; r < end + kLag; ++r) {
+      const int64_t ahead = r + kLag;
+      if (ahead < end && Valid(ahead)) __builtin_prefetch(g_.indptr.data() + req_.ids[ahead]);
+      const int64_t done = r - kLag;  // shares its counts slot with r
+      if (done >= begin) Finish(done * k, counts[done % kLag]);
+      if (r < end) {
+        int64_t count = 0;
+        if (Valid(r)) {
+          RowRandom rng(philox, static_cast<uint64_t>(r));
+          count = Sample(&rng, req_.ids[r], r, r * k, &chosen, &set);
+        }
+        counts[r % kLag] = count;
       }
-      Pad(offset, count);
     }
   }
 
  private:
+  bool Valid(int64_t r) const { return req_.row_valid == nullptr || req_.row_valid[r] != 0; }
+
+  // Records CSR position `position` in output slot `slot` (see Finish).
   void Emit(int64_t slot, int64_t position) {
-    out_.neighbors[slot] = g_.indices[position];
-    out_.edge_ids[slot] = g_.edge_ids[position];
-    out_.mask[slot] = true;
-    if (out_.filled != nullptr) out_.filled[slot] = 1;
+    out_.neighbors[slot] = position;
+    __builtin_prefetch(g_.indices.data() + position);
+    if (out_.edge_ids != nullptr) __builtin_prefetch(g_.edge_ids.data() + position);
+  }
+
+  // Turns the `count` positions at `offset` into samples and pads the row.
+  void Finish(int64_t offset, int64_t count) {
+    for (int64_t j = offset; j < offset + count; ++j) {
+      const int64_t position = out_.neighbors[j];
+      out_.neighbors[j] = g_.indices[position];
+      if (out_.edge_ids != nullptr) out_.edge_ids[j] = g_.edge_ids[position];
+      out_.mask[j] = true;
+      if (out_.filled != nullptr) out_.filled[j] = 1;
+    }
+    Pad(offset, count);
   }
 
   void Pad(int64_t offset, int64_t count) {
@@ -149,7 +176,7 @@ class FanoutSampler {
     if (count == 0 || opt_.padding == Padding::kDefault) {
       for (int64_t j = offset + count; j < offset + k; ++j) {
         out_.neighbors[j] = opt_.default_id;
-        out_.edge_ids[j] = -1;
+        if (out_.edge_ids != nullptr) out_.edge_ids[j] = -1;
         out_.mask[j] = false;
         if (out_.filled != nullptr) out_.filled[j] = 0;
       }
@@ -157,7 +184,7 @@ class FanoutSampler {
     }
     for (int64_t j = offset + count; j < offset + k; ++j) {
       out_.neighbors[j] = out_.neighbors[j - count];
-      out_.edge_ids[j] = out_.edge_ids[j - count];
+      if (out_.edge_ids != nullptr) out_.edge_ids[j] = out_.edge_ids[j - count];
       out_.mask[j] = false;
       if (out_.filled != nullptr) out_.filled[j] = 1;
     }
@@ -292,6 +319,7 @@ Status SampleNeighbors(const CsrGraph& graph, SamplingIndex* index,
   TFGLE_RETURN_IF_ERROR(CheckEntries(request.num_rows, options.fanout, "fanout"));
   TFGLE_RETURN_IF_ERROR(CheckIds(request.ids, request.num_rows, request.row_valid, graph.num_src,
                                  request.ids_name));
+  index->AdviseHugePages();
   const RowAlias* alias = nullptr;
   const TimeOrder* order = nullptr;
   const std::vector<double>* sums = nullptr;
@@ -321,6 +349,7 @@ Status CountFullNeighbors(const CsrGraph& graph, SamplingIndex* index,
   TFGLE_RETURN_IF_ERROR(CheckEntries(request.num_rows, 1, "rows"));
   TFGLE_RETURN_IF_ERROR(
       CheckIds(request.ids, request.num_rows, nullptr, graph.num_src, request.ids_name));
+  index->AdviseHugePages();
   const TimeOrder* order = nullptr;
   if (request.before != nullptr) TFGLE_RETURN_IF_ERROR(index->GetTimeOrder(&order));
   row_splits[0] = 0;

@@ -58,7 +58,7 @@ struct NeighborRequest {
 // Caller-owned buffers of num_rows * fanout entries.
 struct NeighborOutput {
   int64_t* neighbors = nullptr;
-  int64_t* edge_ids = nullptr;
+  int64_t* edge_ids = nullptr; // null: edge ids are not wanted
   bool* mask = nullptr;        // true: a sample; false: padding
   uint8_t* filled = nullptr;   // optional: 1 where the entry holds a node (samples and
                                // circular repeats), 0 where it holds default_id

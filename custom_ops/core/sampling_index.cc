@@ -7,20 +7,77 @@
 
 #include "custom_ops/core/alias_table.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace tfgle {
 
+namespace {
+
+// Best effort: asks for huge pages on the 2 MB-aligned interior of [p, p + bytes).
+void AdviseHugePagesFor(const void* p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{1} << 21;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (p == nullptr || end <= begin) return;
+  void* start = reinterpret_cast<void*>(begin);
+  if (madvise(start, end - begin, MADV_HUGEPAGE) != 0) return;
+  // MADV_COLLAPSE (Linux 6.1+) moves the pages now instead of some day.
+  constexpr int kMadvCollapse = 25;
+  madvise(start, end - begin, kMadvCollapse);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+template <typename T>
+void AdviseHugePagesFor(const std::vector<T>& v) {
+  AdviseHugePagesFor(v.data(), v.size() * sizeof(T));
+}
+
+}  // namespace
+
 bool NeighborSet::Contains(const CsrGraph& g, int64_t src, int64_t dst) const {
-  const int64_t begin = g.indptr[src];
-  const int64_t end = g.indptr[src + 1];
-  if (end - begin <= kScanDegree) {
-    for (int64_t p = begin; p < end; ++p) {
+  const int64_t first = slot_start[src];
+  const int64_t capacity = slot_start[src + 1] - first;
+  if (capacity == 0) {
+    for (int64_t p = g.indptr[src], end = g.indptr[src + 1]; p < end; ++p) {
       if (g.indices[p] == dst) return true;
     }
     return false;
   }
-  const int64_t* row = sorted_start[src] < 0 ? g.indices.data() + begin
-                                             : sorted.data() + sorted_start[src];
-  return std::binary_search(row, row + (end - begin), dst);
+  int64_t i = Home(dst, capacity);
+  if (!wide) {
+    if (static_cast<uint64_t>(dst) >= kEmpty32) return false;
+    const uint32_t* row = slots.data() + first;
+    const uint32_t key = static_cast<uint32_t>(dst);
+    while (row[i] != kEmpty32) {
+      if (row[i] == key) return true;
+      if (++i == capacity) i = 0;
+    }
+    return false;
+  }
+  const int64_t* row = wide_slots.data() + first;
+  while (row[i] != -1) {
+    if (row[i] == dst) return true;
+    if (++i == capacity) i = 0;
+  }
+  return false;
+}
+
+void NeighborSet::Prefetch(const CsrGraph& g, int64_t src, int64_t dst) const {
+  const int64_t first = slot_start[src];
+  const int64_t capacity = slot_start[src + 1] - first;
+  if (capacity == 0) {
+    __builtin_prefetch(g.indices.data() + g.indptr[src]);
+  } else if (!wide) {
+    __builtin_prefetch(slots.data() + first + Home(dst, capacity));
+  } else {
+    __builtin_prefetch(wide_slots.data() + first + Home(dst, capacity));
+  }
 }
 
 template <typename T, typename BuildFn>
@@ -68,6 +125,8 @@ Status SamplingIndex::BuildRowAlias(bool by_in_degree, RowAlias* out) const {
           alias, &scratch);
     }
   }
+  AdviseHugePagesFor(out->threshold);
+  AdviseHugePagesFor(out->alias);
   return Status::Ok();
 }
 
@@ -107,6 +166,7 @@ Status SamplingIndex::GetTimeOrder(const TimeOrder** out) {
       std::stable_sort(order->perm.begin() + g.indptr[v], order->perm.begin() + g.indptr[v + 1],
                        [ts](int64_t a, int64_t b) { return ts[a] > ts[b]; });
     }
+    AdviseHugePagesFor(order->perm);
     return Status::Ok();
   }, out);
 }
@@ -127,6 +187,7 @@ Status SamplingIndex::TimeOrderedSums(bool by_in_degree, const std::vector<doubl
                    (*sums)[i] = total;
                  }
                }
+               AdviseHugePagesFor(*sums);
                return Status::Ok();
              },
              out);
@@ -146,26 +207,55 @@ Status SamplingIndex::TimeOrderedInDegreeSums(const std::vector<double>** out) {
 Status SamplingIndex::GetNeighborSet(const NeighborSet** out) {
   return Get(&neighbor_set_, [this](NeighborSet* set) {
     const CsrGraph& g = *graph_;
-    set->sorted_start.assign(g.num_src, -1);
-    int64_t copied = 0;
+    set->wide = g.num_dst >= static_cast<int64_t>(NeighborSet::kEmpty32);
+    set->slot_start.assign(g.num_src + 1, 0);
     for (int64_t v = 0; v < g.num_src; ++v) {
-      const int64_t begin = g.indptr[v], end = g.indptr[v + 1];
-      if (end - begin > NeighborSet::kScanDegree &&
-          !std::is_sorted(g.indices.begin() + begin, g.indices.begin() + end)) {
-        set->sorted_start[v] = copied;
-        copied += end - begin;
+      const int64_t degree = g.OutDegree(v);
+      set->slot_start[v + 1] =
+          set->slot_start[v] + (degree > NeighborSet::kScanDegree ? 2 * degree : 0);
+    }
+    const int64_t total = set->slot_start[g.num_src];
+    if (set->wide) {
+      set->wide_slots.assign(total, -1);
+    } else {
+      set->slots.assign(total, NeighborSet::kEmpty32);
+    }
+    for (int64_t v = 0; v < g.num_src; ++v) {
+      const int64_t first = set->slot_start[v];
+      const int64_t capacity = set->slot_start[v + 1] - first;
+      if (capacity == 0) continue;
+      for (int64_t p = g.indptr[v]; p < g.indptr[v + 1]; ++p) {
+        const int64_t dst = g.indices[p];
+        int64_t i = NeighborSet::Home(dst, capacity);
+        if (set->wide) {
+          int64_t* row = set->wide_slots.data() + first;
+          while (row[i] != -1 && row[i] != dst) i = i + 1 == capacity ? 0 : i + 1;
+          row[i] = dst;
+        } else {
+          uint32_t* row = set->slots.data() + first;
+          const uint32_t key = static_cast<uint32_t>(dst);
+          while (row[i] != NeighborSet::kEmpty32 && row[i] != key) {
+            i = i + 1 == capacity ? 0 : i + 1;
+          }
+          row[i] = key;
+        }
       }
     }
-    set->sorted.resize(copied);
-    for (int64_t v = 0; v < g.num_src; ++v) {
-      if (set->sorted_start[v] < 0) continue;
-      int64_t* row = set->sorted.data() + set->sorted_start[v];
-      const int64_t begin = g.indptr[v], end = g.indptr[v + 1];
-      std::copy(g.indices.begin() + begin, g.indices.begin() + end, row);
-      std::sort(row, row + (end - begin));
-    }
+    AdviseHugePagesFor(set->slot_start);
+    AdviseHugePagesFor(set->slots);
+    AdviseHugePagesFor(set->wide_slots);
     return Status::Ok();
   }, out);
+}
+
+void SamplingIndex::AdviseHugePages() {
+  std::call_once(huge_pages_once_, [this] {
+    AdviseHugePagesFor(graph_->indptr);
+    AdviseHugePagesFor(graph_->indices);
+    AdviseHugePagesFor(graph_->edge_ids);
+    AdviseHugePagesFor(graph_->weights);
+    AdviseHugePagesFor(graph_->timestamps);
+  });
 }
 
 Status SamplingIndex::InDegreeDistribution(double exponent, const NodeDistribution** out) {
@@ -206,7 +296,8 @@ int64_t SamplingIndex::ByteSize() const {
   if (const auto* s = weight_sums_.ready.load()) bytes += s->capacity() * sizeof(double);
   if (const auto* s = in_degree_sums_.ready.load()) bytes += s->capacity() * sizeof(double);
   if (const NeighborSet* n = neighbor_set_.ready.load()) {
-    bytes += (n->sorted_start.capacity() + n->sorted.capacity()) * sizeof(int64_t);
+    bytes += (n->slot_start.capacity() + n->wide_slots.capacity()) * sizeof(int64_t) +
+             n->slots.capacity() * sizeof(uint32_t);
   }
   std::lock_guard<std::mutex> lock(distributions_mu_);
   for (const auto& entry : in_degree_distributions_) {

@@ -2,7 +2,7 @@
 //
 // Only the tables a strategy needs are ever built: per-row alias tables for
 // weighted neighbor sampling, a timestamp order and cumulative weights for
-// temporal filters, sorted neighbor lists for rejecting true neighbors, and
+// temporal filters, per-row hash sets for rejecting true neighbors, and
 // degree-weighted distributions over destination nodes for negatives.
 //
 // Thread safety: getters may be called concurrently. A table is built once,
@@ -42,15 +42,26 @@ struct TimeOrder {
   int64_t Position(int64_t i) const { return rows_sorted ? i : perm[i]; }
 };
 
-// Answers "is d a neighbor of s" in O(log degree).
+// Answers "is d a neighbor of s" with about one memory access: rows of more
+// than kScanDegree neighbors get an open-addressing hash set of their neighbor
+// indices (two slots per neighbor, linear probing); shorter rows are scanned.
 struct NeighborSet {
-  static constexpr int64_t kScanDegree = 32;  // rows up to this degree are scanned
-  // Per row: -1 when the row is scanned or already sorted by index, else the
-  // start of its sorted copy in `sorted`.
-  std::vector<int64_t> sorted_start;
-  std::vector<int64_t> sorted;
+  static constexpr int64_t kScanDegree = 16;
+  static constexpr uint32_t kEmpty32 = UINT32_MAX;
 
+  std::vector<int64_t> slot_start;  // [num_src + 1]: row v's slots (none for short rows)
+  bool wide = false;                // num_dst >= 2^32 - 1: 64-bit slots
+  std::vector<uint32_t> slots;      // !wide; empty slots hold kEmpty32
+  std::vector<int64_t> wide_slots;  // wide; empty slots hold -1
+
+  // The first slot to probe for `dst` in a row of `capacity` slots.
+  static int64_t Home(int64_t dst, int64_t capacity) {
+    const uint64_t h = (static_cast<uint64_t>(dst) * 0x9E3779B97F4A7C15ull) >> 32;
+    return static_cast<int64_t>((h * static_cast<uint64_t>(capacity)) >> 32);
+  }
   bool Contains(const CsrGraph& g, int64_t src, int64_t dst) const;
+  // Prefetches the memory Contains(g, src, dst) will read first.
+  void Prefetch(const CsrGraph& g, int64_t src, int64_t dst) const;
 };
 
 class SamplingIndex {
@@ -72,6 +83,11 @@ class SamplingIndex {
   Status TimeOrderedInDegreeSums(const std::vector<double>** out);
   // Membership tests for rejecting true neighbors.
   Status GetNeighborSet(const NeighborSet** out);
+  // Asks the kernel (once) to back the graph's large arrays with huge pages:
+  // random access into hundreds of MB otherwise spends much of its time on
+  // TLB misses. A hint only: nothing changes where it is not supported. The
+  // first call moves the pages (about 1 s of CPU per 300 MB, once).
+  void AdviseHugePages();
   // Destination nodes ∝ in_degree ^ exponent (nodes of in-degree 0 get 0).
   Status InDegreeDistribution(double exponent, const NodeDistribution** out);
 
@@ -98,6 +114,7 @@ class SamplingIndex {
   Lazy<std::vector<double>> weight_sums_;
   Lazy<std::vector<double>> in_degree_sums_;
   Lazy<NeighborSet> neighbor_set_;
+  std::once_flag huge_pages_once_;
   mutable std::mutex distributions_mu_;
   std::map<double, std::unique_ptr<NodeDistribution>> in_degree_distributions_;
 };

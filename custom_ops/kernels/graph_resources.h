@@ -6,6 +6,7 @@
 #ifndef TFGLE_KERNELS_GRAPH_RESOURCES_H_
 #define TFGLE_KERNELS_GRAPH_RESOURCES_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -56,12 +57,27 @@ class InitOnceResource : public ResourceBase {
     tf_shared_lock lock(mu_);
     return initialized_;
   }
-  // Marks the table filled; fails if it already was.
-  Status MarkInitialized(const std::string& what) {
+  // Runs `build` as the table's one initialization. The table counts as
+  // initialized only when `build` succeeds (readers never see a half-built
+  // table); a failed or out-of-memory build can be retried.
+  Status InitializeWith(const std::string& what, const std::function<::tfgle::Status()>& build) {
+    {
+      mutex_lock lock(mu_);
+      if (initialized_ || initializing_) {
+        return errors::FailedPrecondition(what, " is already initialized");
+      }
+      initializing_ = true;
+    }
+    Status status;
+    try {
+      status = ToTfStatus(build());
+    } catch (const std::bad_alloc&) {
+      status = errors::ResourceExhausted("out of memory building the ", what);
+    }
     mutex_lock lock(mu_);
-    if (initialized_) return errors::FailedPrecondition(what, " is already initialized");
-    initialized_ = true;
-    return OkStatus();
+    initializing_ = false;
+    initialized_ = status.ok();
+    return status;
   }
   Status CheckInitialized(const std::string& what) const {
     if (!initialized()) return errors::FailedPrecondition(what, " is not initialized");
@@ -71,6 +87,7 @@ class InitOnceResource : public ResourceBase {
  protected:
   mutable mutex mu_;
   bool initialized_ TF_GUARDED_BY(mu_) = false;
+  bool initializing_ TF_GUARDED_BY(mu_) = false;
 };
 
 class IdMapResource : public InitOnceResource {

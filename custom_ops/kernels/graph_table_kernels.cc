@@ -33,14 +33,9 @@ class IdMapInitOp : public OpKernel {
     OP_REQUIRES(ctx, TensorShapeUtils::IsVector(ids.shape()),
                 errors::InvalidArgument("ids must be a vector, got shape ",
                                         ids.shape().DebugString()));
-    OP_REQUIRES_OK(ctx, table->MarkInitialized("id map"));
-    try {
-      OP_REQUIRES_OK(ctx, ToTfStatus(table->map.Build(ids.flat<int64_t>().data(),
-                                                      ids.NumElements(), MakeExecutor(ctx))));
-    } catch (const std::bad_alloc&) {
-      ctx->SetStatus(errors::ResourceExhausted("out of memory building an id map of ",
-                                               ids.NumElements(), " ids"));
-    }
+    OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
+      return table->map.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
+    }));
   }
 };
 
@@ -109,6 +104,8 @@ class CsrInitOp : public OpKernel {
  public:
   explicit CsrInitOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("symmetric", &symmetric_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("weighted", &weighted_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timed", &timed_));
     std::string order;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("order", &order));
     order_ = order == "weight"      ? ::tfgle::NeighborOrder::kWeightDescending
@@ -148,8 +145,25 @@ class CsrInitOp : public OpKernel {
     edges.dst = dst.flat<int64_t>().data();
     edges.num_edges = num_edges;
     if (edge_ids.NumElements() > 0) edges.edge_ids = edge_ids.flat<int64_t>().data();
-    if (weights.NumElements() > 0) edges.weights = weights.flat<float>().data();
-    if (timestamps.NumElements() > 0) edges.timestamps = timestamps.flat<int64_t>().data();
+    // A weighted edge type without edges still has (zero) weights.
+    static const float kNoWeights[1] = {0};
+    static const int64_t kNoTimestamps[1] = {0};
+    if (weights.NumElements() > 0) {
+      edges.weights = weights.flat<float>().data();
+    } else if (weighted_) {
+      OP_REQUIRES(ctx, num_edges == 0,
+                  errors::InvalidArgument("weighted=true needs one weight per edge (",
+                                          num_edges, "), got none"));
+      edges.weights = kNoWeights;
+    }
+    if (timestamps.NumElements() > 0) {
+      edges.timestamps = timestamps.flat<int64_t>().data();
+    } else if (timed_) {
+      OP_REQUIRES(ctx, num_edges == 0,
+                  errors::InvalidArgument("timed=true needs one timestamp per edge (",
+                                          num_edges, "), got none"));
+      edges.timestamps = kNoTimestamps;
+    }
     edges.num_src = num_src.scalar<int64_t>()();
     edges.num_dst = num_dst.scalar<int64_t>()();
     // Per-node arrays of larger counts could not be allocated (and sizes near
@@ -159,18 +173,15 @@ class CsrInitOp : public OpKernel {
                 errors::InvalidArgument("num_src and num_dst must be at most 2^40, got ",
                                         edges.num_src, " and ", edges.num_dst));
     edges.symmetric = symmetric_;
-    OP_REQUIRES_OK(ctx, table->MarkInitialized("CSR table"));
-    try {
-      OP_REQUIRES_OK(ctx, ToTfStatus(::tfgle::CsrGraph::Build(edges, order_, MakeExecutor(ctx),
-                                                              &table->graph)));
-    } catch (const std::bad_alloc&) {
-      ctx->SetStatus(errors::ResourceExhausted("out of memory building a CSR of ", num_edges,
-                                               " edges"));
-    }
+    OP_REQUIRES_OK(ctx, table->InitializeWith("CSR table", [&] {
+      return ::tfgle::CsrGraph::Build(edges, order_, MakeExecutor(ctx), &table->graph);
+    }));
   }
 
  private:
   bool symmetric_;
+  bool weighted_;
+  bool timed_;
   ::tfgle::NeighborOrder order_;
 };
 

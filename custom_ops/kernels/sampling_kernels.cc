@@ -97,6 +97,7 @@ class SampleNeighborsOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strategy", &strategy));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("padding", &padding));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("default_id", &options_.default_id));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("return_edge_ids", &return_edge_ids_));
     OP_REQUIRES(ctx, options_.fanout > 0,
                 errors::InvalidArgument("fanout must be > 0, got ", options_.fanout));
     OP_REQUIRES_OK(ctx, ToTfStatus(::tfgle::ParseNeighborStrategy(strategy, &options_.strategy)));
@@ -119,11 +120,13 @@ class SampleNeighborsOp : public OpKernel {
     const TensorShape shape({rows, options_.fanout});
     Tensor *neighbors, *edge_ids, *mask;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, shape, &neighbors));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, shape, &edge_ids));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(
+                            1, TensorShape({rows, return_edge_ids_ ? options_.fanout : 0}),
+                            &edge_ids));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(2, shape, &mask));
     ::tfgle::NeighborOutput output;
     output.neighbors = neighbors->flat<int64_t>().data();
-    output.edge_ids = edge_ids->flat<int64_t>().data();
+    output.edge_ids = return_edge_ids_ ? edge_ids->flat<int64_t>().data() : nullptr;
     output.mask = mask->flat<bool>().data();
     RunCatchingOom(ctx, "sampling neighbors", [&] {
       return ::tfgle::SampleNeighbors(table->graph, &table->index, options_, request, philox,
@@ -133,6 +136,7 @@ class SampleNeighborsOp : public OpKernel {
 
  private:
   ::tfgle::NeighborSamplerOptions options_;
+  bool return_edge_ids_;
 };
 
 class SampleFanoutsOp : public OpKernel {
@@ -146,6 +150,7 @@ class SampleFanoutsOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strategies", &strategies));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("padding", &padding));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("default_id", &default_id_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("return_edge_ids", &return_edge_ids_));
     OP_REQUIRES(ctx, static_cast<int>(fanouts_.size()) == num_hops,
                 errors::InvalidArgument("fanouts has ", fanouts_.size(),
                                         " entries but the meta-path has ", num_hops,
@@ -214,7 +219,9 @@ class SampleFanoutsOp : public OpKernel {
       const TensorShape shape({rows[i], fanouts_[i]});
       Tensor *hop_neighbors, *hop_edge_ids, *hop_mask;
       OP_REQUIRES_OK(ctx, neighbors.allocate(i, shape, &hop_neighbors));
-      OP_REQUIRES_OK(ctx, edge_ids.allocate(i, shape, &hop_edge_ids));
+      OP_REQUIRES_OK(ctx, edge_ids.allocate(
+                              i, TensorShape({rows[i], return_edge_ids_ ? fanouts_[i] : 0}),
+                              &hop_edge_ids));
       OP_REQUIRES_OK(ctx, mask.allocate(i, shape, &hop_mask));
       ::tfgle::NeighborRequest request;
       request.num_rows = rows[i];
@@ -229,7 +236,7 @@ class SampleFanoutsOp : public OpKernel {
       }
       ::tfgle::NeighborOutput output;
       output.neighbors = hop_neighbors->flat<int64_t>().data();
-      output.edge_ids = hop_edge_ids->flat<int64_t>().data();
+      output.edge_ids = return_edge_ids_ ? hop_edge_ids->flat<int64_t>().data() : nullptr;
       output.mask = hop_mask->flat<bool>().data();
       if (i + 1 < num_hops) {
         try {
@@ -254,6 +261,7 @@ class SampleFanoutsOp : public OpKernel {
   std::vector<int64_t> fanouts_;
   std::vector<::tfgle::NeighborSamplerOptions> options_;
   int64_t default_id_;
+  bool return_edge_ids_;
 };
 
 class SampleFullNeighborsOp : public OpKernel {
@@ -333,13 +341,12 @@ class NodeDistributionInitOp : public OpKernel {
                   errors::InvalidArgument(name, " must be empty or have one value per node (",
                                           num_nodes, "), got ", t->NumElements()));
     }
-    OP_REQUIRES_OK(ctx, table->MarkInitialized("node distribution"));
-    RunCatchingOom(ctx, "building a node distribution", [&] {
+    OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
       return ::tfgle::NodeDistribution::Build(
           num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
           categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
           &table->distribution);
-    });
+    }));
   }
 };
 

@@ -79,6 +79,8 @@ REGISTER_OP("Tfgle>CsrInit")
     .Input("num_dst: int64")
     .Attr("symmetric: bool = false")
     .Attr("order: {'input', 'weight', 'timestamp'} = 'input'")
+    .Attr("weighted: bool = false")
+    .Attr("timed: bool = false")
     .SetShapeFn([](InferenceContext* c) {
       TF_RETURN_IF_ERROR(ScalarResource(c, 0));
       ShapeHandle src, dst, column;
@@ -95,6 +97,8 @@ Builds the CSR from dense-index edges src[i] -> dst[i].
 
 edge_ids, weights, timestamps: one value per edge, or empty when absent
 (edge ids then default to the row number).
+weighted, timed: the edge type has weights / timestamps even when it has no
+edges (non-empty weights / timestamps imply them).
 symmetric: also add dst -> src for every non-self-loop edge (one node type).
 order: neighbor order within a row: input order, weight descending or
 timestamp descending (ties keep input order).

@@ -63,6 +63,7 @@ REGISTER_OP("Tfgle>SampleNeighbors")
     .Attr("strategy: string = 'random'")
     .Attr("padding: string = 'default'")
     .Attr("default_id: int = -1")
+    .Attr("return_edge_ids: bool = true")
     .SetShapeFn([](InferenceContext* c) {
       TF_RETURN_IF_ERROR(Scalar(c, 0));
       ShapeHandle ids, before;
@@ -74,8 +75,12 @@ REGISTER_OP("Tfgle>SampleNeighbors")
       TF_RETURN_IF_ERROR(CheckNeighborAttrs(c, {strategy}));
       int64_t fanout;
       TF_RETURN_IF_ERROR(c->GetAttr("fanout", &fanout));
+      bool return_edge_ids;
+      TF_RETURN_IF_ERROR(c->GetAttr("return_edge_ids", &return_edge_ids));
       ShapeHandle out = c->Matrix(c->Dim(ids, 0), fanout);
-      for (int i = 0; i < 3; ++i) c->set_output(i, out);
+      c->set_output(0, out);
+      c->set_output(1, c->Matrix(c->Dim(ids, 0), return_edge_ids ? fanout : 0));
+      c->set_output(2, out);
       return OkStatus();
     })
     .Doc(R"doc(
@@ -90,6 +95,7 @@ neighbors, edge_ids, mask: [B, fanout]. Where a row has fewer samples than
   is padding: mask false, neighbors default_id and edge id -1 ('default'), or
   the row's samples repeated ('circular'; rows without any get default_id).
 strategy: random | random_without_replacement | edge_weight | topk | in_degree.
+return_edge_ids: false skips reading edge ids (edge_ids is then [B, 0]).
 )doc");
 
 REGISTER_OP("Tfgle>SampleFanouts")
@@ -105,6 +111,7 @@ REGISTER_OP("Tfgle>SampleFanouts")
     .Attr("strategies: list(string)")
     .Attr("padding: string = 'default'")
     .Attr("default_id: int = -1")
+    .Attr("return_edge_ids: bool = true")
     .SetShapeFn([](InferenceContext* c) {
       int num_hops;
       TF_RETURN_IF_ERROR(c->GetAttr("N", &num_hops));
@@ -133,11 +140,13 @@ REGISTER_OP("Tfgle>SampleFanouts")
       TF_RETURN_IF_ERROR(Vector(c, num_hops, &ids));
       TF_RETURN_IF_ERROR(Seed(c, num_hops + 1));
       TF_RETURN_IF_ERROR(Vector(c, num_hops + 2, &before));
+      bool return_edge_ids;
+      TF_RETURN_IF_ERROR(c->GetAttr("return_edge_ids", &return_edge_ids));
       DimensionHandle rows = c->Dim(ids, 0);
       for (int i = 0; i < num_hops; ++i) {
         ShapeHandle out = c->Matrix(rows, fanouts[i]);
         c->set_output(i, out);
-        c->set_output(num_hops + i, out);
+        c->set_output(num_hops + i, c->Matrix(rows, return_edge_ids ? fanouts[i] : 0));
         c->set_output(2 * num_hops + i, out);
         TF_RETURN_IF_ERROR(c->Multiply(rows, fanouts[i], &rows));
       }
@@ -154,7 +163,8 @@ neighbors[i], edge_ids[i], mask[i]: [B * fanouts[0] * ... * fanouts[i-1],
   fanouts[i]]; row r of hop i samples the r-th entry of hop i-1 (flattened).
   Entries that hold default_id padding have all-padding children; circular
   repeats are real nodes and are sampled.
-Hop i samples exactly as SampleNeighbors would with the same seed for hop 0.
+Hop 0 samples exactly as SampleNeighbors does with the same seed.
+return_edge_ids: false skips reading edge ids (edge_ids[i] are then [rows, 0]).
 )doc");
 
 REGISTER_OP("Tfgle>SampleFullNeighbors")

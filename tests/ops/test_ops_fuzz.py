@@ -150,7 +150,7 @@ def run_harness(seed: int, num_calls: int) -> dict:
     return raw.tfgle_sample_neighbors(
         handle, ids, seed_tensor(), before(length(ids), t), fanout=some_int(1, 9),
         strategy=strategy(neighbor_strategies), padding=padding(),
-        default_id=int(rng.integers(-3, 30)))
+        default_id=int(rng.integers(-3, 30)), return_edge_ids=bool(rng.random() < 0.7))
 
   def sample_fanouts():
     hops = int(rng.integers(1, 4)) if not wild() else int(rng.integers(0, 5))
@@ -166,7 +166,8 @@ def run_harness(seed: int, num_calls: int) -> dict:
         [h for h, _ in path], ids, seed_tensor(), before(length(ids), path[0][1] if path else None),
         fanouts=[some_int(1, 6) for _ in range(num_fanouts)],
         strategies=[strategy(neighbor_strategies) for _ in range(num_strategies)],
-        padding=padding(), default_id=int(rng.integers(-3, 30)))
+        padding=padding(), default_id=int(rng.integers(-3, 30)),
+        return_edge_ids=bool(rng.random() < 0.7))
 
   def sample_full_neighbors():
     handle, t = table()

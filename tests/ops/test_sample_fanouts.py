@@ -114,6 +114,18 @@ class SampleFanoutsTest(tf.test.TestCase):
     sampling_ops = [op.type for op in graph.get_operations() if op.type.startswith("Tfgle>")]
     self.assertEqual(sampling_ops, ["Tfgle>SampleFanouts"])
 
+  def test_without_edge_ids(self):
+    a = ops.sample_fanouts(self.g, "e", np.arange(30), [4, 3], seed=[1, 2])
+    b = ops.sample_fanouts(self.g, "e", np.arange(30), [4, 3], seed=[1, 2], edge_ids=False)
+    for x, y in zip(a, b):
+      self.assertAllEqual(x.ids, y.ids)
+      self.assertIsNone(y.edge_ids)
+    fn = tf.function(lambda ids: raw.tfgle_sample_fanouts(
+        [self.g.csr("e").resource_handle] * 2, ids, [1, 2], tf.zeros([0], tf.int64),
+        fanouts=[4, 3], strategies=["random"] * 2, return_edge_ids=False))
+    out = fn.get_concrete_function(tf.TensorSpec([5], tf.int64)).structured_outputs
+    self.assertEqual([t.shape.as_list() for t in out.edge_ids], [[5, 0], [20, 0]])
+
   def test_deterministic(self):
     a = ops.sample_fanouts(self.g, "e", np.arange(30), [4, 4], seed=[1, 2])
     b = ops.sample_fanouts(self.g, "e", np.arange(30), [4, 4], seed=[1, 2])

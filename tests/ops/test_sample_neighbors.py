@@ -186,6 +186,22 @@ class SampleNeighborsTest(tf.test.TestCase):
     self.assertAllEqual(ops.sample_neighbors(g, "e", ids, 5, seed=9).ids,
                         ops.sample_neighbors(g, "e", ids, 5, seed=[9, 0]).ids)
 
+  def test_without_edge_ids_same_neighbors(self):
+    g, _, _ = sampling_graphs.random_graph(100, 3000, seed=1)
+    for strategy in ("random", "random_without_replacement", "topk"):
+      with_ids = ops.sample_neighbors(g, "e", np.arange(100), 5, strategy=strategy, seed=3)
+      without = ops.sample_neighbors(g, "e", np.arange(100), 5, strategy=strategy, seed=3,
+                                     edge_ids=False)
+      self.assertIsNone(without.edge_ids)
+      self.assertAllEqual(with_ids.ids, without.ids)
+      self.assertAllEqual(with_ids.mask, without.mask)
+    raw_out = raw.tfgle_sample_neighbors(g.csr("e").resource_handle, [0, 1], [1, 2],
+                                         tf.zeros([0], tf.int64), fanout=3,
+                                         return_edge_ids=False)
+    self.assertEqual(raw_out.edge_ids.shape, [2, 0])
+    with self.assertRaisesRegex(ValueError, "edge_ids must be True or False"):
+      ops.sample_neighbors(g, "e", [0], 2, seed=1, edge_ids="no")
+
   def test_output_does_not_depend_on_batch_composition(self):
     # Row r draws from (seed, r): a batch's first rows equal a shorter batch's.
     g, _, _ = sampling_graphs.random_graph(100, 3000, seed=1)

@@ -42,7 +42,8 @@ class SampledNeighbors(NamedTuple):
   """Fixed-fanout samples: three tensors of one shape [rows, fanout].
 
   ids: int64 dense indices of the sampled neighbors (destination node type).
-  edge_ids: int64 ids of the sampled edges (-1 on default padding).
+  edge_ids: int64 ids of the sampled edges (-1 on default padding), or None
+    when the sampler was asked not to return them (edge_ids=False).
   mask: bool, True for samples, False for padding.
   """
   ids: tf.Tensor
@@ -117,8 +118,8 @@ class NodeDistribution(_Table):
 
 
 def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "random", seed,
-                     padding: str = "default", default_id: int = -1,
-                     before=None, reverse: bool = False) -> SampledNeighbors:
+                     padding: str = "default", default_id: int = -1, before=None,
+                     edge_ids: bool = True, reverse: bool = False) -> SampledNeighbors:
   """Samples `fanout` neighbors of each node along one edge type.
 
   Strategies:
@@ -148,6 +149,8 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
     default_id: the padding node index.
     before: int [B] (or a scalar for all): only edges with timestamp < before[i]
       are used for node i. Needs an edge type with timestamps.
+    edge_ids: False skips looking up edge ids (faster when only node ids are
+      needed); the result's edge_ids is then None.
     reverse: follow the edges backwards: `ids` are destination-type nodes and
       the samples are their in-neighbors (source type).
 
@@ -166,17 +169,19 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
   _check_positive(fanout, "fanout")
   _check_int(default_id, "default_id")
   _check_weighted(csr, strategy, edge_type)
+  _check_bool(edge_ids, "edge_ids")
   ids = _ids(ids)
-  result = ops.tfgle_sample_neighbors(
+  nbrs, eids, mask = ops.tfgle_sample_neighbors(
       csr.resource_handle, ids, _seed(seed), _before(before, ids, csr, edge_type),
-      fanout=fanout, strategy=strategy, padding=padding, default_id=default_id)
-  return SampledNeighbors(*result)
+      fanout=fanout, strategy=strategy, padding=padding, default_id=default_id,
+      return_edge_ids=edge_ids)
+  return SampledNeighbors(nbrs, eids if edge_ids else None, mask)
 
 
 def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
                    strategy: Union[str, Sequence[str]] = "random", seed,
-                   padding: str = "default", default_id: int = -1,
-                   before=None) -> list[SampledNeighbors]:
+                   padding: str = "default", default_id: int = -1, before=None,
+                   edge_ids: bool = True) -> list[SampledNeighbors]:
   """Multi-hop neighbor sampling along a meta-path, fused into ONE op call.
 
   Hop i samples fanouts[i] neighbors of every node of hop i-1 (hop 0: of
@@ -197,7 +202,7 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
     ids: int [B] dense indices of the seeds.
     fanouts: samples per node at each hop (> 0 each).
     strategy: a strategy of NEIGHBOR_STRATEGIES for all hops, or one per hop.
-    seed, padding, default_id: as in `sample_neighbors`.
+    seed, padding, default_id, edge_ids: as in `sample_neighbors`.
     before: int [B] or scalar; every hop of seed i only uses edges with
       timestamp < before[i]. Needs timestamps on every edge type.
 
@@ -232,6 +237,7 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
     _check_strategy(s, NEIGHBOR_STRATEGIES, "strategy")
   _check_strategy(padding, PADDINGS, "padding")
   _check_int(default_id, "default_id")
+  _check_bool(edge_ids, "edge_ids")
   types = [graph.edge_type(e) for e in meta_path]
   for i in range(len(types) - 1):
     if types[i].dst != types[i + 1].src:
@@ -246,11 +252,13 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
   if before is not None:
     for csr, e in zip(tables, meta_path):
       _check_timed(csr, e)
-  neighbors, edge_ids, masks = ops.tfgle_sample_fanouts(
+  neighbors, hop_edge_ids, masks = ops.tfgle_sample_fanouts(
       [csr.resource_handle for csr in tables], ids, _seed(seed),
       _before(before, ids, tables[0], meta_path[0]), fanouts=list(fanouts),
-      strategies=strategies, padding=padding, default_id=default_id)
-  return [SampledNeighbors(*hop) for hop in zip(neighbors, edge_ids, masks)]
+      strategies=strategies, padding=padding, default_id=default_id,
+      return_edge_ids=edge_ids)
+  return [SampledNeighbors(n, e if edge_ids else None, m)
+          for n, e, m in zip(neighbors, hop_edge_ids, masks)]
 
 
 def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int] = None,
@@ -428,6 +436,11 @@ def _is_int(value) -> bool:
 def _check_int(value, name):
   if not _is_int(value):
     raise ValueError(f"{name} must be an int, got {value!r}")
+
+
+def _check_bool(value, name):
+  if not isinstance(value, bool):
+    raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _check_positive(value, name):

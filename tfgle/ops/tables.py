@@ -155,7 +155,8 @@ class CsrTable(_Table):
                     else _as_int64_vector(timestamps, "timestamps")),
         num_src=tf.constant(num_src, tf.int64),
         num_dst=tf.constant(num_dst, tf.int64),
-        symmetric=symmetric, order=order)
+        symmetric=symmetric, order=order, weighted=weights is not None,
+        timed=timestamps is not None)
     num_src, num_dst, num_edges = ops.tfgle_csr_info(self.resource_handle)
     self._num_src, self._num_dst = int(num_src), int(num_dst)
     self._num_edges = int(num_edges)
