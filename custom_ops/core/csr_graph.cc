@@ -18,6 +18,10 @@ void AtomicMin(std::atomic<int64_t>* target, int64_t value) {
 
 constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
 
+// How many entries ahead the loops that read edge columns at random positions
+// prefetch (the reads are cache misses on large graphs).
+constexpr int64_t kPrefetchDistance = 16;
+
 // Index of the first i in [0, n) with bad(i), or kNone.
 template <typename Pred>
 int64_t FirstBad(int64_t n, const Executor& executor, Pred bad) {
@@ -143,6 +147,10 @@ void SortRowsByWeight(CsrGraph* g, int64_t num_input_edges, const float* weight,
       packed.resize(n);
       row_keys.assign(keys, keys + n);
       for (int64_t j = 0; j < n; ++j) {
+        if (j + kPrefetchDistance < n) {
+          const int64_t ahead = keys[j + kPrefetchDistance];
+          __builtin_prefetch(weight + (ahead < num_input_edges ? ahead : ahead - num_input_edges));
+        }
         const int64_t key = keys[j];
         const float w = weight[key < num_input_edges ? key : key - num_input_edges];
         uint32_t bits = 0;
@@ -295,6 +303,15 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   }
   executor.parallel_for(num_entries, 10, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
+      if (p + kPrefetchDistance < end) {
+        const int64_t ahead = g.edge_ids[p + kPrefetchDistance];
+        const bool ahead_reverse = ahead >= e.num_edges;
+        const int64_t k = ahead_reverse ? ahead - e.num_edges : ahead;
+        __builtin_prefetch(ahead_reverse ? e.src + k : e.dst + k);
+        if (gather_weights != nullptr) __builtin_prefetch(gather_weights + k);
+        if (gather_timestamps != nullptr) __builtin_prefetch(gather_timestamps + k);
+        if (e.edge_ids != nullptr) __builtin_prefetch(e.edge_ids + k);
+      }
       const int64_t key = g.edge_ids[p];
       const bool reverse = key >= e.num_edges;
       const int64_t i = reverse ? key - e.num_edges : key;
