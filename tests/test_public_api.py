@@ -21,10 +21,9 @@ def public_api() -> list[str]:
       value = getattr(module, attr)
       if attr.startswith("_") or attr in ("annotations",):
         continue
-      # Modules count at the top level only (tfgle.data, ...): submodules are
-      # implementation layout, and np/tf/typing imports are not ours.
-      if isinstance(value, types.ModuleType) and (
-          name != "tfgle" or not value.__name__.startswith("tfgle")):
+      # The public modules are MODULES; other module attributes are layout (or
+      # np/tf imports), and which submodules are attributes depends on import order.
+      if isinstance(value, types.ModuleType):
         continue
       lines.append(f"{name}.{attr}")
   return lines
