@@ -422,6 +422,10 @@ class Graph:
     with tf.control_dependencies([check]):
       return tf.identity(ids)
 
+  def has_string_ids(self, node_type: str) -> bool:
+    """Whether `node_type`'s ids are strings (mapped to int64 by the graph)."""
+    return self._node_store(node_type).id_vocab is not None
+
   def id_strings(self, node_type: str, ids) -> np.ndarray:
     """String ids of int64 ids (node types with string ids only)."""
     store = self._node_store(node_type)
