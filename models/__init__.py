@@ -1,1 +1,13 @@
-"""tfgle's model zoo, installed as the package `tfgle.models`."""
+"""tfgle's model zoo, installed as the package `tfgle.models`.
+
+EgoGraph models (batches of `tfgle.data.EgoGraphDataset`): `EgoGraphSAGE`,
+`EgoGAT`, `EgoRGCN`. SubGraph models (batches of
+`tfgle.data.SubGraphDataset`): `GCN`, `GAT`. Each is a Keras model built from
+feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
+gives the seeds' embeddings [B, D].
+"""
+from .ego_gat import EgoGAT
+from .ego_graph_sage import EgoGraphSAGE
+from .ego_rgcn import EgoRGCN
+from .subgraph_gat import GAT
+from .subgraph_gcn import GCN

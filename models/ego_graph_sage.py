@@ -1,0 +1,124 @@
+"""`EgoGraphSAGE`: GraphSAGE over EgoGraph batches (node classification, embeddings)."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import tensorflow as tf
+
+from tfgle.layers import EgoSAGEConv
+from tfgle.layers import aggregation
+from tfgle.layers.ego_sage_conv import AGGREGATORS
+from . import _ego  # pylint: disable=g-bad-import-order
+
+
+@tf.keras.utils.register_keras_serializable(package="tfgle")
+class EgoGraphSAGE(_ego.EgoModel):
+  """GraphSAGE (Hamilton et al. 2017) on K-hop EgoGraphs, as in GLE's EgoGraphSAGE.
+
+  Every hop is encoded by a FeatureEncoder; K levels of `EgoSAGEConv`
+  aggregate hop i+1 into hop i; hop 0's result, after the activation, is the
+  embedding of the batch's seeds. With `num_classes` a Dense head turns it
+  into logits (supervised node classification). Without, the model returns
+  the embeddings, and trains unsupervised on `LinkEgoGraphDataset` batches
+  ({"src", "dst", "neg"} EgoGraphs): it then outputs link scores [B, 1 + N]
+  and `compute_loss` uses the sigmoid cross-entropy of positives (column 0)
+  and negatives, so `model.fit(link_dataset)` needs no loss argument.
+
+  Example:
+    graph, info = tfgle.datasets.load_citation(path)
+    model = EgoGraphSAGE.from_graph(graph, "paper", multi_hot=["words"],
+                                    hidden_dims=[64, 64], num_classes=7, dropout=0.5)
+    model.compile("adam", loss=tfgle.losses.SoftmaxCrossEntropy())
+    model.fit(tfgle.data.EgoGraphDataset(graph, "train", ["cites", "cites"], [10, 5]))
+    embeddings = model.embed(ego_batch)            # [B, 64]
+
+    # Unsupervised (link prediction):
+    model = EgoGraphSAGE.from_graph(graph, "paper", hidden_dims=[64, 64], normalize=True)
+    model.compile("adam")
+    model.fit(tfgle.data.LinkEgoGraphDataset(graph, "cites", ["cites"] * 2, ["cites"] * 2,
+                                             [10, 5]))
+
+  Args:
+    features: feature name -> spec of the nodes (node type -> specs with
+      node_types).
+    hidden_dims: width of each level; K = len(hidden_dims) hops.
+    num_classes: logits head width, or None (embeddings / link prediction).
+    aggregator: "mean", "sum", "max", "gcn" or "pool" (see EgoSAGEConv).
+    node_types, encoder_dim, activation, dropout, normalize,
+    kernel_regularizer, dedupe_nodes, raw: see `models._ego.EgoModel`.
+
+  Call args:
+    inputs: an EgoGraph {"hop0": ..., "hopK": ...} (hop i: "mask" and the
+      features, leading shape [B, k1..ki]); or {"src", "dst", "neg"} EgoGraphs.
+    training: enables dropout.
+
+  Call returns:
+    logits [B, num_classes], or embeddings [B, D]; link scores [B, 1 + N].
+
+  Raises:
+    ValueError: bad arguments (naming them), or a batch whose number of hops
+      is not len(hidden_dims).
+  """
+
+  def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
+               num_classes: Optional[int] = None, aggregator: str = "mean",
+               node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
+               activation="relu", dropout: float = 0.0, normalize: bool = False,
+               kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False,
+               **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+                     node_types=node_types, encoder_dim=encoder_dim, activation=activation,
+                     dropout=dropout, normalize=normalize,
+                     kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
+                     **kwargs)
+    if aggregator not in AGGREGATORS:
+      raise ValueError(f"EgoGraphSAGE: aggregator must be one of {list(AGGREGATORS)}, got "
+                       f"{aggregator!r}")
+    self.aggregator = aggregator
+    self._make_levels()
+
+  def _make_conv(self, units, level, pair):
+    return EgoSAGEConv(units, aggregator=self.aggregator,
+                       kernel_regularizer=self.kernel_regularizer)
+
+  @property
+  def embedding_dim(self) -> int:
+    return self.hidden_dims[-1]
+
+  def _first_level(self, nodes, positions, masks, training):
+    """Level 0 with the kernels applied to the distinct nodes (before aggregating).
+
+    mean, sum and gcn aggregate linearly, so aggregating n_j W equals
+    aggregating n_j and multiplying by W; this computes exactly what the
+    level's EgoSAGEConv computes, with the matmuls on U distinct nodes instead
+    of every hop entry.
+    """
+    conv = self.levels[0].conv
+    if self.aggregator not in ("mean", "sum", "gcn") or not conv.built:
+      return None
+    neighbor = tf.matmul(nodes, conv.neighbor_kernel)
+    own = None if conv.self_kernel is None else tf.matmul(nodes, conv.self_kernel)
+    out = []
+    for i in range(len(positions) - 1):
+      self_mask, neighbor_mask = masks[i], masks[i + 1]
+      neighbors = tf.gather(neighbor, positions[i + 1])
+      if self.aggregator == "mean":
+        h = aggregation.masked_mean(neighbors, neighbor_mask)
+      elif self.aggregator == "sum":
+        h = aggregation.masked_sum(neighbors, neighbor_mask)
+      else:  # gcn: ((x + sum n_j) / (1 + k)) W
+        x = aggregation.zero_masked(tf.gather(neighbor, positions[i]), self_mask)
+        count = aggregation.masked_count(neighbor_mask, neighbor.dtype)
+        h = (x + aggregation.masked_sum(neighbors, neighbor_mask)) / (1.0 + count)
+      if own is not None:
+        h += aggregation.zero_masked(tf.gather(own, positions[i]), self_mask)
+      if conv.bias is not None:
+        h = tf.nn.bias_add(h, conv.bias)
+      h = conv.activation(h)
+      if conv.normalize:
+        h = tf.math.l2_normalize(h, axis=-1)
+      out.append(h)
+    return out
+
+  def _model_config(self) -> dict:
+    return {**super()._model_config(), "aggregator": self.aggregator}

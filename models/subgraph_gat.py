@@ -1,0 +1,78 @@
+"""`GAT`: graph attention network over SubGraph batches."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import tensorflow as tf
+
+from tfgle.layers import GATConv
+from . import _base  # pylint: disable=g-bad-import-order
+from . import _subgraph
+
+
+@tf.keras.utils.register_keras_serializable(package="tfgle")
+class GAT(_subgraph.SubGraphModel):
+  """GAT (Velickovic et al. 2018) on SubGraph batches.
+
+  The nodes of a SubGraph are encoded by a FeatureEncoder, then L multi-head
+  `GATConv` layers attend over each node's in-edges (and itself); the seeds'
+  rows, after the activation, are their embeddings (width heads *
+  hidden_dims[-1] with concat_heads). With `num_classes` a Dense head gives
+  logits.
+
+  Example:
+    model = GAT.from_graph(graph, "paper", multi_hot=["words"], hidden_dims=[8, 8],
+                           heads=8, num_classes=7, dropout=0.6, attention_dropout=0.6)
+
+  Args:
+    features: feature name -> spec of the nodes.
+    hidden_dims: width per head of each GAT layer.
+    num_classes: logits head width, or None (embeddings).
+    heads: attention heads of every layer.
+    concat_heads: concatenate (True) or average the heads.
+    attention_dropout: dropout rate on the attention coefficients.
+    negative_slope: LeakyReLU slope of the attention logits.
+    add_self_loops: every node also attends to itself.
+    encoder_dim, activation, dropout, normalize, kernel_regularizer, raw: see
+      `models._subgraph.SubGraphModel`.
+
+  Call args / returns: as `GCN`.
+
+  Raises:
+    ValueError: bad arguments (naming them, e.g. heads <= 0), a batch that is
+      not a SubGraph.
+  """
+
+  def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8),
+               num_classes: Optional[int] = None, heads: int = 8, concat_heads: bool = True,
+               attention_dropout: float = 0.0, negative_slope: float = 0.2,
+               add_self_loops: bool = True, encoder_dim: Optional[int] = None,
+               activation="elu", dropout: float = 0.0, normalize: bool = False,
+               kernel_regularizer=None, raw: bool = False, **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+                     encoder_dim=encoder_dim, activation=activation, dropout=dropout,
+                     normalize=normalize, kernel_regularizer=kernel_regularizer, raw=raw,
+                     **kwargs)
+    self.heads = _base.check_positive_int("GAT", "heads", heads)
+    self.concat_heads = bool(concat_heads)
+    self.attention_dropout = _base.check_rate("GAT", "attention_dropout", attention_dropout)
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or (
+        negative_slope < 0):
+      raise ValueError(f"GAT: negative_slope must be a float >= 0, got {negative_slope!r}")
+    self.negative_slope = float(negative_slope)
+    self.add_self_loops = bool(add_self_loops)
+    self._make_convs()
+
+  def _make_conv(self, units, layer):
+    return GATConv(units, heads=self.heads, concat_heads=self.concat_heads,
+                   attention_dropout=self.attention_dropout, negative_slope=self.negative_slope,
+                   add_self_loops=self.add_self_loops, kernel_regularizer=self.kernel_regularizer)
+
+  @property
+  def embedding_dim(self) -> int:
+    return self.hidden_dims[-1] * (self.heads if self.concat_heads else 1)
+
+  def _model_config(self) -> dict:
+    return {**super()._model_config(), "heads": self.heads, "concat_heads": self.concat_heads,
+            "attention_dropout": self.attention_dropout, "negative_slope": self.negative_slope,
+            "add_self_loops": self.add_self_loops}

@@ -1,0 +1,384 @@
+"""Helpers of the model zoo's tests: small graphs, real batches, poisoned padding."""
+import numpy as np
+import tensorflow as tf
+
+import tfgle
+from tests import keras_testing
+
+NUM_NODES = 40
+NUM_CLASSES = 3
+FORMATS = ("saved_model", "keras")  # subclassed models do not save as HDF5
+
+
+def graph():
+  """A small homogeneous graph: node type "v" (x: float[3], kind: categorical,
+  tags: multi-valued categorical; labels and splits), undirected edge type "e"."""
+  rng = np.random.default_rng(3)
+  n = NUM_NODES
+  labels = np.arange(n) % NUM_CLASSES
+  nodes = {
+      "id": np.arange(n) * 10 + 7,  # external ids differ from the dense indices
+      "x": (rng.normal(size=(n, 3)) + labels[:, None]).astype(np.float32),
+      "kind": np.array([["a", "b", "c"][i % 3] for i in range(n)], object),
+      "tags": [list(rng.choice([1, 2, 3, 4], size=rng.integers(0, 3), replace=False))
+               for _ in range(n)],
+      "label": labels,
+      "split": np.array(["train"] * 24 + ["val"] * 8 + ["test"] * 8, object),
+  }
+  src = rng.integers(0, n, 120) * 10 + 7
+  dst = rng.integers(0, n, 120) * 10 + 7
+  return (tfgle.Graph()
+          .node(nodes, node_type="v", decoder=tfgle.Decoder(
+              label="label", split="split",
+              attrs={"x": tfgle.FloatAttr(dim=3), "kind": tfgle.CategoricalAttr(),
+                     "tags": tfgle.CategoricalAttr(multivalued=True, dtype="int64")}))
+          .edge({"src_id": src, "dst_id": dst}, edge_type=("v", "v", "e"), directed=False)
+          .build())
+
+
+def community_graph(num_nodes=60, communities=3):
+  """Nodes in communities (x: a noisy community indicator), edges mostly within them."""
+  rng = np.random.default_rng(5)
+  community = np.arange(num_nodes) % communities
+  x = np.eye(communities, dtype=np.float32)[community] + rng.normal(
+      scale=0.3, size=(num_nodes, communities)).astype(np.float32)
+  src = rng.integers(0, num_nodes, 300)
+  dst = (src + communities * rng.integers(1, num_nodes // communities, 300)) % num_nodes
+  return (tfgle.Graph()
+          .node({"id": np.arange(num_nodes), "x": x}, node_type="v",
+                decoder=tfgle.Decoder(attrs={"x": tfgle.FloatAttr(dim=communities)}))
+          .edge({"src_id": src, "dst_id": dst}, edge_type=("v", "v", "e"), directed=False)
+          .build())
+
+
+def hetero_graph():
+  """Users (x: float[2]) buy items (featureless): edge types "buys" and "bought_by"."""
+  rng = np.random.default_rng(4)
+  users, items = 12, 9
+  src, dst = rng.integers(0, users, 40), rng.integers(0, items, 40)
+  return (tfgle.Graph()
+          .node({"id": np.arange(users), "x": rng.normal(size=(users, 2)).astype(np.float32),
+                 "label": np.arange(users) % 2}, node_type="user",
+                decoder=tfgle.Decoder(label="label", attrs={"x": tfgle.FloatAttr(dim=2)}))
+          .node({"id": np.arange(items) + 100}, node_type="item")
+          .edge({"src_id": src, "dst_id": dst + 100}, edge_type=("user", "item", "buys"))
+          .edge({"src_id": dst + 100, "dst_id": src}, edge_type=("item", "user", "bought_by"))
+          .build())
+
+
+def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="train"):
+  """One EgoGraph batch (without labels) of `g`; sampling without replacement pads
+  the neighbors of nodes of small degree."""
+  ds = tfgle.data.EgoGraphDataset(g, seeds, list(meta_path), list(fanouts), batch_size,
+                                  label=False, shuffle=False, seed=5,
+                                  strategy="random_without_replacement")
+  return next(iter(ds))
+
+
+def subgraph_batch(g, fanouts=(4, 3), batch_size=8):
+  ds = tfgle.data.SubGraphDataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
+                                  label=False, shuffle=False, seed=5)
+  return next(iter(ds))
+
+
+def _poison_value(value, mask):
+  """`value` with every entry under mask False replaced by garbage."""
+  mask = tf.convert_to_tensor(mask)
+  if isinstance(value, tf.RaggedTensor):
+    lead = mask.shape.rank
+    flat = value.merge_dims(0, lead - 1) if lead > 1 else value
+    keep = tf.gather(tf.reshape(mask, [-1]), flat.value_rowids())
+    garbage = tf.fill(tf.shape(flat.flat_values), tf.constant(10**9, flat.flat_values.dtype))
+    return value.with_flat_values(tf.where(keep, flat.flat_values, garbage))
+  value = tf.convert_to_tensor(value)
+  keep = tf.reshape(mask, tf.concat([tf.shape(mask), tf.ones([value.shape.rank - mask.shape.rank],
+                                                             tf.int32)], 0))
+  if value.dtype.is_floating:
+    garbage = tf.fill(tf.shape(value), tf.constant(np.nan, value.dtype))
+  elif value.dtype == tf.bool:
+    return value
+  else:
+    garbage = tf.fill(tf.shape(value), tf.constant(10**9 + 3, value.dtype))
+  return tf.where(tf.broadcast_to(keep, tf.shape(value)), value, garbage)
+
+
+def poison_ego_padding(batch):
+  """An EgoGraph batch whose padding entries hold NaN / garbage in every feature."""
+  out = {}
+  for hop_name, hop in batch.items():
+    mask = hop["mask"]
+    out[hop_name] = {key: value if key == "mask" else _poison_value(value, mask)
+                     for key, value in hop.items()}
+  return out
+
+
+def pad_subgraph(sub, num_pad_nodes=3, num_pad_edges=5):
+  """`sub` padded to more nodes and edges, marked by node_mask / edge_mask.
+
+  Padding nodes hold NaN / garbage features; padding edges connect padding
+  nodes with real ones (and hold out-of-range ids).
+  """
+  n = int(sub["index"].shape[0])
+  e = int(sub["edge_index"].shape[1])
+  out = {}
+  for key, value in sub.items():
+    if key in ("num_seeds", "edge_index", "edge_ids"):
+      continue
+    if isinstance(value, tf.RaggedTensor):
+      pad = tf.ragged.constant([[10**9, 5]] * num_pad_nodes, dtype=value.dtype)
+    elif value.dtype.is_floating:
+      pad = tf.fill([num_pad_nodes] + value.shape[1:].as_list(), tf.constant(np.nan, value.dtype))
+    else:
+      pad = tf.fill([num_pad_nodes] + value.shape[1:].as_list(),
+                    tf.constant(10**9, value.dtype))
+    out[key] = tf.concat([value, pad], 0)
+  pad_src = np.array([n, n + 1, n + 2, 10**6, 0][:num_pad_edges], np.int64)
+  pad_dst = np.array([0, 1, n, 0, 10**6][:num_pad_edges], np.int64)
+  pad_edges = tf.constant(np.stack([pad_src, pad_dst]))
+  out["edge_index"] = tf.concat([sub["edge_index"], pad_edges], 1)
+  out["edge_ids"] = tf.concat([sub["edge_ids"], tf.fill([num_pad_edges], tf.constant(-1, tf.int64))],
+                              0)
+  out["num_seeds"] = sub["num_seeds"]
+  out["node_mask"] = tf.concat([tf.ones([n], tf.bool), tf.zeros([num_pad_nodes], tf.bool)], 0)
+  out["edge_mask"] = tf.concat([tf.ones([e], tf.bool), tf.zeros([num_pad_edges], tf.bool)], 0)
+  return out
+
+
+def assert_reloads_identically(test, model, batch):
+  """Outputs and embeddings are the same after saving and loading in every format."""
+  import tempfile  # pylint: disable=g-import-not-at-top
+  expected = model(batch, training=False).numpy()
+  expected_embed = model.embed(batch).numpy()
+  for fmt in FORMATS:
+    with tempfile.TemporaryDirectory() as directory:
+      loaded = keras_testing.save_and_reload(model, fmt, directory)
+      test.assertIs(type(loaded), type(model), fmt)
+      np.testing.assert_allclose(loaded(batch, training=False).numpy(), expected, rtol=1e-6,
+                                 atol=1e-6, err_msg=f"format {fmt}")
+      np.testing.assert_allclose(loaded.embed(batch).numpy(), expected_embed, rtol=1e-6,
+                                 atol=1e-6, err_msg=f"format {fmt}")
+      test.assertEqual(loaded.get_config(), model.get_config())
+
+
+def assert_gradients(test, model, batch):
+  """Every trainable weight gets a finite gradient of a training-mode loss."""
+  model.build()
+  keras_testing.assert_finite_gradients(
+      test, lambda: model(batch, training=True), model.trainable_weights)
+
+
+def _finite_outputs(test, out):
+  test.assertTrue(np.all(np.isfinite(out.numpy())), "non-finite outputs")
+
+
+class EgoModelChecks:
+  """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase.
+
+  The test class sets `model_class` and `model_kwargs` (arguments besides the
+  features, for a 2-level model).
+  """
+  model_class = None
+  model_kwargs = {}
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.graph = graph()
+    cls.batch = ego_batch(cls.graph)
+
+  def make(self, **kwargs):
+    tf.keras.utils.set_random_seed(1)
+    args = dict(self.model_kwargs, num_classes=NUM_CLASSES, dropout=0.3)
+    args.update(kwargs)
+    return self.model_class.from_graph(self.graph, "v", multi_hot=["tags"], embedding_dim=4,
+                                       id_embedding_dim=3, **args)
+
+  def test_outputs_and_embeddings(self):
+    model = self.make()
+    logits = model(self.batch)
+    self.assertEqual(logits.shape, (8, NUM_CLASSES))
+    embeddings = model.embed(self.batch)
+    self.assertEqual(embeddings.shape, (8, model.embedding_dim))
+    _finite_outputs(self, logits)
+    unsupervised = self.make(num_classes=None)
+    self.assertAllClose(unsupervised(self.batch), unsupervised.embed(self.batch))
+    self.assertEqual(sorted(model.features), ["index", "kind", "tags", "x"])
+    self.assertEqual(model.features["index"]["key"], "index")
+
+  def test_save_and_reload(self):
+    model = self.make()
+    model(self.batch)
+    assert_reloads_identically(self, model, self.batch)
+
+  def test_padding_does_not_change_outputs_or_gradients(self):
+    model = self.make()
+    mask = self.batch["hop2"]["mask"].numpy()
+    self.assertTrue(mask.any() and not mask.all(), "the batch must have padding")
+    poisoned = poison_ego_padding(self.batch)
+    self.assertAllClose(model(poisoned), model(self.batch), atol=1e-6)
+    self.assertAllClose(model.embed(poisoned), model.embed(self.batch), atol=1e-6)
+    per_entry = self.make(dedupe_nodes=False)
+    per_entry.build()
+    per_entry.set_weights(model.get_weights())
+    self.assertAllClose(per_entry(poisoned), model(self.batch), atol=1e-6)
+    assert_gradients(self, model, poisoned)
+    assert_gradients(self, per_entry, poisoned)
+
+  def test_gradients(self):
+    assert_gradients(self, self.make(), self.batch)
+
+  def test_encoding_each_node_once_matches_encoding_every_entry(self):
+    model = self.make(encoder_dim=5)
+    per_entry = self.make(encoder_dim=5, dedupe_nodes=False)
+    model.build()
+    per_entry.build()
+    per_entry.set_weights(model.get_weights())
+    self.assertAllClose(per_entry(self.batch), model(self.batch), atol=1e-6)
+    # Without "index" a model encodes every entry.
+    no_index = {h: {k: v for k, v in hop.items() if k != "index"}
+                for h, hop in self.batch.items()}
+    with self.assertRaisesRegex(ValueError, "no entry 'index'"):
+      model(no_index)
+
+  def test_config_round_trip(self):
+    model = self.make(kernel_regularizer=tf.keras.regularizers.L2(1e-3), encoder_dim=6,
+                      normalize=True)
+    config = model.get_config()
+    twin = self.model_class.from_config(config)
+    self.assertEqual(twin.get_config(), config)
+    model.build()
+    twin.build()
+    twin.set_weights(model.get_weights())
+    self.assertAllClose(twin(self.batch), model(self.batch))
+    self.assertLen(model.losses, len(twin.losses))
+    self.assertNotEmpty(model.losses)  # the regularizers
+
+  def test_raw_twin_takes_raw_values(self):
+    model = self.make()
+    raw = model.as_raw()
+    vocab = {name: model.features[name]["vocab"] for name in ("kind", "tags")}
+
+    def to_raw(name, ids):
+      table = tf.constant(["<oov>"] + vocab[name] if name == "kind" else [-99] + vocab[name])
+      if isinstance(ids, tf.RaggedTensor):
+        return ids.with_flat_values(tf.gather(table, ids.flat_values))
+      return tf.gather(table, ids)
+    raw_batch = {h: {k: to_raw(k, v) if k in vocab else v for k, v in hop.items()}
+                 for h, hop in self.batch.items()}
+    self.assertAllClose(raw(raw_batch), model(self.batch), atol=1e-6)
+
+  def test_dropout_only_in_training(self):
+    model = self.make(dropout=0.5)
+    self.assertAllClose(model(self.batch), model(self.batch, training=False))
+    self.assertNotAllClose(model(self.batch, training=True), model(self.batch, training=False))
+
+  def test_bad_configuration(self):
+    features = self.make().get_config()["features"]
+    for kwargs, pattern in [
+        (dict(hidden_dims=[]), "hidden_dims must be a non-empty list"),
+        (dict(hidden_dims=[4, 0]), "hidden_dims must be a non-empty list"),
+        (dict(num_classes=0), "num_classes must be a positive int"),
+        (dict(dropout=1.0), r"dropout must be a float in \[0, 1\)"),
+        (dict(encoder_dim=-1), "encoder_dim must be a positive int"),
+        (dict(node_types=["v"]), "node_types must name the node type of each of the 3 hops"),
+    ]:
+      with self.subTest(kwargs=kwargs), self.assertRaisesRegex(ValueError, pattern):
+        self.model_class(features, **dict(self.model_kwargs, **kwargs))
+    with self.assertRaisesRegex(ValueError, "features must be a non-empty dict"):
+      self.model_class({}, **self.model_kwargs)
+    with self.assertRaisesRegex(ValueError, "type must be one of"):
+      self.model_class({"x": {"type": "nope"}}, **self.model_kwargs)
+
+  def test_batch_that_does_not_match_the_model(self):
+    model = self.make()
+    three_hops = ego_batch(self.graph, fanouts=(2, 2, 2), meta_path=("e",) * 3)
+    with self.assertRaisesRegex(ValueError, "the batch has 3 hops .* but the model has 2"):
+      model(three_hops)
+    wrong_width = {h: dict(hop, x=tf.zeros(tf.concat([tf.shape(hop["mask"]), [5]], 0)))
+                   for h, hop in self.batch.items()}
+    with self.assertRaisesRegex(ValueError, r"features\['x'\] has dim=3"):
+      model(wrong_width)
+
+  def test_learns_node_classes(self):
+    tf.keras.utils.set_random_seed(2)
+    model = self.make(dropout=0.0)
+    model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
+    ds = tfgle.data.EgoGraphDataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
+                                    shuffle=False).cache()
+    history = model.fit(ds, epochs=20, verbose=0)
+    self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])
+
+
+class SubGraphModelChecks:
+  """Checks every SubGraph model of the zoo passes; mix into a tf.test.TestCase."""
+  model_class = None
+  model_kwargs = {}
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.graph = graph()
+    cls.batch = subgraph_batch(cls.graph)
+
+  def make(self, **kwargs):
+    tf.keras.utils.set_random_seed(1)
+    args = dict(self.model_kwargs, num_classes=NUM_CLASSES, dropout=0.3)
+    args.update(kwargs)
+    return self.model_class.from_graph(self.graph, "v", multi_hot=["tags"], embedding_dim=4,
+                                       id_embedding_dim=3, **args)
+
+  def test_outputs_and_embeddings(self):
+    model = self.make()
+    logits = model(self.batch)
+    self.assertEqual(logits.shape, (8, NUM_CLASSES))
+    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
+    _finite_outputs(self, logits)
+    unsupervised = self.make(num_classes=None)
+    self.assertAllClose(unsupervised(self.batch), unsupervised.embed(self.batch))
+
+  def test_save_and_reload(self):
+    model = self.make()
+    model(self.batch)
+    assert_reloads_identically(self, model, self.batch)
+
+  def test_padding_does_not_change_outputs_or_gradients(self):
+    model = self.make(encoder_dim=4)
+    padded = pad_subgraph(self.batch)
+    self.assertAllClose(model(padded), model(self.batch), atol=1e-6)
+    assert_gradients(self, model, padded)
+
+  def test_gradients(self):
+    assert_gradients(self, self.make(), self.batch)
+
+  def test_config_round_trip(self):
+    model = self.make(kernel_regularizer=tf.keras.regularizers.L2(1e-3), encoder_dim=6)
+    config = model.get_config()
+    twin = self.model_class.from_config(config)
+    self.assertEqual(twin.get_config(), config)
+    model.build()
+    twin.build()
+    twin.set_weights(model.get_weights())
+    self.assertAllClose(twin(self.batch), model(self.batch))
+
+  def test_bad_configuration(self):
+    features = self.make().get_config()["features"]
+    for kwargs, pattern in [
+        (dict(hidden_dims=()), "hidden_dims must be a non-empty list"),
+        (dict(num_classes=-2), "num_classes must be a positive int"),
+        (dict(dropout=-0.1), r"dropout must be a float in \[0, 1\)"),
+    ]:
+      with self.subTest(kwargs=kwargs), self.assertRaisesRegex(ValueError, pattern):
+        self.model_class(features, **dict(self.model_kwargs, **kwargs))
+    with self.assertRaisesRegex(ValueError, "collides with the SubGraph entry 'edge_index'"):
+      self.model_class({"edge_index": {"type": "numeric"}}, **self.model_kwargs)
+    with self.assertRaisesRegex(ValueError, "must be a SubGraph dict with 'edge_index'"):
+      self.make()({"x": tf.zeros([2, 3])})
+
+  def test_learns_node_classes(self):
+    tf.keras.utils.set_random_seed(2)
+    model = self.make(dropout=0.0)
+    model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
+    ds = tfgle.data.SubGraphDataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
+                                    shuffle=False).cache()
+    history = model.fit(ds, epochs=20, verbose=0)
+    self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])

@@ -1,0 +1,37 @@
+"""Tests of EgoGAT."""
+import tensorflow as tf
+
+import tfgle
+from tfgle.models import EgoGAT
+from tests.models import model_testing
+
+
+class EgoGATTest(model_testing.EgoModelChecks, tf.test.TestCase):
+  model_class = EgoGAT
+  model_kwargs = dict(hidden_dims=[4, 3], heads=2, attention_dropout=0.2)
+
+  def test_heads(self):
+    self.assertEqual(self.make().embedding_dim, 6)
+    averaged = self.make(concat_heads=False)
+    self.assertEqual(averaged.embedding_dim, 3)
+    self.assertEqual(averaged.embed(self.batch).shape, (8, 3))
+
+  def test_bad_attention_arguments(self):
+    for kwargs, pattern in [(dict(heads=0), "heads must be a positive int, got 0"),
+                            (dict(attention_dropout=2.0), "attention_dropout must be a float"),
+                            (dict(negative_slope=-1.0), "negative_slope must be a float >= 0")]:
+      with self.subTest(kwargs=kwargs), self.assertRaisesRegex(ValueError, pattern):
+        self.make(**kwargs)
+
+  def test_heterogeneous_meta_path(self):
+    g = model_testing.hetero_graph()
+    model = EgoGAT.from_graph(g, node_types=["user", "item", "user"], hidden_dims=[3, 2],
+                              heads=2, num_classes=2, embedding_dim=4)
+    ds = tfgle.data.EgoGraphDataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
+    batch, _ = next(iter(ds))
+    self.assertEqual(model(batch).shape, (6, 2))
+    model_testing.assert_gradients(self, model, model_testing.poison_ego_padding(batch))
+
+
+if __name__ == "__main__":
+  tf.test.main()
