@@ -13,6 +13,7 @@ _os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfgle import data
 from tfgle import datasets
+from tfgle import distribute
 from tfgle import export
 from tfgle import features
 from tfgle import gsl

@@ -53,7 +53,75 @@ class SeedBatchesTest(tf.test.TestCase):
     self.assertEqual(got, expected)
 
   @parameterized.expand([
+      ("even", 40, 4, 3, "shuffle", False),
+      ("uneven", 41, 4, 3, "shuffle", False),       # shards of 11, 10, 10, 10 seeds
+      ("uneven_batches", 9, 2, 4, "ordered", False),  # 5 and 4 seeds: 2 and 1 batches unpadded
+      ("fewer_seeds_than_workers", 2, 3, 5, "shuffle", False),
+      ("drop_remainder", 41, 4, 3, "shuffle", True),
+  ])
+  def test_shards_are_disjoint_cover_the_pass_and_have_equal_batch_counts(
+      self, _, size, count, batch_size, order, drop_remainder):
+    population = np.arange(1000, 1000 + size)
+    for epoch in range(2):
+      del epoch
+      shards = [_epoch(seed_batches(population, batch_size, order=order, seed=3,
+                                    shard=(i, count), drop_remainder=drop_remainder))
+                for i in range(count)]
+      # (A fresh pipeline per shard and epoch: the same seed gives the same pass.)
+      self.assertLen({len(shard) for shard in shards}, 1)
+      items = [sum((b for b, _ in shard), []) for shard in shards]
+      per_shard = -(-size // count)
+      padding = per_shard * count - size
+      if drop_remainder:
+        self.assertTrue(all(len(i) == (per_shard // batch_size) * batch_size for i in items))
+        continue
+      self.assertTrue(all(len(i) == per_shard for i in items), [len(i) for i in items])
+      every = sum(items, [])
+      self.assertCountEqual(set(every), population.tolist())                   # covering
+      self.assertLen(every, size + padding)                                    # disjoint
+      # Different shards sample with different seeds.
+      self.assertLen({tuple(shard[0][1]) for shard in shards}, count)
+
+  def test_shards_follow_each_epochs_permutation(self):
+    count = 3
+    datasets = [seed_batches(30, 4, order="shuffle", seed=8, shard=(i, count))
+                for i in range(count)]
+    for _ in range(3):  # re-iterating a dataset: the next epoch's permutation
+      items = [sum((b for b, _ in _epoch(ds)), []) for ds in datasets]
+      self.assertCountEqual(sum(items, []), range(30))
+    full = [b for b, _ in _epoch(seed_batches(30, 12, order="shuffle", seed=8))]
+    first_shard = [b for b, _ in _epoch(seed_batches(30, 4, order="shuffle", seed=8,
+                                                     shard=(0, count)))]
+    # Shard 0 holds entries 0, 3, 6, ... of the unsharded pass: a global batch of
+    # 12 is the union of the 3 shards' batches of 4.
+    self.assertEqual(sum(first_shard, []), sum(full, [])[::count])
+
+  def test_random_order_shards_take_interleaved_batches_of_one_stream(self):
+    whole = [b for b, _ in _epoch(seed_batches(100, 5, order="random", seed=4).take(6))]
+    for index in range(3):
+      shard = _epoch(seed_batches(100, 5, order="random", seed=4, shard=(index, 3)).take(2))
+      self.assertEqual([b for b, _ in shard], whole[index::3])
+
+  def test_random_order_takes_a_tensor_seed(self):
+    one = _epoch(seed_batches(50, 4, order="random", seed=tf.constant(9, tf.int64)).take(3))
+    two = _epoch(seed_batches(50, 4, order="random", seed=9).take(3))
+    self.assertEqual(one, two)
+
+  def test_shard_count_one_is_the_whole_pass(self):
+    self.assertEqual(_epoch(seed_batches(20, 3, order="shuffle", seed=1, shard=(0, 1))),
+                     _epoch(seed_batches(20, 3, order="shuffle", seed=1)))
+
+  @parameterized.expand([
       ("batch_zero", dict(population=5, batch_size=0), "batch_size must be a positive int"),
+      ("shard_index", dict(population=5, batch_size=2, shard=(2, 2)),
+       r"shard must be \(index, count\) with 0 <= index < count, got \(2, 2\)"),
+      ("shard_count", dict(population=5, batch_size=2, shard=(0, 0)), "shard must be"),
+      ("shard_type", dict(population=5, batch_size=2, shard=3), "shard must be"),
+      ("tensor_seed_shuffle", dict(population=5, batch_size=2, seed=tf.constant(1, tf.int64)),
+       "seed may be a tensor only with order='random'"),
+      ("tensor_seed_dtype", dict(population=5, batch_size=2, order="random",
+                                 seed=tf.constant(1)), "int64 scalar"),
+      ("float_seed", dict(population=5, batch_size=2, seed=1.5), "seed must be an int"),
       ("bad_order", dict(population=5, batch_size=2, order="sorted"), "order must be one of"),
       ("empty", dict(population=[], batch_size=2), "empty population"),
       ("matrix", dict(population=[[1, 2]], batch_size=2), "must be a vector"),

@@ -104,6 +104,9 @@ class EgoGraphDataset(tf.data.Dataset):
     shuffle: True: each seed once per epoch, reshuffled every epoch; False: in
       order; "random": endless random seeds.
     drop_remainder, seed, num_parallel_calls, deterministic: see GSL values().
+    shard: (index, count): this worker's disjoint shard of each epoch's seeds,
+      with as many batches as every other shard (see GSL values();
+      tfgle.distribute.ego_dataset_fn sets it from the input context).
 
   Returns (from the constructor): a tf.data.Dataset.
   """
@@ -111,8 +114,9 @@ class EgoGraphDataset(tf.data.Dataset):
   def __new__(cls, graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
               batch_size: int = 512, *, label: bool = True,
               features: Optional[Sequence[str]] = None, strategy: str = "random",
-              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed: int = 0,
-              num_parallel_calls: Optional[int] = None, deterministic: bool = True):
+              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
+              num_parallel_calls: Optional[int] = None, deterministic: bool = True,
+              shard: Optional[tuple] = None):
     if not meta_path:
       raise ValueError("meta_path must name at least one edge type")
     node_type = graph.edge_type(meta_path[0]).src
@@ -122,7 +126,8 @@ class EgoGraphDataset(tf.data.Dataset):
     _chain(query.alias(hop_name(0)), spec, "", strategy)
     aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
     ds = query.values(features=_features_arg(features, aliases), seed=seed,
-                      num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+                      num_parallel_calls=num_parallel_calls, deterministic=deterministic,
+                      shard=shard)
     if not label:
       return ds
     labels = graph.labels(node_type)
@@ -149,15 +154,16 @@ class LinkEgoGraphDataset(tf.data.Dataset):
     batch_size: edges per batch.
     num_negatives: negatives per edge.
     neg_strategy: "random", "in_degree", "node_weight".
-    Other arguments as EgoGraphDataset.
+    Other arguments (shard included) as EgoGraphDataset.
   """
 
   def __new__(cls, graph, edge_type, src_meta_path: Sequence[str] = (),
               dst_meta_path: Sequence[str] = (), fanouts=(), batch_size: int = 512, *,
               num_negatives: int = 5, neg_strategy: str = "random",
               features: Optional[Sequence[str]] = None, strategy: str = "random",
-              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed: int = 0,
-              num_parallel_calls: Optional[int] = None, deterministic: bool = True):
+              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
+              num_parallel_calls: Optional[int] = None, deterministic: bool = True,
+              shard: Optional[tuple] = None):
     et = graph.edge_type(edge_type)
     src_spec = ego_spec(graph, et.src, src_meta_path, fanouts)
     dst_spec = ego_spec(graph, et.dst, dst_meta_path, fanouts)
@@ -170,7 +176,8 @@ class LinkEgoGraphDataset(tf.data.Dataset):
     hops = src_spec.num_hops + 1
     aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
     ds = query.values(features=_features_arg(features, aliases), seed=seed,
-                      num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+                      num_parallel_calls=num_parallel_calls, deterministic=deterministic,
+                      shard=shard)
 
     def regroup(values):
       return {side: {hop_name(i): values[f"{side}:{hop_name(i)}"] for i in range(hops)}

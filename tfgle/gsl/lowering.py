@@ -28,7 +28,8 @@ from tfgle.ops import sampling
 
 
 def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int],
-          prefetch: Optional[int], deterministic: bool, seed: int) -> tf.data.Dataset:
+          prefetch: Optional[int], deterministic: bool, seed,
+          shard: Optional[tuple] = None) -> tf.data.Dataset:
   """The tf.data.Dataset of a validated query DAG (see Query.values)."""
   graph = dag.graph
   source = dag.steps[0]
@@ -37,7 +38,8 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
   else:
     population = graph.csr(source.edge_type.name).num_edges
   seeds = traversal.seed_batches(population, source.batch_size, order=source.order,
-                                 drop_remainder=source.drop_remainder, seed=seed)
+                                 drop_remainder=source.drop_remainder, seed=seed,
+                                 shard=shard)
   chains = _fusable_chains(dag)
   aliases = dag.aliases()
   want_features = _feature_selection(graph, aliases, features)

@@ -284,7 +284,7 @@ class Query:
 
   def values(self, *, features: Union[bool, dict] = True, labels: bool = False,
              num_parallel_calls: Optional[int] = None, prefetch: Optional[int] = None,
-             deterministic: bool = True, seed: int = 0):
+             deterministic: bool = True, seed=0, shard: Optional[tuple] = None):
     """Lowers the query into a tf.data.Dataset.
 
     Args:
@@ -294,13 +294,17 @@ class Query:
       num_parallel_calls: parallel batches being sampled (default AUTOTUNE).
       prefetch: batches to prefetch (default AUTOTUNE).
       deterministic: keep batch order under parallelism.
-      seed: base seed of traversal and sampling.
+      seed: base seed of traversal and sampling (an int; with
+        shuffle(traverse=False) also an int64 scalar tensor).
+      shard: (index, count): this worker's shard of the seeds in multi-worker
+        training; every shard of a pass has the same number of batches (see
+        tfgle.gsl.traversal.seed_batches).
     """
     self._validate()
     from tfgle.gsl import lowering  # pylint: disable=g-import-not-at-top
     return lowering.lower(self._dag, features=features, labels=labels,
                           num_parallel_calls=num_parallel_calls, prefetch=prefetch,
-                          deterministic=deterministic, seed=seed)
+                          deterministic=deterministic, seed=seed, shard=shard)
 
   # ---------------------------------------------------------------- helpers
 

@@ -11,8 +11,21 @@ stay deterministic under any parallelism and their iterators checkpoint:
 
 Each batch also carries an int64 [2] sampling seed that is a deterministic
 function of the base seed, the epoch and the batch position.
+
+Multi-worker training reads one shard per worker (`shard=(index, count)`):
+every worker traverses the same pass (same seed) and keeps every count-th
+seed, starting at its index, so the shards of a pass are disjoint and cover it.
+When the pass does not divide evenly, the short shards are topped up with
+another worker's seed from the pass's last group of `count`, so that every
+shard has ceil(N / count) seeds and every worker the same number of batches
+(a worker that runs out of batches first would leave the others waiting in
+their gradient all-reduce). In "random" order a shard takes every count-th
+batch of the endless stream.
 """
 from __future__ import annotations
+
+import numbers
+from typing import Optional, Union
 
 import tensorflow as tf
 
@@ -20,16 +33,25 @@ ORDERS = ("ordered", "shuffle", "random")
 
 
 def seed_batches(population, batch_size: int, *, order: str = "shuffle",
-                 drop_remainder: bool = False, seed: int = 0) -> tf.data.Dataset:
+                 drop_remainder: bool = False, seed: Union[int, tf.Tensor] = 0,
+                 shard: Optional[tuple[int, int]] = None) -> tf.data.Dataset:
   """Batches of items drawn from `population`, each with a sampling seed.
+
+  Example:
+    # Worker 1 of 4: a quarter of each epoch's seeds, as many batches as the others.
+    ds = seed_batches(graph.split_indices("paper", "train"), 128, seed=7, shard=(1, 4))
 
   Args:
     population: int64 [N] items to traverse (dense node indices, or edge
       positions), or an int N meaning range(N).
     batch_size: items per batch (> 0).
     order: "ordered", "shuffle" or "random" (see the module docstring).
-    drop_remainder: drop the last short batch of a pass.
+    drop_remainder: drop the last short batch of a pass (of the shard).
     seed: base seed of the permutation and of the per-batch sampling seeds.
+      With order="random" it may also be an int64 scalar tensor (for example
+      one drawn on each worker, see tfgle.distribute.worker_seed).
+    shard: (index, count): traverse only shard `index` of `count` (see the
+      module docstring); None or count 1 traverses everything.
 
   Returns:
     A dataset of (items int64 [batch_size or fewer], sampling seed int64 [2]).
@@ -38,6 +60,13 @@ def seed_batches(population, batch_size: int, *, order: str = "shuffle",
     raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
   if order not in ORDERS:
     raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+  index, count = _check_shard(shard)
+  if tf.is_tensor(seed):
+    if order != "random" or seed.dtype != tf.int64 or seed.shape.rank != 0:
+      raise ValueError(f"seed may be a tensor only with order='random', and then an int64 "
+                       f"scalar; got {seed!r} with order={order!r}")
+  elif not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
+    raise ValueError(f"seed must be an int, got {seed!r}")
   if isinstance(population, int):
     if population < 0:
       raise ValueError(f"population size must be >= 0, got {population}")
@@ -55,18 +84,38 @@ def seed_batches(population, batch_size: int, *, order: str = "shuffle",
     return positions if items is None else tf.gather(items, positions)
 
   if order == "random":
+    # Batch b of the whole stream is a pure function of (seed, b); shard
+    # `index` takes the batches b = index, index + count, ...
     def draw(batch_index):
-      positions = tf.random.stateless_uniform(
-          [batch_size], seed=tf.stack([tf.constant(seed, tf.int64), batch_index]),
-          minval=0, maxval=size, dtype=tf.int64)
-      return pick(positions)
-    batches = tf.data.Dataset.range(2**62).map(draw)
-  else:
-    positions = tf.data.Dataset.range(size)
-    if order == "shuffle":
-      # A full-size buffer gives a uniform permutation; reshuffled per iteration.
-      positions = positions.shuffle(size, seed=seed, reshuffle_each_iteration=True)
-    batches = positions.batch(batch_size, drop_remainder=drop_remainder).map(pick)
+      key = tf.stack([tf.cast(seed, tf.int64), batch_index * count + index])
+      positions = tf.random.stateless_uniform([batch_size], seed=key, minval=0, maxval=size,
+                                              dtype=tf.int64)
+      sampling_seed = tf.random.experimental.stateless_fold_in(key, 1)
+      return pick(positions), sampling_seed
+    return tf.data.Dataset.range(2**62).map(draw)
+  positions = tf.data.Dataset.range(size)
+  if order == "shuffle":
+    # A full-size buffer gives a uniform permutation; reshuffled per iteration.
+    positions = positions.shuffle(size, seed=seed, reshuffle_each_iteration=True)
+  if count > 1:
+    # Worker `index` takes entry `index` of each group of `count` consecutive
+    # positions; in the short last group, entry index mod (group size).
+    positions = positions.batch(count).map(lambda group: group[index % tf.size(group)])
+  batches = positions.batch(batch_size, drop_remainder=drop_remainder).map(pick)
   # Fresh seeds per iteration, deterministic given `seed`, checkpointable.
   sampling_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+  if count > 1:
+    sampling_seeds = sampling_seeds.map(
+        lambda s: tf.random.experimental.stateless_fold_in(s, index))
   return tf.data.Dataset.zip((batches, sampling_seeds))
+
+
+def _check_shard(shard) -> tuple[int, int]:
+  """(index, count) of a shard argument; (0, 1) for None."""
+  if shard is None:
+    return 0, 1
+  ok = (isinstance(shard, (tuple, list)) and len(shard) == 2 and
+        all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in shard))
+  if not ok or shard[1] < 1 or not 0 <= shard[0] < shard[1]:
+    raise ValueError(f"shard must be (index, count) with 0 <= index < count, got {shard!r}")
+  return int(shard[0]), int(shard[1])

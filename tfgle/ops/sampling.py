@@ -163,6 +163,10 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
     tf.errors.InvalidArgumentError: on ids out of [0, number of source nodes)
       (naming the index and the range).
   """
+  if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
+    return graph.sample_neighbors(edge_type, ids, fanout, strategy=strategy, seed=seed,
+                                  padding=padding, default_id=default_id, before=before,
+                                  reverse=reverse)
   csr = graph.csr(edge_type, reverse=reverse)
   _check_strategy(strategy, NEIGHBOR_STRATEGIES, "strategy")
   _check_strategy(padding, PADDINGS, "padding")
@@ -217,6 +221,9 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
     tf.errors.InvalidArgumentError: on ids out of range; when
       B x prod(fanouts) overflows.
   """
+  if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
+    return graph.sample_fanouts(meta_path, ids, fanouts, strategy=strategy, seed=seed,
+                                padding=padding, default_id=default_id, before=before)
   if not isinstance(fanouts, (list, tuple)) or not fanouts:
     raise ValueError(f"fanouts must be a non-empty list of positive ints, got {fanouts!r}")
   for fanout in fanouts:
@@ -352,6 +359,11 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
       mismatched distribution, attribute or target.
     tf.errors.InvalidArgumentError: on ids out of range.
   """
+  if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
+    return graph.sample_negatives(edge_type, ids, num, strategy=strategy, seed=seed,
+                                  exponent=exponent, max_trials=max_trials,
+                                  distribution=distribution, attr=attr, targets=targets,
+                                  reverse=reverse, target_categories=target_categories)
   csr = graph.csr(edge_type, reverse=reverse)
   _check_strategy(strategy, NEGATIVE_STRATEGIES, "strategy")
   _check_positive(num, "num")

@@ -1,0 +1,30 @@
+"""Distributed training on tf.distribute: seed sharding, partitioned graphs, a local launcher.
+
+- MultiWorkerMirroredStrategy: every worker holds the graph and reads its shard
+  of each epoch's seeds (`ego_dataset_fn` for
+  `strategy.distribute_datasets_from_function`), with equal step counts.
+- ParameterServerStrategy (`parameter_server_strategy`): large variables
+  (id-embedding tables) are sharded over the parameter servers; the graph's
+  topology can be too (`PartitionedGraph`), sampled where it lives.
+- `python -m tfgle.distribute.launch --workers N [--ps M] -- BINARY FLAGS`
+  runs a binary as a local cluster (one process per task, TF_CONFIG set).
+"""
+from tfgle.distribute.datasets import ego_dataset_fn
+from tfgle.distribute.datasets import link_ego_dataset_fn
+from tfgle.distribute.datasets import steps_per_epoch
+from tfgle.distribute.datasets import worker_seed
+from tfgle.distribute.parameter_server import parameter_server_strategy
+from tfgle.distribute.parameter_server import run_server
+from tfgle.distribute.partitioned_graph import PartitionedGraph
+from tfgle.distribute.partitioned_graph import ps_devices
+
+__all__ = [
+    "PartitionedGraph",
+    "ego_dataset_fn",
+    "link_ego_dataset_fn",
+    "parameter_server_strategy",
+    "ps_devices",
+    "run_server",
+    "steps_per_epoch",
+    "worker_seed",
+]
