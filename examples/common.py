@@ -82,18 +82,36 @@ def model_dir() -> str:
   return path
 
 
-def load_graph():
-  """The (graph, info) of --dataset. `info` is the loader's info object (None for tables)."""
+def load_graph(*, holdout_edges: Optional[float] = None):
+  """The (graph, info) of --dataset. `info` is the loader's info object (None for tables).
+
+  Args:
+    holdout_edges: for link prediction: build the graph without test edges.
+      The synthetic graph leaves out this fraction of its edges
+      (`info.test_edges`); MovieLens 100K is built on the training ratings
+      of its standard split ua (`ua.base`; `info.test` holds `ua.test`).
+      Other data sets have no held-out edges (a ValidationError).
+  """
   dataset = DATASET.value
+  if holdout_edges is not None and dataset not in ("synthetic", "movielens"):
+    raise flags.ValidationError(f"--dataset={dataset} has no held-out edges for link "
+                                "prediction; use synthetic or movielens")
   if dataset == "synthetic":
     return tfgle.datasets.synthetic(num_nodes=SYNTHETIC_NODES.value,
-                                    num_edges=SYNTHETIC_EDGES.value, seed=SEED.value + 20261121)
+                                    num_edges=SYNTHETIC_EDGES.value, seed=SEED.value + 20261121,
+                                    holdout_edges=holdout_edges or 0.0)
   if dataset in ("citation", "movielens") and not DATA_DIR.value:
     raise flags.ValidationError(f"--dataset={dataset} needs --data_dir")
   if dataset == "citation":
     return tfgle.datasets.load_citation(DATA_DIR.value)
   if dataset == "movielens":
-    return tfgle.datasets.load_movielens(DATA_DIR.value)
+    if holdout_edges is None:
+      return tfgle.datasets.load_movielens(DATA_DIR.value)
+    if not all(os.path.isfile(os.path.join(DATA_DIR.value, f"ua.{part}"))
+               for part in ("base", "test")):
+      raise flags.ValidationError(f"--data_dir={DATA_DIR.value} has no MovieLens 100K split "
+                                  "ua.base/ua.test to hold out test ratings")
+    return tfgle.datasets.load_movielens(DATA_DIR.value, ratings_file="ua.base", split="ua")
   return _load_tables(), None
 
 

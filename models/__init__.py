@@ -4,8 +4,9 @@ EgoGraph models (batches of `tfgle.data.EgoGraphDataset`): `EgoGraphSAGE`,
 `EgoGAT`, `EgoRGCN`. SubGraph models (batches of
 `tfgle.data.SubGraphDataset`): `GCN`, `GAT`. Each is a Keras model built from
 feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
-gives the seeds' embeddings [B, D].
+gives the seeds' embeddings [B, D]. User-item: `EgoBipartiteSAGE` (two towers).
 """
+from .ego_bipartite_sage import EgoBipartiteSAGE
 from .ego_gat import EgoGAT
 from .ego_graph_sage import EgoGraphSAGE
 from .ego_rgcn import EgoRGCN

@@ -97,6 +97,22 @@ class EgoGraphDatasetTest(tf.test.TestCase):
             self.assertNotIn(n, rated[u])
     self.assertEqual(edges, 8)
 
+  def test_features_per_node_type(self):
+    ego = next(iter(EgoGraphDataset(self.g, meta_path=["rates", "rates_reverse"],
+                                    fanouts=[2, 2], batch_size=3, label=False,
+                                    features={"item": ["genre"]})))
+    self.assertNotIn("age", ego["hop0"])
+    self.assertIn("genre", ego["hop1"])
+    self.assertNotIn("age", ego["hop2"])
+    batch = next(iter(LinkEgoGraphDataset(
+        self.g, "rates", ["rates"], ["rates_reverse"], [2], batch_size=3,
+        features={"user": ["age"], "item": []})))
+    self.assertIn("age", batch["src"]["hop0"])
+    self.assertNotIn("genre", batch["dst"]["hop0"])
+    self.assertIn("age", batch["dst"]["hop1"])
+    self.assertIn("age", batch["neg"]["hop1"])
+    self.assertNotIn("genre", batch["neg"]["hop0"])
+
 
 if __name__ == "__main__":
   tf.test.main()

@@ -189,6 +189,33 @@ class SyntheticGraphTest(tf.test.TestCase):
     weights = graph.neighbors("links", [int(arrays.edges[0, 0])]).weights.to_list()[0]
     self.assertAllEqual(weights, sorted(weights, reverse=True))
 
+  @parameterized.expand([("directed", True), ("undirected", False)])
+  def test_holdout_edges(self, _, directed):
+    graph, info = synthetic(**SIZES, directed=directed, holdout_edges=0.2)
+    arrays = generate_arrays(**SIZES)
+    test = info.test_edges
+    self.assertEqual(test.dtype, np.int64)
+    self.assertEqual(test.shape[1], 2)
+    self.assertBetween(len(test), 100, 400)
+    self.assertLen({tuple(e) for e in test.tolist()}, len(test))
+    self.assertTrue(np.all(test[:, 0] != test[:, 1]))
+    self.assertTrue({tuple(e) for e in test.tolist()} <= set(map(tuple, arrays.edges.tolist())))
+    nbrs = graph.neighbors("links", np.arange(300)).ids.to_list()
+    kept = {(u, v) for u, row in enumerate(nbrs) for v in row}
+    for src, dst in test.tolist():
+      self.assertNotIn((src, dst), kept)
+      if not directed:
+        self.assertNotIn((dst, src), kept)
+    if directed:
+      self.assertEqual(graph.num_edges("links"), 2000 - 400)
+    self.assertAllEqual(graph.node_features("node", [3])["feat"], arrays.feats[[3]])
+    self.assertAllEqual(synthetic(**SIZES, directed=directed, holdout_edges=0.2)[1].test_edges,
+                        test)
+    self.assertEqual(synthetic(**SIZES)[1].test_edges.shape, (0, 2))
+    with self.assertRaisesRegex(ValueError, r"holdout_edges must be a fraction in \[0, 1\), "
+                                "got 1.0"):
+      synthetic(**SIZES, holdout_edges=1.0)
+
   def test_default_sizes(self):
     graph, info = synthetic()
     self.assertEqual(graph.num_nodes("node"), 10_000)

@@ -15,9 +15,13 @@ unchanged, which is why EgoGraph is not an ExtensionType.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Sequence, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import tensorflow as tf
+
+
+# Features to gather: None (all), names, or node type -> names.
+FeatureNames = Union[None, Sequence[str], Mapping[str, Sequence[str]]]
 
 
 def hop_name(i: int) -> str:
@@ -77,9 +81,12 @@ def _seed_mask(graph, node_type, seeds):
   return seeds
 
 
-def _features_arg(features, aliases):
+def _features_arg(features, aliases, node_types):
+  """values(features=...) of EgoGraph aliases whose hops have `node_types`."""
   if features is None:
     return True
+  if isinstance(features, Mapping):
+    return {alias: list(features.get(t, ())) for alias, t in zip(aliases, node_types)}
   return {alias: list(features) for alias in aliases}
 
 
@@ -99,7 +106,8 @@ class EgoGraphDataset(tf.data.Dataset):
     fanouts: neighbors sampled per node at each hop.
     batch_size: seeds per batch.
     label: yield (EgoGraph, seed labels); False yields EgoGraph alone.
-    features: feature names to gather (None: all features of each hop's type).
+    features: feature names to gather (None: all features of each hop's type),
+      or a dict node type -> names (node types it leaves out get none).
     strategy: neighbor sampling strategy (see tfgle.ops.sample_neighbors).
     shuffle: True: each seed once per epoch, reshuffled every epoch; False: in
       order; "random": endless random seeds.
@@ -113,7 +121,7 @@ class EgoGraphDataset(tf.data.Dataset):
 
   def __new__(cls, graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
               batch_size: int = 512, *, label: bool = True,
-              features: Optional[Sequence[str]] = None, strategy: str = "random",
+              features: FeatureNames = None, strategy: str = "random",
               shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
               num_parallel_calls: Optional[int] = None, deterministic: bool = True,
               shard: Optional[tuple] = None):
@@ -125,9 +133,9 @@ class EgoGraphDataset(tf.data.Dataset):
     query = _order(query.batch(batch_size, drop_remainder), shuffle)
     _chain(query.alias(hop_name(0)), spec, "", strategy)
     aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
-    ds = query.values(features=_features_arg(features, aliases), seed=seed,
-                      num_parallel_calls=num_parallel_calls, deterministic=deterministic,
-                      shard=shard)
+    ds = query.values(features=_features_arg(features, aliases, spec.node_types),
+                      seed=seed, num_parallel_calls=num_parallel_calls,
+                      deterministic=deterministic, shard=shard)
     if not label:
       return ds
     labels = graph.labels(node_type)
@@ -160,7 +168,7 @@ class LinkEgoGraphDataset(tf.data.Dataset):
   def __new__(cls, graph, edge_type, src_meta_path: Sequence[str] = (),
               dst_meta_path: Sequence[str] = (), fanouts=(), batch_size: int = 512, *,
               num_negatives: int = 5, neg_strategy: str = "random",
-              features: Optional[Sequence[str]] = None, strategy: str = "random",
+              features: FeatureNames = None, strategy: str = "random",
               shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
               num_parallel_calls: Optional[int] = None, deterministic: bool = True,
               shard: Optional[tuple] = None):
@@ -175,7 +183,8 @@ class LinkEgoGraphDataset(tf.data.Dataset):
     _chain(neg, dst_spec, "neg:", strategy)
     hops = src_spec.num_hops + 1
     aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
-    ds = query.values(features=_features_arg(features, aliases), seed=seed,
+    types = src_spec.node_types + dst_spec.node_types * 2
+    ds = query.values(features=_features_arg(features, aliases, types), seed=seed,
                       num_parallel_calls=num_parallel_calls, deterministic=deterministic,
                       shard=shard)
 

@@ -58,6 +58,8 @@ class SyntheticInfo:
     node_type: "node"; edge_type: ("node", "node", "links").
     feature: name of the float feature attribute ("feat").
     splits: "train"/"val"/"test" -> sorted node ids (disjoint, covering all nodes).
+    test_edges: int64 [n, 2] (src, dst) ids of the edges held out of the graph
+      (`holdout_edges`), for link prediction; empty without.
   """
   num_nodes: int
   num_edges: int
@@ -68,6 +70,8 @@ class SyntheticInfo:
   node_type: str = NODE_TYPE
   edge_type: tuple[str, str, str] = EDGE_TYPE
   feature: str = "feat"
+  test_edges: np.ndarray = dataclasses.field(
+      default_factory=lambda: np.zeros((0, 2), np.int64))
 
 
 def _check_sizes(num_nodes, num_edges, dim, num_classes, seed):
@@ -145,7 +149,7 @@ def split_ids(num_nodes: int, seed: int = SEED,
 def synthetic(num_nodes: int = 10_000, num_edges: int = 200_000, dim: int = 64,
               num_classes: int = 16, seed: int = SEED, *,
               split_fractions: Sequence[float] = (0.6, 0.2, 0.2), weighted: bool = False,
-              directed: bool = True):
+              directed: bool = True, holdout_edges: float = 0.0):
   """Builds the synthetic graph as a `tfgle.Graph`.
 
   The graph has one node type "node" (attribute "feat": FloatAttr(dim), and
@@ -162,13 +166,20 @@ def synthetic(num_nodes: int = 10_000, num_edges: int = 200_000, dim: int = 64,
     split_fractions: (train, val, test) fractions of the node split.
     weighted: keep the edge weights (neighbors then ordered by weight, descending).
     directed: False adds every edge's reverse.
+    holdout_edges: fraction of the edges left out of the graph for link
+      prediction, drawn from a generator of their own. `info.test_edges`
+      holds them, less self-loops, repeats and pairs that stay in the graph
+      (in either direction when undirected).
 
   Returns:
     (graph, SyntheticInfo).
 
   Raises:
-    ValueError: bad sizes or split fractions.
+    ValueError: bad sizes, split fractions or holdout_edges.
   """
+  if (isinstance(holdout_edges, bool) or not isinstance(holdout_edges, (int, float))
+      or not 0 <= holdout_edges < 1):
+    raise ValueError(f"holdout_edges must be a fraction in [0, 1), got {holdout_edges!r}")
   # pylint: disable=g-import-not-at-top
   from tfgle.graph.graph import Graph
   from tfgle.graph.schema import Decoder, FloatAttr
@@ -176,9 +187,15 @@ def synthetic(num_nodes: int = 10_000, num_edges: int = 200_000, dim: int = 64,
   arrays = generate_arrays(num_nodes, num_edges, dim, num_classes, seed)
   nodes = {"id": np.arange(num_nodes, dtype=np.int64), "feat": arrays.feats,
            "label": arrays.labels}
-  edges = {"src_id": arrays.edges[:, 0], "dst_id": arrays.edges[:, 1]}
+  keep = np.ones(len(arrays.edges), bool)
+  test_edges = np.zeros((0, 2), np.int64)
+  if holdout_edges:
+    held = np.random.default_rng([int(seed), 2]).permutation(len(keep))
+    keep[held[:int(round(holdout_edges * len(keep)))]] = False
+    test_edges = _unseen_pairs(arrays.edges[~keep], arrays.edges[keep], num_nodes, directed)
+  edges = {"src_id": arrays.edges[keep, 0], "dst_id": arrays.edges[keep, 1]}
   if weighted:
-    edges["weight"] = arrays.weights
+    edges["weight"] = arrays.weights[keep]
   del arrays
   graph = (Graph()
            .node(nodes, node_type=NODE_TYPE,
@@ -189,8 +206,21 @@ def synthetic(num_nodes: int = 10_000, num_edges: int = 200_000, dim: int = 64,
   for name, ids in splits.items():
     graph.add_split(NODE_TYPE, name, ids)
   info = SyntheticInfo(num_nodes=int(num_nodes), num_edges=int(num_edges), dim=int(dim),
-                       num_classes=int(num_classes), seed=int(seed), splits=splits)
+                       num_classes=int(num_classes), seed=int(seed), splits=splits,
+                       test_edges=test_edges)
   return graph, info
+
+
+def _unseen_pairs(held: np.ndarray, kept: np.ndarray, num_nodes: int,
+                  directed: bool) -> np.ndarray:
+  """The distinct non-loop pairs of `held` not in `kept` (nor reversed, if undirected)."""
+  n = np.int64(num_nodes)
+  kept_keys = kept[:, 0] * n + kept[:, 1]
+  if not directed:
+    kept_keys = np.concatenate([kept_keys, kept[:, 1] * n + kept[:, 0]])
+  keys = np.unique(held[:, 0] * n + held[:, 1])
+  keys = keys[~np.isin(keys, kept_keys) & (keys // n != keys % n)]
+  return np.stack([keys // n, keys % n], axis=1).astype(np.int64)
 
 
 def write_tables(out_dir: str, num_nodes: int = 10_000, num_edges: int = 200_000,
