@@ -79,7 +79,10 @@ class TrainSupervisedTest(tf.test.TestCase):
     # the restart: the same result (up to float nondeterminism).
     for key in ("test_accuracy", "test_micro_f1", "test_macro_f1", "best_val_accuracy"):
       self.assertAllClose(resumed[key], expected[key], atol=0.01, msg=key)
-    self.assertFalse(os.path.exists(os.path.join(killed, "backup")))  # removed when done
+    # A finished run leaves no backup to resume from (Keras empties the directory).
+    backup = os.path.join(killed, "backup")
+    leftovers = [f for _, _, files in os.walk(backup) for f in files]
+    self.assertEqual(leftovers, [], "the backup was not cleared after training finished")
 
   def _check_saved_model(self, model_dir):
     """model/ loads as the model class; model_info.json says how to rebuild batches."""
