@@ -45,6 +45,7 @@ import common  # examples/common.py: shared flags and wiring
 import tfgle  # pylint: disable=g-bad-import-order
 import tensorflow as tf
 from tfgle import models
+from tfgle.ops.sampling import NEIGHBOR_STRATEGIES
 
 MODELS = {
     "ego_graph_sage": models.EgoGraphSAGE,
@@ -64,6 +65,9 @@ _HIDDEN_DIM = flags.DEFINE_integer(
 _ENCODER_DIM = flags.DEFINE_integer(
     "encoder_dim", None, "Project the encoded node features to this width before the first "
     "layer (0: no projection; default: the dataset's).")
+_HEAD = flags.DEFINE_enum(
+    "head", None, ["dense", "conv"], "Classifier: a Dense layer on the embeddings, or a last "
+    "GNN layer of width num_classes (GCN/GAT papers) (default: the dataset's).")
 _HEADS = flags.DEFINE_integer("heads", None, "Attention heads (ego_gat, gat).")
 _DROPOUT = flags.DEFINE_float("dropout", None, "Dropout rate on every layer's inputs.")
 _ATTENTION_DROPOUT = flags.DEFINE_float("attention_dropout", None,
@@ -74,6 +78,10 @@ _WEIGHT_DECAY = flags.DEFINE_float(
 _AGGREGATOR = flags.DEFINE_string("aggregator", None,
                                   "Neighbor aggregator (ego_graph_sage: mean, sum, max, gcn, "
                                   "pool; ego_rgcn: mean, sum).")
+_SAMPLING = flags.DEFINE_enum(
+    "sampling", None, list(NEIGHBOR_STRATEGIES),
+    "Neighbor sampling strategy in training (default: the dataset's). Evaluation samples "
+    f"{EVAL_STRATEGY}.")
 _EVAL_FANOUTS = flags.DEFINE_list("eval_fanouts", None,
                                   "Neighbors per hop at evaluation (default: the dataset's).")
 _EVAL_BATCH_SIZE = flags.DEFINE_integer("eval_batch_size", None, "Seeds per evaluation batch.")
@@ -117,7 +125,7 @@ def settings() -> dict:
   if model not in MODELS:
     raise app.UsageError(f"--model must be one of {sorted(MODELS)}, got {model!r}")
   dataset_defaults = _DEFAULTS.get(common.DATASET.value, {})
-  s = dict(_FALLBACK)
+  s = dict(_FALLBACK, sampling="random", head="dense")
   s.update(dataset_defaults.get("all", {}))
   s.update(dataset_defaults.get(model, {}))
   s["aggregator"] = "mean"
@@ -127,6 +135,7 @@ def settings() -> dict:
       "dropout": _DROPOUT, "attention_dropout": _ATTENTION_DROPOUT,
       "weight_decay": _WEIGHT_DECAY, "eval_batch_size": _EVAL_BATCH_SIZE,
       "encoder_dim": _ENCODER_DIM, "aggregator": _AGGREGATOR, "multi_hot": _MULTI_HOT,
+      "sampling": _SAMPLING, "head": _HEAD,
   }
   for name, holder in given.items():
     if holder.present:
@@ -239,7 +248,7 @@ def _datasets(graph, s, node_type, meta_path, initial_epoch):
   # resumed run skips the epochs already trained and sees the same batches
   # as an uninterrupted one.
   train = make(graph, "train", meta_path, s["fanouts"], s["batch_size"], shuffle=True,
-               seed=seed).repeat().skip(initial_epoch * steps)
+               strategy=s["sampling"], seed=seed).repeat().skip(initial_epoch * steps)
 
   def evaluation(split, offset):
     ds = make(graph, split, meta_path, s["eval_fanouts"], s["eval_batch_size"], shuffle=False,
@@ -249,7 +258,12 @@ def _datasets(graph, s, node_type, meta_path, initial_epoch):
 
 
 def build_model(graph, s, node_type, num_classes):
-  kwargs = dict(hidden_dims=[s["hidden_dim"]] * len(s["fanouts"]), num_classes=num_classes,
+  # One GNN layer per hop; with head="conv" the last one gives the logits.
+  hidden = len(s["fanouts"]) - (s["head"] == "conv")
+  if hidden < 1:
+    raise app.UsageError("--head=conv needs at least 2 --fanouts (a hidden layer and the "
+                         "logits' layer)")
+  kwargs = dict(hidden_dims=[s["hidden_dim"]] * hidden, num_classes=num_classes, head=s["head"],
                 dropout=s["dropout"], encoder_dim=s["encoder_dim"] or None)
   if s["weight_decay"]:
     kwargs["kernel_regularizer"] = tf.keras.regularizers.L2(s["weight_decay"] / 2)
@@ -271,12 +285,14 @@ def model_info(s, node_type, meta_path, model, num_classes) -> dict:
       "saved_model": "model",
       "load": "import tfgle; tf.keras.models.load_model(os.path.join(model_dir, 'model'))",
       "embed": "model.embed(batch) -> float32 [B, embedding_dim] for the batch's seeds",
+      "raw_twin": "model.as_raw(): the same model taking raw categorical values",
       "batch": "ego_graph" if ego else "subgraph",
       "flags": _dataset_flags(),
       "node_type": node_type,
       "meta_path": list(meta_path),
       "fanouts": list(s["fanouts"]),
       "eval_fanouts": list(s["eval_fanouts"]),
+      "sampling": s["sampling"],
       "eval_strategy": EVAL_STRATEGY,
       "feature_names": sorted(model.features),
       "multi_hot": [n for n in s["multi_hot"] if n in model.features],

@@ -133,6 +133,11 @@ class LinkPredictionLoss(tf.keras.losses.Loss):
     return pos_loss + tf.reduce_mean(neg_loss, axis=-1)
 
 
+# Classification heads: a Dense layer on the embeddings, or a last convolution
+# whose width is the number of classes (as in the GCN and GAT papers).
+HEADS = ("dense", "conv")
+
+
 def is_link_batch(batch) -> bool:
   return isinstance(batch, Mapping) and set(batch) == {"src", "dst", "neg"}
 
@@ -157,18 +162,24 @@ class ZooModel(tf.keras.Model):
   (their own arguments) and `embedding_dim`.
   """
 
-  def __init__(self, *, num_classes: Optional[int], dropout: float, normalize: bool,
+  def __init__(self, *, num_classes: Optional[int], head: str, dropout: float, normalize: bool,
                kernel_regularizer, **kwargs):
     super().__init__(**kwargs)
     cls = type(self).__name__
     self.num_classes = (None if num_classes is None
                         else check_positive_int(cls, "num_classes", num_classes))
+    if head not in HEADS:
+      raise ValueError(f"{cls}: head must be one of {list(HEADS)}, got {head!r}")
+    if head == "conv" and self.num_classes is None:
+      raise ValueError(f"{cls}: head='conv' makes the last convolution output the logits, so "
+                       "it needs num_classes")
+    self.head_kind = head
     self.dropout = check_rate(cls, "dropout", dropout)
     self.normalize = bool(normalize)
     self.kernel_regularizer = tf.keras.regularizers.get(kernel_regularizer)
     self._head_dropout = tf.keras.layers.Dropout(self.dropout)
     self.head = None
-    if self.num_classes is not None:
+    if self.num_classes is not None and head == "dense":
       self.head = tf.keras.layers.Dense(self.num_classes,
                                         kernel_regularizer=self.kernel_regularizer, name="head")
 
@@ -178,15 +189,20 @@ class ZooModel(tf.keras.Model):
   def embed(self, batch, training=False) -> tf.Tensor:
     """Node embeddings of the batch's seed nodes, [B, embedding_dim].
 
-    The last layer's output: with a classification head after the activation
-    (what the head sees), else as it is (link scores need signed embeddings);
+    Without num_classes: the last layer's output (signed: link scores need
+    that). With head="dense": the same after the activation (what the head
+    sees). With head="conv": the seeds' representation entering the last
+    convolution (after the activation), i.e. of the hidden layers.
     L2-normalized with normalize=True.
     """
     if not self.built:
       self.build(None)
-    out = self._embed(batch, training=training)
-    if self.head is not None:
-      out = self.activation(out)
+    if self.head_kind == "conv":
+      out = self.activation(self._embed(batch, training=training, depth=self.num_layers - 1))
+    else:
+      out = self._embed(batch, training=training)
+      if self.head is not None:
+        out = self.activation(out)
     if self.normalize:
       out = tf.math.l2_normalize(out, axis=-1)
     return out
@@ -201,6 +217,8 @@ class ZooModel(tf.keras.Model):
       return link_scores(self.embed(inputs["src"], training=training),
                          self.embed(inputs["dst"], training=training),
                          self.embed(inputs["neg"], training=training))
+    if self.head_kind == "conv" and self.num_classes is not None:
+      return self._embed(inputs, training=training)  # the last convolution's logits
     out = self.embed(inputs, training=training)
     if self.head is None:
       return out
@@ -253,6 +271,7 @@ class ZooModel(tf.keras.Model):
     return {
         "name": self.name,
         "num_classes": self.num_classes,
+        "head": self.head_kind,
         "dropout": self.dropout,
         "normalize": self.normalize,
         "kernel_regularizer": tf.keras.regularizers.serialize(self.kernel_regularizer),
@@ -274,9 +293,18 @@ class ZooModel(tf.keras.Model):
   def embedding_dim(self) -> int:
     raise NotImplementedError
 
-  def _embed(self, batch, training, dedupe=None):
-    """The last layer's output for the seeds; dedupe=False runs every layer on
-    every batch entry (how `build` reaches every weight)."""
+  @property
+  def num_layers(self) -> int:
+    """The number of convolution layers (levels), the logits' one included."""
+    raise NotImplementedError
+
+  def _layer_widths(self, hidden_dims) -> list[int]:
+    """The widths of the convolutions: hidden_dims, then num_classes with head="conv"."""
+    return list(hidden_dims) + ([self.num_classes] if self.head_kind == "conv" else [])
+
+  def _embed(self, batch, training, dedupe=None, depth=None):
+    """The seeds' output of the first `depth` layers (default: all); dedupe=False
+    runs every layer on every batch entry (how `build` reaches every weight)."""
     raise NotImplementedError
 
   def _dummy_batch(self):

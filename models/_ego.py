@@ -38,11 +38,14 @@ class EgoModel(_base.ZooModel):
   Args (shared by the Ego models):
     features: feature name -> spec (see `tfgle.features.specs`) of the nodes of
       every hop; with `node_types`, node type -> {feature name -> spec}.
-    hidden_dims: the width of each of the K levels (K = len(hidden_dims) =
-      the number of hops the batches must have); the last one sets the
-      embedding width.
-    num_classes: add a Dense head giving logits [B, num_classes]; None makes
-      the model return the embeddings.
+    hidden_dims: the width of each hidden level; the last one sets the
+      embedding width. Batches have one hop per level: K = len(hidden_dims),
+      plus one with head="conv".
+    num_classes: the model gives logits [B, num_classes]; None makes it return
+      the embeddings.
+    head: "dense" (a Dense layer on the embeddings gives the logits) or "conv"
+      (one more level, of width num_classes, gives them, as in the GCN and
+      GAT papers).
     node_types: the node type of hop 0..K for heterogeneous meta-paths (each
       hop is encoded by its type's encoder, each hop pair gets its own
       convolution); None for one node type.
@@ -63,20 +66,21 @@ class EgoModel(_base.ZooModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int], num_classes: Optional[int] = None,
-               node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
-               activation="relu", dropout: float = 0.0, normalize: bool = False,
-               kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False, **kwargs):
-    super().__init__(num_classes=num_classes, dropout=dropout, normalize=normalize,
+               head: str = "dense", node_types: Optional[Sequence[str]] = None,
+               encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
+               normalize: bool = False, kernel_regularizer=None, dedupe_nodes: bool = True,
+               raw: bool = False, **kwargs):
+    super().__init__(num_classes=num_classes, head=head, dropout=dropout, normalize=normalize,
                      kernel_regularizer=kernel_regularizer, **kwargs)
     cls = type(self).__name__
     self.hidden_dims = _base.check_dims(cls, "hidden_dims", hidden_dims)
+    self.level_dims = self._layer_widths(self.hidden_dims)
     if node_types is not None:
       if isinstance(node_types, str) or not isinstance(node_types, (list, tuple)) or len(
-          node_types) != len(self.hidden_dims) + 1 or not all(
+          node_types) != self.num_hops + 1 or not all(
               isinstance(t, str) and t for t in node_types):
         raise ValueError(f"{cls}: node_types must name the node type of each of the "
-                         f"{len(self.hidden_dims) + 1} hops (len(hidden_dims) + 1), got "
-                         f"{node_types!r}")
+                         f"{self.num_hops + 1} hops, got {node_types!r}")
       node_types = list(node_types)
     self.node_types = node_types
     self.encoder_dim = (None if encoder_dim is None
@@ -97,20 +101,28 @@ class EgoModel(_base.ZooModel):
 
   def _make_levels(self):
     """One EgoLayer per level: a shared conv, or one conv per hop pair (node_types)."""
-    k = len(self.hidden_dims)
-    self.levels = [
-        EgoLayer(self._make_conv(units, level, None)) if self.node_types is None else
-        EgoLayer(convs=[self._make_conv(units, level, pair) for pair in range(k - level)])
-        for level, units in enumerate(self.hidden_dims)]
+    k = self.num_hops
+    self.levels = []
+    for level, units in enumerate(self.level_dims):
+      logits = self.head_kind == "conv" and level == k - 1
+      if self.node_types is None:
+        self.levels.append(EgoLayer(self._make_conv(units, logits)))
+      else:
+        self.levels.append(EgoLayer(convs=[self._make_conv(units, logits)
+                                           for _ in range(k - level)]))
 
-  def _make_conv(self, units: int, level: int, pair: Optional[int]) -> tf.keras.layers.Layer:
-    """The convolution of `level` (and hop pair `pair` with node_types)."""
+  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
+    """A convolution of width `units`; `logits`: the last one of head="conv"."""
     raise NotImplementedError
 
   @property
   def num_hops(self) -> int:
-    """K: the number of hops after hop 0 that batches must have."""
-    return len(self.hidden_dims)
+    """K: the number of hops after hop 0 that batches must have (one per level)."""
+    return len(self.level_dims)
+
+  @property
+  def num_layers(self) -> int:
+    return len(self.level_dims)
 
   @property
   def features(self) -> dict:
@@ -196,13 +208,12 @@ class EgoModel(_base.ZooModel):
     """
     return None
 
-  def _embed(self, batch, training, dedupe=None):
+  def _embed(self, batch, training, dedupe=None, depth=None):
     cls = type(self).__name__
     k = num_hops(batch)
     if k != self.num_hops:
       raise ValueError(f"{cls}: the batch has {k} hops (hop0..hop{k}) but the model has "
-                       f"{self.num_hops} levels (len(hidden_dims)); sample with "
-                       f"{self.num_hops} fanouts")
+                       f"{self.num_hops} levels; sample with {self.num_hops} fanouts")
     hops, masks = [], []
     for i in range(k + 1):
       hop = batch[hop_name(i)]
@@ -220,7 +231,7 @@ class EgoModel(_base.ZooModel):
     x, first_level = self._encode_hops(
         hops, masks, training, self.dedupe_nodes if dedupe is None else dedupe)
     relations = self._relations(batch, masks)
-    for j, level in enumerate(self.levels):
+    for j, level in enumerate(self.levels[:depth]):
       if j == 0 and first_level is not None:
         x = first_level
         continue

@@ -28,9 +28,13 @@ class SubGraphModel(_base.ZooModel):
 
   Args (shared by the SubGraph models):
     features: feature name -> spec (see `tfgle.features.specs`).
-    hidden_dims: the width of each convolution (L = len(hidden_dims) layers).
-    num_classes: add a Dense head giving logits [B, num_classes]; None makes
-      the model return the embeddings.
+    hidden_dims: the width of each hidden convolution; the last one sets the
+      embedding width.
+    num_classes: the model gives logits [B, num_classes]; None makes it return
+      the embeddings.
+    head: "dense" (a Dense layer on the embeddings gives the logits) or "conv"
+      (one more convolution, of width num_classes, gives them, as in the GCN
+      and GAT papers).
     encoder_dim: a linear projection of the encoded (and dropped-out) features
       to this width before the first convolution (None: none).
     activation: between layers, and on the embeddings given to the head.
@@ -41,12 +45,14 @@ class SubGraphModel(_base.ZooModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int], num_classes: Optional[int] = None,
-               encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
-               normalize: bool = False, kernel_regularizer=None, raw: bool = False, **kwargs):
-    super().__init__(num_classes=num_classes, dropout=dropout, normalize=normalize,
+               head: str = "dense", encoder_dim: Optional[int] = None, activation="relu",
+               dropout: float = 0.0, normalize: bool = False, kernel_regularizer=None,
+               raw: bool = False, **kwargs):
+    super().__init__(num_classes=num_classes, head=head, dropout=dropout, normalize=normalize,
                      kernel_regularizer=kernel_regularizer, **kwargs)
     cls = type(self).__name__
     self.hidden_dims = _base.check_dims(cls, "hidden_dims", hidden_dims)
+    self.layer_dims = self._layer_widths(self.hidden_dims)
     self.encoder_dim = (None if encoder_dim is None
                         else _base.check_positive_int(cls, "encoder_dim", encoder_dim))
     self.activation = tf.keras.activations.get(activation)
@@ -63,16 +69,23 @@ class SubGraphModel(_base.ZooModel):
     self.convs = []  # subclasses call _make_convs() once their arguments are set
 
   def _make_convs(self):
-    self.convs = [self._make_conv(units, layer) for layer, units in enumerate(self.hidden_dims)]
+    last = len(self.layer_dims) - 1
+    self.convs = [self._make_conv(units, self.head_kind == "conv" and i == last)
+                  for i, units in enumerate(self.layer_dims)]
 
-  def _make_conv(self, units: int, layer: int) -> tf.keras.layers.Layer:
+  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
+    """A convolution of width `units`; `logits`: the last one of head="conv"."""
     raise NotImplementedError
+
+  @property
+  def num_layers(self) -> int:
+    return len(self.layer_dims)
 
   @property
   def features(self) -> dict:
     return self.encoder.features
 
-  def _embed(self, batch, training, dedupe=None):
+  def _embed(self, batch, training, dedupe=None, depth=None):
     cls = type(self).__name__
     missing = [k for k in ("edge_index", "num_seeds") if k not in batch]
     if missing:
@@ -83,7 +96,7 @@ class SubGraphModel(_base.ZooModel):
     if self.projection is not None:
       x = self.projection(x)
     edge_index, edge_mask = batch["edge_index"], batch.get("edge_mask")
-    for i, conv in enumerate(self.convs):
+    for i, conv in enumerate(self.convs[:depth]):
       if i > 0:
         x = self._dropout(self.activation(x), training=training)
       x = conv((x, edge_index), edge_mask=edge_mask, training=training)

@@ -33,7 +33,10 @@ class EgoGAT(_ego.EgoModel):
     features: feature name -> spec of the nodes (node type -> specs with
       node_types).
     hidden_dims: width per head of each level; K = len(hidden_dims) hops.
-    num_classes: logits head width, or None (embeddings / link prediction).
+    num_classes: the number of classes (logits [B, num_classes]), or None
+      (embeddings / link prediction).
+    head: "dense" (a Dense layer on the embeddings) or "conv" (a last
+      convolution of width num_classes) gives the logits.
     heads: attention heads of every level.
     concat_heads: concatenate the heads (True) or average them.
     attention_dropout: dropout rate on the attention coefficients.
@@ -49,13 +52,14 @@ class EgoGAT(_ego.EgoModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8),
-               num_classes: Optional[int] = None, heads: int = 8, concat_heads: bool = True,
+               num_classes: Optional[int] = None, head: str = "dense", heads: int = 8,
+               concat_heads: bool = True,
                attention_dropout: float = 0.0, negative_slope: float = 0.2,
                node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
                activation="elu", dropout: float = 0.0, normalize: bool = False,
                kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False,
                **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
                      node_types=node_types, encoder_dim=encoder_dim, activation=activation,
                      dropout=dropout, normalize=normalize,
                      kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
@@ -69,8 +73,9 @@ class EgoGAT(_ego.EgoModel):
     self.negative_slope = float(negative_slope)
     self._make_levels()
 
-  def _make_conv(self, units, level, pair):
-    return EgoGATConv(units, heads=self.heads, concat_heads=self.concat_heads,
+  def _make_conv(self, units, logits):
+    # The logits' level averages its heads (as the GAT paper's output layer).
+    return EgoGATConv(units, heads=self.heads, concat_heads=self.concat_heads and not logits,
                       attention_dropout=self.attention_dropout,
                       negative_slope=self.negative_slope,
                       share_weights=self.node_types is None,

@@ -42,7 +42,10 @@ class EgoGraphSAGE(_ego.EgoModel):
     features: feature name -> spec of the nodes (node type -> specs with
       node_types).
     hidden_dims: width of each level; K = len(hidden_dims) hops.
-    num_classes: logits head width, or None (embeddings / link prediction).
+    num_classes: the number of classes (logits [B, num_classes]), or None
+      (embeddings / link prediction).
+    head: "dense" (a Dense layer on the embeddings) or "conv" (a last
+      convolution of width num_classes) gives the logits.
     aggregator: "mean", "sum", "max", "gcn" or "pool" (see EgoSAGEConv).
     node_types, encoder_dim, activation, dropout, normalize,
     kernel_regularizer, dedupe_nodes, raw: see `models._ego.EgoModel`.
@@ -61,12 +64,13 @@ class EgoGraphSAGE(_ego.EgoModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
-               num_classes: Optional[int] = None, aggregator: str = "mean",
+               num_classes: Optional[int] = None, head: str = "dense",
+               aggregator: str = "mean",
                node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
                activation="relu", dropout: float = 0.0, normalize: bool = False,
                kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False,
                **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
                      node_types=node_types, encoder_dim=encoder_dim, activation=activation,
                      dropout=dropout, normalize=normalize,
                      kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
@@ -77,7 +81,7 @@ class EgoGraphSAGE(_ego.EgoModel):
     self.aggregator = aggregator
     self._make_levels()
 
-  def _make_conv(self, units, level, pair):
+  def _make_conv(self, units, logits):
     return EgoSAGEConv(units, aggregator=self.aggregator,
                        kernel_regularizer=self.kernel_regularizer)
 

@@ -40,8 +40,8 @@ class EgoRGCN(_ego.EgoModel):
     relation_key: the batch entry (hops 1..K) holding each edge's relation.
     hop_relations: without relation_key, the relation into hop 1..K (default
       all 0).
-    num_classes, node_types, encoder_dim, activation, dropout, normalize,
-    kernel_regularizer, dedupe_nodes, raw: see `models._ego.EgoModel`.
+    num_classes, head, node_types, encoder_dim, activation, dropout,
+    normalize, kernel_regularizer, dedupe_nodes, raw: see `models._ego.EgoModel`.
 
   Call args / returns: as `EgoGraphSAGE`.
 
@@ -55,11 +55,12 @@ class EgoRGCN(_ego.EgoModel):
                num_relations: int = 1, num_bases: Optional[int] = None,
                aggregator: str = "mean", relation_key: Optional[str] = None,
                hop_relations: Optional[Sequence[int]] = None,
-               num_classes: Optional[int] = None, node_types: Optional[Sequence[str]] = None,
+               num_classes: Optional[int] = None, head: str = "dense",
+               node_types: Optional[Sequence[str]] = None,
                encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
                normalize: bool = False, kernel_regularizer=None, dedupe_nodes: bool = True,
                raw: bool = False, **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
                      node_types=node_types, encoder_dim=encoder_dim, activation=activation,
                      dropout=dropout, normalize=normalize,
                      kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
@@ -80,7 +81,7 @@ class EgoRGCN(_ego.EgoModel):
       raise ValueError(f"{cls}: relation_key must be a non-empty string or None, got "
                        f"{relation_key!r}")
     self.relation_key = relation_key
-    k = len(self.hidden_dims)
+    k = self.num_hops
     if hop_relations is None:
       hop_relations = [0] * k
     if isinstance(hop_relations, (str, bytes)) or not isinstance(
@@ -93,7 +94,7 @@ class EgoRGCN(_ego.EgoModel):
     self.hop_relations = [int(r) for r in hop_relations]
     self._make_levels()
 
-  def _make_conv(self, units, level, pair):
+  def _make_conv(self, units, logits):
     return EgoRGCNConv(units, num_relations=self.num_relations, num_bases=self.num_bases,
                        aggregator=self.aggregator, kernel_regularizer=self.kernel_regularizer)
 

@@ -27,7 +27,10 @@ class GAT(_subgraph.SubGraphModel):
   Args:
     features: feature name -> spec of the nodes.
     hidden_dims: width per head of each GAT layer.
-    num_classes: logits head width, or None (embeddings).
+    num_classes: the number of classes (logits [B, num_classes]), or None
+      (embeddings).
+    head: "dense" (a Dense layer on the embeddings) or "conv" (a last
+      convolution of width num_classes) gives the logits.
     heads: attention heads of every layer.
     concat_heads: concatenate (True) or average the heads.
     attention_dropout: dropout rate on the attention coefficients.
@@ -44,12 +47,13 @@ class GAT(_subgraph.SubGraphModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8),
-               num_classes: Optional[int] = None, heads: int = 8, concat_heads: bool = True,
+               num_classes: Optional[int] = None, head: str = "dense", heads: int = 8,
+               concat_heads: bool = True,
                attention_dropout: float = 0.0, negative_slope: float = 0.2,
                add_self_loops: bool = True, encoder_dim: Optional[int] = None,
                activation="elu", dropout: float = 0.0, normalize: bool = False,
                kernel_regularizer=None, raw: bool = False, **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
                      encoder_dim=encoder_dim, activation=activation, dropout=dropout,
                      normalize=normalize, kernel_regularizer=kernel_regularizer, raw=raw,
                      **kwargs)
@@ -63,8 +67,9 @@ class GAT(_subgraph.SubGraphModel):
     self.add_self_loops = bool(add_self_loops)
     self._make_convs()
 
-  def _make_conv(self, units, layer):
-    return GATConv(units, heads=self.heads, concat_heads=self.concat_heads,
+  def _make_conv(self, units, logits):
+    # The logits' layer averages its heads (as the GAT paper's output layer).
+    return GATConv(units, heads=self.heads, concat_heads=self.concat_heads and not logits,
                    attention_dropout=self.attention_dropout, negative_slope=self.negative_slope,
                    add_self_loops=self.add_self_loops, kernel_regularizer=self.kernel_regularizer)
 

@@ -29,7 +29,10 @@ class GCN(_subgraph.SubGraphModel):
   Args:
     features: feature name -> spec of the nodes.
     hidden_dims: width of each GCN layer.
-    num_classes: logits head width, or None (embeddings).
+    num_classes: the number of classes (logits [B, num_classes]), or None
+      (embeddings).
+    head: "dense" (a Dense layer on the embeddings) or "conv" (a last
+      convolution of width num_classes) gives the logits.
     add_self_loops: every node also receives its own message.
     encoder_dim, activation, dropout, normalize, kernel_regularizer, raw: see
       `models._subgraph.SubGraphModel`.
@@ -46,17 +49,18 @@ class GCN(_subgraph.SubGraphModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
-               num_classes: Optional[int] = None, add_self_loops: bool = True,
+               num_classes: Optional[int] = None, head: str = "dense",
+               add_self_loops: bool = True,
                encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
                normalize: bool = False, kernel_regularizer=None, raw: bool = False, **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes,
+    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
                      encoder_dim=encoder_dim, activation=activation, dropout=dropout,
                      normalize=normalize, kernel_regularizer=kernel_regularizer, raw=raw,
                      **kwargs)
     self.add_self_loops = bool(add_self_loops)
     self._make_convs()
 
-  def _make_conv(self, units, layer):
+  def _make_conv(self, units, logits):
     return GCNConv(units, add_self_loops=self.add_self_loops,
                    kernel_regularizer=self.kernel_regularizer)
 

@@ -210,6 +210,19 @@ class EgoModelChecks:
     model(self.batch)
     assert_reloads_identically(self, model, self.batch)
 
+  def test_last_convolution_as_classifier(self):
+    model = self.make(head="conv", hidden_dims=[5])
+    self.assertIsNone(model.head)
+    self.assertEqual(model.num_layers, 2)
+    self.assertEqual(model(self.batch).shape, (8, NUM_CLASSES))
+    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
+    assert_reloads_identically(self, model, self.batch)
+    assert_gradients(self, model, self.batch)
+    with self.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
+      self.make(head="conv", num_classes=None)
+    with self.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
+      self.make(head="mlp")
+
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make()
     mask = self.batch["hop2"]["mask"].numpy()
@@ -340,6 +353,19 @@ class SubGraphModelChecks:
     model = self.make()
     model(self.batch)
     assert_reloads_identically(self, model, self.batch)
+
+  def test_last_convolution_as_classifier(self):
+    model = self.make(head="conv", hidden_dims=[5])
+    self.assertIsNone(model.head)
+    self.assertEqual(model.num_layers, 2)
+    self.assertEqual(model(self.batch).shape, (8, NUM_CLASSES))
+    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
+    assert_reloads_identically(self, model, self.batch)
+    assert_gradients(self, model, self.batch)
+    with self.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
+      self.make(head="conv", num_classes=None)
+    with self.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
+      self.make(head="mlp")
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make(encoder_dim=4)
