@@ -241,9 +241,15 @@ class PartitionedGraphTest(tf.test.TestCase):
       tfgle.ops.sample_fanouts(self.pg, ["links", "links"], [1], [2], seed=1)
     with self.assertRaisesRegex(NotImplementedError, "spread over several tables"):
       tfgle.ops.sample_full_neighbors(self.pg, "links", [1])
-    with self.assertRaisesRegex(ValueError, "no parameter servers"):
+    with self.assertRaisesRegex(ValueError, "no parameter servers in {'worker'"):
       tfgle.distribute.ps_devices(tf.distribute.cluster_resolver.SimpleClusterResolver(
           tf.train.ClusterSpec({"worker": ["127.0.0.1:1"]})))
+    with self.assertRaisesRegex(ValueError, "no parameter servers in <"):
+      tfgle.distribute.ps_devices(tf.distribute.get_strategy())
+    self.assertEqual(
+        tfgle.distribute.ps_devices(tf.distribute.cluster_resolver.SimpleClusterResolver(
+            tf.train.ClusterSpec({"worker": ["127.0.0.1:1"], "ps": ["a:1", "b:2"]}))),
+        ["/job:ps/replica:0/task:0/device:CPU:0", "/job:ps/replica:0/task:1/device:CPU:0"])
 
 
 class _LocalPartition:
