@@ -59,6 +59,9 @@ _MIN_SHARD_BYTES = flags.DEFINE_integer("min_shard_bytes", 32 << 10,
                                         "size are sharded over the parameter servers.")
 _STEP_LOG = flags.DEFINE_integer("step_log", 0,
                                  "parameter_server: print 'step N' every this many steps.")
+_KERAS_FIT = flags.DEFINE_bool("keras_fit", False,
+                                "parameter_server: train with Keras fit on a DatasetCreator "
+                                "instead of a ClusterCoordinator loop.")
 _HOLD_AT_STEP = flags.DEFINE_integer("hold_at_step", 0,
                                      "parameter_server: after scheduling this step, print "
                                      "'holding at step N' and wait for --hold_file to exist.")
@@ -193,6 +196,14 @@ def train_parameter_server(graph, info, strategy):
         source, batch_size=_BATCH_SIZE.value, shuffle="random",
         **dataset_kwargs(seed + i)) for i in range(_MODELS.value)])
     return tf.data.Dataset.zip((batches, tf.data.Dataset.from_tensors(seed).repeat()))
+  steps_per_epoch = -(-info.splits["train"] // _BATCH_SIZE.value)
+  if _KERAS_FIT.value:
+    creator = tf.keras.utils.experimental.DatasetCreator(
+        lambda context: dataset_fn().map(lambda batch, tag: batch))
+    history = model.fit(creator, epochs=_EPOCHS.value, steps_per_epoch=steps_per_epoch,
+                        verbose=2)
+    return model, {"steps": int(optimizer.iterations.numpy()),
+                   "train_loss": float(history.history["loss"][-1])}
   per_worker = coordinator.create_per_worker_dataset(dataset_fn)
   iterator = iter(per_worker)
 
@@ -213,7 +224,6 @@ def train_parameter_server(graph, info, strategy):
     losses = strategy.run(replica_fn, args=(batch,))
     return strategy.reduce(tf.distribute.ReduceOp.MEAN, losses, axis=None), worker_tag
 
-  steps_per_epoch = -(-info.splits["train"] // _BATCH_SIZE.value)
   num_steps = _EPOCHS.value * steps_per_epoch
   results = []
   for i in range(num_steps):

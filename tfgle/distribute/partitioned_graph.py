@@ -220,7 +220,9 @@ class PartitionedGraph:
     num = self.num_partitions
     with tf.init_scope():  # built eagerly, even when first needed while tracing
       nbrs, eids, weights, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
-      rows = nbrs.value_rowids().numpy()
+      # (RaggedTensor.value_rowids tiles rows x the longest row: too big for hubs.)
+      degrees = np.diff(nbrs.row_splits.numpy())
+      rows = np.repeat(np.arange(csr.num_src, dtype=np.int64), degrees)
       columns = {"dst": nbrs.flat_values.numpy(), "edge_ids": eids.flat_values.numpy()}
       if weights is not None:
         columns["weights"] = weights.flat_values.numpy()
