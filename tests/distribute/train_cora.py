@@ -274,9 +274,13 @@ def main(argv):
   else:
     model, metrics = train_keras(graph, info, strategy)
   metrics["train_seconds"] = time.perf_counter() - start
-  metrics["test_accuracies"] = test_accuracy(model, graph)
-  metrics["test_accuracy"] = sum(metrics["test_accuracies"]) / len(metrics["test_accuracies"])
   metrics["num_replicas"] = strategy.num_replicas_in_sync
+  # A checksum of the weights (the same on all MultiWorkerMirrored workers).
+  metrics["weights_checksum"] = float(sum(
+      tf.reduce_sum(tf.cast(v, tf.float64)) for v in model.trainable_variables))
+  if _is_chief(strategy):  # (other MultiWorkerMirrored workers have the same model)
+    metrics["test_accuracies"] = test_accuracy(model, graph)
+    metrics["test_accuracy"] = sum(metrics["test_accuracies"]) / len(metrics["test_accuracies"])
   line = json.dumps(metrics, sort_keys=True)
   print(f"final metrics: {line}", flush=True)
   if _METRICS_JSON.value and _is_chief(strategy):
