@@ -411,6 +411,7 @@ class PartitionedGraph:
                                     tf.shape(local)))
     if targets is not None:
       inputs.append(tf.broadcast_to(int64_vector(targets, "targets"), tf.shape(local)))
+
     def run(p, partition, local_ids, *rest):
       kwargs = dict(exponent=exponent, max_trials=max_trials, reverse=reverse, attr=attr)
       rest = list(rest)
