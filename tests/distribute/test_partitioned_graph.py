@@ -154,6 +154,28 @@ class PartitionedGraphTest(tf.test.TestCase):
     _, p, _, _ = stats.chi2_contingency(np.stack([a, c])[:, a + c > 0])
     self.assertLess(p, ALPHA)
 
+  def test_conditional_and_weighted_negatives(self):
+    graph = _users_and_items()
+    pg = PartitionedGraph(graph, [CPU, CPU])
+    users = tf.constant(np.repeat(np.arange(6), 50), tf.int64)
+    targets = tf.constant(np.repeat([0, 1, 2, 3, 0, 1], 50), tf.int64)
+    negatives = tfgle.ops.sample_negatives(pg, "rates", users, 3, strategy="conditional",
+                                           attr="genre", targets=targets, seed=2)
+    genre = graph.feature_tensors("item")["genre"].numpy()
+    ids, mask = negatives.ids.numpy(), negatives.mask.numpy()
+    self.assertTrue(mask.any())
+    for row in range(len(ids)):
+      for j in range(3):
+        if mask[row, j]:
+          self.assertEqual(genre[ids[row, j]], genre[targets.numpy()[row]])
+    # A user-made distribution is copied to each partition's device.
+    weights = tfgle.ops.NodeDistribution(6, weights=[0.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    weighted = tfgle.ops.sample_negatives(pg, "rates", users, 4, strategy="node_weight",
+                                          distribution=weights, seed=3)
+    chosen = weighted.ids.numpy()[weighted.mask.numpy()]
+    self.assertNotEmpty(chosen)
+    self.assertAllInSet(chosen, {4, 5})
+
   @parameterized.expand([("default",), ("circular",)])
   def test_fanouts_equal_the_fused_op_with_topk(self, padding):
     # topk takes no random draws, so partitioned and fused results are equal,
@@ -241,9 +263,15 @@ class PartitionedGraphTest(tf.test.TestCase):
       tfgle.ops.sample_fanouts(self.pg, ["links", "links"], [1], [2], seed=1)
     with self.assertRaisesRegex(NotImplementedError, "spread over several tables"):
       tfgle.ops.sample_full_neighbors(self.pg, "links", [1])
-    with self.assertRaisesRegex(ValueError, "no parameter servers"):
+    with self.assertRaisesRegex(ValueError, "no parameter servers in {'worker'"):
       tfgle.distribute.ps_devices(tf.distribute.cluster_resolver.SimpleClusterResolver(
           tf.train.ClusterSpec({"worker": ["127.0.0.1:1"]})))
+    with self.assertRaisesRegex(ValueError, "no parameter servers in <"):
+      tfgle.distribute.ps_devices(tf.distribute.get_strategy())
+    self.assertEqual(
+        tfgle.distribute.ps_devices(tf.distribute.cluster_resolver.SimpleClusterResolver(
+            tf.train.ClusterSpec({"worker": ["127.0.0.1:1"], "ps": ["a:1", "b:2"]}))),
+        ["/job:ps/replica:0/task:0/device:CPU:0", "/job:ps/replica:0/task:1/device:CPU:0"])
 
 
 class _LocalPartition:
@@ -257,6 +285,19 @@ class _LocalPartition:
 
   def __getattr__(self, name):
     return getattr(self._pg.graph, name)
+
+
+def _users_and_items():
+  """6 users rate 6 items of genres a, b, a, b, c, c (item i is dense index i)."""
+  items = {"id": np.arange(50, 56), "genre": np.array(["a", "b", "a", "b", "c", "c"])}
+  rates = {"src_id": np.array([0, 0, 1, 2, 3, 4, 5]),
+           "dst_id": np.array([50, 51, 51, 52, 53, 50, 52])}
+  return (tfgle.Graph()
+          .node({"id": np.arange(6)}, node_type="user")
+          .node(items, node_type="item",
+                decoder=tfgle.Decoder(attrs={"genre": tfgle.CategoricalAttr()}))
+          .edge(rates, edge_type=("user", "item", "rates"))
+          .build())
 
 
 def _ring_with_isolated_nodes():

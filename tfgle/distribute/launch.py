@@ -239,7 +239,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
   def on_signal(signum, frame):  # pylint: disable=unused-argument
     raise KeyboardInterrupt
-  signal.signal(signal.SIGTERM, on_signal)
+  previous = signal.signal(signal.SIGTERM, on_signal)
   cluster.log(f"[launch] cluster: {json.dumps(cluster.cluster)}")
   code = 130
   try:
@@ -251,6 +251,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # Peers of a finished chief get a moment to end on their own; servers
     # (parameter servers, ParameterServerStrategy workers) never do.
     cluster.stop(finish_s=_GRACE_S if code == 0 and args.ps == 0 else 0.0)
+    signal.signal(signal.SIGTERM, previous)
   return code
 
 

@@ -57,20 +57,33 @@ _ROW_LOCAL_STRATEGIES = ("random", "random_without_replacement", "edge_weight", 
 
 
 def ps_devices(strategy_or_resolver) -> list[str]:
-  """The CPU devices of the parameter servers of a strategy or cluster resolver.
+  """The CPU devices of the parameter servers, in task order.
+
+  Args:
+    strategy_or_resolver: a ParameterServerStrategy (its coordinator is
+      connected to the cluster, whose devices are listed) or a cluster resolver.
 
   Example:
     ps_devices(strategy)   # ["/job:ps/replica:0/task:0/device:CPU:0", ...]
+
+  Raises:
+    ValueError: no parameter servers.
   """
-  resolver = getattr(strategy_or_resolver, "cluster_resolver", strategy_or_resolver)
-  if resolver is None or not hasattr(resolver, "cluster_spec"):
-    raise ValueError(f"expected a ParameterServerStrategy or a cluster resolver, got "
-                     f"{strategy_or_resolver!r}")
-  spec = resolver.cluster_spec().as_dict()
-  num_ps = len(spec.get("ps", []))
-  if not num_ps:
-    raise ValueError(f"the cluster has no parameter servers: {spec}")
-  return [f"/job:ps/replica:0/task:{i}/device:CPU:0" for i in range(num_ps)]
+  if hasattr(strategy_or_resolver, "cluster_spec"):
+    spec = strategy_or_resolver.cluster_spec().as_dict()
+    devices = [f"/job:ps/replica:0/task:{i}/device:CPU:0"
+               for i in range(len(spec.get("ps", [])))]
+    where = spec
+  else:
+    # (ParameterServerStrategy exposes no cluster resolver; its connected cluster's
+    # devices are the context's.)
+    devices = sorted((d.name for d in tf.config.list_logical_devices("CPU")
+                      if d.name.startswith("/job:ps/")),
+                     key=lambda name: int(name.split("/task:")[1].split("/")[0]))
+    where = strategy_or_resolver
+  if not devices:
+    raise ValueError(f"no parameter servers in {where!r}")
+  return devices
 
 
 class _Partition:
@@ -207,7 +220,9 @@ class PartitionedGraph:
     num = self.num_partitions
     with tf.init_scope():  # built eagerly, even when first needed while tracing
       nbrs, eids, weights, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
-      rows = nbrs.value_rowids().numpy()
+      # (RaggedTensor.value_rowids tiles rows x the longest row: too big for hubs.)
+      degrees = np.diff(nbrs.row_splits.numpy())
+      rows = np.repeat(np.arange(csr.num_src, dtype=np.int64), degrees)
       columns = {"dst": nbrs.flat_values.numpy(), "edge_ids": eids.flat_values.numpy()}
       if weights is not None:
         columns["weights"] = weights.flat_values.numpy()
@@ -396,6 +411,7 @@ class PartitionedGraph:
                                     tf.shape(local)))
     if targets is not None:
       inputs.append(tf.broadcast_to(int64_vector(targets, "targets"), tf.shape(local)))
+
     def run(p, partition, local_ids, *rest):
       kwargs = dict(exponent=exponent, max_trials=max_trials, reverse=reverse, attr=attr)
       rest = list(rest)
