@@ -149,7 +149,12 @@ def _load_tables():
 
 
 def make_strategy() -> tf.distribute.Strategy:
-  """The tf.distribute strategy of --strategy (multi-worker ones read TF_CONFIG)."""
+  """The tf.distribute strategy of --strategy (multi-worker ones read TF_CONFIG).
+
+  Call it before anything else runs TensorFlow ops: MultiWorkerMirroredStrategy
+  sets up the runtime's collectives, and on the worker and ps tasks of a
+  parameter_server cluster this call serves and never returns.
+  """
   name = STRATEGY.value
   if name == "default":
     return tf.distribute.get_strategy()
@@ -157,8 +162,29 @@ def make_strategy() -> tf.distribute.Strategy:
     return tf.distribute.MirroredStrategy()
   if name == "multi_worker_mirrored":
     return tf.distribute.MultiWorkerMirroredStrategy()
-  resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
-  return tf.distribute.experimental.ParameterServerStrategy(resolver)
+  return tfgle.distribute.parameter_server_strategy()
+
+
+def task_dir(directory: str, strategy: tf.distribute.Strategy) -> str:
+  """Where this task writes its saved model and files: `directory` on the chief.
+
+  Other MultiWorkerMirrored workers hold copies of the same model and must
+  save too (saving is collective), so they write under directory/workers/.
+  """
+  if tfgle.distribute.is_chief(strategy):
+    return directory
+  resolver = strategy.cluster_resolver
+  path = os.path.join(directory, "workers", f"{resolver.task_type}-{resolver.task_id}")
+  os.makedirs(path, exist_ok=True)
+  return path
+
+
+def fit_verbosity(verbose: int, strategy: tf.distribute.Strategy) -> int:
+  """Keras verbosity: progress bars (1) become one line per epoch (2) under
+  ParameterServerStrategy, which does not allow them."""
+  if verbose == 1 and isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
+    return 2
+  return verbose
 
 
 def fit_callbacks(directory: str) -> list[tf.keras.callbacks.Callback]:
@@ -172,33 +198,51 @@ def fit_callbacks(directory: str) -> list[tf.keras.callbacks.Callback]:
 
 
 class Throughput(tf.keras.callbacks.Callback):
-  """Measures training examples per second (examples = batch_size x steps)."""
+  """Training examples per second: batch_size x steps over the epochs' training time.
+
+  It times whole epochs less their validation, with epoch-level hooks only
+  (ParameterServerStrategy allows no batch-level callbacks), and counts the
+  steps the optimizer took.
+  """
 
   def __init__(self, batch_size: int):
     super().__init__()
     self.batch_size = batch_size
     self.examples = 0
     self.seconds = 0.0
-    self._start: Optional[float] = None
+    self._epoch: Optional[tuple[float, int]] = None  # (start time, optimizer steps)
+    self._validation_start = 0.0
+    self._validation_seconds = 0.0
 
-  def on_train_batch_begin(self, batch, logs=None):
-    self._start = time.perf_counter()
+  def on_epoch_begin(self, epoch, logs=None):
+    self._epoch = (time.perf_counter(), int(self.model.optimizer.iterations.numpy()))
+    self._validation_seconds = 0.0
 
-  def on_train_batch_end(self, batch, logs=None):
-    if self._start is not None:
-      self.seconds += time.perf_counter() - self._start
-      self.examples += self.batch_size
+  def on_test_begin(self, logs=None):
+    self._validation_start = time.perf_counter()
+
+  def on_test_end(self, logs=None):
+    self._validation_seconds += time.perf_counter() - self._validation_start
+
+  def on_epoch_end(self, epoch, logs=None):
+    if self._epoch is None:
+      return
+    start, steps = self._epoch
+    self.seconds += time.perf_counter() - start - self._validation_seconds
+    self.examples += self.batch_size * (int(self.model.optimizer.iterations.numpy()) - steps)
+    self._epoch = None
 
   @property
   def examples_per_second(self) -> float:
     return self.examples / self.seconds if self.seconds else 0.0
 
 
-def finish(metrics: dict[str, Any]) -> None:
-  """Prints the final metrics line and writes --metrics_json."""
-  line = json.dumps(metrics, sort_keys=True, default=float)
+def finish(metrics: dict[str, Any], strategy: tf.distribute.Strategy) -> None:
+  """Prints the final metrics line; the chief also writes --metrics_json."""
+  line = json.dumps(dict(metrics, num_replicas=strategy.num_replicas_in_sync), sort_keys=True,
+                    default=float)
   print(f"final metrics: {line}", flush=True)
-  if METRICS_JSON.value:
+  if METRICS_JSON.value and tfgle.distribute.is_chief(strategy):
     directory = os.path.dirname(os.path.abspath(METRICS_JSON.value))
     os.makedirs(directory, exist_ok=True)
     with open(METRICS_JSON.value, "w") as f:

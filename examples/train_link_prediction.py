@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 
@@ -145,14 +146,36 @@ def build_model(task: Task) -> EgoBipartiteSAGE:
       share_negatives=_SHARE_NEGATIVES.value, embeddings_regularizer=l2)
 
 
-def training_data(graph, task: Task, fanouts: list[int]) -> tf.data.Dataset:
-  """(batch, label 0) pairs: the positive is logit 0 of the model's output."""
-  ds = tfgle.data.LinkEgoGraphDataset(
-      graph, task.edge_type.name, task.meta_paths["user"], task.meta_paths["item"], fanouts,
-      batch_size=common.BATCH_SIZE.value, num_negatives=_NUM_NEGATIVES.value,
-      neg_strategy=_NEG_STRATEGY.value, features=task.features, seed=common.SEED.value)
-  return ds.map(lambda batch: (batch, tf.zeros(tf.shape(batch["src"]["hop0"]["ids"])[:1],
-                                               tf.int32)))
+def training_data(graph, task: Task, fanouts: list[int], strategy: tf.distribute.Strategy):
+  """(data, steps per epoch): (batch, label 0) pairs, the positive being logit 0 of the
+  model's output, as model.fit takes them under `strategy` (steps None: one pass)."""
+  args = (graph, task.edge_type.name, task.meta_paths["user"], task.meta_paths["item"], fanouts)
+  kwargs = dict(num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value,
+                features=task.features)
+  batch_size = common.BATCH_SIZE.value
+
+  def with_labels(ds):
+    return ds.map(lambda batch: (batch, tf.zeros(tf.shape(batch["src"]["hop0"]["ids"])[:1],
+                                                 tf.int32)))
+  num_edges = graph.num_edges(task.edge_type.name)
+  if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    # Each worker its shard of every epoch's edges, all with the same steps.
+    shard_fn = tfgle.distribute.link_ego_dataset_fn(*args, batch_size, repeat=True,
+                                                    seed=common.SEED.value, **kwargs)
+    return (strategy.distribute_datasets_from_function(lambda c: with_labels(shard_fn(c))),
+            tfgle.distribute.steps_per_epoch(strategy, num_edges, batch_size))
+  if isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
+    # The workers sample the topology partitioned over the parameter servers
+    # (the chief's own tables are out of their reach). They share one dataset
+    # function and no worker index: random edges, a stream each.
+    partitioned = tfgle.distribute.PartitionedGraph(graph, tfgle.distribute.ps_devices(strategy))
+    args = (partitioned, *args[1:])
+    creator = tf.keras.utils.experimental.DatasetCreator(lambda context: with_labels(
+        tfgle.data.LinkEgoGraphDataset(*args, batch_size, shuffle="random",
+                                       seed=tfgle.distribute.worker_seed(), **kwargs)))
+    return creator, math.ceil(num_edges / batch_size)
+  return with_labels(tfgle.data.LinkEgoGraphDataset(*args, batch_size, seed=common.SEED.value,
+                                                    **kwargs)), None
 
 
 def embed_all(model: EgoBipartiteSAGE, graph, task: Task, side: str,
@@ -297,6 +320,7 @@ def main(argv):
   for holder, low in ((_NUM_NEGATIVES, 1), (_EVAL_NEGATIVES, 1), (_TOP_K, 1)):
     if holder.value < low:
       raise flags.ValidationError(f"--{holder.name} must be >= {low}, got {holder.value}")
+  strategy = common.make_strategy()  # first: see common.make_strategy
   fanouts = common.fanouts()
   directory = common.model_dir()
   tf.keras.utils.set_random_seed(common.SEED.value)
@@ -307,16 +331,17 @@ def main(argv):
   task = make_task(graph, edge_type, len(fanouts))
   logging.info("graph built in %.1f s: %s", time.perf_counter() - start, graph)
 
-  strategy = common.make_strategy()
   with strategy.scope():
     model = build_model(task)
     model.compile(optimizer=tf.keras.optimizers.Adam(common.LEARNING_RATE.value),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[tfgle.metrics.MeanReciprocalRank()])
   throughput = common.Throughput(common.BATCH_SIZE.value)
+  train, steps = training_data(graph, task, fanouts, strategy)
   start = time.perf_counter()
-  history = model.fit(training_data(graph, task, fanouts), epochs=common.EPOCHS.value,
-                      callbacks=common.fit_callbacks(directory) + [throughput], verbose=1)
+  history = model.fit(train, epochs=common.EPOCHS.value, steps_per_epoch=steps,
+                      callbacks=common.fit_callbacks(directory) + [throughput],
+                      verbose=common.fit_verbosity(1, strategy))
   train_seconds = time.perf_counter() - start
 
   start = time.perf_counter()
@@ -330,8 +355,9 @@ def main(argv):
                                        _EVAL_NEGATIVES.value, common.SEED.value)
   eval_seconds = time.perf_counter() - start
 
-  model.save(os.path.join(directory, "model"), save_format="tf", save_traces=False)
-  with open(os.path.join(directory, "model_info.json"), "w") as f:
+  own_dir = common.task_dir(directory, strategy)
+  model.save(os.path.join(own_dir, "model"), save_format="tf", save_traces=False)
+  with open(os.path.join(own_dir, "model_info.json"), "w") as f:
     json.dump(_model_info(model, task, fanouts), f, indent=2)
     f.write("\n")
   epochs_run = len(history.history.get("loss", []))
@@ -339,7 +365,7 @@ def main(argv):
                  final_loss=float(history.history["loss"][-1]) if epochs_run else None,
                  examples_per_second=throughput.examples_per_second,
                  train_seconds=train_seconds, eval_seconds=eval_seconds, model_dir=directory)
-  common.finish(metrics)
+  common.finish(metrics, strategy)
 
 
 if __name__ == "__main__":

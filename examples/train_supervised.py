@@ -16,6 +16,15 @@ the weights of the best val epoch, and reports test accuracy and micro/macro
 F1 on "test". Every dataset has tuned defaults (_DEFAULTS below); a flag given
 on the command line wins.
 
+--strategy=multi_worker_mirrored shards each epoch's training seeds over the
+workers (equal steps on all); --strategy=parameter_server shards large
+variables and the graph's topology over the parameter servers, trains each
+worker on endless random seeds for the same number of steps, and evaluates
+the final model on the chief (no per-epoch validation). Run either as a local
+cluster with `python -m tfgle.distribute.launch --workers 2 [--ps 2] --
+examples/train_supervised.py --strategy=...`, or one process per task with
+TF_CONFIG set (README: "Running on a cluster").
+
 Under --model_dir it leaves:
   backup/       the BackupAndRestore state: a killed run restarted with the
                 same flags resumes from its last finished epoch;
@@ -109,9 +118,12 @@ _DEFAULTS = {
     "citation": {
         "all": dict(epochs=60, batch_size=32, learning_rate=0.01, fanouts=[10, 5],
                     eval_fanouts=[10, 5], eval_batch_size=500, hidden_dim=64, heads=8, encoder_dim=0,
-                    dropout=0.5, attention_dropout=0.0, weight_decay=5e-4, multi_hot=["words"]),
-        "ego_gat": dict(hidden_dim=8, learning_rate=0.005, dropout=0.6, attention_dropout=0.6),
-        "gat": dict(hidden_dim=8, learning_rate=0.005, dropout=0.6, attention_dropout=0.6),
+                    dropout=0.5, attention_dropout=0.0, weight_decay=5e-4, multi_hot=["words"],
+                    head="conv"),
+        "ego_gat": dict(hidden_dim=8, learning_rate=0.005, dropout=0.6, attention_dropout=0.6,
+                        epochs=100),
+        "gat": dict(hidden_dim=8, learning_rate=0.005, dropout=0.6, attention_dropout=0.6,
+                    epochs=100),
     },
 }
 _FALLBACK = dict(epochs=10, batch_size=512, learning_rate=0.01, fanouts=[10, 5],
@@ -232,8 +244,8 @@ def _num_classes(graph, node_type, info):
   return int(labels.max()) + 1
 
 
-def _datasets(graph, s, node_type, meta_path, initial_epoch):
-  """(train, steps per epoch, val, test) for the model's batch kind."""
+def _datasets(graph, s, node_type, meta_path, initial_epoch, strategy):
+  """(train, steps per epoch, val, test) for the model's batch kind and strategy."""
   ego = s["model"] in EGO_MODELS
   make = tfgle.data.EgoGraphDataset if ego else tfgle.data.SubGraphDataset
   splits = graph.splits(node_type)
@@ -244,17 +256,58 @@ def _datasets(graph, s, node_type, meta_path, initial_epoch):
   seed = common.SEED.value
   num_train = int(graph.split_indices(node_type, "train").shape[0])
   steps = math.ceil(num_train / s["batch_size"])
+  train_args = (graph, "train", meta_path, s["fanouts"], s["batch_size"])
   # One endless stream of epochs (each a new shuffle and new samples): a
   # resumed run skips the epochs already trained and sees the same batches
   # as an uninterrupted one.
-  train = make(graph, "train", meta_path, s["fanouts"], s["batch_size"], shuffle=True,
-               strategy=s["sampling"], seed=seed).repeat().skip(initial_epoch * steps)
+  if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if not ego:
+      raise app.UsageError(f"--strategy=multi_worker_mirrored trains the EgoGraph models "
+                           f"{sorted(EGO_MODELS)}, not {s['model']!r}")
+    # Each worker its shard of every epoch's seeds, all with the same steps.
+    steps = tfgle.distribute.steps_per_epoch(strategy, num_train, s["batch_size"])
+    shard_fn = tfgle.distribute.ego_dataset_fn(*train_args, repeat=True, shuffle=True,
+                                               strategy=s["sampling"], seed=seed)
+    train = strategy.distribute_datasets_from_function(
+        lambda context: shard_fn(context).skip(initial_epoch * steps).prefetch(2))
+  elif isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
+    # The workers sample the topology where it lives, partitioned over the
+    # parameter servers (the chief's own tables are out of their reach). They
+    # all run this same function with no worker index to shard by: endless
+    # random seeds, a stream of its own per worker.
+    partitioned = tfgle.distribute.PartitionedGraph(graph, tfgle.distribute.ps_devices(strategy))
+    train_args = (partitioned, *train_args[1:])
+    train = tf.keras.utils.experimental.DatasetCreator(
+        lambda context: make(*train_args, shuffle="random", strategy=s["sampling"],
+                             seed=tfgle.distribute.worker_seed()).prefetch(2))
+  else:
+    train = make(*train_args, shuffle=True, strategy=s["sampling"],
+                 seed=seed).repeat().skip(initial_epoch * steps).prefetch(2)
 
   def evaluation(split, offset):
     ds = make(graph, split, meta_path, s["eval_fanouts"], s["eval_batch_size"], shuffle=False,
               strategy=EVAL_STRATEGY, seed=seed + offset)
     return ds.cache() if split == "val" else ds  # the same val samples every epoch
-  return train.prefetch(2), steps, evaluation("val", 1), evaluation("test", 2)
+  return train, steps, evaluation("val", 1), evaluation("test", 2)
+
+
+def evaluate_here(model, dataset, num_classes: int) -> dict:
+  """model.evaluate's results, computed in this process (not on a strategy's workers)."""
+  loss_fn = tfgle.losses.SoftmaxCrossEntropy(reduction=tf.keras.losses.Reduction.NONE)
+  metrics = {"loss": tf.keras.metrics.Mean(),
+             "accuracy": tf.keras.metrics.SparseCategoricalAccuracy(),
+             "micro_f1": tfgle.metrics.F1Score(num_classes, average="micro"),
+             "macro_f1": tfgle.metrics.F1Score(num_classes, average="macro")}
+
+  @tf.function
+  def update(batch, labels):
+    logits = model(batch, training=False)
+    metrics["loss"].update_state(loss_fn(labels, logits))
+    for name in ("accuracy", "micro_f1", "macro_f1"):
+      metrics[name].update_state(labels, logits)
+  for batch, labels in dataset:
+    update(batch, labels)
+  return {name: float(metric.result()) for name, metric in metrics.items()}
 
 
 def build_model(graph, s, node_type, num_classes):
@@ -305,6 +358,7 @@ def model_info(s, node_type, meta_path, model, num_classes) -> dict:
 def run() -> dict:
   """Trains and evaluates as the flags say; returns the final metrics."""
   s = settings()
+  strategy = common.make_strategy()  # first: see common.make_strategy
   seed = common.SEED.value
   tf.keras.utils.set_random_seed(seed)
   directory = common.model_dir()
@@ -318,9 +372,8 @@ def run() -> dict:
   if initial_epoch:
     logging.info("resuming from the backup in %s at epoch %d", backup_dir, initial_epoch + 1)
     print(f"resuming at epoch {initial_epoch + 1} from {backup_dir}", flush=True)
-  train, steps, val, test = _datasets(graph, s, node_type, meta_path, initial_epoch)
+  train, steps, val, test = _datasets(graph, s, node_type, meta_path, initial_epoch, strategy)
 
-  strategy = common.make_strategy()
   with strategy.scope():
     model = build_model(graph, s, node_type, num_classes)
     model.compile(
@@ -330,18 +383,28 @@ def run() -> dict:
                  tfgle.metrics.F1Score(num_classes, average="micro", name="micro_f1"),
                  tfgle.metrics.F1Score(num_classes, average="macro", name="macro_f1")])
   throughput = common.Throughput(s["batch_size"])
-  best = BestCheckpoint(os.path.join(directory, "best"), resume=initial_epoch > 0)
+  own_dir = common.task_dir(directory, strategy)
+  callbacks = common.fit_callbacks(directory) + [throughput]
+  best = BestCheckpoint(os.path.join(own_dir, "best"), resume=initial_epoch > 0)
+  on_chief = isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy)
+  if on_chief:
+    # Keras would evaluate on the workers, which cannot reach the chief's graph
+    # tables: the chief evaluates the final model itself, with no per-epoch
+    # validation (and so no best-epoch selection).
+    val = None
+  else:
+    callbacks.append(best)
   start = time.perf_counter()
   model.fit(train, epochs=s["epochs"], steps_per_epoch=steps, validation_data=val,
-            callbacks=common.fit_callbacks(directory) + [best, throughput],
-            verbose=_VERBOSE.value)
+            callbacks=callbacks, verbose=common.fit_verbosity(_VERBOSE.value, strategy))
   train_seconds = time.perf_counter() - start
   if best.best is not None:
     model.load_weights(best.weights_path).expect_partial()
-  results = model.evaluate(test, return_dict=True, verbose=0)
+  results = (evaluate_here(model, test, num_classes) if on_chief else
+             model.evaluate(test, return_dict=True, verbose=0))
 
-  model.save(os.path.join(directory, "model"), save_format="tf", save_traces=False)
-  with open(os.path.join(directory, "model_info.json"), "w") as f:
+  model.save(os.path.join(own_dir, "model"), save_format="tf", save_traces=False)
+  with open(os.path.join(own_dir, "model_info.json"), "w") as f:
     json.dump(model_info(s, node_type, meta_path, model, num_classes), f, indent=2)
   metrics = {
       "model": s["model"],
@@ -359,7 +422,7 @@ def run() -> dict:
       "train_seconds": train_seconds,
       "model_dir": directory,
   }
-  common.finish(metrics)
+  common.finish(metrics, strategy)
   return metrics
 
 

@@ -278,23 +278,15 @@ def main(argv):
   # A checksum of the weights (the same on all MultiWorkerMirrored workers).
   metrics["weights_checksum"] = float(sum(
       tf.reduce_sum(tf.cast(v, tf.float64)) for v in model.trainable_variables))
-  if _is_chief(strategy):  # (other MultiWorkerMirrored workers have the same model)
+  # (Other MultiWorkerMirrored workers have the same model.)
+  if tfgle.distribute.is_chief(strategy):
     metrics["test_accuracies"] = test_accuracy(model, graph)
     metrics["test_accuracy"] = sum(metrics["test_accuracies"]) / len(metrics["test_accuracies"])
   line = json.dumps(metrics, sort_keys=True)
   print(f"final metrics: {line}", flush=True)
-  if _METRICS_JSON.value and _is_chief(strategy):
+  if _METRICS_JSON.value and tfgle.distribute.is_chief(strategy):
     with open(_METRICS_JSON.value, "w") as f:
       f.write(line + "\n")
-
-
-def _is_chief(strategy) -> bool:
-  resolver = getattr(strategy, "cluster_resolver", None)
-  if resolver is None or not resolver.task_type or isinstance(
-      strategy, tf.distribute.experimental.ParameterServerStrategy):
-    return True
-  return resolver.task_type == "chief" or (resolver.task_type == "worker" and
-                                           resolver.task_id == 0)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 - `python -m tfgle.distribute.launch --workers N [--ps M] -- BINARY FLAGS`
   runs a binary as a local cluster (one process per task, TF_CONFIG set).
 """
+from tfgle.distribute.cluster import is_chief
 from tfgle.distribute.datasets import ego_dataset_fn
 from tfgle.distribute.datasets import link_ego_dataset_fn
 from tfgle.distribute.datasets import steps_per_epoch
@@ -21,6 +22,7 @@ from tfgle.distribute.partitioned_graph import ps_devices
 __all__ = [
     "PartitionedGraph",
     "ego_dataset_fn",
+    "is_chief",
     "link_ego_dataset_fn",
     "parameter_server_strategy",
     "ps_devices",
