@@ -171,6 +171,21 @@ def _finite_outputs(test, out):
   test.assertTrue(np.all(np.isfinite(out.numpy())), "non-finite outputs")
 
 
+def check_last_convolution_as_classifier(test):
+  """head="conv": one more convolution, of width num_classes, gives the logits."""
+  model = test.make(head="conv", hidden_dims=[5])
+  test.assertIsNone(model.head)
+  test.assertEqual(model.num_layers, 2)
+  test.assertEqual(model(test.batch).shape, (8, NUM_CLASSES))
+  test.assertEqual(model.embed(test.batch).shape, (8, model.embedding_dim))
+  assert_reloads_identically(test, model, test.batch)
+  assert_gradients(test, model, test.batch)
+  with test.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
+    test.make(head="conv", num_classes=None)
+  with test.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
+    test.make(head="mlp")
+
+
 class EgoModelChecks:
   """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase.
 
@@ -211,17 +226,7 @@ class EgoModelChecks:
     assert_reloads_identically(self, model, self.batch)
 
   def test_last_convolution_as_classifier(self):
-    model = self.make(head="conv", hidden_dims=[5])
-    self.assertIsNone(model.head)
-    self.assertEqual(model.num_layers, 2)
-    self.assertEqual(model(self.batch).shape, (8, NUM_CLASSES))
-    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
-    assert_reloads_identically(self, model, self.batch)
-    assert_gradients(self, model, self.batch)
-    with self.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
-      self.make(head="conv", num_classes=None)
-    with self.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
-      self.make(head="mlp")
+    check_last_convolution_as_classifier(self)
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make()
@@ -355,17 +360,7 @@ class SubGraphModelChecks:
     assert_reloads_identically(self, model, self.batch)
 
   def test_last_convolution_as_classifier(self):
-    model = self.make(head="conv", hidden_dims=[5])
-    self.assertIsNone(model.head)
-    self.assertEqual(model.num_layers, 2)
-    self.assertEqual(model(self.batch).shape, (8, NUM_CLASSES))
-    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
-    assert_reloads_identically(self, model, self.batch)
-    assert_gradients(self, model, self.batch)
-    with self.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
-      self.make(head="conv", num_classes=None)
-    with self.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
-      self.make(head="mlp")
+    check_last_convolution_as_classifier(self)
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make(encoder_dim=4)

@@ -337,26 +337,7 @@ class PartitionedGraph:
                      strategy="random", seed, padding: str = "default", default_id: int = -1,
                      before=None) -> list[SampledNeighbors]:
     """tfgle.ops.sample_fanouts, hop by hop on the partitions (same results' layout)."""
-    if not isinstance(fanouts, (list, tuple)) or not fanouts:
-      raise ValueError(f"fanouts must be a non-empty list of positive ints, got {fanouts!r}")
-    if isinstance(meta_path, str) or (isinstance(meta_path, tuple) and len(meta_path) == 3 and
-                                      all(isinstance(p, str) for p in meta_path)):
-      meta_path = [meta_path] * len(fanouts)
-    meta_path = list(meta_path)
-    if len(meta_path) != len(fanouts):
-      raise ValueError(f"fanouts has {len(fanouts)} entries but meta_path has "
-                       f"{len(meta_path)} edge types: {meta_path!r}")
-    strategies = [strategy] * len(fanouts) if isinstance(strategy, str) else list(strategy)
-    if len(strategies) != len(fanouts):
-      raise ValueError(f"strategy must be one name or one per hop ({len(fanouts)}), got "
-                       f"{strategy!r}")
-    types = [self.graph.edge_type(e) for e in meta_path]
-    for i in range(len(types) - 1):
-      if types[i].dst != types[i + 1].src:
-        raise ValueError(
-            f"meta_path does not chain: hop {i} ({types[i].name!r}) ends at node type "
-            f"{types[i].dst!r} but hop {i + 1} ({types[i + 1].name!r}) starts at "
-            f"{types[i + 1].src!r}")
+    meta_path, strategies = sampling.hop_plan(self.graph, meta_path, fanouts, strategy)
     current = int64_vector(ids)
     valid = tf.ones_like(current, tf.bool)
     hop_before = None if before is None else tf.broadcast_to(

@@ -224,6 +224,35 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
   if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
     return graph.sample_fanouts(meta_path, ids, fanouts, strategy=strategy, seed=seed,
                                 padding=padding, default_id=default_id, before=before)
+  meta_path, strategies = hop_plan(graph, meta_path, fanouts, strategy)
+  _check_strategy(padding, PADDINGS, "padding")
+  _check_int(default_id, "default_id")
+  _check_bool(edge_ids, "edge_ids")
+  tables = [graph.csr(e) for e in meta_path]
+  for csr, s, e in zip(tables, strategies, meta_path):
+    _check_weighted(csr, s, e)
+  ids = _ids(ids)
+  if before is not None:
+    for csr, e in zip(tables, meta_path):
+      _check_timed(csr, e)
+  neighbors, hop_edge_ids, masks = ops.tfgle_sample_fanouts(
+      [csr.resource_handle for csr in tables], ids, _seed(seed),
+      _before(before, ids, tables[0], meta_path[0]), fanouts=list(fanouts),
+      strategies=strategies, padding=padding, default_id=default_id,
+      return_edge_ids=edge_ids)
+  return [SampledNeighbors(n, e if edge_ids else None, m)
+          for n, e, m in zip(neighbors, hop_edge_ids, masks)]
+
+
+def hop_plan(graph, meta_path, fanouts, strategy) -> tuple[list, list[str]]:
+  """Checks sample_fanouts' hops; returns (edge type per hop, strategy per hop).
+
+  A single edge type (name or triple) or strategy name stands for every hop.
+
+  Raises:
+    ValueError: bad fanouts, a meta_path or strategy list of another length, an
+      unknown strategy, or a meta_path that does not chain.
+  """
   if not isinstance(fanouts, (list, tuple)) or not fanouts:
     raise ValueError(f"fanouts must be a non-empty list of positive ints, got {fanouts!r}")
   for fanout in fanouts:
@@ -242,9 +271,6 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
                      f"{strategy!r}")
   for s in strategies:
     _check_strategy(s, NEIGHBOR_STRATEGIES, "strategy")
-  _check_strategy(padding, PADDINGS, "padding")
-  _check_int(default_id, "default_id")
-  _check_bool(edge_ids, "edge_ids")
   types = [graph.edge_type(e) for e in meta_path]
   for i in range(len(types) - 1):
     if types[i].dst != types[i + 1].src:
@@ -252,20 +278,7 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
           f"meta_path does not chain: hop {i} ({types[i].name!r}) ends at node type "
           f"{types[i].dst!r} but hop {i + 1} ({types[i + 1].name!r}) starts at "
           f"{types[i + 1].src!r}")
-  tables = [graph.csr(e) for e in meta_path]
-  for csr, s, e in zip(tables, strategies, meta_path):
-    _check_weighted(csr, s, e)
-  ids = _ids(ids)
-  if before is not None:
-    for csr, e in zip(tables, meta_path):
-      _check_timed(csr, e)
-  neighbors, hop_edge_ids, masks = ops.tfgle_sample_fanouts(
-      [csr.resource_handle for csr in tables], ids, _seed(seed),
-      _before(before, ids, tables[0], meta_path[0]), fanouts=list(fanouts),
-      strategies=strategies, padding=padding, default_id=default_id,
-      return_edge_ids=edge_ids)
-  return [SampledNeighbors(n, e if edge_ids else None, m)
-          for n, e, m in zip(neighbors, hop_edge_ids, masks)]
+  return meta_path, strategies
 
 
 def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int] = None,
