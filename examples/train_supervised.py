@@ -120,6 +120,8 @@ _DEFAULTS = {
                     eval_fanouts=[10, 5], eval_batch_size=500, hidden_dim=64, heads=8, encoder_dim=0,
                     dropout=0.5, attention_dropout=0.0, weight_decay=5e-4, multi_hot=["words"],
                     head="conv"),
+        # The GCN normalization of the neighbor mean (degree-aware) suits Cora.
+        "ego_graph_sage": dict(aggregator="gcn"),
         "ego_gat": dict(hidden_dim=8, learning_rate=0.005, dropout=0.6, attention_dropout=0.6,
                         epochs=100),
         "gat": dict(hidden_dim=8, learning_rate=0.005, dropout=0.6, attention_dropout=0.6,
@@ -128,7 +130,8 @@ _DEFAULTS = {
 }
 _FALLBACK = dict(epochs=10, batch_size=512, learning_rate=0.01, fanouts=[10, 5],
                  eval_fanouts=[10, 5], eval_batch_size=512, hidden_dim=64, heads=4, encoder_dim=0,
-                 dropout=0.0, attention_dropout=0.0, weight_decay=0.0, multi_hot=[])
+                 dropout=0.0, attention_dropout=0.0, weight_decay=0.0, multi_hot=[],
+                 aggregator="mean", sampling="random", head="dense")
 
 
 def settings() -> dict:
@@ -137,10 +140,9 @@ def settings() -> dict:
   if model not in MODELS:
     raise app.UsageError(f"--model must be one of {sorted(MODELS)}, got {model!r}")
   dataset_defaults = _DEFAULTS.get(common.DATASET.value, {})
-  s = dict(_FALLBACK, sampling="random", head="dense")
+  s = dict(_FALLBACK)
   s.update(dataset_defaults.get("all", {}))
   s.update(dataset_defaults.get(model, {}))
-  s["aggregator"] = "mean"
   given = {
       "epochs": common.EPOCHS, "batch_size": common.BATCH_SIZE,
       "learning_rate": common.LEARNING_RATE, "hidden_dim": _HIDDEN_DIM, "heads": _HEADS,

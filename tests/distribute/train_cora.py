@@ -13,6 +13,10 @@ side by side (their mean accuracy is less noisy than one's). Test accuracy
 averages the logits of several sampled EgoGraphs per paper. The chief prints
 "final metrics: {json}" and writes --metrics_json.
 
+It is not examples/train_supervised.py (whose --strategy runs test_binaries.py
+checks) because these tests need what a product binary should not have:
+several models side by side and a hold point to kill a worker at.
+
 Strategies:
   default: model.fit on EgoGraphDataset.
   multi_worker_mirrored: model.fit on ego_dataset_fn shards (each worker half
@@ -57,11 +61,6 @@ _PARTITION_GRAPH = flags.DEFINE_bool("partition_graph", False,
 _MIN_SHARD_BYTES = flags.DEFINE_integer("min_shard_bytes", 32 << 10,
                                         "parameter_server: variables of at least twice this "
                                         "size are sharded over the parameter servers.")
-_STEP_LOG = flags.DEFINE_integer("step_log", 0,
-                                 "parameter_server: print 'step N' every this many steps.")
-_KERAS_FIT = flags.DEFINE_bool("keras_fit", False,
-                                "parameter_server: train with Keras fit on a DatasetCreator "
-                                "instead of a ClusterCoordinator loop.")
 _HOLD_AT_STEP = flags.DEFINE_integer("hold_at_step", 0,
                                      "parameter_server: after scheduling this step, print "
                                      "'holding at step N' and wait for --hold_file to exist.")
@@ -197,13 +196,6 @@ def train_parameter_server(graph, info, strategy):
         **dataset_kwargs(seed + i)) for i in range(_MODELS.value)])
     return tf.data.Dataset.zip((batches, tf.data.Dataset.from_tensors(seed).repeat()))
   steps_per_epoch = -(-info.splits["train"] // _BATCH_SIZE.value)
-  if _KERAS_FIT.value:
-    creator = tf.keras.utils.experimental.DatasetCreator(
-        lambda context: dataset_fn().map(lambda batch, tag: batch))
-    history = model.fit(creator, epochs=_EPOCHS.value, steps_per_epoch=steps_per_epoch,
-                        verbose=2)
-    return model, {"steps": int(optimizer.iterations.numpy()),
-                   "train_loss": float(history.history["loss"][-1])}
   per_worker = coordinator.create_per_worker_dataset(dataset_fn)
   iterator = iter(per_worker)
 
@@ -235,9 +227,6 @@ def train_parameter_server(graph, info, strategy):
       while not os.path.exists(_HOLD_FILE.value):
         time.sleep(0.1)
       print("resuming", flush=True)
-    if _STEP_LOG.value and (i + 1) % _STEP_LOG.value == 0:
-      coordinator.join()
-      print(f"step {i + 1} of {num_steps}: loss {results[-1].fetch()[0]:.4f}", flush=True)
   coordinator.join()
   outcomes = [r.fetch() for r in results]
   losses = [loss for loss, _ in outcomes]

@@ -113,6 +113,9 @@ class TrainSupervisedTest(tf.test.TestCase):
     proc = _run("--eval_fanouts=3")
     self.assertNotEqual(proc.returncode, 0)
     self.assertIn("--eval_fanouts must be 2 positive ints", proc.stderr)
+    proc = _run("--head=conv", "--fanouts=5", "--eval_fanouts=5")
+    self.assertNotEqual(proc.returncode, 0)
+    self.assertIn("--head=conv needs at least 2 --fanouts", proc.stderr)
 
 
 _CORA_DRIVER = """
