@@ -262,10 +262,12 @@ def _datasets(graph, s, node_type, meta_path, initial_epoch, strategy):
   # One endless stream of epochs (each a new shuffle and new samples): a
   # resumed run skips the epochs already trained and sees the same batches
   # as an uninterrupted one.
+  multi_worker = (tf.distribute.MultiWorkerMirroredStrategy,
+                  tf.distribute.experimental.ParameterServerStrategy)
+  if isinstance(strategy, multi_worker) and not ego:
+    raise app.UsageError(f"--strategy={common.STRATEGY.value} trains the EgoGraph models "
+                         f"{sorted(EGO_MODELS)}, not {s['model']!r}")
   if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-    if not ego:
-      raise app.UsageError(f"--strategy=multi_worker_mirrored trains the EgoGraph models "
-                           f"{sorted(EGO_MODELS)}, not {s['model']!r}")
     # Each worker its shard of every epoch's seeds, all with the same steps.
     steps = tfgle.distribute.steps_per_epoch(strategy, num_train, s["batch_size"])
     shard_fn = tfgle.distribute.ego_dataset_fn(*train_args, repeat=True, shuffle=True,
