@@ -6,7 +6,9 @@ usage: python benchmarks/pipeline_benchmark.py DATA_DIR [--batch 1024] [--fanout
 DATA_DIR is a ../shared/peers/gen_graph.py output directory (edges.npy, feats.npy,
 labels.npy). Workload W2: 1024 seed nodes, 2-hop [10, 5] uniform sampling along
 out-edges plus the 64-dim features of every node in the batch. It is run
- - "raw": the fused sampling op and the feature gathers in a tf.function loop;
+ - "raw": the fused sampling op, the id lookups and the feature gathers in a
+   tf.function called in a Python loop, returning the same batch (external
+   ids, indices, masks and features of every hop) as the pipelines;
  - "pipeline": the same query through GSL `values()` (tf.data: traversal, map,
    prefetch), and through `EgoGraphDataset`;
 and one JSON line is printed per run, in the peers' schema, plus the ratio of
@@ -82,8 +84,15 @@ def main():
                                         maxval=n, dtype=tf.int64)
     hops = tfgle.ops.sample_fanouts(graph, ["r"] * len(fanouts), seeds, fanouts,
                                     seed=tf.stack([tf.constant(2, tf.int64), step]))
-    rows = [tf.gather(feats, seeds)] + [tf.gather(feats, tf.maximum(h.ids, 0)) for h in hops]
-    return tf.add_n([tf.reduce_sum(r[:1]) for r in rows])
+    # The batch the pipelines deliver: per hop external ids, indices, mask, features.
+    batch_out = {}
+    for i, (index, mask) in enumerate([(seeds, tf.ones_like(seeds, tf.bool))] +
+                                      [(h.ids, h.mask) for h in hops]):
+      index = tf.where(mask, index, tf.zeros_like(index))
+      batch_out[f"hop{i}"] = {
+          "ids": tf.where(mask, graph.to_id("n", index), tf.constant(-1, tf.int64)),
+          "index": index, "mask": mask, "feat": tf.gather(feats, index)}
+    return batch_out
 
   def raw_iterator():
     step = 0
