@@ -111,6 +111,14 @@ class CsrResource : public InitOnceResource {
   ::tfgle::SamplingIndex index{&graph};
 };
 
+// InvalidArgument naming `name` unless `t` is a vector.
+inline Status CheckVector(const Tensor& t, const char* name) {
+  if (!TensorShapeUtils::IsVector(t.shape())) {
+    return errors::InvalidArgument(name, " must be a vector, got shape ", t.shape().DebugString());
+  }
+  return OkStatus();
+}
+
 // Looks up the resource of `input_name` and checks it has been initialized.
 template <typename T>
 Status GetInitializedResource(OpKernelContext* ctx, const char* input_name,

@@ -30,9 +30,7 @@ class IdMapInitOp : public OpKernel {
     core::RefCountPtr<IdMapResource> table;
     OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
     const Tensor& ids = ctx->input(1);
-    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(ids.shape()),
-                errors::InvalidArgument("ids must be a vector, got shape ",
-                                        ids.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
     OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
       return table->map.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
     }));
@@ -90,9 +88,7 @@ class IdMapSizeOp : public OpKernel {
 // ---------------------------------------------------------------- CSR
 
 Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t num_edges) {
-  if (!TensorShapeUtils::IsVector(t.shape())) {
-    return errors::InvalidArgument(name, " must be a vector, got shape ", t.shape().DebugString());
-  }
+  TF_RETURN_IF_ERROR(CheckVector(t, name));
   if (t.NumElements() != 0 && t.NumElements() != num_edges) {
     return errors::InvalidArgument(name, " must be empty or have one value per edge (",
                                    num_edges, "), got ", t.NumElements());
@@ -123,12 +119,8 @@ class CsrInitOp : public OpKernel {
     const Tensor& timestamps = ctx->input(5);
     const Tensor& num_src = ctx->input(6);
     const Tensor& num_dst = ctx->input(7);
-    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(src.shape()),
-                errors::InvalidArgument("src must be a vector, got shape ",
-                                        src.shape().DebugString()));
-    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(dst.shape()),
-                errors::InvalidArgument("dst must be a vector, got shape ",
-                                        dst.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, CheckVector(src, "src"));
+    OP_REQUIRES_OK(ctx, CheckVector(dst, "dst"));
     const int64_t num_edges = src.NumElements();
     OP_REQUIRES(ctx, dst.NumElements() == num_edges,
                 errors::InvalidArgument("src and dst must have the same length, got ", num_edges,
@@ -260,9 +252,7 @@ class CsrNeighborsOp : public OpKernel {
     OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
     const ::tfgle::CsrGraph& g = table->graph;
     const Tensor& indices = ctx->input(1);
-    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(indices.shape()),
-                errors::InvalidArgument("indices must be a vector, got shape ",
-                                        indices.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, CheckVector(indices, "indices"));
     OP_REQUIRES_OK(ctx, CheckIndices(indices, g.num_src, "source nodes"));
     const auto in = indices.flat<int64_t>();
     const int64_t n = in.size();
@@ -311,9 +301,7 @@ class CsrEdgesAtOp : public OpKernel {
     OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
     const ::tfgle::CsrGraph& g = table->graph;
     const Tensor& positions = ctx->input(1);
-    OP_REQUIRES(ctx, TensorShapeUtils::IsVector(positions.shape()),
-                errors::InvalidArgument("positions must be a vector, got shape ",
-                                        positions.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, CheckVector(positions, "positions"));
     const auto pos = positions.flat<int64_t>();
     for (int64_t i = 0; i < pos.size(); ++i) {
       OP_REQUIRES(ctx, static_cast<uint64_t>(pos(i)) < static_cast<uint64_t>(g.num_edges()),

@@ -38,13 +38,6 @@ void RunCatchingOom(OpKernelContext* ctx, const char* what, Fn fn) {
   }
 }
 
-Status CheckVector(const Tensor& t, const char* name) {
-  if (!TensorShapeUtils::IsVector(t.shape())) {
-    return errors::InvalidArgument(name, " must be a vector, got shape ", t.shape().DebugString());
-  }
-  return OkStatus();
-}
-
 // The Philox generator of a `seed` input: int64 [2], as tf.random.stateless_*.
 Status GetPhilox(const Tensor& seed, uint8_t tag, ::tfgle::Philox* out) {
   if (!(TensorShapeUtils::IsVector(seed.shape()) && seed.NumElements() == 2)) {
