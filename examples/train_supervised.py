@@ -19,11 +19,11 @@ on the command line wins.
 --strategy=multi_worker_mirrored shards each epoch's training seeds over the
 workers (equal steps on all); --strategy=parameter_server shards large
 variables and the graph's topology over the parameter servers, trains each
-worker on endless random seeds for the same number of steps, and evaluates
-the final model on the chief (no per-epoch validation). Run either as a local
-cluster with `python -m tfgle.distribute.launch --workers 2 [--ps 2] --
-examples/train_supervised.py --strategy=...`, or one process per task with
-TF_CONFIG set (README: "Running on a cluster").
+worker on endless random seeds for the same number of steps, and validates
+and tests on the chief (the workers cannot reach its graph tables). Run
+either as a local cluster with `python -m tfgle.distribute.launch --workers 2
+[--ps 2] -- examples/train_supervised.py --strategy=...`, or one process per
+task with TF_CONFIG set (README: "Running on a cluster").
 
 Under --model_dir it leaves:
   backup/       the BackupAndRestore state: a killed run restarted with the
@@ -295,23 +295,48 @@ def _datasets(graph, s, node_type, meta_path, initial_epoch, strategy):
   return train, steps, evaluation("val", 1), evaluation("test", 2)
 
 
-def evaluate_here(model, dataset, num_classes: int) -> dict:
-  """model.evaluate's results, computed in this process (not on a strategy's workers)."""
-  loss_fn = tfgle.losses.SoftmaxCrossEntropy(reduction=tf.keras.losses.Reduction.NONE)
-  metrics = {"loss": tf.keras.metrics.Mean(),
-             "accuracy": tf.keras.metrics.SparseCategoricalAccuracy(),
-             "micro_f1": tfgle.metrics.F1Score(num_classes, average="micro"),
-             "macro_f1": tfgle.metrics.F1Score(num_classes, average="macro")}
+class LocalEvaluation:
+  """model.evaluate's results, computed in this process.
 
-  @tf.function
-  def update(batch, labels):
-    logits = model(batch, training=False)
-    metrics["loss"].update_state(loss_fn(labels, logits))
-    for name in ("accuracy", "micro_f1", "macro_f1"):
-      metrics[name].update_state(labels, logits)
-  for batch, labels in dataset:
-    update(batch, labels)
-  return {name: float(metric.result()) for name, metric in metrics.items()}
+  Under ParameterServerStrategy Keras evaluates on the workers, which cannot
+  reach the graph tables of the chief's evaluation datasets; the chief
+  evaluates itself instead (it reads the weights from the parameter servers).
+  """
+
+  def __init__(self, model, num_classes: int):
+    loss_fn = tfgle.losses.SoftmaxCrossEntropy(reduction=tf.keras.losses.Reduction.NONE)
+    self.metrics = {"loss": tf.keras.metrics.Mean(),
+                    "accuracy": tf.keras.metrics.SparseCategoricalAccuracy(),
+                    "micro_f1": tfgle.metrics.F1Score(num_classes, average="micro"),
+                    "macro_f1": tfgle.metrics.F1Score(num_classes, average="macro")}
+
+    @tf.function
+    def update(batch, labels):
+      logits = model(batch, training=False)
+      self.metrics["loss"].update_state(loss_fn(labels, logits))
+      for name in ("accuracy", "micro_f1", "macro_f1"):
+        self.metrics[name].update_state(labels, logits)
+    self._update = update
+
+  def __call__(self, dataset) -> dict:
+    for metric in self.metrics.values():
+      metric.reset_state()
+    for batch, labels in dataset:
+      self._update(batch, labels)
+    return {name: float(metric.result()) for name, metric in self.metrics.items()}
+
+
+class LocalValidation(tf.keras.callbacks.Callback):
+  """Adds val_* metrics computed by a LocalEvaluation to each epoch's logs."""
+
+  def __init__(self, evaluate: LocalEvaluation, dataset):
+    super().__init__()
+    self.evaluate = evaluate
+    self.dataset = dataset
+
+  def on_epoch_end(self, epoch, logs=None):
+    if logs is not None:
+      logs.update({f"val_{name}": value for name, value in self.evaluate(self.dataset).items()})
 
 
 def build_model(graph, s, node_type, num_classes):
@@ -388,23 +413,23 @@ def run() -> dict:
                  tfgle.metrics.F1Score(num_classes, average="macro", name="macro_f1")])
   throughput = common.Throughput(s["batch_size"])
   own_dir = common.task_dir(directory, strategy)
-  callbacks = common.fit_callbacks(directory) + [throughput]
   best = BestCheckpoint(os.path.join(own_dir, "best"), resume=initial_epoch > 0)
-  on_chief = isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy)
-  if on_chief:
-    # Keras would evaluate on the workers, which cannot reach the chief's graph
-    # tables: the chief evaluates the final model itself, with no per-epoch
-    # validation (and so no best-epoch selection).
+  # (Callbacks run in this order: the throughput stops its clock before the
+  # validation, and the val metrics are in the logs before the checkpoints.)
+  callbacks = [throughput]
+  local = None
+  if isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
+    local = LocalEvaluation(model, num_classes)
+    callbacks.append(LocalValidation(local, val))
     val = None
-  else:
-    callbacks.append(best)
+  callbacks += common.fit_callbacks(directory) + [best]
   start = time.perf_counter()
   model.fit(train, epochs=s["epochs"], steps_per_epoch=steps, validation_data=val,
             callbacks=callbacks, verbose=common.fit_verbosity(_VERBOSE.value, strategy))
   train_seconds = time.perf_counter() - start
   if best.best is not None:
     model.load_weights(best.weights_path).expect_partial()
-  results = (evaluate_here(model, test, num_classes) if on_chief else
+  results = (local(test) if local is not None else
              model.evaluate(test, return_dict=True, verbose=0))
 
   model.save(os.path.join(own_dir, "model"), save_format="tf", save_traces=False)
