@@ -131,6 +131,25 @@ class CsrTableTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "direction must be 'out' or 'in'"):
       csr.degree([0], "sideways")
 
+  def test_every_kernel_checks_the_rank_of_its_vectors(self):
+    from tfgle.ops._library import ops  # pylint: disable=g-import-not-at-top
+    csr = CsrTable([0], [1], 2, 2)
+    matrix = tf.constant([[0]], tf.int64)
+    cases = [
+        ("indices", lambda: ops.tfgle_csr_neighbors(csr.resource_handle, matrix)),
+        ("positions", lambda: ops.tfgle_csr_edges_at(csr.resource_handle, matrix)),
+        ("ids", lambda: ops.tfgle_id_map_init(
+            ops.tfgle_id_map_handle(shared_name="rank_test_ids"), matrix)),
+        ("src", lambda: ops.tfgle_csr_init(
+            ops.tfgle_csr_handle(shared_name="rank_test_csr"), matrix, [1],
+            tf.zeros([0], tf.int64), tf.zeros([0]), tf.zeros([0], tf.int64),
+            tf.constant(2, tf.int64), tf.constant(2, tf.int64))),
+    ]
+    for name, call in cases:
+      with self.subTest(name), self.assertRaisesRegex(
+          tf.errors.InvalidArgumentError, f"{name} must be a vector, got shape \\[1,1\\]"):
+        call()
+
   def test_init_twice_is_rejected(self):
     csr = CsrTable([0], [1], 2, 2)
     from tfgle.ops._library import ops  # pylint: disable=g-import-not-at-top
@@ -139,9 +158,6 @@ class CsrTableTest(tf.test.TestCase):
       ops.tfgle_csr_init(csr.resource_handle, [0], [1], empty, tf.zeros([0]), empty,
                          tf.constant(2, tf.int64), tf.constant(2, tf.int64))
 
-
-if __name__ == "__main__":
-  tf.test.main()
 
 
 class ToTensorTest(tf.test.TestCase):
@@ -225,3 +241,6 @@ class ToTensorTest(tf.test.TestCase):
     array[:] = 3
     array.flags.writeable = False
     self.assertAllEqual(to_tensor(array, np.int64, copy=False)[:2], [3, 3])
+
+if __name__ == "__main__":
+  tf.test.main()
