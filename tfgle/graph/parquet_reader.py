@@ -57,20 +57,8 @@ def read_parquet_table(paths: Sequence[str], columns: Sequence[schema.Column], *
     ValueError: an unreadable file, a missing column, a column type that does
       not fit the decoder, a malformed row (strict), or too many dropped rows.
   """
-  parts = []
-  dropped: dict[str, int] = {}
-  first_drop = None
-  for path in paths:
-    part, num_dropped, drop_example = _read_file(path, columns, strict)
-    parts.append(part)
-    dropped[path] = num_dropped
-    first_drop = first_drop or drop_example
-    total = sum(dropped.values())
-    if total > max_dropped_rows:
-      raise ValueError(
-          f"{total} malformed rows dropped, more than max_dropped_rows={max_dropped_rows} "
-          f"(per file: {dropped}); the first: {first_drop}")
-  return text_reader.concatenate(parts, columns, dropped)
+  return text_reader.read_files(paths, columns, max_dropped_rows,
+                                lambda path, limit: _read_file(path, columns, strict))
 
 
 def _read_file(path: str, columns: Sequence[schema.Column], strict: bool):

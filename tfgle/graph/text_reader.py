@@ -100,12 +100,28 @@ def read_text_table(paths: Sequence[str], columns: Sequence[schema.Column], *,
       a header type that does not fit the column's kind, a malformed row
       (strict), or too many dropped rows (lenient).
   """
+  return read_files(
+      paths, columns, max_dropped_rows,
+      lambda path, limit: _read_file(path, columns, strict, None if strict else limit))
+
+
+def read_files(paths: Sequence[str], columns: Sequence[schema.Column], max_dropped_rows: int,
+               read_file) -> tables.Table:
+  """Reads the files in order and concatenates their tables (any format's reader).
+
+  Args:
+    paths, columns, max_dropped_rows: as read_text_table.
+    read_file: (path, limit) -> (Table of the kept rows, rows dropped, first
+      problem or None); `limit` is how many rows may still be dropped.
+
+  Raises:
+    ValueError: more than max_dropped_rows rows dropped over all files.
+  """
   parts = []
   dropped: dict[str, int] = {}
   first_drop = None
   for path in paths:
-    limit = None if strict else max_dropped_rows - sum(dropped.values())
-    part, num_dropped, drop_example = _read_file(path, columns, strict, limit)
+    part, num_dropped, drop_example = read_file(path, max_dropped_rows - sum(dropped.values()))
     parts.append(part)
     dropped[path] = num_dropped
     first_drop = first_drop or drop_example
