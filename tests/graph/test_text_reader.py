@@ -9,19 +9,7 @@ from tfgle.graph import schema
 from tfgle.graph import tables
 from tfgle.graph import text_reader
 
-INT64, FLOAT32, STRING = schema.INT64, schema.FLOAT32, schema.STRING
-
-
-def vector(name, dim, delimiter=":"):
-  return schema.Column(name, schema.FLOAT_VECTOR, dim=dim, delimiter=delimiter)
-
-
-def int_list(name, delimiter=","):
-  return schema.Column(name, schema.INT64_LIST, delimiter=delimiter)
-
-
-def string_list(name, delimiter=","):
-  return schema.Column(name, schema.STRING_LIST, delimiter=delimiter)
+from tests.graph.columns import FLOAT32, INT64, STRING, int_list, string_list, vector
 
 
 EDGE_COLUMNS = [schema.Column("src_id", INT64), schema.Column("dst_id", INT64),
