@@ -171,35 +171,21 @@ def _finite_outputs(test, out):
   test.assertTrue(np.all(np.isfinite(out.numpy())), "non-finite outputs")
 
 
-def check_last_convolution_as_classifier(test):
-  """head="conv": one more convolution, of width num_classes, gives the logits."""
-  model = test.make(head="conv", hidden_dims=[5])
-  test.assertIsNone(model.head)
-  test.assertEqual(model.num_layers, 2)
-  test.assertEqual(model(test.batch).shape, (8, NUM_CLASSES))
-  test.assertEqual(model.embed(test.batch).shape, (8, model.embedding_dim))
-  assert_reloads_identically(test, model, test.batch)
-  assert_gradients(test, model, test.batch)
-  with test.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
-    test.make(head="conv", num_classes=None)
-  with test.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
-    test.make(head="mlp")
-
-
-class EgoModelChecks:
-  """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase.
+class _ZooModelChecks:
+  """What the Ego and SubGraph checks share: the class-wide batch, `make` and the head option.
 
   The test class sets `model_class` and `model_kwargs` (arguments besides the
   features, for a 2-level model).
   """
   model_class = None
   model_kwargs = {}
+  make_batch = None  # graph -> the batch every test feeds
 
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
     cls.graph = graph()
-    cls.batch = ego_batch(cls.graph)
+    cls.batch = cls.make_batch(cls.graph)
 
   def make(self, **kwargs):
     tf.keras.utils.set_random_seed(1)
@@ -207,6 +193,25 @@ class EgoModelChecks:
     args.update(kwargs)
     return self.model_class.from_graph(self.graph, "v", multi_hot=["tags"], embedding_dim=4,
                                        id_embedding_dim=3, **args)
+
+  def test_last_convolution_as_classifier(self):
+    # head="conv": one more convolution, of width num_classes, gives the logits.
+    model = self.make(head="conv", hidden_dims=[5])
+    self.assertIsNone(model.head)
+    self.assertEqual(model.num_layers, 2)
+    self.assertEqual(model(self.batch).shape, (8, NUM_CLASSES))
+    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
+    assert_reloads_identically(self, model, self.batch)
+    assert_gradients(self, model, self.batch)
+    with self.assertRaisesRegex(ValueError, "head='conv' .* needs num_classes"):
+      self.make(head="conv", num_classes=None)
+    with self.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
+      self.make(head="mlp")
+
+
+class EgoModelChecks(_ZooModelChecks):
+  """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase."""
+  make_batch = staticmethod(ego_batch)
 
   def test_outputs_and_embeddings(self):
     model = self.make()
@@ -224,9 +229,6 @@ class EgoModelChecks:
     model = self.make()
     model(self.batch)
     assert_reloads_identically(self, model, self.batch)
-
-  def test_last_convolution_as_classifier(self):
-    check_last_convolution_as_classifier(self)
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make()
@@ -327,23 +329,9 @@ class EgoModelChecks:
     self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])
 
 
-class SubGraphModelChecks:
+class SubGraphModelChecks(_ZooModelChecks):
   """Checks every SubGraph model of the zoo passes; mix into a tf.test.TestCase."""
-  model_class = None
-  model_kwargs = {}
-
-  @classmethod
-  def setUpClass(cls):
-    super().setUpClass()
-    cls.graph = graph()
-    cls.batch = subgraph_batch(cls.graph)
-
-  def make(self, **kwargs):
-    tf.keras.utils.set_random_seed(1)
-    args = dict(self.model_kwargs, num_classes=NUM_CLASSES, dropout=0.3)
-    args.update(kwargs)
-    return self.model_class.from_graph(self.graph, "v", multi_hot=["tags"], embedding_dim=4,
-                                       id_embedding_dim=3, **args)
+  make_batch = staticmethod(subgraph_batch)
 
   def test_outputs_and_embeddings(self):
     model = self.make()
@@ -358,9 +346,6 @@ class SubGraphModelChecks:
     model = self.make()
     model(self.batch)
     assert_reloads_identically(self, model, self.batch)
-
-  def test_last_convolution_as_classifier(self):
-    check_last_convolution_as_classifier(self)
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make(encoder_dim=4)
