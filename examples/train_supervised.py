@@ -295,6 +295,13 @@ def _datasets(graph, s, node_type, meta_path, initial_epoch, strategy):
   return train, steps, evaluation("val", 1), evaluation("test", 2)
 
 
+def classification_metrics(num_classes: int) -> list[tf.keras.metrics.Metric]:
+  """The metrics reported for every split: accuracy, micro and macro F1."""
+  return [tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+          tfgle.metrics.F1Score(num_classes, average="micro", name="micro_f1"),
+          tfgle.metrics.F1Score(num_classes, average="macro", name="macro_f1")]
+
+
 class LocalEvaluation:
   """model.evaluate's results, computed in this process.
 
@@ -305,25 +312,24 @@ class LocalEvaluation:
 
   def __init__(self, model, num_classes: int):
     loss_fn = tfgle.losses.SoftmaxCrossEntropy(reduction=tf.keras.losses.Reduction.NONE)
-    self.metrics = {"loss": tf.keras.metrics.Mean(),
-                    "accuracy": tf.keras.metrics.SparseCategoricalAccuracy(),
-                    "micro_f1": tfgle.metrics.F1Score(num_classes, average="micro"),
-                    "macro_f1": tfgle.metrics.F1Score(num_classes, average="macro")}
+    self.loss = tf.keras.metrics.Mean()
+    self.metrics = classification_metrics(num_classes)
 
     @tf.function
     def update(batch, labels):
       logits = model(batch, training=False)
-      self.metrics["loss"].update_state(loss_fn(labels, logits))
-      for name in ("accuracy", "micro_f1", "macro_f1"):
-        self.metrics[name].update_state(labels, logits)
+      self.loss.update_state(loss_fn(labels, logits))
+      for metric in self.metrics:
+        metric.update_state(labels, logits)
     self._update = update
 
   def __call__(self, dataset) -> dict:
-    for metric in self.metrics.values():
+    for metric in [self.loss, *self.metrics]:
       metric.reset_state()
     for batch, labels in dataset:
       self._update(batch, labels)
-    return {name: float(metric.result()) for name, metric in self.metrics.items()}
+    return {"loss": float(self.loss.result()),
+            **{metric.name: float(metric.result()) for metric in self.metrics}}
 
 
 class LocalValidation(tf.keras.callbacks.Callback):
@@ -408,9 +414,7 @@ def run() -> dict:
     model.compile(
         tf.keras.optimizers.Adam(s["learning_rate"]),
         loss=tfgle.losses.SoftmaxCrossEntropy(),
-        metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-                 tfgle.metrics.F1Score(num_classes, average="micro", name="micro_f1"),
-                 tfgle.metrics.F1Score(num_classes, average="macro", name="macro_f1")])
+        metrics=classification_metrics(num_classes))
   throughput = common.Throughput(s["batch_size"])
   own_dir = common.task_dir(directory, strategy)
   best = BestCheckpoint(os.path.join(own_dir, "best"), resume=initial_epoch > 0)
