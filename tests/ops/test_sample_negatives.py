@@ -222,6 +222,24 @@ class SampleNegativesBadInputTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "num_nodes must be an int >= 0"):
       ops.NodeDistribution(-1)
 
+  def test_raw_node_distribution_init_checks(self):
+    def init(case, num_nodes, weights, categories):
+      handle = raw.tfgle_node_distribution_handle(shared_name=f"bad_init_{case}")
+      raw.tfgle_node_distribution_init(handle, tf.constant(num_nodes, tf.int64),
+                                       tf.constant(weights, tf.float32),
+                                       tf.constant(categories, tf.int64))
+    cases = [
+        ((-1, [], []), "num_nodes must be >= 0, got -1"),
+        ((2, [[1.0, 1.0]], []), r"weights must be a vector, got shape \[1,2\]"),
+        ((2, [], [[0, 1]]), r"categories must be a vector, got shape \[1,2\]"),
+        ((2, [1.0], []), r"weights must be empty or have one value per node \(2\), got 1"),
+        ((2, [], [0, 1, 2]), r"categories must be empty or have one value per node \(2\)"),
+    ]
+    for case, (args, message) in enumerate(cases):
+      with self.subTest(message), self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                                         message):
+        init(case, *args)
+
   def test_raw_op_checks(self):
     table = self.g.csr("e").resource_handle
     e = tf.zeros([0], tf.int64)
