@@ -1,4 +1,5 @@
 // Op definitions of the in-graph tables: id maps and CSR topologies.
+#include "custom_ops/ops/shape_fns.h"
 #include "tensorflow/core/framework/common_shape_fns.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/shape_inference.h"
@@ -7,19 +8,8 @@ namespace tensorflow {
 
 using shape_inference::InferenceContext;
 using shape_inference::ShapeHandle;
-
-namespace {
-
-Status ScalarResource(InferenceContext* c, int index) {
-  ShapeHandle unused;
-  return c->WithRank(c->input(index), 0, &unused);
-}
-
-Status VectorInput(InferenceContext* c, int index, ShapeHandle* out) {
-  return c->WithRank(c->input(index), 1, out);
-}
-
-}  // namespace
+using tfgle_shape_fns::Scalar;
+using tfgle_shape_fns::Vector;
 
 REGISTER_OP("Tfgle>IdMapHandle")
     .Output("table: resource")
@@ -33,9 +23,9 @@ REGISTER_OP("Tfgle>IdMapInit")
     .Input("table: resource")
     .Input("ids: int64")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       ShapeHandle ids;
-      return VectorInput(c, 1, &ids);
+      return Vector(c, 1, &ids);
     })
     .Doc("Fills the id map with ids[i] -> i; fails on duplicate ids.");
 
@@ -45,7 +35,7 @@ REGISTER_OP("Tfgle>IdMapLookup")
     .Output("indices: int64")
     .Attr("allow_missing: bool = false")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       c->set_output(0, c->input(1));
       return OkStatus();
     })
@@ -55,7 +45,7 @@ REGISTER_OP("Tfgle>IdMapSize")
     .Input("table: resource")
     .Output("size: int64")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       c->set_output(0, c->Scalar());
       return OkStatus();
     });
@@ -82,12 +72,12 @@ REGISTER_OP("Tfgle>CsrInit")
     .Attr("weighted: bool = false")
     .Attr("timed: bool = false")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       ShapeHandle src, dst, column;
-      TF_RETURN_IF_ERROR(VectorInput(c, 1, &src));
-      TF_RETURN_IF_ERROR(VectorInput(c, 2, &dst));
+      TF_RETURN_IF_ERROR(Vector(c, 1, &src));
+      TF_RETURN_IF_ERROR(Vector(c, 2, &dst));
       TF_RETURN_IF_ERROR(c->Merge(src, dst, &src));
-      for (int i = 3; i <= 5; ++i) TF_RETURN_IF_ERROR(VectorInput(c, i, &column));
+      for (int i = 3; i <= 5; ++i) TF_RETURN_IF_ERROR(Vector(c, i, &column));
       ShapeHandle scalar;
       TF_RETURN_IF_ERROR(c->WithRank(c->input(6), 0, &scalar));
       return c->WithRank(c->input(7), 0, &scalar);
@@ -110,7 +100,7 @@ REGISTER_OP("Tfgle>CsrInfo")
     .Output("num_dst: int64")
     .Output("num_edges: int64")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       for (int i = 0; i < 3; ++i) c->set_output(i, c->Scalar());
       return OkStatus();
     });
@@ -119,7 +109,7 @@ REGISTER_OP("Tfgle>CsrFingerprint")
     .Input("table: resource")
     .Output("fingerprint: int64")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       c->set_output(0, c->Scalar());
       return OkStatus();
     })
@@ -131,7 +121,7 @@ REGISTER_OP("Tfgle>CsrDegree")
     .Output("degree: int64")
     .Attr("direction: {'out', 'in'} = 'out'")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       c->set_output(0, c->input(1));
       return OkStatus();
     })
@@ -146,9 +136,9 @@ REGISTER_OP("Tfgle>CsrNeighbors")
     .Output("timestamps: int64")
     .Output("row_splits: int64")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       ShapeHandle indices;
-      TF_RETURN_IF_ERROR(VectorInput(c, 1, &indices));
+      TF_RETURN_IF_ERROR(Vector(c, 1, &indices));
       for (int i = 0; i < 4; ++i) c->set_output(i, c->Vector(InferenceContext::kUnknownDim));
       shape_inference::DimensionHandle splits;
       TF_RETURN_IF_ERROR(c->Add(c->Dim(indices, 0), 1, &splits));
@@ -167,9 +157,9 @@ REGISTER_OP("Tfgle>CsrEdgesAt")
     .Output("dst: int64")
     .Output("edge_ids: int64")
     .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(ScalarResource(c, 0));
+      TF_RETURN_IF_ERROR(Scalar(c, 0));
       ShapeHandle positions;
-      TF_RETURN_IF_ERROR(VectorInput(c, 1, &positions));
+      TF_RETURN_IF_ERROR(Vector(c, 1, &positions));
       for (int i = 0; i < 3; ++i) c->set_output(i, positions);
       return OkStatus();
     })

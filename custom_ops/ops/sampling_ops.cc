@@ -6,6 +6,7 @@
 
 #include "custom_ops/core/negative_sampler.h"
 #include "custom_ops/core/neighbor_sampler.h"
+#include "custom_ops/ops/shape_fns.h"
 #include "tensorflow/core/framework/common_shape_fns.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/shape_inference.h"
@@ -15,24 +16,11 @@ namespace tensorflow {
 using shape_inference::DimensionHandle;
 using shape_inference::InferenceContext;
 using shape_inference::ShapeHandle;
+using tfgle_shape_fns::Scalar;
+using tfgle_shape_fns::Seed;
+using tfgle_shape_fns::Vector;
 
 namespace {
-
-Status Scalar(InferenceContext* c, int index) {
-  ShapeHandle unused;
-  return c->WithRank(c->input(index), 0, &unused);
-}
-
-Status Vector(InferenceContext* c, int index, ShapeHandle* out) {
-  return c->WithRank(c->input(index), 1, out);
-}
-
-Status Seed(InferenceContext* c, int index) {
-  ShapeHandle seed;
-  TF_RETURN_IF_ERROR(c->WithRank(c->input(index), 1, &seed));
-  DimensionHandle unused;
-  return c->WithValue(c->Dim(seed, 0), 2, &unused);
-}
 
 Status FromCore(const ::tfgle::Status& status) {
   return status.ok() ? OkStatus() : errors::InvalidArgument(status.message());
