@@ -19,7 +19,7 @@ STRUCTURE = ("index", "ids", "num_seeds", "edge_index", "edge_ids", "edge_mask",
 class SubGraphModel(_base.ZooModel):
   """Node embeddings (and classification) over SubGraph batches.
 
-  A SubGraph batch is the dict of `tfgle.data.SubGraphDataset`: "index",
+  A SubGraph batch is the dict of `tfgle.data.subgraph_dataset`: "index",
   "ids", "num_seeds", "edge_index" [2, E] (row 0 source, row 1 target),
   "edge_ids" and the node features [N, ...]; seeds come first. Optional
   entries for batches padded to fixed sizes: "node_mask" bool [N] (padding

@@ -69,6 +69,28 @@ class LoweringTest(tf.test.TestCase):
     last = [b for b in ds][-1]
     self.assertFalse(last["h1"]["mask"].numpy()[-1].any())
 
+  def test_full_steps_hold_every_neighbor_padded_to_the_longest(self):
+    ds = (self.g.V("n").batch(30).alias("seed")
+          .outV("e").sample().by("full").alias("all")
+          .outV("e").sample(1).by("random").alias("next")
+          .values())
+    b = _as_numpy(next(iter(ds)))
+    longest = max(len(self.adj[s]) for s in b["seed"]["ids"])
+    self.assertEqual(b["all"]["ids"].shape, (30, longest))
+    self.assertEqual(b["next"]["ids"].shape, (30, longest, 1))
+    for i, s in enumerate(b["seed"]["ids"]):
+      row = b["all"]["ids"][i][b["all"]["mask"][i]]
+      self.assertCountEqual(row.tolist(), self.adj[s])
+      self.assertTrue((b["all"]["ids"][i][~b["all"]["mask"][i]] == -1).all())
+      self.assertFalse(b["next"]["mask"][i][~b["all"]["mask"][i]].any())
+    # sample(k).by("full") caps each list at k neighbors.
+    capped = (self.g.V("n").batch(30).alias("seed").outV("e").sample(2).by("full")
+              .alias("nbrs").values())
+    c = _as_numpy(next(iter(capped)))
+    self.assertEqual(c["nbrs"]["ids"].shape, (30, 2))
+    self.assertAllEqual(c["nbrs"]["mask"].sum(axis=1),
+                        [min(2, len(self.adj[s])) for s in c["seed"]["ids"]])
+
   def test_same_seed_same_batches_under_any_parallelism(self):
     def run(parallel):
       ds = (self.g.V("n").batch(4).shuffle(traverse=True).alias("s")

@@ -69,14 +69,14 @@ def hetero_graph():
 def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="train"):
   """One EgoGraph batch (without labels) of `g`; sampling without replacement pads
   the neighbors of nodes of small degree."""
-  ds = tfgle.data.EgoGraphDataset(g, seeds, list(meta_path), list(fanouts), batch_size,
+  ds = tfgle.data.ego_graph_dataset(g, seeds, list(meta_path), list(fanouts), batch_size,
                                   label=False, shuffle=False, seed=5,
                                   strategy="random_without_replacement")
   return next(iter(ds))
 
 
 def subgraph_batch(g, fanouts=(4, 3), batch_size=8):
-  ds = tfgle.data.SubGraphDataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
+  ds = tfgle.data.subgraph_dataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
                                   label=False, shuffle=False, seed=5)
   return next(iter(ds))
 
@@ -323,7 +323,7 @@ class EgoModelChecks(_ZooModelChecks):
     tf.keras.utils.set_random_seed(2)
     model = self.make(dropout=0.0)
     model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
-    ds = tfgle.data.EgoGraphDataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
+    ds = tfgle.data.ego_graph_dataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
                                     shuffle=False).cache()
     history = model.fit(ds, epochs=20, verbose=0)
     self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])
@@ -384,7 +384,7 @@ class SubGraphModelChecks(_ZooModelChecks):
     tf.keras.utils.set_random_seed(2)
     model = self.make(dropout=0.0)
     model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
-    ds = tfgle.data.SubGraphDataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
+    ds = tfgle.data.subgraph_dataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
                                     shuffle=False).cache()
     history = model.fit(ds, epochs=20, verbose=0)
     self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])

@@ -27,7 +27,7 @@ class EgoGATTest(model_testing.EgoModelChecks, tf.test.TestCase):
     g = model_testing.hetero_graph()
     model = EgoGAT.from_graph(g, node_types=["user", "item", "user"], hidden_dims=[3, 2],
                               heads=2, num_classes=2, embedding_dim=4)
-    ds = tfgle.data.EgoGraphDataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
+    ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
     batch, _ = next(iter(ds))
     self.assertEqual(model(batch).shape, (6, 2))
     model_testing.assert_gradients(self, model, model_testing.poison_ego_padding(batch))

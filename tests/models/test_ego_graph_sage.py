@@ -27,7 +27,7 @@ class EgoGraphSAGETest(model_testing.EgoModelChecks, tf.test.TestCase):
     tf.keras.utils.set_random_seed(0)
     model = EgoGraphSAGE.from_graph(g, "v", hidden_dims=[8, 8])
     self.assertIsNone(model.head)
-    ds = tfgle.data.LinkEgoGraphDataset(g, "e", ["e", "e"], ["e", "e"], [4, 3],
+    ds = tfgle.data.link_ego_graph_dataset(g, "e", ["e", "e"], ["e", "e"], [4, 3],
                                         batch_size=32, num_negatives=4, seed=2)
     batch = next(iter(ds))
     scores = model(batch)
@@ -55,7 +55,7 @@ class EgoGraphSAGETest(model_testing.EgoModelChecks, tf.test.TestCase):
                                     hidden_dims=[4, 4], encoder_dim=5, num_classes=2,
                                     embedding_dim=3)
     self.assertEqual(model.features["item"]["index"]["num_ids"], 9)
-    ds = tfgle.data.EgoGraphDataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
+    ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
     batch, _ = next(iter(ds))
     self.assertEqual(model(batch).shape, (6, 2))
     per_entry = EgoGraphSAGE.from_config(dict(model.get_config(), dedupe_nodes=False))

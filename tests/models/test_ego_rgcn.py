@@ -56,7 +56,7 @@ class EgoRGCNTest(model_testing.EgoModelChecks, tf.test.TestCase):
     model = EgoRGCN.from_graph(g, node_types=["user", "item", "user"], hidden_dims=[4, 3],
                                num_relations=2, hop_relations=[0, 1], encoder_dim=4,
                                num_classes=2)
-    ds = tfgle.data.EgoGraphDataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
+    ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
     batch, _ = next(iter(ds))
     self.assertEqual(model(batch).shape, (6, 2))
     model_testing.assert_gradients(self, model, model_testing.poison_ego_padding(batch))

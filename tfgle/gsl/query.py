@@ -58,11 +58,16 @@ class Step:
 
 
 class _Dag:
-  """The steps of one query, in creation order."""
+  """The steps of one query, in creation order, and the Sampler they sample."""
 
-  def __init__(self, graph):
-    self.graph = graph
+  def __init__(self, sampler):
+    self.sampler = sampler
     self.steps: list[Step] = []
+
+  @property
+  def graph(self):
+    """The sampled graph: its schema, ids and features."""
+    return self.sampler.graph
 
   def add(self, **kwargs) -> Step:
     step = Step(index=len(self.steps), **kwargs)
@@ -87,23 +92,26 @@ class Query:
   # ---------------------------------------------------------------- sources
 
   @classmethod
-  def vertices(cls, graph, node_type: str, mask=None) -> "Query":
+  def vertices(cls, sampler, node_type: str, mask=None) -> "Query":
+    """A query over vertices of `node_type` of a tfgle.graph.Sampler (see Sampler.V)."""
+    graph = sampler.graph
     if node_type not in graph.node_types:
       raise ValueError(f"step 0 V({node_type!r}): unknown node type; the graph has "
                        f"{graph.node_types}")
     if isinstance(mask, str) and mask not in graph.splits(node_type):
       raise ValueError(f"step 0 V({node_type!r}): node type has no split {mask!r}; it has "
                        f"{graph.splits(node_type)}")
-    dag = _Dag(graph)
+    dag = _Dag(sampler)
     return cls(dag, dag.add(op="V", parent=None, kind=VERTEX, node_type=node_type, mask=mask))
 
   @classmethod
-  def edges(cls, graph, edge_type, reverse: bool = False) -> "Query":
+  def edges(cls, sampler, edge_type, reverse: bool = False) -> "Query":
+    """A query over the edges of `edge_type` of a tfgle.graph.Sampler (see Sampler.E)."""
     try:
-      edge_type = graph.edge_type(edge_type)
+      edge_type = sampler.graph.edge_type(edge_type)
     except ValueError as e:
       raise ValueError(f"step 0 E({edge_type!r}): {e}") from None
-    dag = _Dag(graph)
+    dag = _Dag(sampler)
     return cls(dag, dag.add(op="E", parent=None, kind=EDGE, edge_type=edge_type,
                             reverse=reverse))
 
@@ -179,7 +187,12 @@ class Query:
     return self._then(op=op, kind=yields, node_type=end, edge_type=et, reverse=reverse)
 
   def sample(self, count: Optional[int] = None) -> "Query":
-    """Samples `count` per current element (None only with by("full"))."""
+    """Samples `count` per current element.
+
+    With by("full"), `count` caps the neighbors taken (a uniform subset of
+    larger neighborhoods, in the table's order), and None takes them all;
+    the step's trailing axis is then as long as the batch's longest list.
+    """
     self._require_sampling("sample")
     if count is not None and (not isinstance(count, int) or isinstance(count, bool)
                               or count <= 0):
@@ -344,8 +357,5 @@ class Query:
       if step.op == "Neg" and step.strategy != "random":
         raise ValueError(f"{step.describe()}: Neg() samples uniformly: by('random'); for "
                          "weighted negatives use outNeg/inNeg")
-      if step.strategy == "full":
-        raise ValueError(f"{step.describe()}: by('full') gives ragged neighbor lists, which "
-                         "values() batches do not hold; use tfgle.ops.sample_full_neighbors")
     if not self._dag.aliases():
       raise ValueError("the query has no aliased step: name the steps to return with alias()")

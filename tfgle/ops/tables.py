@@ -136,13 +136,15 @@ class CsrTable(_Table):
       both ends; the reverse keeps the edge id).
     order: neighbor order per row: "input", "weight" (descending) or
       "timestamp" (descending, latest first).
+    name: what error messages call the table (e.g. its edge type).
   """
 
   _HANDLE_OP = ops.tfgle_csr_handle
 
   def __init__(self, src, dst, num_src, num_dst, *, edge_ids=None, weights=None,
-               timestamps=None, symmetric=False, order="input"):
+               timestamps=None, symmetric=False, order="input", name: str = "csr"):
     super().__init__("csr")
+    self.name = name
     empty_i = tf.zeros([0], tf.int64)
     ops.tfgle_csr_init(
         self.resource_handle,
