@@ -186,7 +186,7 @@ class EgoModel(_base.ZooModel):
                                          position, tf.size(nodes))
     inputs = {}
     for name, spec in features.items():
-      key = spec["key"] if spec["type"] == specs_lib.ID else name
+      key = spec.key if isinstance(spec, specs_lib.IdSpec) else name
       if key in inputs:
         continue
       if key not in hops[0]:
@@ -257,8 +257,9 @@ class EgoModel(_base.ZooModel):
     return batch
 
   def _model_config(self) -> dict:
-    features = ({n: dict(s) for n, s in self.features.items()} if self.node_types is None
-                else {t: {n: dict(s) for n, s in f.items()} for t, f in self.features.items()})
+    features = ({n: s.get_config() for n, s in self.features.items()} if self.node_types is None
+                else {t: {n: s.get_config() for n, s in f.items()}
+                      for t, f in self.features.items()})
     return {
         "features": features,
         "hidden_dims": list(self.hidden_dims),

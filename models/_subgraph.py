@@ -62,7 +62,7 @@ class SubGraphModel(_base.ZooModel):
     self.projection = None if self.encoder_dim is None else tf.keras.layers.Dense(
         self.encoder_dim, kernel_regularizer=self.kernel_regularizer, name="projection")
     for name in self.encoder.features:
-      if name in STRUCTURE and self.encoder.features[name]["type"] != "id":
+      if name in STRUCTURE and self.encoder.features[name].kind != "id":
         raise ValueError(f"{cls}: features[{name!r}] collides with the SubGraph entry "
                          f"{name!r}; rename the feature")
     self._dropout = tf.keras.layers.Dropout(self.dropout)
@@ -109,7 +109,7 @@ class SubGraphModel(_base.ZooModel):
 
   def _model_config(self) -> dict:
     return {
-        "features": {n: dict(s) for n, s in self.features.items()},
+        "features": {n: s.get_config() for n, s in self.features.items()},
         "hidden_dims": list(self.hidden_dims),
         "encoder_dim": self.encoder_dim,
         "activation": tf.keras.activations.serialize(self.activation),

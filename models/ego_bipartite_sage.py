@@ -307,7 +307,7 @@ class EgoBipartiteSAGE(tf.keras.Model):
     return {
         "name": self.name,
         "trainable": self.trainable,
-        "node_features": {node_type: {name: dict(spec) for name, spec in features.items()}
+        "node_features": {node_type: {name: spec.get_config() for name, spec in features.items()}
                           for node_type, features in self.encoder.node_features.items()},
         "user_node_types": list(self.user_node_types),
         "item_node_types": list(self.item_node_types),

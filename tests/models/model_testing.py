@@ -223,7 +223,7 @@ class EgoModelChecks(_ZooModelChecks):
     unsupervised = self.make(num_classes=None)
     self.assertAllClose(unsupervised(self.batch), unsupervised.embed(self.batch))
     self.assertEqual(sorted(model.features), ["index", "kind", "tags", "x"])
-    self.assertEqual(model.features["index"]["key"], "index")
+    self.assertEqual(model.features["index"].key, "index")
 
   def test_save_and_reload(self):
     model = self.make()
@@ -276,7 +276,7 @@ class EgoModelChecks(_ZooModelChecks):
   def test_raw_twin_takes_raw_values(self):
     model = self.make()
     raw = model.as_raw()
-    vocab = {name: model.features[name]["vocab"] for name in ("kind", "tags")}
+    vocab = {name: list(model.features[name].vocab) for name in ("kind", "tags")}
 
     def to_raw(name, ids):
       table = tf.constant(["<oov>"] + vocab[name] if name == "kind" else [-99] + vocab[name])

@@ -54,7 +54,7 @@ class EgoGraphSAGETest(model_testing.EgoModelChecks, tf.test.TestCase):
     model = EgoGraphSAGE.from_graph(g, node_types=["user", "item", "user"],
                                     hidden_dims=[4, 4], encoder_dim=5, num_classes=2,
                                     embedding_dim=3)
-    self.assertEqual(model.features["item"]["index"]["num_ids"], 9)
+    self.assertEqual(model.features["item"]["index"].num_ids, 9)
     ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
     batch, _ = next(iter(ds))
     self.assertEqual(model(batch).shape, (6, 2))
