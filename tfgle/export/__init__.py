@@ -2,7 +2,8 @@
 
 Neither SavedModel contains tfgle's custom ops: the embedding table maps ids to
 precomputed embeddings, and the encoder maps raw ego-graph features to
-embeddings with the feature preprocessing inside.
+embeddings with the feature preprocessing inside. Imports tfgle.graph and
+tfgle.data (and Keras models given to it); nothing imports it but binaries.
 """
 from tfgle.export.embedding_table import EmbeddingTable
 from tfgle.export.embedding_table import export_embedding_table

@@ -4,7 +4,8 @@
 (`numeric`, `categorical`, `node_id`: frozen `FeatureSpec` dataclasses with
 `get_config`/`from_config`) or from a graph's attribute specs
 (`FeatureEncoder.from_graph`); `HeteroFeatureEncoder` holds the encoders of
-several node types that share embedding tables.
+several node types that share embedding tables. Imports tfgle.graph's schema
+only; models and export build on it.
 """
 from tfgle.features import specs
 from tfgle.features.feature_encoder import FeatureEncoder
