@@ -172,9 +172,24 @@ class LoweringTest(tf.test.TestCase):
     path = tfgle.data.IteratorCheckpoint(self.g, iterator=it).write(
         os.path.join(self.get_temp_dir(), "other"))
     other = _ring_graph(extra=((1, 4),))
+    other_it = iter(other.V("n").batch(3).alias("s").values())
+    next(other_it)
+    next(other_it)  # one batch further than the checkpoint
     with self.assertRaisesRegex(ValueError, "written for a graph with fingerprint"):
-      tfgle.data.IteratorCheckpoint(other, iterator=iter(
-          other.V("n").batch(3).alias("s").values())).read(path)
+      tfgle.data.IteratorCheckpoint(other, iterator=other_it).read(path)
+    # The refused restore changed nothing: the iterator goes on from its third batch.
+    self.assertAllEqual(next(other_it)["s"]["ids"], [1006, 1007, 1008])
+
+  def test_position_queries_resume_exactly_across_epochs(self):
+    def query(position):
+      return (self.g.V("n").batch(7).shuffle(traverse=True).alias("s")
+              .outV("e").sample(2).by("random").alias("h")
+              .values(seed=5, position=position))
+    whole = [_as_numpy(b) for b in query((0, 0)).take(12)]   # 5 batches per pass
+    resumed = [_as_numpy(b) for b in query((1, 2)).take(5)]
+    for want, got in zip(whole[7:], resumed):
+      self.assertAllEqual(want["s"]["ids"], got["s"]["ids"])
+      self.assertAllEqual(want["h"]["ids"], got["h"]["ids"])
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
                       features: FeatureNames = None, strategy: str = "random",
                       shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
                       num_parallel_calls: Optional[int] = None, deterministic: bool = True,
-                      shard: Optional[tuple] = None) -> tf.data.Dataset:
+                      shard: Optional[tuple] = None,
+                      position: Optional[tuple] = None) -> tf.data.Dataset:
   """A tf.data.Dataset of (EgoGraph, label) batches for node classification.
 
   Example:
@@ -123,6 +124,8 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
     shard: (index, count): this worker's disjoint shard of each epoch's seeds,
       with as many batches as every other shard (see GSL values();
       tfgle.distribute.ego_dataset_fn sets it from the input context).
+    position: None: one epoch per iteration; (epoch, batch): an endless,
+      exactly resumable stream from that position (see GSL values()).
 
   Returns:
     A tf.data.Dataset of (EgoGraph, int64 labels [B]), or of EgoGraphs.
@@ -139,7 +142,7 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
   aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
   ds = query.values(features=_features_arg(features, aliases, spec.node_types),
                     seed=seed, num_parallel_calls=num_parallel_calls,
-                    deterministic=deterministic, shard=shard)
+                    deterministic=deterministic, shard=shard, position=position)
   if not label:
     return ds
   labels = graph.labels(node_type)
@@ -157,7 +160,8 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
                            drop_remainder: bool = False, seed=0,
                            num_parallel_calls: Optional[int] = None,
                            deterministic: bool = True,
-                           shard: Optional[tuple] = None) -> tf.data.Dataset:
+                           shard: Optional[tuple] = None,
+                           position: Optional[tuple] = None) -> tf.data.Dataset:
   """A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs for link prediction.
 
   Traverses the edges of `edge_type`; for each edge, "src" is the EgoGraph of
@@ -195,7 +199,7 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
   types = src_spec.node_types + dst_spec.node_types * 2
   ds = query.values(features=_features_arg(features, aliases, types), seed=seed,
                     num_parallel_calls=num_parallel_calls, deterministic=deterministic,
-                    shard=shard)
+                    shard=shard, position=position)
 
   def regroup(values):
     return {side: {hop_name(i): values[f"{side}:{hop_name(i)}"] for i in range(hops)}

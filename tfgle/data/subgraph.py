@@ -92,7 +92,8 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
                      strategy: str = "random", shuffle: Union[bool, str] = True,
                      drop_remainder: bool = False, seed: int = 0, graph_tensor: bool = False,
                      num_parallel_calls: Optional[int] = None,
-                     deterministic: bool = True) -> tf.data.Dataset:
+                     deterministic: bool = True,
+                     position: Optional[tuple] = None) -> tf.data.Dataset:
   """A tf.data.Dataset of (SubGraph, seed labels) batches.
 
   Samples like ego_graph_dataset along a meta-path within one node type, then
@@ -101,7 +102,7 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
 
   Args:
     graph, seeds, meta_path, fanouts, batch_size, strategy, shuffle,
-      drop_remainder, seed, num_parallel_calls, deterministic: as
+      drop_remainder, seed, num_parallel_calls, deterministic, position: as
       ego_graph_dataset (graph: a tfgle.Graph or a Sampler of one).
     edge_type: the edges of the induced subgraph.
     label: yield (SubGraph, labels of the seeds); False yields SubGraph alone.
@@ -127,7 +128,7 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
   for i, (et, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
     query = query.outV(et).sample(k).by(strategy).alias(hop_name(i))
   ds = query.values(features=False, seed=seed, num_parallel_calls=num_parallel_calls,
-                    deterministic=deterministic)
+                    deterministic=deterministic, position=position)
   labels = graph.labels(node_type) if label else None
 
   def to_subgraph(hops):

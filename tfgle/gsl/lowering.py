@@ -31,7 +31,8 @@ from tfgle.ops.sampling import SampledNeighbors
 
 def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int],
           prefetch: Optional[int], deterministic: bool, seed,
-          shard: Optional[tuple] = None) -> tf.data.Dataset:
+          shard: Optional[tuple] = None,
+          position: Optional[tuple] = None) -> tf.data.Dataset:
   """The tf.data.Dataset of a validated query DAG (see Query.values)."""
   sampler, graph = dag.sampler, dag.graph
   source = dag.steps[0]
@@ -41,7 +42,7 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
     population = sampler.num_edge_positions(source.edge_type.name)
   seeds = traversal.seed_batches(population, source.batch_size, order=source.order,
                                  drop_remainder=source.drop_remainder, seed=seed,
-                                 shard=shard)
+                                 shard=shard, position=position)
   chains = _fusable_chains(dag)
   aliases = dag.aliases()
   want_features = _feature_selection(graph, aliases, features)

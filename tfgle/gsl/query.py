@@ -297,7 +297,8 @@ class Query:
 
   def values(self, *, features: Union[bool, dict] = True, labels: bool = False,
              num_parallel_calls: Optional[int] = None, prefetch: Optional[int] = None,
-             deterministic: bool = True, seed=0, shard: Optional[tuple] = None):
+             deterministic: bool = True, seed=0, shard: Optional[tuple] = None,
+             position: Optional[tuple] = None):
     """Lowers the query into a tf.data.Dataset.
 
     Args:
@@ -312,12 +313,17 @@ class Query:
       shard: (index, count): this worker's shard of the seeds in multi-worker
         training; every shard of a pass has the same number of batches (see
         tfgle.gsl.traversal.seed_batches).
+      position: None: one pass over the seeds per iteration. (epoch, batch): an
+        endless stream of passes, each a pure function of (seed, pass), that
+        starts at batch `batch` of pass `epoch`: rebuilding the query at the
+        position a job reached resumes it exactly (tfgle.gsl.seed_batches).
     """
     self._validate()
     from tfgle.gsl import lowering  # pylint: disable=g-import-not-at-top
     return lowering.lower(self._dag, features=features, labels=labels,
                           num_parallel_calls=num_parallel_calls, prefetch=prefetch,
-                          deterministic=deterministic, seed=seed, shard=shard)
+                          deterministic=deterministic, seed=seed, shard=shard,
+                          position=position)
 
   # ---------------------------------------------------------------- helpers
 
