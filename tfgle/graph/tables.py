@@ -169,10 +169,10 @@ class _DropLimits:
               f"{rows.dropped} of {total} rows, more than max_dropped_fraction="
               f"{self.max_fraction},")
       raise ValueError(f"{name}: {what} are malformed; the first: {rows.first_problem}")
-    total = sum(self.dropped.values())
-    if total > self.max_rows:
+    all_files = sum(self.dropped.values())
+    if all_files > self.max_rows:
       raise ValueError(
-          f"{total} malformed rows dropped, more than max_dropped_rows={self.max_rows} "
+          f"{all_files} malformed rows dropped, more than max_dropped_rows={self.max_rows} "
           f"(per file: {self.dropped}); the first: {self.first_problem}")
 
 
