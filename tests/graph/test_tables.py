@@ -91,6 +91,16 @@ class GraphLoadTest(tf.test.TestCase):
                                 "malformed"):
       tfgle.Graph(strict=False).node(path, node_type="n").build()
 
+  def test_graph_max_dropped_fraction_reaches_the_readers(self):
+    path = write_file(self.get_temp_dir(), "nodes.tsv", "id\n1\nx\n2\n3\n")
+    self.assertEqual(tfgle.Graph(strict=False).node(path, node_type="n").build().num_nodes("n"),
+                     3)
+    with self.assertRaisesRegex(ValueError, "node table 'n': .*1 of 4 rows"):
+      tfgle.Graph(strict=False, max_dropped_fraction=0.2).node(path, node_type="n").build()
+    with self.assertRaisesRegex(ValueError, r"max_dropped_fraction must be a number in \[0, 1\], "
+                                "got 2"):
+      tfgle.Graph(max_dropped_fraction=2)
+
   def test_uint64_ids_above_the_int64_maximum(self):
     # They once wrapped to negative ids.
     nodes = {"id": np.array([1, _BIG, 2], np.uint64)}

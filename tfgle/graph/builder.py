@@ -29,16 +29,18 @@ class GraphBuilder:
 
   Args:
     node_decls, edge_decls: the declared tables, by node type / edge type name.
-    strict, max_dropped_rows: as tfgle.Graph.
+    strict, max_dropped_rows, max_dropped_fraction: as tfgle.Graph.
     load_report: where dropped rows are counted: {table: {file: rows}}.
   """
 
   def __init__(self, node_decls: Mapping[str, NodeDecl], edge_decls: Mapping[str, EdgeDecl], *,
-               strict: bool, max_dropped_rows: int, load_report: dict):
+               strict: bool, max_dropped_rows: int, max_dropped_fraction: float = 1.0,
+               load_report: dict):
     self._node_decls = node_decls
     self._edge_decls = edge_decls
     self._strict = strict
     self._max_dropped_rows = max_dropped_rows
+    self._max_dropped_fraction = max_dropped_fraction
     self.load_report = load_report
     self.nodes: dict[str, NodeStore] = {}
     self.edges: dict[str, EdgeStore] = {}
@@ -75,7 +77,8 @@ class GraphBuilder:
   def _read(self, what: str, source, columns) -> tables.Table:
     try:
       table = tables.read_table(source, columns, strict=self._strict,
-                                max_dropped_rows=self._max_dropped_rows)
+                                max_dropped_rows=self._max_dropped_rows,
+                                max_dropped_fraction=self._max_dropped_fraction)
     except ValueError as e:
       raise ValueError(f"{what}: {e}") from None
     self._record_drops(what, table.dropped)

@@ -42,13 +42,23 @@ class Graph:
       error naming the table, file and line. With strict=False such rows are
       dropped, counted per file (`load_report`) and logged.
     max_dropped_rows: lenient mode still fails when one table drops more rows.
+    max_dropped_fraction: lenient mode still fails when one file (or array
+      source) loses more than this fraction of its rows, and always when it
+      loses every row.
   """
 
-  def __init__(self, *, strict: bool = True, max_dropped_rows: int = 1000):
+  def __init__(self, *, strict: bool = True, max_dropped_rows: int = 1000,
+               max_dropped_fraction: float = 1.0):
     if not isinstance(max_dropped_rows, int) or max_dropped_rows < 0:
       raise ValueError(f"max_dropped_rows must be an int >= 0, got {max_dropped_rows!r}")
+    if (isinstance(max_dropped_fraction, bool) or
+        not isinstance(max_dropped_fraction, (int, float)) or
+        not 0 <= max_dropped_fraction <= 1):
+      raise ValueError(f"max_dropped_fraction must be a number in [0, 1], got "
+                       f"{max_dropped_fraction!r}")
     self._strict = strict
     self._max_dropped_rows = max_dropped_rows
+    self._max_dropped_fraction = float(max_dropped_fraction)
     self._node_decls: dict[str, NodeDecl] = {}
     self._edge_decls: dict[str, EdgeDecl] = {}
     self._nodes: dict[str, NodeStore] = {}
@@ -98,6 +108,7 @@ class Graph:
     self._check_not_built()
     builder = GraphBuilder(self._node_decls, self._edge_decls, strict=self._strict,
                            max_dropped_rows=self._max_dropped_rows,
+                           max_dropped_fraction=self._max_dropped_fraction,
                            load_report=self.load_report)
     self._nodes, self._edges = builder.build()
     self._built = True
