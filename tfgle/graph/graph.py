@@ -27,6 +27,7 @@ import tensorflow as tf
 from tfgle.graph import encoding
 from tfgle.graph import fingerprint as fingerprint_lib
 from tfgle.graph import schema
+from tfgle.graph import snapshot
 from tfgle.graph import tables
 from tfgle.graph.builder import GraphBuilder
 from tfgle.graph.sampler import LocalSampler, Sampler
@@ -113,6 +114,44 @@ class Graph:
     self._nodes, self._edges = builder.build()
     self._built = True
     return self
+
+  # ------------------------------------------------------------ snapshots
+
+  def save(self, path: str) -> str:
+    """Writes the built graph to directory `path` as a snapshot (tfgle.graph.snapshot).
+
+    `Graph.load(path)` restores it without parsing any table, with the same
+    content fingerprint. Returns `path`.
+
+    Raises:
+      FileExistsError: `path` already holds a snapshot.
+    """
+    self._check_built()
+    snapshot.save(self._nodes, self._edges, self.fingerprint(), path)
+    return path
+
+  @classmethod
+  def load(cls, path: str, *, verify: bool = True) -> "Graph":
+    """The built graph of the snapshot in `path` (see `save`).
+
+    Args:
+      path: a directory written by Graph.save.
+      verify: recompute the content fingerprint and compare it with the saved
+        one (a corrupted or altered snapshot is an error).
+
+    Raises:
+      FileNotFoundError: no snapshot in `path`.
+      ValueError: not a snapshot, an unknown version, or (verify) content that
+        does not match the saved fingerprint.
+    """
+    graph = cls()
+    graph._nodes, graph._edges, saved = snapshot.load(path)  # pylint: disable=protected-access
+    graph._built = True  # pylint: disable=protected-access
+    if verify and graph.fingerprint() != saved:
+      raise ValueError(f"graph snapshot {path} is corrupted: its content has fingerprint "
+                       f"{graph.fingerprint()}, but it was saved with {saved}")
+    graph._fingerprint = saved  # pylint: disable=protected-access
+    return graph
 
   # ------------------------------------------------------------ schema
 
