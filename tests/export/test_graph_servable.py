@@ -84,8 +84,9 @@ class GraphServableTest(tf.test.TestCase):
          .edge({"src_id": src, "dst_id": dst}, edge_type=("n", "n", "e")).build())
     adjacency = {s: set(dst[src == s]) for s in ids}
     model = tf.keras.Sequential()   # unused by ego_batch
-    servable = GraphServable(model, g, ego_spec(g, "n", ["e", "e"], [4, 3]), [],
-                             embed=lambda batch: tf.zeros([tf.shape(batch["hop0"]["ids"])[0], 1]))
+    def embed(batch):
+      return tf.zeros([tf.shape(batch["hop0"]["ids"])[0], 1])
+    servable = GraphServable(model, g, ego_spec(g, "n", ["e", "e"], [4, 3]), [], embed=embed)
     batch, found = servable.ego_batch(tf.constant(ids, tf.int64))
     self.assertTrue(np.all(found))
     hop1, mask1 = batch["hop1"]["ids"].numpy(), batch["hop1"]["mask"].numpy()
@@ -105,7 +106,7 @@ class GraphServableTest(tf.test.TestCase):
     again, _ = servable.ego_batch(tf.constant([ids[7], ids[2]], tf.int64))
     self.assertAllEqual(again["hop1"]["ids"][0], hop1[7])
     self.assertAllEqual(again["hop2"]["ids"][1], hop2[2])
-    other_seed = GraphServable(model, g, servable.spec, [], seed=5, embed=servable._embed)  # pylint: disable=protected-access
+    other_seed = GraphServable(model, g, servable.spec, [], seed=5, embed=embed)
     differs, _ = other_seed.ego_batch(tf.constant(ids, tf.int64))
     self.assertNotAllEqual(differs["hop1"]["ids"], hop1)
 

@@ -183,7 +183,8 @@ class GraphBuilder:
     if bad.any():
       first = int(np.argmax(bad))
       if self._strict:
-        raise ValueError(f"{what}: {table.locate(first)}: {self._bad_edge_reason(decl, table, first, src, dst)}"
+        reason = self._bad_edge_reason(decl, table, first, src, dst)
+        raise ValueError(f"{what}: {table.locate(first)}: {reason}"
                          f" ({int(bad.sum())} such rows)")
       keep = np.flatnonzero(~bad)
       dropped = _rows_per_file(table, np.flatnonzero(bad))
