@@ -65,7 +65,7 @@ class GraphBuilder:
     # which lowers the peak memory of large graphs.
     for node_type, table in node_tables.items():
       store = self.nodes[node_type]
-      store.attrs, store.features = self._encode_attrs(
+      store.attrs, store.features = self.encode_attrs(
           f"node table {node_type!r}", store.decoder, table)
     del node_tables
     # The graph keeps its own copies: let the source tables (maybe large arrays) go.
@@ -74,7 +74,7 @@ class GraphBuilder:
     return self.nodes, self.edges
 
 
-  def _read(self, what: str, source, columns) -> tables.Table:
+  def read(self, what: str, source, columns) -> tables.Table:
     try:
       table = tables.read_table(source, columns, strict=self._strict,
                                 max_dropped_rows=self._max_dropped_rows,
@@ -99,7 +99,7 @@ class GraphBuilder:
     """The node store without its attributes (see build()), and the node table."""
     what = f"node table {node_type!r}"
     decoder = decl.decoder
-    table = self._read(what, decl.source, decoder.columns("node"))
+    table = self.read(what, decl.source, decoder.columns("node"))
     raw_ids = table.columns[decoder.id_column]
     id_vocab = None
     contiguous = False
@@ -138,10 +138,17 @@ class GraphBuilder:
                                               tf.constant(ids)), default_value=-1)
     return store, table
 
-  def _encode_attrs(self, what, decoder, table):
+  def encode_attrs(self, what, decoder, table, attrs=None):
+    """(resolved attribute specs, feature tensors) of a table's attributes.
+
+    `attrs`: specs resolved earlier (an update encodes new rows with the
+    graph's vocabularies; unknown categories become 0, out of vocabulary).
+    """
+    resolved = attrs
     attrs, features = {}, {}
     for name, spec in decoder.attrs.items():
-      attrs[name] = encoding.resolve_attr(spec, table.columns[name])
+      attrs[name] = (encoding.resolve_attr(spec, table.columns[name]) if resolved is None
+                     else resolved[name])
       try:
         features[name] = encoding.encode_attr(name, attrs[name], table.columns[name])
       except ValueError as e:
@@ -168,12 +175,17 @@ class GraphBuilder:
       return indices
     return store.id_map.lookup(raw, allow_missing=True).numpy()
 
-  def _build_edges(self, name: str, decl: _EdgeDecl):
+  def read_edges(self, name: str, decoder, edge_type: EdgeType, source):
+    """Reads and checks an edge table: (table, src indices, dst indices) of its good rows.
+
+    Endpoints must be nodes of the graph (as built or updated so far) and
+    weights >= 0: a bad row is an error naming file and line (strict), or is
+    dropped and counted (lenient).
+    """
     what = f"edge table {name!r}"
-    decoder, edge_type = decl.decoder, decl.edge_type
-    table = self._read(what, decl.source, decoder.columns(
-        "edge", src_string_ids=self._node_decls[edge_type.src].decoder.string_ids,
-        dst_string_ids=self._node_decls[edge_type.dst].decoder.string_ids))
+    table = self.read(what, source, decoder.columns(
+        "edge", src_string_ids=self.nodes[edge_type.src].decoder.string_ids,
+        dst_string_ids=self.nodes[edge_type.dst].decoder.string_ids))
     src = self._endpoint_indices(edge_type.src, table.columns[decoder.src_column])
     dst = self._endpoint_indices(edge_type.dst, table.columns[decoder.dst_column])
     known = not len(src) or min(src.min(), dst.min()) >= 0  # (cheaper than the mask)
@@ -183,24 +195,30 @@ class GraphBuilder:
     if bad.any():
       first = int(np.argmax(bad))
       if self._strict:
-        reason = self._bad_edge_reason(decl, table, first, src, dst)
+        reason = _bad_edge_reason(decoder, edge_type, table, first, src, dst)
         raise ValueError(f"{what}: {table.locate(first)}: {reason}"
                          f" ({int(bad.sum())} such rows)")
       keep = np.flatnonzero(~bad)
       dropped = _rows_per_file(table, np.flatnonzero(bad))
       table, src, dst = table.take(keep), src[keep], dst[keep]
       self._record_drops(what, dropped)
+    return table, src, dst
+
+  def _build_edges(self, name: str, decl: EdgeDecl):
+    decoder, edge_type = decl.decoder, decl.edge_type
+    table, src, dst = self.read_edges(name, decoder, edge_type, decl.source)
     weights = table.columns[decoder.weight] if decoder.weight else None
     timestamps = table.columns[decoder.timestamp] if decoder.timestamp else None
-    order = "timestamp" if timestamps is not None else (
-        "weight" if weights is not None else "input")
+    order = table_order(decoder)
     same_type = edge_type.src == edge_type.dst
     num_src = len(self.nodes[edge_type.src].ids)
     num_dst = len(self.nodes[edge_type.dst].ids)
+    symmetric = not decl.directed and same_type
     csr = CsrTable(src, dst, num_src, num_dst, weights=weights, timestamps=timestamps,
-                   symmetric=not decl.directed and same_type, order=order, name=name)
-    attrs, features = self._encode_attrs(what, decoder, table)
-    self.edges[name] = EdgeStore(edge_type, decoder, csr, table.num_rows, attrs, features)
+                   symmetric=symmetric, order=order, name=name)
+    attrs, features = self.encode_attrs(f"edge table {name!r}", decoder, table)
+    self.edges[name] = EdgeStore(edge_type, decoder, csr, table.num_rows, attrs, features,
+                                 symmetric=symmetric)
     if not decl.directed and not same_type:
       reverse = EdgeType(edge_type.dst, edge_type.src, f"{name}_reverse")
       reverse_csr = CsrTable(dst, src, num_dst, num_src, weights=weights,
@@ -208,16 +226,23 @@ class GraphBuilder:
       self.edges[reverse.name] = EdgeStore(reverse, decoder, reverse_csr, table.num_rows,
                                             attrs, features, reverse_of=name)
 
-  def _bad_edge_reason(self, decl, table, row, src, dst) -> str:
-    decoder, edge_type = decl.decoder, decl.edge_type
-    if src[row] < 0:
-      value = table.columns[decoder.src_column][row]
-      return f"src id {value!r} is not in node table {edge_type.src!r}"
-    if dst[row] < 0:
-      value = table.columns[decoder.dst_column][row]
-      return f"dst id {value!r} is not in node table {edge_type.dst!r}"
-    value = table.columns[decoder.weight][row]
-    return f"weight {value!r} is negative; edge weights must be >= 0"
+
+def table_order(decoder) -> str:
+  """The neighbor order of an edge type's CSR rows: latest first, heaviest first, or input."""
+  if decoder.timestamp:
+    return "timestamp"
+  return "weight" if decoder.weight else "input"
+
+
+def _bad_edge_reason(decoder, edge_type, table, row, src, dst) -> str:
+  if src[row] < 0:
+    value = table.columns[decoder.src_column][row]
+    return f"src id {value!r} is not in node table {edge_type.src!r}"
+  if dst[row] < 0:
+    value = table.columns[decoder.dst_column][row]
+    return f"dst id {value!r} is not in node table {edge_type.dst!r}"
+  value = table.columns[decoder.weight][row]
+  return f"weight {value!r} is negative; edge weights must be >= 0"
 
 
 def _first_duplicate(values: np.ndarray) -> int:

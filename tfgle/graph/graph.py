@@ -18,6 +18,7 @@ those, and `to_index` / `to_id` convert.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any, Optional, Sequence, Union
 
@@ -29,6 +30,7 @@ from tfgle.graph import fingerprint as fingerprint_lib
 from tfgle.graph import schema
 from tfgle.graph import snapshot
 from tfgle.graph import tables
+from tfgle.graph import updates
 from tfgle.graph.builder import GraphBuilder
 from tfgle.graph.sampler import LocalSampler, Sampler
 from tfgle.graph.stores import EdgeDecl, EdgeStore, EdgeType, Neighbors, NodeDecl, NodeStore
@@ -114,6 +116,77 @@ class Graph:
     self._nodes, self._edges = builder.build()
     self._built = True
     return self
+
+  # ------------------------------------------------------------ updates
+
+  def add_nodes(self, node_type: str, source: tables.Source) -> "Graph":
+    """Adds the nodes of a table (same sources and decoder as `node()`). Returns self.
+
+    Ids must be new. Attributes are encoded with the graph's vocabularies
+    (unknown categories become 0, out of vocabulary); split and label columns
+    extend the graph's. See `update` for what pipelines see.
+    """
+    return self.update(nodes={node_type: source})
+
+  def add_edges(self, edge_type, source: tables.Source) -> "Graph":
+    """Adds the edges of a table (as `edge()` reads them) to a declared edge type.
+
+    Endpoints must be nodes of the graph (dangling edges are refused as in
+    build(); use `update` to add their nodes in the same update). Undirected
+    edge types get both directions. Returns self.
+    """
+    return self.update(edges={self.edge_type(edge_type).name: source})
+
+  def update(self, *, nodes: Optional[dict] = None, edges: Optional[dict] = None) -> "Graph":
+    """Adds nodes ({node type: source}) and then edges ({edge type: source}) in one update.
+
+    Everything is read and validated first: a failed update leaves the graph
+    unchanged. The update publishes new in-graph tables: queries, datasets and
+    samplers made afterwards see it; pipelines made before keep sampling the
+    graph as it was (one consistent version), so build them again. The
+    fingerprint changes.
+
+    Raises:
+      ValueError: an unknown type, a node id already in the graph, a dangling
+        edge (strict), or any error of build().
+    """
+    self._check_built()
+    edges = {self.edge_type(name).name: source for name, source in (edges or {}).items()}
+    self._nodes, self._edges = updates.apply_update(
+        self._nodes, self._edges, node_sources=nodes or {}, edge_sources=edges,
+        strict=self._strict, max_dropped_rows=self._max_dropped_rows,
+        max_dropped_fraction=self._max_dropped_fraction, load_report=self.load_report)
+    self._published()
+    return self
+
+  def remove_edges_before(self, edge_type, timestamp: int) -> "Graph":
+    """Expires the edges of `edge_type` (and its reverse type) with timestamp < `timestamp`.
+
+    A sliding window over a timed edge type: sampling no longer sees them; their
+    edge ids and features stay valid. Returns self.
+
+    Raises:
+      ValueError: the edge type has no timestamps, or `timestamp` is not an int.
+    """
+    store = self._edge_store(edge_type)
+    if not store.decoder.timestamp:
+      raise ValueError(f"edge type {store.edge_type.name!r} has no timestamps (Decoder "
+                       "timestamp=); remove_edges_before needs them")
+    if not isinstance(timestamp, (int, np.integer)) or isinstance(timestamp, bool):
+      raise ValueError(f"timestamp must be an int, got {timestamp!r}")
+    base = store.reverse_of or store.edge_type.name
+    for name, other in list(self._edges.items()):
+      if name == base or other.reverse_of == base:
+        csr = updates.rebuild_csr(other.csr, other.csr.num_src, other.csr.num_dst,
+                                  other.decoder, keep=lambda times: times >= timestamp)
+        self._edges[name] = dataclasses.replace(other, csr=csr, reverse_csr=None)
+    self._published()
+    return self
+
+  def _published(self):
+    """After an update: a new fingerprint, and a sampler without the old tables' caches."""
+    self._fingerprint = None
+    self.__dict__.pop("sampler", None)
 
   # ------------------------------------------------------------ snapshots
 

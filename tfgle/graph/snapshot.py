@@ -65,6 +65,7 @@ def save(nodes: dict[str, NodeStore], edges: dict[str, EdgeStore], fingerprint: 
         "num_src": csr.num_src, "num_dst": csr.num_dst,
         "num_table_edges": store.num_table_edges,
         "reverse_of": store.reverse_of,
+        "symmetric": store.symmetric,
         "row_splits": writer.put(f"{prefix}.row_splits", nbrs.row_splits),
         "dst": writer.put(f"{prefix}.dst", nbrs.flat_values),
         "edge_ids": writer.put(f"{prefix}.edge_ids", edge_ids.flat_values),
@@ -139,7 +140,7 @@ def load(path: str) -> tuple[dict[str, NodeStore], dict[str, EdgeStore], str]:
         num_table_edges=entry["num_table_edges"],
         attrs={n: _attr_from_config(c) for n, c in entry["attrs"].items()},
         features={n: reader.get_feature(c) for n, c in entry["features"].items()},
-        reverse_of=entry["reverse_of"])
+        reverse_of=entry["reverse_of"], symmetric=entry["symmetric"])
   return nodes, edges, manifest["fingerprint"]
 
 

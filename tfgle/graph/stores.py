@@ -71,3 +71,4 @@ class EdgeStore:
   features: dict[str, encoding.Feature]  # indexed by edge id
   reverse_of: Optional[str] = None     # name of the edge type this one reverses
   reverse_csr: Optional[CsrTable] = None  # in-edges, built on first use
+  symmetric: bool = False              # undirected within one node type: rows hold both ways
