@@ -64,6 +64,16 @@ def ego_spec(graph, node_type: str, meta_path: Sequence[str], fanouts: Sequence[
                  tuple(fanouts))
 
 
+def seed_plan(graph, meta_path: Sequence[str], fanouts) -> tuple:
+  """(sampler, graph, EgoSpec) of datasets whose seeds start `meta_path` (graph or Sampler)."""
+  sampler = as_sampler(graph)
+  graph = sampler.graph
+  if not meta_path:
+    raise ValueError("meta_path must name at least one edge type")
+  node_type = graph.edge_type(meta_path[0]).src
+  return sampler, graph, ego_spec(graph, node_type, meta_path, fanouts)
+
+
 def _chain(query, spec: EgoSpec, prefix: str, strategy: str):
   """Continues `query` (already at hop 0, aliased) along the meta-path."""
   for i, (edge_type, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
@@ -130,12 +140,8 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
   Returns:
     A tf.data.Dataset of (EgoGraph, int64 labels [B]), or of EgoGraphs.
   """
-  sampler = as_sampler(graph)
-  graph = sampler.graph
-  if not meta_path:
-    raise ValueError("meta_path must name at least one edge type")
-  node_type = graph.edge_type(meta_path[0]).src
-  spec = ego_spec(graph, node_type, meta_path, fanouts)
+  sampler, graph, spec = seed_plan(graph, meta_path, fanouts)
+  node_type = spec.node_types[0]
   query = sampler.V(node_type, mask=_seed_mask(graph, node_type, seeds))
   query = _order(query.batch(batch_size, drop_remainder), shuffle)
   _chain(query.alias(hop_name(0)), spec, "", strategy)

@@ -19,7 +19,7 @@ from typing import Optional, Sequence, Union
 
 import tensorflow as tf
 
-from tfgle.data.ego_graph import _order, _seed_mask, ego_spec, hop_name
+from tfgle.data.ego_graph import _order, _seed_mask, hop_name, seed_plan
 from tfgle.graph.graph import as_sampler
 
 
@@ -113,12 +113,8 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
     A tf.data.Dataset of (SubGraph or GraphTensor, int64 labels [B]), or of
     SubGraphs / GraphTensors.
   """
-  sampler = as_sampler(graph)
-  graph = sampler.graph
-  if not meta_path:
-    raise ValueError("meta_path must name at least one edge type")
-  node_type = graph.edge_type(meta_path[0]).src
-  spec = ego_spec(graph, node_type, meta_path, fanouts)
+  sampler, graph, spec = seed_plan(graph, meta_path, fanouts)
+  node_type = spec.node_types[0]
   if any(t != node_type for t in spec.node_types):
     raise ValueError(f"subgraph_dataset needs a meta-path within one node type, got hops of "
                      f"types {spec.node_types}")

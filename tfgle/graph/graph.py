@@ -54,11 +54,7 @@ class Graph:
                max_dropped_fraction: float = 1.0):
     if not isinstance(max_dropped_rows, int) or max_dropped_rows < 0:
       raise ValueError(f"max_dropped_rows must be an int >= 0, got {max_dropped_rows!r}")
-    if (isinstance(max_dropped_fraction, bool) or
-        not isinstance(max_dropped_fraction, (int, float)) or
-        not 0 <= max_dropped_fraction <= 1):
-      raise ValueError(f"max_dropped_fraction must be a number in [0, 1], got "
-                       f"{max_dropped_fraction!r}")
+    tables.check_dropped_fraction(max_dropped_fraction)
     self._strict = strict
     self._max_dropped_rows = max_dropped_rows
     self._max_dropped_fraction = float(max_dropped_fraction)

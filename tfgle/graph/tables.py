@@ -96,6 +96,12 @@ def expand_paths(source) -> list[str]:
   return paths
 
 
+def check_dropped_fraction(value):
+  """Raises ValueError unless `value` is a number in [0, 1] (a max_dropped_fraction)."""
+  if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+    raise ValueError(f"max_dropped_fraction must be a number in [0, 1], got {value!r}")
+
+
 def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool = True,
                max_dropped_rows: int = 1000, max_dropped_fraction: float = 1.0) -> Table:
   """Reads `columns` of a table from `source`.
@@ -122,11 +128,7 @@ def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool
   if isinstance(max_dropped_rows, bool) or not isinstance(max_dropped_rows, int) or (
       max_dropped_rows < 0):
     raise ValueError(f"max_dropped_rows must be an int >= 0, got {max_dropped_rows!r}")
-  if (isinstance(max_dropped_fraction, bool) or
-      not isinstance(max_dropped_fraction, (int, float)) or
-      not 0 <= max_dropped_fraction <= 1):
-    raise ValueError(f"max_dropped_fraction must be a number in [0, 1], got "
-                     f"{max_dropped_fraction!r}")
+  check_dropped_fraction(max_dropped_fraction)
   limits = _DropLimits(strict, max_dropped_rows, max_dropped_fraction)
   if isinstance(source, Mapping):
     rows = columns_lib.from_arrays(source, columns, strict=strict)

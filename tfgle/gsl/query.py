@@ -175,6 +175,11 @@ class Query:
                         reverse=not take_src)
     if edge_type is None:
       raise ValueError(f"{describe}: from vertices {op} needs an edge type")
+    et, end = self._follow(describe, op, edge_type, reverse, current)
+    return self._then(op=op, kind=yields, node_type=end, edge_type=et, reverse=reverse)
+
+  def _follow(self, describe, op, edge_type, reverse, current):
+    """(EdgeType, node type reached) of following `edge_type` from `current`'s vertices."""
     try:
       et = self._dag.graph.edge_type(edge_type)
     except ValueError as e:
@@ -184,7 +189,7 @@ class Query:
       raise ValueError(
           f"{describe}: edge type {et.name!r} goes {et.src!r} -> {et.dst!r}, so {op} needs "
           f"{start!r} vertices, but {current.describe()} yields {current.node_type!r} vertices")
-    return self._then(op=op, kind=yields, node_type=end, edge_type=et, reverse=reverse)
+    return et, end
 
   def sample(self, count: Optional[int] = None) -> "Query":
     """Samples `count` per current element.
@@ -244,15 +249,7 @@ class Query:
     describe = f"step {len(self._dag.steps)} {op}({edge_type!r})"
     if self._step.kind != VERTEX:
       raise ValueError(f"{describe}: {op} follows a vertex step, not {self._step.describe()}")
-    try:
-      et = self._dag.graph.edge_type(edge_type)
-    except ValueError as e:
-      raise ValueError(f"{describe}: {e}") from None
-    start, end = (et.dst, et.src) if reverse else (et.src, et.dst)
-    if start != self._step.node_type:
-      raise ValueError(
-          f"{describe}: edge type {et.name!r} goes {et.src!r} -> {et.dst!r}, so {op} needs "
-          f"{start!r} vertices, but {self._step.describe()} yields {self._step.node_type!r}")
+    et, end = self._follow(describe, op, edge_type, reverse, self._step)
     return self._then(op=op, kind=VERTEX, node_type=end, edge_type=et, reverse=reverse)
 
   def where(self, target: str, attr: str) -> "Query":
