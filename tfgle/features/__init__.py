@@ -30,3 +30,5 @@ __all__ = [
     "numeric",
     "specs",
 ]
+from tfgle.features.warm_start import WarmStartReport
+from tfgle.features.warm_start import warm_start
