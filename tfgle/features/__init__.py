@@ -17,6 +17,8 @@ from tfgle.features.specs import NumericSpec
 from tfgle.features.specs import categorical
 from tfgle.features.specs import node_id
 from tfgle.features.specs import numeric
+from tfgle.features.warm_start import WarmStartReport
+from tfgle.features.warm_start import warm_start
 
 __all__ = [
     "CategoricalSpec",
@@ -29,6 +31,6 @@ __all__ = [
     "node_id",
     "numeric",
     "specs",
+    "warm_start",
+    "WarmStartReport",
 ]
-from tfgle.features.warm_start import WarmStartReport
-from tfgle.features.warm_start import warm_start
