@@ -1,5 +1,8 @@
 // Kernels of the in-graph tables: creation, initialization and lookups.
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <limits>
 #include <new>
 
 #include "custom_ops/kernels/graph_resources.h"
@@ -12,39 +15,31 @@ namespace tensorflow {
 namespace tfgle_kernels {
 namespace {
 
-// The table behind input 0, created on first use (the handle op only names it).
-template <typename T>
-Status CreateTable(OpKernelContext* ctx, core::RefCountPtr<T>* table) {
-  return LookupOrCreateResource<T>(ctx, HandleFromInput(ctx, 0), table, [](T** created) {
-    *created = new T;
-    return OkStatus();
-  });
-}
-
 // ---------------------------------------------------------------- id map
 
-class IdMapInitOp : public OpKernel {
+class IdMapInitOp : public TableKernel<IdMapResource, TableAccess::kCreate> {
  public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<IdMapResource> table;
-    OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
+  using TableKernel::TableKernel;
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, IdMapResource* table) override {
     const Tensor& ids = ctx->input(1);
     OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
     OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
-      return table->map.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
+      return table->table.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
     }));
   }
 };
 
-class IdMapLookupOp : public OpKernel {
+class IdMapLookupOp : public TableKernel<IdMapResource> {
  public:
-  explicit IdMapLookupOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit IdMapLookupOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("allow_missing", &allow_missing_));
   }
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<IdMapResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, IdMapResource* table) override {
+    const ::tfgle::IdMap& map = table->table;
     const Tensor& ids = ctx->input(1);
     Tensor* out;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ids.shape(), &out));
@@ -54,7 +49,7 @@ class IdMapLookupOp : public OpKernel {
     std::atomic<int64_t> first_missing{n};
     MakeExecutor(ctx).parallel_for(n, 20, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        indices(i) = table->map.Find(in(i));
+        indices(i) = map.Find(in(i));
         if (indices(i) < 0 && i < first_missing.load()) {
           int64_t cur = first_missing.load();
           while (i < cur && !first_missing.compare_exchange_weak(cur, i)) {
@@ -65,25 +60,15 @@ class IdMapLookupOp : public OpKernel {
     const int64_t missing = first_missing.load();
     OP_REQUIRES(ctx, allow_missing_ || missing == n,
                 errors::InvalidArgument("ids[", missing, "] = ", missing < n ? in(missing) : 0,
-                                        " is not a known id of this node type (",
-                                        table->map.size(), " ids)"));
+                                        " is not a known id of this node type (", map.size(),
+                                        " ids)"));
   }
 
  private:
   bool allow_missing_;
 };
 
-class IdMapSizeOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<IdMapResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    Tensor* out;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
-    out->scalar<int64_t>()() = table->map.size();
-  }
-};
+std::array<int64_t, 1> IdMapSize(const IdMapResource& table) { return {table.table.size()}; }
 
 // ---------------------------------------------------------------- CSR
 
@@ -96,9 +81,9 @@ Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t num_edges)
   return OkStatus();
 }
 
-class CsrInitOp : public OpKernel {
+class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
  public:
-  explicit CsrInitOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit CsrInitOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("symmetric", &symmetric_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("weighted", &weighted_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("timed", &timed_));
@@ -109,9 +94,8 @@ class CsrInitOp : public OpKernel {
                                     : ::tfgle::NeighborOrder::kInput;
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
     const Tensor& src = ctx->input(1);
     const Tensor& dst = ctx->input(2);
     const Tensor& edge_ids = ctx->input(3);
@@ -177,60 +161,28 @@ class CsrInitOp : public OpKernel {
   ::tfgle::NeighborOrder order_;
 };
 
-class CsrInfoOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const int64_t values[3] = {table->graph.num_src, table->graph.num_dst,
-                               table->graph.num_edges()};
-    for (int i = 0; i < 3; ++i) {
-      Tensor* out;
-      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape({}), &out));
-      out->scalar<int64_t>()() = values[i];
-    }
-  }
-};
-
-class CsrFingerprintOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    Tensor* out;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
-    out->scalar<int64_t>()() = static_cast<int64_t>(table->graph.Fingerprint());
-  }
-};
-
-// Fails naming the first index outside [0, limit).
-Status CheckIndices(const Tensor& indices, int64_t limit, const char* what) {
-  const auto flat = indices.flat<int64_t>();
-  for (int64_t i = 0; i < flat.size(); ++i) {
-    if (static_cast<uint64_t>(flat(i)) >= static_cast<uint64_t>(limit)) {
-      return errors::InvalidArgument("indices[", i, "] = ", flat(i), " is not in [0, ", limit,
-                                     ") (", what, ")");
-    }
-  }
-  return OkStatus();
+std::array<int64_t, 3> CsrInfo(const CsrResource& table) {
+  return {table.graph.num_src, table.graph.num_dst, table.graph.num_edges()};
 }
 
-class CsrDegreeOp : public OpKernel {
+std::array<int64_t, 1> CsrFingerprint(const CsrResource& table) {
+  return {static_cast<int64_t>(table.graph.Fingerprint())};
+}
+
+class CsrDegreeOp : public TableKernel<CsrResource> {
  public:
-  explicit CsrDegreeOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit CsrDegreeOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     std::string direction;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("direction", &direction));
     out_ = direction == "out";
   }
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
     const ::tfgle::CsrGraph& g = table->graph;
     const Tensor& indices = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, out_ ? g.num_src : g.num_dst,
-                                     out_ ? "source nodes" : "destination nodes"));
+    OP_REQUIRES_OK(ctx, CheckIndices(indices, "indices", out_ ? g.num_src : g.num_dst,
+                                     out_ ? " (source nodes)" : " (destination nodes)"));
     Tensor* out;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, indices.shape(), &out));
     const auto in = indices.flat<int64_t>();
@@ -244,16 +196,16 @@ class CsrDegreeOp : public OpKernel {
   bool out_;
 };
 
-class CsrNeighborsOp : public OpKernel {
+class CsrNeighborsOp : public TableKernel<CsrResource> {
  public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+  using TableKernel::TableKernel;
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
     const ::tfgle::CsrGraph& g = table->graph;
     const Tensor& indices = ctx->input(1);
     OP_REQUIRES_OK(ctx, CheckVector(indices, "indices"));
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, g.num_src, "source nodes"));
+    OP_REQUIRES_OK(ctx, CheckIndices(indices, "indices", g.num_src, " (source nodes)"));
     const auto in = indices.flat<int64_t>();
     const int64_t n = in.size();
     Tensor* splits;
@@ -293,21 +245,17 @@ class CsrNeighborsOp : public OpKernel {
   }
 };
 
-class CsrEdgesAtOp : public OpKernel {
+class CsrEdgesAtOp : public TableKernel<CsrResource> {
  public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+  using TableKernel::TableKernel;
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
     const ::tfgle::CsrGraph& g = table->graph;
     const Tensor& positions = ctx->input(1);
     OP_REQUIRES_OK(ctx, CheckVector(positions, "positions"));
+    OP_REQUIRES_OK(ctx, CheckIndices(positions, "positions", g.num_edges()));
     const auto pos = positions.flat<int64_t>();
-    for (int64_t i = 0; i < pos.size(); ++i) {
-      OP_REQUIRES(ctx, static_cast<uint64_t>(pos(i)) < static_cast<uint64_t>(g.num_edges()),
-                  errors::InvalidArgument("positions[", i, "] = ", pos(i), " is not in [0, ",
-                                          g.num_edges(), ")"));
-    }
     Tensor *src, *dst, *eids;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, positions.shape(), &src));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, positions.shape(), &dst));
@@ -326,6 +274,10 @@ class CsrEdgesAtOp : public OpKernel {
     });
   }
 };
+
+using IdMapSizeOp = TableScalarsKernel<IdMapResource, IdMapSize>;
+using CsrInfoOp = TableScalarsKernel<CsrResource, CsrInfo>;
+using CsrFingerprintOp = TableScalarsKernel<CsrResource, CsrFingerprint>;
 
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<IdMapResource>);

@@ -18,16 +18,6 @@ namespace tensorflow {
 namespace tfgle_kernels {
 namespace {
 
-// A distribution over the destination nodes of an edge type, for negatives.
-class NodeDistributionResource : public InitOnceResource {
- public:
-  std::string DebugString() const override {
-    return strings::StrCat("tfgle NodeDistribution over ", distribution.num_nodes(), " nodes");
-  }
-  int64_t MemoryUsed() const override { return distribution.ByteSize(); }
-  ::tfgle::NodeDistribution distribution;
-};
-
 // Runs fn() and turns a failed allocation into ResourceExhausted.
 template <typename Fn>
 void RunCatchingOom(OpKernelContext* ctx, const char* what, Fn fn) {
@@ -46,6 +36,15 @@ Status GetPhilox(const Tensor& seed, uint8_t tag, ::tfgle::Philox* out) {
   const auto s = seed.flat<int64_t>();
   *out = ::tfgle::MakePhilox(s(0), s(1), tag);
   return OkStatus();
+}
+
+// The `ids` [B] and `seed` [2] inputs every sampler takes, at `first` and
+// `first + 1`; `philox` is the seed's generator for `tag`.
+Status GetIdsAndSeed(OpKernelContext* ctx, int first, uint8_t tag, const Tensor** ids,
+                     ::tfgle::Philox* philox) {
+  *ids = &ctx->input(first);
+  TF_RETURN_IF_ERROR(CheckVector(**ids, "ids"));
+  return GetPhilox(ctx->input(first + 1), tag, philox);
 }
 
 // An optional per-row input: empty, or one value per row.
@@ -72,19 +71,11 @@ Status CheckRows(int64_t rows, int64_t per_row, const char* what) {
   return OkStatus();
 }
 
-// The initialized resource of handle input `index` (inputs of list type).
-template <typename T>
-Status GetInitializedResourceAt(OpKernelContext* ctx, int index, const std::string& what,
-                                core::RefCountPtr<T>* out) {
-  TF_RETURN_IF_ERROR(LookupResource(ctx, HandleFromInput(ctx, index), out));
-  return (*out)->CheckInitialized(what);
-}
-
 // ------------------------------------------------------------- neighbors
 
-class SampleNeighborsOp : public OpKernel {
+class SampleNeighborsOp : public TableKernel<CsrResource> {
  public:
-  explicit SampleNeighborsOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit SampleNeighborsOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     std::string strategy, padding;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fanout", &options_.fanout));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strategy", &strategy));
@@ -97,16 +88,14 @@ class SampleNeighborsOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ToTfStatus(::tfgle::ParsePadding(padding, &options_.padding)));
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
+    const Tensor* ids;
     ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(ctx->input(2), /*tag=*/0, &philox));
-    const int64_t rows = ids.NumElements();
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, /*tag=*/0, &ids, &philox));
+    const int64_t rows = ids->NumElements();
     ::tfgle::NeighborRequest request;
-    request.ids = ids.flat<int64_t>().data();
+    request.ids = ids->flat<int64_t>().data();
     request.num_rows = rows;
     OP_REQUIRES_OK(ctx, GetOptionalRows(ctx->input(3), "before", rows, &request.before));
     OP_REQUIRES_OK(ctx, CheckRows(rows, options_.fanout, "fanout"));
@@ -171,8 +160,8 @@ class SampleFanoutsOp : public OpKernel {
     const int num_hops = static_cast<int>(options_.size());
     std::vector<core::RefCountPtr<CsrResource>> tables(num_hops);
     for (int i = 0; i < num_hops; ++i) {
-      OP_REQUIRES_OK(ctx, GetInitializedResourceAt(ctx, i, strings::StrCat("tables[", i, "]"),
-                                                   &tables[i]));
+      OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, i, strings::StrCat("tables[", i, "]"),
+                                                 &tables[i]));
     }
     for (int i = 0; i + 1 < num_hops; ++i) {
       const int64_t dst = tables[i]->graph.num_dst, src = tables[i + 1]->graph.num_src;
@@ -181,12 +170,11 @@ class SampleFanoutsOp : public OpKernel {
                                           dst, " destination nodes but edge type ", i + 1,
                                           " has ", src, " source nodes"));
     }
-    const Tensor& ids = ctx->input(num_hops);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+    const Tensor* ids;
+    ::tfgle::Philox philox(0, 0);  // hop i draws with the seed's generator for tag i
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, num_hops, 0, &ids, &philox));
     const Tensor& seed = ctx->input(num_hops + 1);
-    ::tfgle::Philox unused(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(seed, 0, &unused));
-    const int64_t batch = ids.NumElements();
+    const int64_t batch = ids->NumElements();
     const int64_t* before = nullptr;
     OP_REQUIRES_OK(ctx, GetOptionalRows(ctx->input(num_hops + 2), "before", batch, &before));
 
@@ -221,7 +209,7 @@ class SampleFanoutsOp : public OpKernel {
       request.before = before;
       request.rows_per_time = rows[i] / std::max<int64_t>(batch, 1);
       if (i == 0) {
-        request.ids = ids.flat<int64_t>().data();
+        request.ids = ids->flat<int64_t>().data();
       } else {
         request.ids = neighbors[i - 1]->flat<int64_t>().data();
         request.row_valid = filled[(i - 1) % 2].data();
@@ -240,7 +228,6 @@ class SampleFanoutsOp : public OpKernel {
         }
         output.filled = filled[i % 2].data();
       }
-      ::tfgle::Philox philox(0, 0);
       OP_REQUIRES_OK(ctx, GetPhilox(seed, static_cast<uint8_t>(i), &philox));
       RunCatchingOom(ctx, "sampling neighbors", [&] {
         return ::tfgle::SampleNeighbors(tables[i]->graph, &tables[i]->index, options_[i],
@@ -257,25 +244,23 @@ class SampleFanoutsOp : public OpKernel {
   bool return_edge_ids_;
 };
 
-class SampleFullNeighborsOp : public OpKernel {
+class SampleFullNeighborsOp : public TableKernel<CsrResource> {
  public:
-  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("max_neighbors", &max_neighbors_));
     OP_REQUIRES(ctx, max_neighbors_ >= -1,
                 errors::InvalidArgument("max_neighbors must be >= 0, or -1 for no cap, got ",
                                         max_neighbors_));
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
+    const Tensor* ids;
     ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(ctx->input(2), 0, &philox));
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, /*tag=*/0, &ids, &philox));
     ::tfgle::FullNeighborRequest request;
-    request.ids = ids.flat<int64_t>().data();
-    request.num_rows = ids.NumElements();
+    request.ids = ids->flat<int64_t>().data();
+    request.num_rows = ids->NumElements();
     request.max_neighbors = max_neighbors_;
     OP_REQUIRES_OK(ctx, GetOptionalRows(ctx->input(3), "before", request.num_rows,
                                         &request.before));
@@ -306,17 +291,13 @@ class SampleFullNeighborsOp : public OpKernel {
 
 // ------------------------------------------------------------- negatives
 
-class NodeDistributionInitOp : public OpKernel {
+class NodeDistributionInitOp
+    : public TableKernel<NodeDistributionResource, TableAccess::kCreate> {
  public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<NodeDistributionResource> table;
-    OP_REQUIRES_OK(ctx, LookupOrCreateResource<NodeDistributionResource>(
-                            ctx, HandleFromInput(ctx, 0), &table,
-                            [](NodeDistributionResource** created) {
-                              *created = new NodeDistributionResource;
-                              return OkStatus();
-                            }));
+  using TableKernel::TableKernel;
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, NodeDistributionResource* table) override {
     const Tensor& num_nodes_t = ctx->input(1);
     const Tensor& weights = ctx->input(2);
     const Tensor& categories = ctx->input(3);
@@ -338,14 +319,14 @@ class NodeDistributionInitOp : public OpKernel {
       return ::tfgle::NodeDistribution::Build(
           num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
           categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
-          &table->distribution);
+          &table->table);
     }));
   }
 };
 
-class SampleNegativesOp : public OpKernel {
+class SampleNegativesOp : public TableKernel<CsrResource> {
  public:
-  explicit SampleNegativesOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit SampleNegativesOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     std::string strategy;
     float exponent;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("num", &options_.num));
@@ -369,19 +350,17 @@ class SampleNegativesOp : public OpKernel {
                                         " node distributions, got ", num_distributions_));
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
+    const Tensor* ids;
     ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(ctx->input(2), /*tag=*/0x80, &philox));
-    const int64_t rows = ids.NumElements();
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, /*tag=*/0x80, &ids, &philox));
+    const int64_t rows = ids->NumElements();
     ::tfgle::NegativeSamplerOptions options = options_;
     core::RefCountPtr<NodeDistributionResource> distribution;
     if (num_distributions_ == 1) {
-      OP_REQUIRES_OK(ctx, GetInitializedResourceAt(ctx, 3, "distribution", &distribution));
-      options.distribution = &distribution->distribution;
+      OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, 3, "distribution", &distribution));
+      options.distribution = &distribution->table;
     }
     const Tensor& targets = ctx->input(3 + num_distributions_);
     OP_REQUIRES_OK(ctx, GetOptionalRows(targets, "target_categories", rows,
@@ -401,7 +380,7 @@ class SampleNegativesOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, shape, &mask));
     RunCatchingOom(ctx, "sampling negatives", [&] {
       return ::tfgle::SampleNegatives(table->graph, &table->index, options,
-                                      ids.flat<int64_t>().data(), rows, "ids", philox,
+                                      ids->flat<int64_t>().data(), rows, "ids", philox,
                                       MakeExecutor(ctx), negatives->flat<int64_t>().data(),
                                       mask->flat<bool>().data());
     });
