@@ -135,20 +135,6 @@ inline Status CheckVector(const Tensor& t, const char* name) {
   return OkStatus();
 }
 
-// InvalidArgument naming the first name[i] outside [0, limit), followed by
-// `what` (e.g. " (source nodes)").
-inline Status CheckIndices(const Tensor& t, const char* name, int64_t limit,
-                           const char* what = "") {
-  const auto flat = t.flat<int64_t>();
-  for (int64_t i = 0; i < flat.size(); ++i) {
-    if (static_cast<uint64_t>(flat(i)) >= static_cast<uint64_t>(limit)) {
-      return errors::InvalidArgument(name, "[", i, "] = ", flat(i), " is not in [0, ", limit, ")",
-                                     what);
-    }
-  }
-  return OkStatus();
-}
-
 // Sets int64 scalar output `index` to `value`.
 inline Status SetScalarOutput(OpKernelContext* ctx, int index, int64_t value) {
   Tensor* out;
@@ -198,19 +184,16 @@ class TableKernel : public OpKernel {
   virtual void ComputeWithTable(OpKernelContext* ctx, Resource* table) = 0;
 };
 
-// A kernel whose outputs are the int64 scalars Read(table).
-template <typename Resource, auto Read>
-class TableScalarsKernel : public TableKernel<Resource> {
+// The kernel of an op without attributes: the function kFn(ctx, table) does
+// the work.
+template <typename Resource, void (*kFn)(OpKernelContext*, Resource*),
+          TableAccess kAccess = TableAccess::kInitialized>
+class TableFunctionKernel : public TableKernel<Resource, kAccess> {
  public:
-  using TableKernel<Resource>::TableKernel;
+  using TableKernel<Resource, kAccess>::TableKernel;
 
  protected:
-  void ComputeWithTable(OpKernelContext* ctx, Resource* table) override {
-    const auto values = Read(*table);
-    for (size_t i = 0; i < values.size(); ++i) {
-      OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, static_cast<int>(i), values[i]));
-    }
-  }
+  void ComputeWithTable(OpKernelContext* ctx, Resource* table) override { kFn(ctx, table); }
 };
 
 }  // namespace tfgle_kernels

@@ -1,6 +1,5 @@
 // Kernels of the in-graph tables: creation, initialization and lookups.
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <limits>
 #include <new>
@@ -15,21 +14,36 @@ namespace tensorflow {
 namespace tfgle_kernels {
 namespace {
 
+// InvalidArgument naming the first name[i] outside [0, limit), followed by
+// `what` (e.g. " (source nodes)").
+Status CheckIndices(const Tensor& t, const char* name, int64_t limit, const char* what) {
+  const auto flat = t.flat<int64_t>();
+  for (int64_t i = 0; i < flat.size(); ++i) {
+    if (static_cast<uint64_t>(flat(i)) >= static_cast<uint64_t>(limit)) {
+      return errors::InvalidArgument(name, "[", i, "] = ", flat(i), " is not in [0, ", limit, ")",
+                                     what);
+    }
+  }
+  return OkStatus();
+}
+
+// The vector input `index`, `name`, whose values must lie in [0, limit).
+Status GetIndexVector(OpKernelContext* ctx, int index, const char* name, int64_t limit,
+                      const char* what, const Tensor** out) {
+  *out = &ctx->input(index);
+  TF_RETURN_IF_ERROR(CheckVector(**out, name));
+  return CheckIndices(**out, name, limit, what);
+}
+
 // ---------------------------------------------------------------- id map
 
-class IdMapInitOp : public TableKernel<IdMapResource, TableAccess::kCreate> {
- public:
-  using TableKernel::TableKernel;
-
- protected:
-  void ComputeWithTable(OpKernelContext* ctx, IdMapResource* table) override {
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
-    OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
-      return table->table.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
-    }));
-  }
-};
+void IdMapInit(OpKernelContext* ctx, IdMapResource* table) {
+  const Tensor& ids = ctx->input(1);
+  OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+  OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
+    return table->table.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
+  }));
+}
 
 class IdMapLookupOp : public TableKernel<IdMapResource> {
  public:
@@ -68,7 +82,9 @@ class IdMapLookupOp : public TableKernel<IdMapResource> {
   bool allow_missing_;
 };
 
-std::array<int64_t, 1> IdMapSize(const IdMapResource& table) { return {table.table.size()}; }
+void IdMapSize(OpKernelContext* ctx, IdMapResource* table) {
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, table->table.size()));
+}
 
 // ---------------------------------------------------------------- CSR
 
@@ -77,6 +93,26 @@ Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t num_edges)
   if (t.NumElements() != 0 && t.NumElements() != num_edges) {
     return errors::InvalidArgument(name, " must be empty or have one value per edge (",
                                    num_edges, "), got ", t.NumElements());
+  }
+  return OkStatus();
+}
+
+// Points `out` at the optional edge column `t` (weights, timestamps), or
+// leaves it null when `t` is empty. An edge type that declares the column
+// (attr `declared_by`=true) has it even when empty: then it must have no edges,
+// and `out` points at a dummy value.
+template <typename T>
+Status GetEdgeColumn(const Tensor& t, int64_t num_edges, bool declared, const char* declared_by,
+                     const char* value, const T** out) {
+  static const T kNone[1] = {T{0}};
+  if (t.NumElements() > 0) {
+    *out = t.flat<T>().data();
+  } else if (declared) {
+    if (num_edges != 0) {
+      return errors::InvalidArgument(declared_by, "=true needs one ", value, " per edge (",
+                                     num_edges, "), got none");
+    }
+    *out = kNone;
   }
   return OkStatus();
 }
@@ -121,25 +157,10 @@ class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
     edges.dst = dst.flat<int64_t>().data();
     edges.num_edges = num_edges;
     if (edge_ids.NumElements() > 0) edges.edge_ids = edge_ids.flat<int64_t>().data();
-    // A weighted edge type without edges still has (zero) weights.
-    static const float kNoWeights[1] = {0};
-    static const int64_t kNoTimestamps[1] = {0};
-    if (weights.NumElements() > 0) {
-      edges.weights = weights.flat<float>().data();
-    } else if (weighted_) {
-      OP_REQUIRES(ctx, num_edges == 0,
-                  errors::InvalidArgument("weighted=true needs one weight per edge (",
-                                          num_edges, "), got none"));
-      edges.weights = kNoWeights;
-    }
-    if (timestamps.NumElements() > 0) {
-      edges.timestamps = timestamps.flat<int64_t>().data();
-    } else if (timed_) {
-      OP_REQUIRES(ctx, num_edges == 0,
-                  errors::InvalidArgument("timed=true needs one timestamp per edge (",
-                                          num_edges, "), got none"));
-      edges.timestamps = kNoTimestamps;
-    }
+    OP_REQUIRES_OK(ctx, GetEdgeColumn(weights, num_edges, weighted_, "weighted", "weight",
+                                      &edges.weights));
+    OP_REQUIRES_OK(ctx, GetEdgeColumn(timestamps, num_edges, timed_, "timed", "timestamp",
+                                      &edges.timestamps));
     edges.num_src = num_src.scalar<int64_t>()();
     edges.num_dst = num_dst.scalar<int64_t>()();
     // Per-node arrays of larger counts could not be allocated (and sizes near
@@ -161,12 +182,14 @@ class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
   ::tfgle::NeighborOrder order_;
 };
 
-std::array<int64_t, 3> CsrInfo(const CsrResource& table) {
-  return {table.graph.num_src, table.graph.num_dst, table.graph.num_edges()};
+void CsrInfo(OpKernelContext* ctx, CsrResource* table) {
+  const ::tfgle::CsrGraph& g = table->graph;
+  const int64_t values[3] = {g.num_src, g.num_dst, g.num_edges()};
+  for (int i = 0; i < 3; ++i) OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, i, values[i]));
 }
 
-std::array<int64_t, 1> CsrFingerprint(const CsrResource& table) {
-  return {static_cast<int64_t>(table.graph.Fingerprint())};
+void CsrFingerprint(OpKernelContext* ctx, CsrResource* table) {
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, static_cast<int64_t>(table->graph.Fingerprint())));
 }
 
 class CsrDegreeOp : public TableKernel<CsrResource> {
@@ -196,102 +219,90 @@ class CsrDegreeOp : public TableKernel<CsrResource> {
   bool out_;
 };
 
-class CsrNeighborsOp : public TableKernel<CsrResource> {
- public:
-  using TableKernel::TableKernel;
-
- protected:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
-    const ::tfgle::CsrGraph& g = table->graph;
-    const Tensor& indices = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(indices, "indices"));
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, "indices", g.num_src, " (source nodes)"));
-    const auto in = indices.flat<int64_t>();
-    const int64_t n = in.size();
-    Tensor* splits;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(4, TensorShape({n + 1}), &splits));
-    auto row_splits = splits->flat<int64_t>();
-    row_splits(0) = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t degree = g.OutDegree(in(i));
-      OP_REQUIRES(ctx, row_splits(i) <= std::numeric_limits<int64_t>::max() - degree,
-                  errors::InvalidArgument("total number of neighbors overflows int64"));
-      row_splits(i + 1) = row_splits(i) + degree;
+void CsrNeighbors(OpKernelContext* ctx, CsrResource* table) {
+  const ::tfgle::CsrGraph& g = table->graph;
+  const Tensor* indices;
+  OP_REQUIRES_OK(ctx, GetIndexVector(ctx, 1, "indices", g.num_src, " (source nodes)", &indices));
+  const auto in = indices->flat<int64_t>();
+  const int64_t n = in.size();
+  Tensor* splits;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(4, TensorShape({n + 1}), &splits));
+  auto row_splits = splits->flat<int64_t>();
+  row_splits(0) = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t degree = g.OutDegree(in(i));
+    OP_REQUIRES(ctx, row_splits(i) <= std::numeric_limits<int64_t>::max() - degree,
+                errors::InvalidArgument("total number of neighbors overflows int64"));
+    row_splits(i + 1) = row_splits(i) + degree;
+  }
+  const int64_t total = row_splits(n);
+  Tensor *neighbors, *edge_ids, *weights, *timestamps;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({total}), &neighbors));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({total}), &edge_ids));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(
+                          2, TensorShape({g.weighted() ? total : 0}), &weights));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(3, TensorShape({g.timed() ? total : 0}),
+                                           &timestamps));
+  auto nbr = neighbors->flat<int64_t>();
+  auto eid = edge_ids->flat<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t begin = g.indptr[in(i)];
+    const int64_t out_begin = row_splits(i);
+    const int64_t degree = row_splits(i + 1) - out_begin;
+    std::copy_n(g.indices.data() + begin, degree, nbr.data() + out_begin);
+    std::copy_n(g.edge_ids.data() + begin, degree, eid.data() + out_begin);
+    if (g.weighted()) {
+      std::copy_n(g.weights.data() + begin, degree, weights->flat<float>().data() + out_begin);
     }
-    const int64_t total = row_splits(n);
-    Tensor *neighbors, *edge_ids, *weights, *timestamps;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({total}), &neighbors));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({total}), &edge_ids));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(
-                            2, TensorShape({g.weighted() ? total : 0}), &weights));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(3, TensorShape({g.timed() ? total : 0}),
-                                             &timestamps));
-    auto nbr = neighbors->flat<int64_t>();
-    auto eid = edge_ids->flat<int64_t>();
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t begin = g.indptr[in(i)];
-      const int64_t out_begin = row_splits(i);
-      const int64_t degree = row_splits(i + 1) - out_begin;
-      std::copy_n(g.indices.data() + begin, degree, nbr.data() + out_begin);
-      std::copy_n(g.edge_ids.data() + begin, degree, eid.data() + out_begin);
-      if (g.weighted()) {
-        std::copy_n(g.weights.data() + begin, degree, weights->flat<float>().data() + out_begin);
-      }
-      if (g.timed()) {
-        std::copy_n(g.timestamps.data() + begin, degree,
-                    timestamps->flat<int64_t>().data() + out_begin);
-      }
+    if (g.timed()) {
+      std::copy_n(g.timestamps.data() + begin, degree,
+                  timestamps->flat<int64_t>().data() + out_begin);
     }
   }
-};
+}
 
-class CsrEdgesAtOp : public TableKernel<CsrResource> {
- public:
-  using TableKernel::TableKernel;
-
- protected:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
-    const ::tfgle::CsrGraph& g = table->graph;
-    const Tensor& positions = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(positions, "positions"));
-    OP_REQUIRES_OK(ctx, CheckIndices(positions, "positions", g.num_edges()));
-    const auto pos = positions.flat<int64_t>();
-    Tensor *src, *dst, *eids;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, positions.shape(), &src));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, positions.shape(), &dst));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, positions.shape(), &eids));
-    auto src_out = src->flat<int64_t>();
-    auto dst_out = dst->flat<int64_t>();
-    auto eid_out = eids->flat<int64_t>();
-    MakeExecutor(ctx).parallel_for(pos.size(), 100, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        // The row whose [indptr[v], indptr[v + 1]) holds the position.
-        src_out(i) = std::upper_bound(g.indptr.begin(), g.indptr.end(), pos(i)) -
-                     g.indptr.begin() - 1;
-        dst_out(i) = g.indices[pos(i)];
-        eid_out(i) = g.edge_ids[pos(i)];
-      }
-    });
-  }
-};
-
-using IdMapSizeOp = TableScalarsKernel<IdMapResource, IdMapSize>;
-using CsrInfoOp = TableScalarsKernel<CsrResource, CsrInfo>;
-using CsrFingerprintOp = TableScalarsKernel<CsrResource, CsrFingerprint>;
+void CsrEdgesAt(OpKernelContext* ctx, CsrResource* table) {
+  const ::tfgle::CsrGraph& g = table->graph;
+  const Tensor* positions;
+  OP_REQUIRES_OK(ctx, GetIndexVector(ctx, 1, "positions", g.num_edges(), "", &positions));
+  const auto pos = positions->flat<int64_t>();
+  Tensor *src, *dst, *eids;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, positions->shape(), &src));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(1, positions->shape(), &dst));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(2, positions->shape(), &eids));
+  auto src_out = src->flat<int64_t>();
+  auto dst_out = dst->flat<int64_t>();
+  auto eid_out = eids->flat<int64_t>();
+  MakeExecutor(ctx).parallel_for(pos.size(), 100, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      // The row whose [indptr[v], indptr[v + 1]) holds the position.
+      src_out(i) = std::upper_bound(g.indptr.begin(), g.indptr.end(), pos(i)) -
+                   g.indptr.begin() - 1;
+      dst_out(i) = g.indices[pos(i)];
+      eid_out(i) = g.edge_ids[pos(i)];
+    }
+  });
+}
 
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<IdMapResource>);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU), IdMapInitOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU),
+                        TableFunctionKernel<IdMapResource, IdMapInit, TableAccess::kCreate>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapLookup").Device(DEVICE_CPU), IdMapLookupOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapSize").Device(DEVICE_CPU), IdMapSizeOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapSize").Device(DEVICE_CPU),
+                        TableFunctionKernel<IdMapResource, IdMapSize>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<CsrResource>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInit").Device(DEVICE_CPU), CsrInitOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU), CsrInfoOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrFingerprint").Device(DEVICE_CPU), CsrFingerprintOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrInfo>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrFingerprint").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrFingerprint>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrDegree").Device(DEVICE_CPU), CsrDegreeOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU), CsrNeighborsOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU), CsrEdgesAtOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrNeighbors>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrEdgesAt>);
 
 }  // namespace
 }  // namespace tfgle_kernels

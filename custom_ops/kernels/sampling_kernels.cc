@@ -71,11 +71,34 @@ Status CheckRows(int64_t rows, int64_t per_row, const char* what) {
   return OkStatus();
 }
 
+// A sampler over one CSR table. Its inputs begin with table, ids [B] and
+// seed [2]; Sample gets them checked, with the seed's generator for
+// `philox_tag`.
+class CsrSamplerKernel : public TableKernel<CsrResource> {
+ public:
+  CsrSamplerKernel(OpKernelConstruction* ctx, uint8_t philox_tag)
+      : TableKernel(ctx), philox_tag_(philox_tag) {}
+
+ protected:
+  virtual void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+                      const ::tfgle::Philox& philox) = 0;
+
+ private:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) final {
+    const Tensor* ids;
+    ::tfgle::Philox philox(0, 0);
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, philox_tag_, &ids, &philox));
+    Sample(ctx, table, *ids, philox);
+  }
+
+  const uint8_t philox_tag_;
+};
+
 // ------------------------------------------------------------- neighbors
 
-class SampleNeighborsOp : public TableKernel<CsrResource> {
+class SampleNeighborsOp : public CsrSamplerKernel {
  public:
-  explicit SampleNeighborsOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
+  explicit SampleNeighborsOp(OpKernelConstruction* ctx) : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
     std::string strategy, padding;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fanout", &options_.fanout));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strategy", &strategy));
@@ -89,13 +112,11 @@ class SampleNeighborsOp : public TableKernel<CsrResource> {
   }
 
  protected:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
-    const Tensor* ids;
-    ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, /*tag=*/0, &ids, &philox));
-    const int64_t rows = ids->NumElements();
+  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+              const ::tfgle::Philox& philox) override {
+    const int64_t rows = ids.NumElements();
     ::tfgle::NeighborRequest request;
-    request.ids = ids->flat<int64_t>().data();
+    request.ids = ids.flat<int64_t>().data();
     request.num_rows = rows;
     OP_REQUIRES_OK(ctx, GetOptionalRows(ctx->input(3), "before", rows, &request.before));
     OP_REQUIRES_OK(ctx, CheckRows(rows, options_.fanout, "fanout"));
@@ -244,9 +265,9 @@ class SampleFanoutsOp : public OpKernel {
   bool return_edge_ids_;
 };
 
-class SampleFullNeighborsOp : public TableKernel<CsrResource> {
+class SampleFullNeighborsOp : public CsrSamplerKernel {
  public:
-  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
+  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx) : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("max_neighbors", &max_neighbors_));
     OP_REQUIRES(ctx, max_neighbors_ >= -1,
                 errors::InvalidArgument("max_neighbors must be >= 0, or -1 for no cap, got ",
@@ -254,13 +275,11 @@ class SampleFullNeighborsOp : public TableKernel<CsrResource> {
   }
 
  protected:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
-    const Tensor* ids;
-    ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, /*tag=*/0, &ids, &philox));
+  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+              const ::tfgle::Philox& philox) override {
     ::tfgle::FullNeighborRequest request;
-    request.ids = ids->flat<int64_t>().data();
-    request.num_rows = ids->NumElements();
+    request.ids = ids.flat<int64_t>().data();
+    request.num_rows = ids.NumElements();
     request.max_neighbors = max_neighbors_;
     OP_REQUIRES_OK(ctx, GetOptionalRows(ctx->input(3), "before", request.num_rows,
                                         &request.before));
@@ -291,42 +310,35 @@ class SampleFullNeighborsOp : public TableKernel<CsrResource> {
 
 // ------------------------------------------------------------- negatives
 
-class NodeDistributionInitOp
-    : public TableKernel<NodeDistributionResource, TableAccess::kCreate> {
- public:
-  using TableKernel::TableKernel;
-
- protected:
-  void ComputeWithTable(OpKernelContext* ctx, NodeDistributionResource* table) override {
-    const Tensor& num_nodes_t = ctx->input(1);
-    const Tensor& weights = ctx->input(2);
-    const Tensor& categories = ctx->input(3);
-    OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_nodes_t.shape()),
-                errors::InvalidArgument("num_nodes must be a scalar, got shape ",
-                                        num_nodes_t.shape().DebugString()));
-    const int64_t num_nodes = num_nodes_t.scalar<int64_t>()();
-    OP_REQUIRES(ctx, num_nodes >= 0,
-                errors::InvalidArgument("num_nodes must be >= 0, got ", num_nodes));
-    OP_REQUIRES_OK(ctx, CheckVector(weights, "weights"));
-    OP_REQUIRES_OK(ctx, CheckVector(categories, "categories"));
-    for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&weights, "weights"},
-                                  {&categories, "categories"}}) {
-      OP_REQUIRES(ctx, t->NumElements() == 0 || t->NumElements() == num_nodes,
-                  errors::InvalidArgument(name, " must be empty or have one value per node (",
-                                          num_nodes, "), got ", t->NumElements()));
-    }
-    OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
-      return ::tfgle::NodeDistribution::Build(
-          num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
-          categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
-          &table->table);
-    }));
+void NodeDistributionInit(OpKernelContext* ctx, NodeDistributionResource* table) {
+  const Tensor& num_nodes_t = ctx->input(1);
+  const Tensor& weights = ctx->input(2);
+  const Tensor& categories = ctx->input(3);
+  OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_nodes_t.shape()),
+              errors::InvalidArgument("num_nodes must be a scalar, got shape ",
+                                      num_nodes_t.shape().DebugString()));
+  const int64_t num_nodes = num_nodes_t.scalar<int64_t>()();
+  OP_REQUIRES(ctx, num_nodes >= 0,
+              errors::InvalidArgument("num_nodes must be >= 0, got ", num_nodes));
+  OP_REQUIRES_OK(ctx, CheckVector(weights, "weights"));
+  OP_REQUIRES_OK(ctx, CheckVector(categories, "categories"));
+  for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&weights, "weights"},
+                                {&categories, "categories"}}) {
+    OP_REQUIRES(ctx, t->NumElements() == 0 || t->NumElements() == num_nodes,
+                errors::InvalidArgument(name, " must be empty or have one value per node (",
+                                        num_nodes, "), got ", t->NumElements()));
   }
-};
+  OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
+    return ::tfgle::NodeDistribution::Build(
+        num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
+        categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
+        &table->table);
+  }));
+}
 
-class SampleNegativesOp : public TableKernel<CsrResource> {
+class SampleNegativesOp : public CsrSamplerKernel {
  public:
-  explicit SampleNegativesOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
+  explicit SampleNegativesOp(OpKernelConstruction* ctx) : CsrSamplerKernel(ctx, /*philox_tag=*/0x80) {
     std::string strategy;
     float exponent;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("num", &options_.num));
@@ -351,11 +363,9 @@ class SampleNegativesOp : public TableKernel<CsrResource> {
   }
 
  protected:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
-    const Tensor* ids;
-    ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, /*tag=*/0x80, &ids, &philox));
-    const int64_t rows = ids->NumElements();
+  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+              const ::tfgle::Philox& philox) override {
+    const int64_t rows = ids.NumElements();
     ::tfgle::NegativeSamplerOptions options = options_;
     core::RefCountPtr<NodeDistributionResource> distribution;
     if (num_distributions_ == 1) {
@@ -380,7 +390,7 @@ class SampleNegativesOp : public TableKernel<CsrResource> {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, shape, &mask));
     RunCatchingOom(ctx, "sampling negatives", [&] {
       return ::tfgle::SampleNegatives(table->graph, &table->index, options,
-                                      ids->flat<int64_t>().data(), rows, "ids", philox,
+                                      ids.flat<int64_t>().data(), rows, "ids", philox,
                                       MakeExecutor(ctx), negatives->flat<int64_t>().data(),
                                       mask->flat<bool>().data());
     });
@@ -397,8 +407,9 @@ REGISTER_KERNEL_BUILDER(Name("Tfgle>SampleFullNeighbors").Device(DEVICE_CPU),
                         SampleFullNeighborsOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>NodeDistributionHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<NodeDistributionResource>);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>NodeDistributionInit").Device(DEVICE_CPU),
-                        NodeDistributionInitOp);
+REGISTER_KERNEL_BUILDER(
+    Name("Tfgle>NodeDistributionInit").Device(DEVICE_CPU),
+    TableFunctionKernel<NodeDistributionResource, NodeDistributionInit, TableAccess::kCreate>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>SampleNegatives").Device(DEVICE_CPU), SampleNegativesOp);
 
 }  // namespace
