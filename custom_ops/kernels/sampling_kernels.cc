@@ -98,7 +98,8 @@ class CsrSamplerKernel : public TableKernel<CsrResource> {
 
 class SampleNeighborsOp : public CsrSamplerKernel {
  public:
-  explicit SampleNeighborsOp(OpKernelConstruction* ctx) : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
+  explicit SampleNeighborsOp(OpKernelConstruction* ctx)
+      : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
     std::string strategy, padding;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fanout", &options_.fanout));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strategy", &strategy));
@@ -267,7 +268,8 @@ class SampleFanoutsOp : public OpKernel {
 
 class SampleFullNeighborsOp : public CsrSamplerKernel {
  public:
-  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx) : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
+  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx)
+      : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("max_neighbors", &max_neighbors_));
     OP_REQUIRES(ctx, max_neighbors_ >= -1,
                 errors::InvalidArgument("max_neighbors must be >= 0, or -1 for no cap, got ",
@@ -338,7 +340,8 @@ void NodeDistributionInit(OpKernelContext* ctx, NodeDistributionResource* table)
 
 class SampleNegativesOp : public CsrSamplerKernel {
  public:
-  explicit SampleNegativesOp(OpKernelConstruction* ctx) : CsrSamplerKernel(ctx, /*philox_tag=*/0x80) {
+  explicit SampleNegativesOp(OpKernelConstruction* ctx)
+      : CsrSamplerKernel(ctx, /*philox_tag=*/0x80) {
     std::string strategy;
     float exponent;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("num", &options_.num));
