@@ -87,6 +87,15 @@ CsrGraph Build(const std::vector<int64_t>& src, const std::vector<int64_t>& dst,
   return options;
 }
 
+// A request (NeighborRequest, FullNeighborRequest) for every id of `ids`.
+template <typename Request>
+Request RequestFor(const std::vector<int64_t>& ids) {
+  Request request;
+  request.ids = ids.data();
+  request.num_rows = static_cast<int64_t>(ids.size());
+  return request;
+}
+
 struct Sampled {
   std::vector<int64_t> neighbors, edge_ids;
   std::vector<bool> mask;
@@ -107,9 +116,7 @@ struct IndexedGraph {
     out->neighbors.assign(n, -7);
     out->edge_ids.assign(n, -7);
     std::unique_ptr<bool[]> mask(new bool[n + 1]());
-    ::tfgle::NeighborRequest request;
-    request.ids = ids.data();
-    request.num_rows = static_cast<int64_t>(ids.size());
+    auto request = RequestFor<::tfgle::NeighborRequest>(ids);
     request.before = before.empty() ? nullptr : before.data();
     ::tfgle::NeighborOutput output;
     output.neighbors = out->neighbors.data();
@@ -395,10 +402,8 @@ void TestBadInput() {
 
 void TestOverflowIsAnError() {
   IndexedGraph g(SmallGraph());
-  std::vector<int64_t> ids = {0, 1, 2};
-  ::tfgle::NeighborRequest request;
-  request.ids = ids.data();
-  request.num_rows = 3;
+  const std::vector<int64_t> ids = {0, 1, 2};
+  const auto request = RequestFor<::tfgle::NeighborRequest>(ids);
   ::tfgle::NeighborOutput output;  // never written: the call fails first
   EXPECT_ERROR(::tfgle::SampleNeighbors(g.graph, &g.index,
                                         Options(NeighborStrategy::kRandom, int64_t{1} << 39),
@@ -410,9 +415,7 @@ void TestOverflowIsAnError() {
 void TestFullNeighbors() {
   IndexedGraph g(SmallGraph());
   std::vector<int64_t> ids = {0, 2, 3};
-  ::tfgle::FullNeighborRequest request;
-  request.ids = ids.data();
-  request.num_rows = 3;
+  auto request = RequestFor<::tfgle::FullNeighborRequest>(ids);
   std::vector<int64_t> splits(4), nbrs(7), eids(7);
   auto count = [&] {
     return ::tfgle::CountFullNeighbors(g.graph, &g.index, request, ::tfgle::SerialExecutor(),
