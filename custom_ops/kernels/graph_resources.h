@@ -91,7 +91,7 @@ class InitOnceResource : public ResourceBase {
   bool initializing_ TF_GUARDED_BY(mu_) = false;
 };
 
-// A table holding one core table (an id map, a node distribution) as `table`.
+// A resource holding one core table (an id map, a node distribution) as `table`.
 template <typename Table>
 class CoreTableResource : public InitOnceResource {
  public:

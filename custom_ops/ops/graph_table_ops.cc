@@ -92,6 +92,10 @@ Builds the CSR from dense-index edges src[i] -> dst[i].
 
 edge_ids, weights, timestamps: one value per edge, or empty when absent
 (edge ids then default to the row number).
+weights: each 0 or a finite number >= 1.17549435e-38 (the smallest normal
+float32); a negative, non-finite or subnormal weight is an InvalidArgument
+naming it (TensorFlow flushes denormals to zero, so a subnormal weight could
+never be drawn).
 weighted, timed: the edge type has weights / timestamps even when it has no
 edges (non-empty weights / timestamps imply them).
 symmetric: also add dst -> src for every non-self-loop edge (one node type).

@@ -235,9 +235,13 @@ REGISTER_OP("Tfgle>NodeDistributionInit")
     .Input("categories: int64")
     .SetShapeFn(NodeDistributionInitShape)
     .Doc(R"doc(
-Fills a node distribution over num_nodes nodes: weights [num_nodes] (finite,
->= 0; draws ∝ weight) or [] for uniform; categories [num_nodes] (int64 ids that
-conditional draws match) or [].
+Fills a node distribution over num_nodes nodes: weights [num_nodes] (draws ∝
+weight) or [] for uniform; categories [num_nodes] (int64 ids that conditional
+draws match) or [].
+A weight is 0 or a finite number >= 1.17549435e-38 (the smallest normal
+float32): a subnormal weight is an InvalidArgument naming it, as a negative or
+non-finite one is (TensorFlow flushes denormals to zero, so it could never be
+drawn).
 )doc");
 
 REGISTER_OP("Tfgle>SampleNegatives")
