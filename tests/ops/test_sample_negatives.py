@@ -239,6 +239,29 @@ class SampleNegativesBadInputTest(tf.test.TestCase):
                                                          message):
         init(case, *args)
 
+  def test_raw_node_distribution_init_refuses_subnormal_weights(self):
+    # Where TensorFlow flushes denormals to zero a subnormal weight would pass
+    # ">= 0" but never be drawn: it is refused, naming it.
+    cases = [
+        ([1.0, 1e-40, 1.0],
+         r"weights\[1\] = 1e-40 is subnormal; weights must be 0 or >= 1.17549435e-38"),
+        ([-1e-40, 1.0, 1.0], r"weights\[0\] = -1e-40 is not a finite number >= 0"),
+    ]
+    for case, (weights, message) in enumerate(cases):
+      handle = raw.tfgle_node_distribution_handle(shared_name=f"subnormal_{case}")
+      with self.subTest(message), self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                                         message):
+        raw.tfgle_node_distribution_init(handle, tf.constant(3, tf.int64),
+                                         tf.constant(weights, tf.float32),
+                                         tf.zeros([0], tf.int64))
+    # The smallest normal float32 is a valid weight, and the only one drawn.
+    tiny = ops.NodeDistribution(3, weights=[0.0, np.finfo(np.float32).tiny, 0.0])
+    negatives, mask = raw.tfgle_sample_negatives(
+        self.g.csr("e").resource_handle, [2, 2], [1, 1], [tiny.resource_handle],
+        tf.zeros([0], tf.int64), num=4, strategy="node_weight")
+    self.assertAllEqual(negatives, [[1] * 4] * 2)
+    self.assertAllEqual(mask, [[True] * 4] * 2)
+
   def test_raw_op_checks(self):
     table = self.g.csr("e").resource_handle
     e = tf.zeros([0], tf.int64)
