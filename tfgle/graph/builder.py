@@ -190,8 +190,8 @@ class GraphBuilder:
     dst = self._endpoint_indices(edge_type.dst, table.columns[decoder.dst_column])
     known = not len(src) or min(src.min(), dst.min()) >= 0  # (cheaper than the mask)
     bad = np.zeros(len(src), bool) if known else (src < 0) | (dst < 0)
-    if decoder.weight and len(src) and table.columns[decoder.weight].min() < 0:
-      bad |= table.columns[decoder.weight] < 0
+    if decoder.weight and len(src):
+      bad |= _bad_weight(table.columns[decoder.weight])
     if bad.any():
       first = int(np.argmax(bad))
       if self._strict:
@@ -242,7 +242,13 @@ def _bad_edge_reason(decoder, edge_type, table, row, src, dst) -> str:
     value = table.columns[decoder.dst_column][row]
     return f"dst id {value!r} is not in node table {edge_type.dst!r}"
   value = table.columns[decoder.weight][row]
-  return f"weight {value!r} is negative; edge weights must be >= 0"
+  return (f"weight {value!r} is negative or subnormal; edge weights must be 0 or >= "
+          f"{np.finfo(np.float32).tiny!r} (a subnormal weight could never be drawn)")
+
+
+def _bad_weight(weights: np.ndarray) -> np.ndarray:
+  """Negative weights, and subnormal float32 ones (TensorFlow flushes them to zero)."""
+  return (weights < 0) | ((weights > 0) & (weights < np.finfo(np.float32).tiny))
 
 
 def _first_duplicate(values: np.ndarray) -> int:

@@ -89,12 +89,15 @@ class NodeDistribution(_Table):
 
   Args:
     num_nodes: number of nodes (dense indices 0..num_nodes-1).
-    weights: float32 [num_nodes], finite and >= 0, or None.
+    weights: float32 [num_nodes], each 0 or a finite number >= 1.17549435e-38
+      (the smallest normal float32), or None.
     categories: int64 [num_nodes] category id of every node, or None.
 
   Raises:
     ValueError: when weights or categories do not have num_nodes entries.
-    tf.errors.InvalidArgumentError: on a negative or non-finite weight (naming it).
+    tf.errors.InvalidArgumentError: on a negative, non-finite or subnormal weight,
+      naming it (a subnormal weight could never be drawn: TensorFlow flushes
+      denormals to zero).
   """
 
   _HANDLE_OP = ops.tfgle_node_distribution_handle

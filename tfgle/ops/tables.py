@@ -130,7 +130,8 @@ class CsrTable(_Table):
     src, dst: dense indices of each edge's endpoints.
     num_src, num_dst: number of nodes of the source and destination types.
     edge_ids: int64 id of each edge (default: its row).
-    weights: float32 weight of each edge, or None.
+    weights: float32 weight of each edge (0 or >= 1.17549435e-38, the smallest normal
+      float32: subnormal weights are refused), or None.
     timestamps: int64 time of each edge, or None.
     symmetric: also add the reverse of every non-self-loop edge (same type at
       both ends; the reverse keeps the edge id).
