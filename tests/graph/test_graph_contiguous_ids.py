@@ -49,7 +49,7 @@ class ContiguousIdsTest(tf.test.TestCase):
 
   def test_subnormal_weight_is_a_bad_row(self):
     # Such a weight could never be drawn (TensorFlow flushes denormals to zero).
-    with self.assertRaisesRegex(ValueError, "row 1: weight 1e-40 is negative or subnormal; "
+    with self.assertRaisesRegex(ValueError, "row 1: weight 1e-40 is subnormal; "
                                 "edge weights must be 0 or >= 1.1754944e-38"):
       _graph(np.arange(3), [0, 1, 2], [1, 2, 0], weights=[1.0, 1e-40, 0.0])
     graph = _graph(np.arange(3), [0, 1, 2], [1, 2, 0], weights=[1.0, 1e-40, 0.0], strict=False)

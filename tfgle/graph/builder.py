@@ -242,7 +242,9 @@ def _bad_edge_reason(decoder, edge_type, table, row, src, dst) -> str:
     value = table.columns[decoder.dst_column][row]
     return f"dst id {value!r} is not in node table {edge_type.dst!r}"
   value = table.columns[decoder.weight][row]
-  return (f"weight {value!r} is negative or subnormal; edge weights must be 0 or >= "
+  if value < 0:
+    return f"weight {value!r} is negative; edge weights must be >= 0"
+  return (f"weight {value!r} is subnormal; edge weights must be 0 or >= "
           f"{np.finfo(np.float32).tiny!r} (a subnormal weight could never be drawn)")
 
 
