@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 
-from tests.ops import fuzz_harness
+from tests.ops import fuzz_calls
 
 _SEED = 20261121
 _CALLS = 1000
@@ -40,6 +40,13 @@ _MIN_CHECKS = {
     # every sampling call, twice
     "same_seed_same_result": 300,
 }
+# The least number of successful valid calls of each variant (fuzz_calls.variant_tags).
+_MIN_VARIANTS = {
+    "reverse": 15, "before": 25, "circular": 30, "no_edge_ids": 20, "max_neighbors": 10,
+    "empty_batch": 20, "strategy=random": 30, "strategy=random_without_replacement": 20,
+    "strategy=edge_weight": 10, "strategy=topk": 20, "strategy=in_degree": 20,
+    "strategy=node_weight": 8, "strategy=conditional": 8,
+}
 
 
 def _format(summary, limit=10):
@@ -59,14 +66,15 @@ def test_ops_fuzz_with_oracle():
   env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""),
              TF_CPP_MIN_LOG_LEVEL="3", TF_USE_LEGACY_KERAS="1")
   proc = subprocess.run(
-      [sys.executable, "-m", "tests.ops.fuzz_harness", "--seed", str(_SEED), "--calls", str(_CALLS)],
+      [sys.executable, "-m", "tests.ops.fuzz_harness", "--seed", str(_SEED),
+       "--calls", str(_CALLS)],
       cwd=repo, env=env, capture_output=True, text=True, timeout=1200, check=False)
   assert proc.returncode == 0, (f"the fuzz harness died with status {proc.returncode}:\n"
                                 f"{proc.stderr[-5000:]}")
   summary = json.loads(proc.stdout.strip().splitlines()[-1])
   print(json.dumps({key: summary[key] for key in (
       "seed", "calls", "ok", "refused", "expected_ok", "expected_error", "checks",
-      "known_defects")}))
+      "variants", "known_defects")}))
 
   assert not summary["crashes"] and not summary["failures"], _format(summary)
   assert summary["calls"] >= 500
@@ -74,9 +82,9 @@ def test_ops_fuzz_with_oracle():
   assert summary["ok"] >= 0.4 * summary["calls"], summary
   assert summary["refused"] >= 0.25 * summary["calls"], summary
   # Every public and raw op was called, and both succeeded and was refused.
-  ops = set(fuzz_harness.all_ops())
-  assert {f"raw.{name}" for name in fuzz_harness.RAW_OPS} <= ops
-  assert len(fuzz_harness.RAW_OPS) >= 18, fuzz_harness.RAW_OPS
+  ops = set(fuzz_calls.all_ops())
+  assert {f"raw.{name}" for name in fuzz_calls.RAW_OPS} <= ops
+  assert len(fuzz_calls.RAW_OPS) >= 18, fuzz_calls.RAW_OPS
   per_op = summary["per_op"]
   assert sorted(ops - set(per_op)) == []
   lacking = {op: counts for op, counts in per_op.items()
@@ -86,3 +94,6 @@ def test_ops_fuzz_with_oracle():
   too_few = {kind: (summary["checks"].get(kind, 0), least)
              for kind, least in _MIN_CHECKS.items() if summary["checks"].get(kind, 0) < least}
   assert not too_few, f"checks that ran in too few calls (ran, least): {too_few}"
+  too_few = {tag: (summary["variants"].get(tag, 0), least)
+             for tag, least in _MIN_VARIANTS.items() if summary["variants"].get(tag, 0) < least}
+  assert not too_few, f"variants checked in too few calls (ran, least): {too_few}"
