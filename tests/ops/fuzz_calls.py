@@ -276,14 +276,21 @@ def before_faults(b, num_ids, timed, wrapper=True):
             lambda: b.kw.__setitem__("before", np.zeros(num_ids + 1, np.int64) if wrapper
                                      else i64(np.zeros(num_ids + 1))))
     if num_ids > 0 and wrapper:  # (the raw op reads an empty `before` as no filter)
-      b.fault("before", "empty for a non-empty batch",
-              lambda: b.kw.__setitem__("before", [] if wrapper else empty_i64()))
+      b.fault("before", "empty for a non-empty batch", lambda: b.kw.__setitem__("before", []))
     b.fault("before", "rank 2",
             lambda: b.kw.__setitem__("before", np.zeros((1, 1), np.int64) if wrapper
                                      else tf.zeros([1, 1], tf.int64)))
   elif wrapper or num_ids:
     b.fault("before", "on a table without timestamps", lambda: b.kw.__setitem__(
         "before", np.full(num_ids, 30) if wrapper else i64(np.full(num_ids, 30))))
+
+
+def strategy_and_before_faults(b, table, num_ids, wrapper=True):
+  """Faults of a neighbor sampler's `strategy` and `before` on `table` (a CsrOracle)."""
+  if not table.weighted:
+    b.fault("strategy", "edge_weight without weights",
+            lambda: b.kw.__setitem__("strategy", "edge_weight"))
+  before_faults(b, num_ids, table.timed, wrapper)
 
 
 def random_before(rng, num_ids):
@@ -315,6 +322,21 @@ def neighbor_strategy(b, table, local=True):
   return b.choose(allowed)
 
 
+def raw_sampling_inputs(b, csr, table, ids, use_before):
+  """Sets the table, ids, seed and before inputs of a raw sampling op, with their faults.
+
+  Returns:
+    int64 [B] the time bound of each id, or None.
+  """
+  before_np = random_before(b.rng, len(ids))[1] if use_before else None
+  b.kw.update(table=csr.resource_handle, ids=i64(ids), seed=raw_seed(b.rng),
+              before=empty_i64() if before_np is None else i64(before_np))
+  ids_faults(b, "ids", table.num_src, ids, wrapper=False)
+  seed_faults(b, wrapper=False)
+  handle_faults(b, "table")
+  return before_np
+
+
 # ---- tfgle.ops.sample_neighbors / raw tfgle_sample_neighbors
 
 def gen_sample_neighbors(b, raw_op=False):
@@ -329,26 +351,16 @@ def gen_sample_neighbors(b, raw_op=False):
   use_before = table.timed and rng.random() < 0.5
   before_np = None
   if raw_op:
-    b.kw.update(table=csr.resource_handle, ids=i64(ids), seed=raw_seed(rng), before=empty_i64(),
-                fanout=int(fanout), strategy=strategy, padding=padding, default_id=default_id,
+    before_np = raw_sampling_inputs(b, csr, table, ids, use_before)
+    b.kw.update(fanout=int(fanout), strategy=strategy, padding=padding, default_id=default_id,
                 return_edge_ids=edge_ids)
-    if use_before:
-      _, before_np = random_before(rng, len(ids))
-      b.kw["before"] = i64(before_np)
-    ids_faults(b, "ids", table.num_src, ids, wrapper=False)
-    seed_faults(b, wrapper=False)
-    handle_faults(b, "table")
     b.fault("fanout", "0", lambda: b.kw.__setitem__("fanout", int(rng.choice([0, -3]))))
     b.fault("strategy", "unknown", lambda: b.kw.__setitem__("strategy", b.choose(
         ["full", "", "uniform", "topK"])))
     b.fault("padding", "unknown", lambda: b.kw.__setitem__("padding", "zeros"))
     if len(ids):
       b.fault("fanout", "B x fanout overflows", lambda: b.kw.__setitem__("fanout", 2**40))
-    if not table.weighted:
-      b.fault("strategy", "edge_weight without weights",
-              lambda: b.kw.__setitem__("strategy", "edge_weight"))
-    if len(ids):
-      before_faults(b, len(ids), table.timed, wrapper=False)
+    strategy_and_before_faults(b, table, len(ids), wrapper=False)
 
     def run(kw):
       return np_outputs(raw.tfgle_sample_neighbors(**kw))
@@ -370,10 +382,7 @@ def gen_sample_neighbors(b, raw_op=False):
     b.fault("edge_ids", "not a bool", lambda: b.kw.__setitem__("edge_ids", b.choose([1, "yes"])))
     if len(ids):
       b.fault("fanout", "B x fanout overflows", lambda: b.kw.__setitem__("fanout", 2**40))
-    if not table.weighted:
-      b.fault("strategy", "edge_weight without weights",
-              lambda: b.kw.__setitem__("strategy", "edge_weight"))
-    before_faults(b, len(ids), table.timed)
+    strategy_and_before_faults(b, table, len(ids))
 
     def run(kw):
       kw = dict(kw)
@@ -542,17 +551,10 @@ def gen_sample_full_neighbors(b, raw_op=False):
   use_before = table.timed and rng.random() < 0.5
   before_np = None
   if raw_op:
-    b.kw.update(table=csr.resource_handle, ids=i64(ids), seed=raw_seed(rng), before=empty_i64(),
-                max_neighbors=-1 if cap is None else cap)
-    if use_before:
-      _, before_np = random_before(rng, len(ids))
-      b.kw["before"] = i64(before_np)
-    ids_faults(b, "ids", table.num_src, ids, wrapper=False)
-    seed_faults(b, wrapper=False)
-    handle_faults(b, "table")
+    before_np = raw_sampling_inputs(b, csr, table, ids, use_before)
+    b.kw["max_neighbors"] = -1 if cap is None else cap
     b.fault("max_neighbors", "< -1", lambda: b.kw.__setitem__("max_neighbors", -2))
-    if len(ids):
-      before_faults(b, len(ids), table.timed, wrapper=False)
+    before_faults(b, len(ids), table.timed, wrapper=False)
 
     def run(kw):
       nbrs, eids, splits = raw.tfgle_sample_full_neighbors(**kw)
@@ -859,6 +861,17 @@ def gen_csr_table(b, raw_op=False):
   return b.finish(run, check, repeat=False)
 
 
+def table_and_indices(b, csr, key, n, values, raw_op):
+  """Sets a table argument (raw ops: its handle, with bad-handle faults) and an index vector
+  argument `key` of values in [0, n), with its faults."""
+  if raw_op:
+    b.kw.update({"table": csr.resource_handle, key: i64(values)})
+    handle_faults(b, "table")
+  else:
+    b.kw.update({"csr": csr, key: as_format(b.rng, values)})
+  ids_faults(b, key, n, values, wrapper=not raw_op)
+
+
 def fixture_table(b, allow_empty=True):
   names = [n for n in b.f.tables if allow_empty or b.f.tables[n][1].num_src > 0]
   name = b.choose(names)
@@ -935,33 +948,26 @@ def gen_table_read(b, which, raw_op=False):
                            f"{out.tolist()}, expected {expected.tolist()}")
     return b.finish(run, check)
 
+  # neighbors(indices) / edges_at(positions): one index vector.
+  key, n = ("indices", table.num_src) if which == "neighbors" else ("positions", table.num_edges)
+  ids = positions = random_ids(rng, n)
+  table_and_indices(b, csr, key, n, ids, raw_op)
+  raw_op_fn = raw.tfgle_csr_neighbors if which == "neighbors" else raw.tfgle_csr_edges_at
+  if raw_op:
+    run = lambda kw: np_outputs(raw_op_fn(**kw))
+  else:
+    run = lambda kw: np_outputs(getattr(kw["csr"], which)(kw[key]))
+
   if which == "neighbors":
-    ids = random_ids(rng, table.num_src)
-    if raw_op:
-      b.kw.update(table=handle, indices=i64(ids))
-      handle_faults(b, "table")
-      ids_faults(b, "indices", table.num_src, ids, wrapper=False)
-
-      def run(kw):
-        n, e, w, t, s = (x.numpy() for x in raw.tfgle_csr_neighbors(**kw))
-        return (n, e, w, t, s)
-    else:
-      b.kw.update(csr=csr, indices=as_format(rng, ids))
-      ids_faults(b, "indices", table.num_src, ids)
-
-      def run(kw):
-        out = kw["csr"].neighbors(kw["indices"])
-        return tuple(None if x is None else np_outputs(x) for x in out)
-
     def check(out, checks):
       rows = [table.row(v) for v in ids]
       pos = np.array([p for r in rows for p in r], np.int64)
       splits = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
       if raw_op:
-        n, e, w, t, s = out
+        nbrs, e, w, t, s = out
         expect_w = table.weights[pos] if table.weighted else np.zeros(0)
         expect_t = table.timestamps[pos] if table.timed else np.zeros(0)
-        ok = (np.array_equal(s, splits) and np.array_equal(n, table.indices[pos]) and
+        ok = (np.array_equal(s, splits) and np.array_equal(nbrs, table.indices[pos]) and
               np.array_equal(e, table.edge_ids[pos]) and np.array_equal(w, expect_w) and
               np.array_equal(t, expect_t))
       else:
@@ -975,17 +981,6 @@ def gen_table_read(b, which, raw_op=False):
     return b.finish(run, check)
 
   if which == "edges_at":
-    positions = random_ids(rng, table.num_edges)
-    if raw_op:
-      b.kw.update(table=handle, positions=i64(positions))
-      handle_faults(b, "table")
-      ids_faults(b, "positions", table.num_edges, positions, wrapper=False)
-      run = lambda kw: np_outputs(raw.tfgle_csr_edges_at(**kw))
-    else:
-      b.kw.update(csr=csr, positions=as_format(rng, positions))
-      ids_faults(b, "positions", table.num_edges, positions)
-      run = lambda kw: np_outputs(kw["csr"].edges_at(kw["positions"]))
-
     def check(out, checks):
       src, dst, eids = out
       ok = (np.array_equal(src, table.row_of[positions]) and
@@ -1291,10 +1286,7 @@ def gen_sampler(b, method, partitioned=False):
     if partitioned:
       b.fault("strategy", "in_degree on partitions",
               lambda: b.kw.__setitem__("strategy", "in_degree"))
-    if not table.weighted:
-      b.fault("strategy", "edge_weight without weights",
-              lambda: b.kw.__setitem__("strategy", "edge_weight"))
-    before_faults(b, len(ids), table.timed)
+    strategy_and_before_faults(b, table, len(ids))
 
     def run(kw):
       kw = dict(kw)
