@@ -1,274 +1,99 @@
-"""A seeded random-input harness: every tfgle op, called raw, with random inputs.
+"""The op fuzz with an oracle: every public and raw tfgle op, random calls, checked outputs.
 
-Thousands of calls with random shapes, dtypes, values and attributes (ids out
-of range, huge fanouts, wrong ranks, garbage strategies, wrong or missing
-resources). Each call must return or raise a TensorFlow error (or TypeError /
-ValueError while the op is built); it must never crash the process. The
-harness runs in a subprocess, so a crash fails the test (naming the seed)
-instead of killing pytest.
+tests/ops/fuzz_harness.py makes about a thousand seeded calls (each op at least
+a dozen times) in forked children, so a crash or hang is caught and reported
+with the call's arguments. Valid calls must succeed and match the numpy oracle
+of tests/ops/fuzz_oracle.py (shapes, masks and padding, real edges of the right
+table, the time filter, distinct edges, topk order, full neighbor lists,
+negatives that are no neighbors, degrees, lookups, fingerprints, same seed =>
+same outputs); faulty calls must raise an allowed error. This test runs it in a
+subprocess, prints its counts as one JSON line and asserts that nothing failed
+and that every kind of check ran.
 
-Run by hand: python tests/ops/test_ops_fuzz.py SEED NUM_CALLS
+Run by hand: python -m tests.ops.fuzz_harness --seed 20261121 --calls 1000
 """
-import collections
 import json
 import os
 import subprocess
 import sys
 
-import numpy as np
+from tests.ops import fuzz_calls
 
-_CALLS = 6000
-_SEEDS = (20261121,)
+_SEED = 20261121
+_CALLS = 1000
 
-
-def run_harness(seed: int, num_calls: int) -> dict:
-  """Makes num_calls random op calls; returns {op: {"ok": n, "error": n}}."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfgle.ops._library import ops as raw  # pylint: disable=g-import-not-at-top
-  from tfgle.ops.sampling import NodeDistribution  # pylint: disable=g-import-not-at-top
-  from tfgle.ops.tables import CsrTable, IdMapTable  # pylint: disable=g-import-not-at-top
-
-  rng = np.random.default_rng(seed)
-  # ---- fixtures: tables of every kind, and handles that must be refused.
-  def random_csr(num_src, num_dst, num_edges, **kwargs):
-    src = rng.integers(0, max(num_src, 1), num_edges)
-    dst = rng.integers(0, max(num_dst, 1), num_edges)
-    return CsrTable(src, dst, num_src, num_dst, **kwargs)
-
-  tables = [
-      random_csr(20, 20, 150, weights=rng.random(150).astype(np.float32),
-                 timestamps=rng.integers(0, 50, 150), order="timestamp"),
-      random_csr(20, 20, 150, weights=rng.random(150).astype(np.float32), order="weight"),
-      random_csr(20, 20, 150, timestamps=rng.integers(0, 50, 150), order="input"),
-      random_csr(30, 20, 100),
-      random_csr(20, 30, 100, weights=np.zeros(100, np.float32)),
-      random_csr(5, 5, 0),
-      random_csr(3, 3, 60),  # saturated rows
-  ]
-  failed_init = raw.tfgle_csr_handle(shared_name="fuzz_failed_init")
-  try:
-    raw.tfgle_csr_init(failed_init, [[0]], [[0]], tf.zeros([0], tf.int64),
-                       tf.zeros([0], tf.float32), tf.zeros([0], tf.int64),
-                       tf.constant(1, tf.int64), tf.constant(1, tf.int64))
-  except tf.errors.InvalidArgumentError:
-    pass
-  id_map = IdMapTable(np.arange(20) * 3)
-  bad_handles = [raw.tfgle_csr_handle(shared_name="fuzz_never_created"), failed_init,
-                 id_map.resource_handle]
-  distributions = [
-      NodeDistribution(20), NodeDistribution(20, weights=rng.random(20)),
-      NodeDistribution(20, categories=rng.integers(0, 4, 20)),
-      NodeDistribution(20, weights=rng.random(20), categories=rng.integers(0, 4, 20)),
-      NodeDistribution(30, weights=rng.random(30), categories=rng.integers(0, 4, 30)),
-      NodeDistribution(5, weights=np.zeros(5)),
-      NodeDistribution(0),
-  ]
-
-  # ---- random values: each argument is valid, or (with probability WILD) not.
-  wild_p = 0.08
-
-  def wild():
-    return rng.random() < wild_p
-
-  def choose(values):
-    return values[rng.integers(len(values))]
-
-  def some_int(low, high):
-    """Mostly in [low, high); sometimes anything, huge or negative."""
-    if not wild():
-      return int(rng.integers(low, high))
-    return int(choose([-1, 0, high, 2**36, 2**40, 2**62, -2**62, 2**63 - 1, -2**63]))
-
-  def ints(shape, limit):
-    n = int(np.prod(shape)) if shape else 1
-    values = rng.integers(0, max(limit, 1), n)
-    if wild():
-      kinds = rng.random(n)
-      values = np.where(kinds < 0.3, -1, values)
-      values = np.where((kinds >= 0.3) & (kinds < 0.6), limit, values)
-      values = np.where(kinds >= 0.9, rng.choice([2**62, -2**62, -2**63], n), values)
-    return values.astype(np.int64).reshape(shape)
-
-  def vector(limit, length=None):
-    """An int64 vector of values in [0, limit); when wild: any rank, dtype, value."""
-    if length is None:
-      length = int(rng.integers(0, 12)) if rng.random() < 0.9 else int(rng.integers(0, 200))
-    if not wild():
-      return tf.constant(ints([length], limit), tf.int64)
-    rank = int(rng.choice([0, 1, 2]))
-    shape = [int(rng.integers(0, 6)) for _ in range(rank)]
-    r = rng.random()
-    if r < 0.6:
-      return tf.constant(ints(shape, limit), tf.int64)
-    if r < 0.75:
-      return tf.constant(ints(shape, limit).astype(np.int32), tf.int32)
-    if r < 0.9:
-      return tf.constant(ints(shape, limit).astype(np.float32), tf.float32)
-    return tf.constant(np.full(shape, "x", object), tf.string)
-
-  def seed_tensor():
-    if not wild():
-      return tf.constant(rng.integers(-2**62, 2**62, 2), tf.int64)
-    return vector(10, int(rng.integers(0, 4)))
-
-  def before(length, t):
-    """Per-id times for timed tables (half the time), else mostly none."""
-    if (t is None or not t.timed or rng.random() < 0.5) and not wild():
-      return tf.zeros([0], tf.int64)
-    return vector(60, length)
-
-  def table():
-    """(handle, the table or None)."""
-    if not wild():
-      t = choose(tables)
-      return t.resource_handle, t
-    r = rng.random()
-    if r < 0.7:
-      return choose(bad_handles), None
-    return choose(distributions).resource_handle, None
-
-  def ids_for(t, limit_name="num_src"):
-    return vector(getattr(t, limit_name) if t is not None else 20)
-
-  def length(ids):
-    return int(ids.shape[0]) if ids.shape.rank == 1 else None
-
-  neighbor_strategies = ["random", "random_without_replacement", "edge_weight", "topk",
-                         "in_degree"]
-  negative_strategies = ["random", "in_degree", "node_weight", "conditional"]
-
-  def strategy(valid):
-    return choose(valid) if not wild() else choose(["full", "", "uniform", "x" * 100])
-
-  def padding():
-    return choose(["default", "circular"]) if not wild() else "x"
-
-  # ---- one random call per op kind.
-  def sample_neighbors():
-    handle, t = table()
-    ids = ids_for(t)
-    return raw.tfgle_sample_neighbors(
-        handle, ids, seed_tensor(), before(length(ids), t), fanout=some_int(1, 9),
-        strategy=strategy(neighbor_strategies), padding=padding(),
-        default_id=int(rng.integers(-3, 30)), return_edge_ids=bool(rng.random() < 0.7))
-
-  def sample_fanouts():
-    hops = int(rng.integers(1, 4)) if not wild() else int(rng.integers(0, 5))
-    path = [table() for _ in range(hops)]
-    # Mostly chain hops through tables whose node counts match.
-    if path and path[0][1] is not None and rng.random() < 0.7:
-      t = path[0][1]
-      path = [(t.resource_handle, t)] * hops if t.num_src == t.num_dst else path
-    ids = ids_for(path[0][1] if path else None)
-    num_fanouts = hops if not wild() else int(rng.integers(0, 5))
-    num_strategies = hops if not wild() else int(rng.integers(0, 5))
-    return raw.tfgle_sample_fanouts(
-        [h for h, _ in path], ids, seed_tensor(), before(length(ids), path[0][1] if path else None),
-        fanouts=[some_int(1, 6) for _ in range(num_fanouts)],
-        strategies=[strategy(neighbor_strategies) for _ in range(num_strategies)],
-        padding=padding(), default_id=int(rng.integers(-3, 30)),
-        return_edge_ids=bool(rng.random() < 0.7))
-
-  def sample_full_neighbors():
-    handle, t = table()
-    ids = ids_for(t)
-    return raw.tfgle_sample_full_neighbors(handle, ids, seed_tensor(), before(length(ids), t),
-                                           max_neighbors=some_int(-1, 8))
-
-  def sample_negatives():
-    handle, t = table()
-    ids = ids_for(t)
-    name = strategy(negative_strategies)
-    num_dist = int(name in ("node_weight", "conditional"))
-    if wild():
-      num_dist = int(rng.integers(0, 3))
-    dists = [choose(distributions).resource_handle for _ in range(num_dist)]
-    targets = (vector(5, length(ids)) if name == "conditional" or wild() else
-               tf.zeros([0], tf.int64))
-    exponent = float(rng.normal()) if not wild() else float(
-        choose([np.inf, np.nan, 1e30, -1e30, 300.0]))
-    return raw.tfgle_sample_negatives(
-        handle, ids, seed_tensor(), dists, targets, num=some_int(1, 8), strategy=name,
-        exponent=exponent, max_trials=some_int(1, 40))
-
-  def node_distribution_init():
-    handle = raw.tfgle_node_distribution_handle(shared_name=f"fuzz_dist_{rng.integers(1e9)}")
-    n = some_int(0, 30)
-    size = n if 0 <= n <= 1000 and not wild() else int(rng.integers(0, 40))
-    weights = rng.random(size).astype(np.float32)
-    if size and wild():
-      weights[rng.integers(0, size, 2)] = choose([-1.0, np.inf, np.nan])
-    result = raw.tfgle_node_distribution_init(
-        handle, tf.constant(n, tf.int64),
-        tf.constant(weights) if rng.random() < 0.5 else tf.zeros([0], tf.float32),
-        vector(5, size) if rng.random() < 0.5 else tf.zeros([0], tf.int64))
-    tf.raw_ops.DestroyResourceOp(resource=handle, ignore_lookup_error=True)
-    return result
-
-  def csr_init():
-    handle = raw.tfgle_csr_handle(shared_name=f"fuzz_csr_{rng.integers(1e9)}")
-    # Node counts stay small or impossible to allocate (>= 2^40): a count of a
-    # few GB would be a legitimate request that this machine cannot hold.
-    num_src, num_dst = [int(rng.integers(0, 30)) if not wild() else
-                        int(choose([-1, 2**40, 2**62, -2**62])) for _ in range(2)]
-    src = vector(num_src)
-    n = length(src) if length(src) is not None else 3
-    dst = vector(num_dst, n)
-    weights = rng.random(n).astype(np.float32)
-    result = raw.tfgle_csr_init(
-        handle, src, dst, tf.zeros([0], tf.int64),
-        tf.constant(weights) if rng.random() < 0.4 else tf.zeros([0], tf.float32),
-        vector(50, n) if rng.random() < 0.3 else tf.zeros([0], tf.int64),
-        tf.constant(num_src, tf.int64), tf.constant(num_dst, tf.int64),
-        symmetric=bool(rng.random() < 0.3), order=choose(["input", "weight", "timestamp"]))
-    tf.raw_ops.DestroyResourceOp(resource=handle, ignore_lookup_error=True)
-    return result
-
-  def csr_lookups():
-    handle, t = table()
-    kind = rng.integers(3)
-    if kind == 0:
-      direction = choose(["out", "in"])
-      return raw.tfgle_csr_degree(handle, ids_for(t, "num_src" if direction == "out" else
-                                                  "num_dst"), direction=direction)
-    if kind == 1:
-      return raw.tfgle_csr_neighbors(handle, ids_for(t))
-    return raw.tfgle_id_map_lookup(id_map.resource_handle if not wild() else handle,
-                                   vector(60), allow_missing=bool(rng.random() < 0.5))
-
-  calls = [sample_neighbors, sample_fanouts, sample_full_neighbors, sample_negatives,
-           node_distribution_init, csr_init, csr_lookups]
-  weights = np.array([4, 4, 2, 4, 1, 1, 1], float)
-  counts = collections.defaultdict(lambda: {"ok": 0, "error": 0})
-  for _ in range(num_calls):
-    call = calls[rng.choice(len(calls), p=weights / weights.sum())]
-    try:
-      call()
-      counts[call.__name__]["ok"] += 1
-    except (tf.errors.OpError, TypeError, ValueError) as e:
-      counts[call.__name__]["error"] += 1
-      if os.environ.get("TFGLE_FUZZ_VERBOSE"):
-        print(call.__name__, type(e).__name__, str(e).split("[Op:")[0][-150:], file=sys.stderr)
-  return dict(counts)
+# The least number of calls in which each kind of check must have run.
+_MIN_CHECKS = {
+    # fixed-fanout samples (sample_neighbors, sample_fanouts, Sampler, raw ops)
+    "shape": 300, "dtype": 50, "row_count": 150, "mask_padding": 100, "padding_values": 100,
+    "real_edge": 150, "time_filter": 25, "distinct": 80, "all_when_few": 10, "topk_order": 25,
+    "weight_positive": 5, "edge_ids_none": 80, "padding_children": 5, "fanout_hop0": 25,
+    # full neighbor lists
+    "full_list": 30, "full_order": 30,
+    # negatives
+    "negative_none_drawable": 60, "negative_in_range": 60, "negative_support": 60,
+    "negative_not_neighbor": 60, "negative_give_up": 10, "negative_give_up_all": 3,
+    # tables, id maps, distributions
+    "neighbors": 25, "degree": 25, "edges_at": 15, "csr_info": 20, "fingerprint": 25,
+    "lookup": 20, "id_map_size": 10, "init_once": 15, "uninitialized_refused": 5,
+    "table_memory": 3, "distribution": 5,
+    # every sampling call, twice
+    "same_seed_same_result": 300,
+}
+# The least number of successful valid calls of each variant (fuzz_calls.variant_tags).
+_MIN_VARIANTS = {
+    "reverse": 15, "before": 25, "circular": 30, "no_edge_ids": 20, "max_neighbors": 10,
+    "empty_batch": 20, "strategy=random": 30, "strategy=random_without_replacement": 20,
+    "strategy=edge_weight": 10, "strategy=topk": 20, "strategy=in_degree": 20,
+    "strategy=node_weight": 8, "strategy=conditional": 8,
+}
 
 
-def test_random_inputs_never_crash():
+def _format(summary, limit=10):
+  lines = []
+  for crash in summary["crashes"][:limit]:
+    lines.append(f"CRASH in call {crash['call']} ({crash['op']}): {crash['what']}; "
+                 f"faults {crash.get('faults')}; args {crash.get('args')}")
+  for failure in summary["failures"][:limit]:
+    lines.append(f"FAILED call {failure['call']} ({failure['op']}) faults {failure.get('faults')}"
+                 f" args {failure.get('args')}:\n    " + "\n    ".join(failure["failures"]))
+  more = len(summary["crashes"]) + len(summary["failures"]) - len(lines)
+  return "\n".join(lines) + (f"\n... and {more} more" if more > 0 else "")
+
+
+def test_ops_fuzz_with_oracle():
   repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
   env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""),
              TF_CPP_MIN_LOG_LEVEL="3", TF_USE_LEGACY_KERAS="1")
-  for seed in _SEEDS:
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), str(seed), str(_CALLS)],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=600,
-                          check=False)
-    assert proc.returncode == 0, (
-        f"the harness with seed {seed} died with status {proc.returncode}:\n"
-        f"{proc.stderr[-5000:]}")
-    counts = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert sum(c["ok"] + c["error"] for c in counts.values()) == _CALLS
-    for op, c in counts.items():
-      # Both outcomes must occur, or the harness is not exercising the op.
-      assert c["ok"] > 0 and c["error"] > 0, (op, c)
+  proc = subprocess.run(
+      [sys.executable, "-m", "tests.ops.fuzz_harness", "--seed", str(_SEED),
+       "--calls", str(_CALLS)],
+      cwd=repo, env=env, capture_output=True, text=True, timeout=1200, check=False)
+  assert proc.returncode == 0, (f"the fuzz harness died with status {proc.returncode}:\n"
+                                f"{proc.stderr[-5000:]}")
+  summary = json.loads(proc.stdout.strip().splitlines()[-1])
+  print(json.dumps({key: summary[key] for key in (
+      "seed", "calls", "ok", "refused", "expected_ok", "expected_error", "checks",
+      "variants", "known_defects")}))
 
-
-if __name__ == "__main__":
-  print(json.dumps(run_harness(int(sys.argv[1]), int(sys.argv[2]))))
+  assert not summary["crashes"] and not summary["failures"], _format(summary)
+  assert summary["calls"] >= 500
+  # Both outcomes in bulk: valid calls that succeed, faulty ones that are refused.
+  assert summary["ok"] >= 0.4 * summary["calls"], summary
+  assert summary["refused"] >= 0.25 * summary["calls"], summary
+  # Every public and raw op was called, and both succeeded and was refused.
+  ops = set(fuzz_calls.all_ops())
+  assert {f"raw.{name}" for name in fuzz_calls.RAW_OPS} <= ops
+  assert len(fuzz_calls.RAW_OPS) >= 18, fuzz_calls.RAW_OPS
+  per_op = summary["per_op"]
+  assert sorted(ops - set(per_op)) == []
+  lacking = {op: counts for op, counts in per_op.items()
+             if counts["ok"] == 0 or counts["refused"] == 0}
+  assert not lacking, f"ops never accepted or never refused: {lacking}"
+  # Every kind of check ran, in enough calls that the fuzz cannot pass by checking nothing.
+  too_few = {kind: (summary["checks"].get(kind, 0), least)
+             for kind, least in _MIN_CHECKS.items() if summary["checks"].get(kind, 0) < least}
+  assert not too_few, f"checks that ran in too few calls (ran, least): {too_few}"
+  too_few = {tag: (summary["variants"].get(tag, 0), least)
+             for tag, least in _MIN_VARIANTS.items() if summary["variants"].get(tag, 0) < least}
+  assert not too_few, f"variants checked in too few calls (ran, least): {too_few}"
