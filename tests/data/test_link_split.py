@@ -244,18 +244,25 @@ class SplitEdgesTest(tf.test.TestCase):
     self.assertEmpty(empty.rows["train"])
 
   @parameterized.expand([
-      ("negative_fraction", dict(val_fraction=-0.1), r"val_fraction must be a number in \[0, 1\), got -0.1"),
-      ("fraction_one", dict(test_fraction=1.0), r"test_fraction must be a number in \[0, 1\), got 1.0"),
-      ("fraction_str", dict(test_fraction="0.1"), r"test_fraction must be a number in \[0, 1\), got '0.1'"),
+      ("negative_fraction", dict(val_fraction=-0.1),
+       r"val_fraction must be a number in \[0, 1\), got -0.1"),
+      ("fraction_one", dict(test_fraction=1.0),
+       r"test_fraction must be a number in \[0, 1\), got 1.0"),
+      ("fraction_str", dict(test_fraction="0.1"),
+       r"test_fraction must be a number in \[0, 1\), got '0.1'"),
       ("sum", dict(val_fraction=0.5, test_fraction=0.5),
-       r"val_fraction \+ test_fraction must be < 1 \(training edges must remain\), got 0.5 \+ 0.5"),
-      ("supervision", dict(supervision_fraction=1), r"supervision_fraction must be a number in \[0, 1\), got 1"),
-      ("method", dict(method="leave_one_out"), r"method must be one of \['random', 'temporal'\], got 'leave_one_out'"),
+       r"val_fraction \+ test_fraction must be < 1 \(training edges must remain\), got "
+       r"0.5 \+ 0.5"),
+      ("supervision", dict(supervision_fraction=1),
+       r"supervision_fraction must be a number in \[0, 1\), got 1"),
+      ("method", dict(method="leave_one_out"),
+       r"method must be one of \['random', 'temporal'\], got 'leave_one_out'"),
       ("per_source", dict(per_source="yes"), "per_source must be a bool, got 'yes'"),
       ("min_source_edges", dict(min_source_edges=0), "min_source_edges must be an int >= 1, got 0"),
       ("num_negatives", dict(num_negatives=-1), "num_negatives must be an int >= 0, got -1"),
       ("seed", dict(seed=1.5), "seed must be an int >= 0, got 1.5"),
-      ("src_column", dict(src_column="uid"), r"src_column='uid' is not a column of edges; it has \['user', 'item', 'timestamp', 'rating', 'tags'\]"),
+      ("src_column", dict(src_column="uid"), r"src_column='uid' is not a column of edges; it "
+       r"has \['user', 'item', 'timestamp', 'rating', 'tags'\]"),
       ("no_timestamp", dict(method="temporal", timestamp_column="time"),
        "timestamp_column='time' is not a column of edges"),
       ("cutoffs_random", dict(time_cutoffs=(1, 2)),
