@@ -12,3 +12,6 @@ from .ego_graph_sage import EgoGraphSAGE
 from .ego_rgcn import EgoRGCN
 from .subgraph_gat import GAT
 from .subgraph_gcn import GCN
+from .lightgcn import LightGCN
+from .mf_bpr import BPRMF
+from .mf_bpr import bpr_dataset

@@ -128,3 +128,30 @@ class LossesTest(tf.test.TestCase):
   def test_errors(self, call, message):
     with self.assertRaisesRegex(ValueError, message):
       call(self)
+
+
+class BprTest(tf.test.TestCase):
+
+  def test_matches_numpy_and_leaves_masked_negatives_out(self):
+    rng = np.random.default_rng(2)
+    pos = rng.normal(size=5).astype(np.float32)
+    neg = rng.normal(size=(5, 3)).astype(np.float32)
+    expected = -_log_sigmoid(pos[:, None] - neg)
+    self.assertAllClose(losses.bpr(pos, neg), expected.mean(), rtol=1e-6)
+    self.assertAllClose(losses.bpr(pos, neg[:, 0]), expected[:, 0].mean(), rtol=1e-6)
+    mask = rng.random((5, 3)) < 0.5
+    mask[0, 0] = True
+    self.assertAllClose(losses.bpr(pos, neg, mask=mask), expected[mask].mean(), rtol=1e-6)
+    self.assertAllEqual(losses.bpr(pos, neg, mask=np.zeros((5, 3), bool)), 0.0)
+    # Large margins stay finite.
+    self.assertAllClose(losses.bpr([100.0], [[-100.0]]), 0.0)
+    self.assertAllClose(losses.bpr([-100.0], [[100.0]]), 200.0)
+
+  @parameterized.expand([
+      (lambda: losses.bpr([[1.0]], [[1.0]]), r"pos_scores must be \[B\]"),
+      (lambda: losses.bpr([1.0], [[[1.0]]]), r"neg_scores must be \[B, N\] or \[B\]"),
+      (lambda: losses.bpr([1.0], [[1.0]], mask=[True]), "mask must be of neg_scores' shape"),
+  ])
+  def test_errors(self, call, message):
+    with self.assertRaisesRegex(ValueError, message):
+      call()

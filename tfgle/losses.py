@@ -221,3 +221,32 @@ def transe_score(head, relation, tail, *, norm: int = 1) -> tf.Tensor:
   if norm == 1:
     return -tf.reduce_sum(tf.abs(diff), axis=-1)
   return -tf.sqrt(tf.reduce_sum(tf.square(diff), axis=-1) + 1e-12)
+
+
+def bpr(pos_scores, neg_scores, *, mask=None) -> tf.Tensor:
+  """Bayesian personalized ranking: mean of -log sigmoid(pos - neg) = softplus(neg - pos).
+
+  The loss of BPR-MF and LightGCN (Rendle et al. 2009): each positive pair
+  should outscore its sampled negatives.
+
+  Args:
+    pos_scores: [B], the scores of the positive pairs.
+    neg_scores: [B, N] (or [B]), the scores of each row's negatives.
+    mask: optional bool of neg_scores' shape; False marks negatives to leave
+      out of the mean (padding, or where the sampler gave up). With none left
+      the loss is 0.
+
+  Raises:
+    ValueError: scores or mask of the wrong rank.
+  """
+  pos_scores = _check_rank("pos_scores", _float(pos_scores), (1,), "[B]")
+  neg_scores = tf.cast(_check_rank("neg_scores", neg_scores, (1, 2), "[B, N] or [B]"),
+                       pos_scores.dtype)
+  if neg_scores.shape.rank == 2:
+    pos_scores = pos_scores[:, tf.newaxis]
+  losses = tf.nn.softplus(neg_scores - pos_scores)
+  if mask is None:
+    return tf.reduce_mean(losses)
+  mask = tf.cast(_check_rank("mask", mask, (neg_scores.shape.rank,), "of neg_scores' shape"),
+                 losses.dtype)
+  return tf.math.divide_no_nan(tf.reduce_sum(losses * mask), tf.reduce_sum(mask))

@@ -11,3 +11,5 @@ from tfgle.data.ego_graph import link_ego_graph_dataset
 from tfgle.data.subgraph import induced_subgraph
 from tfgle.data.subgraph import subgraph_dataset
 from tfgle.data.subgraph import to_graph_tensor
+from tfgle.data.link_split import EdgeSplit
+from tfgle.data.link_split import split_edges
