@@ -8,6 +8,8 @@ from tfgle.data.ego_graph import ego_graph_dataset
 from tfgle.data.ego_graph import ego_spec
 from tfgle.data.ego_graph import hop_name
 from tfgle.data.ego_graph import link_ego_graph_dataset
+from tfgle.data.full_graph import full_graph
+from tfgle.data.full_graph import full_graph_dataset
 from tfgle.data.subgraph import induced_subgraph
 from tfgle.data.subgraph import subgraph_dataset
 from tfgle.data.subgraph import to_graph_tensor
