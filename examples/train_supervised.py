@@ -91,9 +91,13 @@ def settings() -> training.NodeClassificationSettings:
   return training.resolve_preset(preset, common.MODEL.value or "ego_graph_sage", overrides)
 
 
-flags.register_validator("model", lambda m: m in (None, *MODELS),
-                         f"--model must be one of {sorted(MODELS)}")
-flags.register_multi_flags_validator(["dataset", "preset", "model"],
+def _check_model(model):
+  if model not in (None, *MODELS):
+    raise ValueError(f"--model must be one of {sorted(MODELS)}, got {model!r}")
+
+
+flags.register_validator("model", common.validator(_check_model))
+flags.register_multi_flags_validator(["dataset", "preset", "model", "fanouts"],
                                      common.validator(lambda _: settings()))
 flags.register_multi_flags_validator(["strategy", "model"], lambda v: v["strategy"] in (
     "default", "mirrored") or (v["model"] or "ego_graph_sage") in EGO_MODELS,
