@@ -9,7 +9,7 @@ import types
 
 MODULES = ("tfgle", "tfgle.data", "tfgle.datasets", "tfgle.distribute", "tfgle.export",
            "tfgle.features", "tfgle.gsl", "tfgle.layers", "tfgle.losses", "tfgle.metrics",
-           "tfgle.models", "tfgle.ops")
+           "tfgle.models", "tfgle.ops", "tfgle.training")
 API_FILE = os.path.join(os.path.dirname(__file__), "public_api.txt")
 
 
