@@ -71,8 +71,6 @@ def model_dir() -> str:
 
 flags.register_validator("fanouts", lambda v: v and all(s.isdigit() and int(s) > 0 for s in v),
                          "--fanouts must be positive ints")
-for _name in ("batch_size", "epochs"):
-  flags.register_validator(_name, lambda v: v > 0, f"--{_name} must be positive")
 flags.register_validator("data_dir", lambda d: not d or os.path.isdir(d), "no such directory")
 flags.register_validator("strategy", validator(
     lambda name: training.check_strategy(name, os.environ.get("TF_CONFIG"))))

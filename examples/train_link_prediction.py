@@ -103,7 +103,7 @@ flags.register_validator("model", common.validator(_check_model))
 flags.register_validator("dataset", common.validator(_check_dataset))
 flags.register_validator("holdout_edges", lambda v: 0 < v < 1,
                          "--holdout_edges must be a fraction in (0, 1)")
-for _holder in (_NUM_NEGATIVES, _EVAL_NEGATIVES, _TOP_K):
+for _holder in (_NUM_NEGATIVES, _EVAL_NEGATIVES, _TOP_K, common.EPOCHS, common.BATCH_SIZE):
   flags.register_validator(_holder.name, lambda v: v >= 1, f"--{_holder.name} must be >= 1")
 
 

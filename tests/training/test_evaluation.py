@@ -1,4 +1,4 @@
-"""LocalEvaluation / LocalValidation: evaluation on the chief, also under ParameterServerStrategy."""
+"""LocalEvaluation / LocalValidation: evaluation on the chief, under ParameterServerStrategy too.
 import json
 import os
 import subprocess

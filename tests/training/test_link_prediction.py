@@ -11,8 +11,10 @@ def _user_item(directed=False):
   users = {"id": np.arange(4), "age": np.array([20, 30, 40, 50])}
   items = {"id": np.arange(10, 15)}
   rates = {"src_id": np.array([0, 0, 1, 2, 3, 3]), "dst_id": np.array([10, 11, 11, 12, 13, 14])}
-  return (tfgle.Graph().node(users, node_type="user", decoder=tfgle.Decoder(
-      attrs={"age": tfgle.CategoricalAttr(num_buckets=8, dtype="int64")})).node(items, node_type="item")
+  age = tfgle.CategoricalAttr(num_buckets=8, dtype="int64")
+  return (tfgle.Graph()
+          .node(users, node_type="user", decoder=tfgle.Decoder(attrs={"age": age}))
+          .node(items, node_type="item")
           .edge(rates, edge_type=("user", "item", "rates"), directed=directed).build())
 
 

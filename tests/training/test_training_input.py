@@ -1,4 +1,4 @@
-"""training_input: model.fit's data under a strategy (one process here; clusters: tests/distribute)."""
+"""training_input: model.fit's data under a strategy (clusters: tests/distribute)."""
 import tensorflow as tf
 
 from tfgle.training import training_input as training_input_lib
