@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfgle
+import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
 from tests.conftest import require_dataset
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -72,7 +73,6 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     self.assertEqual(info.towers["item"].meta_path, ("links", "links"))
 
     # The saved model embeds EgoGraphs built as model_info.json says.
-    import tfgle.models  # pylint: disable=g-import-not-at-top,unused-import
     model = tf.keras.models.load_model(os.path.join(model_dir, info.saved_model), compile=False)
     self.assertEqual(model.embedding_dim, info.embedding_dim)
     graph, _ = tfgle.training.load_graph(tfgle.training.DataConfig.from_dict(info.data))
