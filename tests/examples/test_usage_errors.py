@@ -14,6 +14,8 @@ import tempfile
 from absl.testing import parameterized
 import tensorflow as tf
 
+from tfgle import training
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _SMALL = ["--synthetic_nodes=300", "--synthetic_edges=1500", "--epochs=1", "--verbose=0"]
 
@@ -96,6 +98,19 @@ class UsageErrorTest(tf.test.TestCase, parameterized.TestCase):
     proc = _run("export_embeddings.py", f"--model_dir={directory}", f"--output_dir={directory}/o")
     self.assertUsageError(proc, "model_info.json is not a valid model manifest: format_version "
                           "is 1, but this tfgle reads manifests of version 2")
+
+  def test_export_refuses_a_two_tower_model(self):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    towers = {side: training.Tower("node", ("links",), ("node", "node"), method=f"embed_{side}s")
+              for side in ("user", "item")}
+    training.write_manifest(directory, training.ModelManifest(
+        task="link_prediction", model="ego_bipartite_sage", model_class="tfgle>EgoBipartiteSAGE",
+        batch="ego_graph", data={"dataset": "synthetic", "seed": 0}, towers=towers,
+        edge_type=("node", "node", "links"), fanouts=(5,), features={"node": ()},
+        embedding_dim=8))
+    proc = _run("export_embeddings.py", f"--model_dir={directory}", f"--output_dir={directory}/o")
+    self.assertUsageError(proc, f"{directory} holds a link_prediction model; this binary exports "
+                          "node classifiers")
 
   @parameterized.parameters("train_supervised.py", "train_link_prediction.py")
   def test_one_process_strategy_in_a_cluster_is_refused(self, binary):
