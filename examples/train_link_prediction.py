@@ -127,14 +127,14 @@ def main(argv):
   model_flags = {holder.name: holder.value for holder in _MODEL_FLAGS}
   start = time.perf_counter()
   with common.usage_errors(ValueError, FileNotFoundError):
-    training.claim_model_dir(directory, dict(binary="train_link_prediction", data=data.to_dict(),
-                                             flags=model_flags),
-                             write=tfgle.distribute.is_chief(strategy))
     graph, info = training.load_graph(data)
     edge_type = info.edge_type[2] if data.dataset == "synthetic" else "rates"
     task = lp.make_task(graph, edge_type, len(fanouts), node_features=_NODE_FEATURES.value,
                         feature_embedding_dim=_FEATURE_EMBEDDING_DIM.value,
                         id_embedding_dim=_ID_EMBEDDING_DIM.value)
+    training.claim_model_dir(directory, dict(binary="train_link_prediction", data=data.to_dict(),
+                                             flags=model_flags),
+                             write=tfgle.distribute.is_chief(strategy))
   logging.info("graph built in %.1f s: %s", time.perf_counter() - start, graph)
 
   with strategy.scope():

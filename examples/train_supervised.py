@@ -117,10 +117,10 @@ def run() -> dict:
   run_config = dict(binary="train_supervised", data=data.to_dict(), node_type=_NODE_TYPE.value,
                     edge_type=_EDGE_TYPE.value, settings=kept)
   with common.usage_errors(ValueError, FileNotFoundError):
-    training.claim_model_dir(directory, run_config, write=tfgle.distribute.is_chief(strategy))
     graph, info = training.load_graph(data)
     node_type, edge_type = nc.choose_types(graph, info, _NODE_TYPE.value, _EDGE_TYPE.value)
     nc.check_splits(graph, node_type)
+    training.claim_model_dir(directory, run_config, write=tfgle.distribute.is_chief(strategy))
   meta_path = [edge_type] * len(s.fanouts)
   num_classes = nc.count_classes(graph, node_type, info)
 
