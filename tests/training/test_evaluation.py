@@ -1,4 +1,4 @@
-"""LocalEvaluation / LocalValidation: evaluation on the chief, under ParameterServerStrategy too.
+"""LocalEvaluation / LocalValidation: evaluation on the chief (ParameterServerStrategy too)."""
 import json
 import os
 import subprocess
