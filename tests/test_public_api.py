@@ -8,9 +8,8 @@ import os
 import types
 
 MODULES = ("tfgle", "tfgle.data", "tfgle.datasets", "tfgle.distribute", "tfgle.export",
-           "tfgle.features", "tfgle.graph", "tfgle.gsl", "tfgle.layers", "tfgle.losses", "tfgle.metrics",
-           "tfgle.ranking",
-           "tfgle.models", "tfgle.ops")
+           "tfgle.features", "tfgle.graph", "tfgle.gsl", "tfgle.layers", "tfgle.losses",
+           "tfgle.metrics", "tfgle.models", "tfgle.ops", "tfgle.ranking", "tfgle.training")
 API_FILE = os.path.join(os.path.dirname(__file__), "public_api.txt")
 
 

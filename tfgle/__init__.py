@@ -24,6 +24,7 @@ from tfgle import losses
 from tfgle import metrics
 from tfgle import ops
 from tfgle import ranking
+from tfgle import training
 from tfgle.graph import CategoricalAttr
 from tfgle.graph import Decoder
 from tfgle.graph import EdgeType

@@ -27,7 +27,6 @@ Strategies:
     topology on them too (PartitionedGraph). Worker and ps tasks serve.
     --hold_at_step lets a test kill a worker with steps in flight.
 """
-import json
 import os
 import sys
 import time
@@ -244,6 +243,15 @@ def train_parameter_server(graph, info, strategy):
                                     else None)}
 
 
+def _check_strategy(name: str) -> bool:
+  """Refuses a strategy that the TF_CONFIG cluster (if any) is not made for."""
+  try:
+    tfgle.training.check_strategy(name, os.environ.get("TF_CONFIG"))
+  except ValueError as e:
+    raise flags.ValidationError(str(e)) from e
+  return True
+
+
 def main(argv):
   del argv
   # Strategies first: MultiWorkerMirroredStrategy must configure the runtime
@@ -263,7 +271,6 @@ def main(argv):
   else:
     model, metrics = train_keras(graph, info, strategy)
   metrics["train_seconds"] = time.perf_counter() - start
-  metrics["num_replicas"] = strategy.num_replicas_in_sync
   # A checksum of the weights (the same on all MultiWorkerMirrored workers).
   metrics["weights_checksum"] = float(sum(
       tf.reduce_sum(tf.cast(v, tf.float64)) for v in model.trainable_variables))
@@ -271,13 +278,10 @@ def main(argv):
   if tfgle.distribute.is_chief(strategy):
     metrics["test_accuracies"] = test_accuracy(model, graph)
     metrics["test_accuracy"] = sum(metrics["test_accuracies"]) / len(metrics["test_accuracies"])
-  line = json.dumps(metrics, sort_keys=True)
-  print(f"final metrics: {line}", flush=True)
-  if _METRICS_JSON.value and tfgle.distribute.is_chief(strategy):
-    with open(_METRICS_JSON.value, "w") as f:
-      f.write(line + "\n")
+  tfgle.training.report_metrics(metrics, strategy, _METRICS_JSON.value)  # adds num_replicas
 
 
 if __name__ == "__main__":
   flags.mark_flag_as_required("data_dir")
+  flags.register_validator("strategy", _check_strategy)
   sys.exit(app.run(main))

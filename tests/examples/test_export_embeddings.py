@@ -7,12 +7,15 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples")
 
 
 def _run(script, *flags):
+  env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get(
+      "PYTHONPATH")])))
   result = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), *flags],
-                          capture_output=True, text=True, timeout=600, check=False)
+                          capture_output=True, text=True, timeout=600, check=False, env=env)
   assert result.returncode == 0, result.stderr[-4000:]
   return result.stdout
 

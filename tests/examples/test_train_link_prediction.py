@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfgle
+import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
 from tests.conftest import require_dataset
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -61,29 +62,25 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     self.assertGreater(metrics["popularity_auc"], 0.6)  # the in-degree baseline
     self.assertIn("Epoch 2/2", proc.stdout)  # Keras progress bars
 
-    with open(os.path.join(model_dir, "model_info.json")) as f:
-      info = json.load(f)
-    self.assertEqual(info["dataset"], {"dataset": "synthetic", "seed": 0,
-                                       "synthetic_nodes": 500, "synthetic_edges": 5000,
-                                       "holdout_edges": 0.1})
-    self.assertEqual(info["edge_type"], ["node", "node", "links"])
-    self.assertEqual(info["fanouts"], [5, 3])
-    self.assertEqual(info["features"], {"node": ["feat"]})
-    self.assertTrue(info["share_towers"])
-    self.assertEqual(info["embeddings"]["item"]["meta_path"], ["links", "links"])
+    info = tfgle.training.read_manifest(model_dir)
+    self.assertEqual(info.task, "link_prediction")
+    self.assertEqual(info.data, {"dataset": "synthetic", "seed": 0, "synthetic_nodes": 500,
+                                 "synthetic_edges": 5000, "holdout_edges": 0.1})
+    self.assertEqual(info.edge_type, ("node", "node", "links"))
+    self.assertEqual(info.fanouts, (5, 3))
+    self.assertEqual(info.features, {"node": ("feat",)})
+    self.assertTrue(info.settings["share_towers"])
+    self.assertEqual(info.towers["item"].meta_path, ("links", "links"))
 
     # The saved model embeds EgoGraphs built as model_info.json says.
-    import tfgle.models  # pylint: disable=g-import-not-at-top,unused-import
-    model = tf.keras.models.load_model(os.path.join(model_dir, info["model"]), compile=False)
-    self.assertEqual(model.embedding_dim, info["embedding_dim"])
-    graph, _ = tfgle.datasets.synthetic(num_nodes=500, num_edges=5000, seed=20261121,
-                                        holdout_edges=0.1)
-    side = info["embeddings"]["user"]
+    model = tf.keras.models.load_model(os.path.join(model_dir, info.saved_model), compile=False)
+    self.assertEqual(model.embedding_dim, info.embedding_dim)
+    graph, _ = tfgle.training.load_graph(tfgle.training.DataConfig.from_dict(info.data))
+    side = info.towers["user"]
     batch = next(iter(tfgle.data.ego_graph_dataset(
-        graph, [1, 2, 3], side["meta_path"], info["fanouts"], label=False,
-        features=info["features"])))
-    embeddings = getattr(model, side["method"])(batch)
-    self.assertEqual(embeddings.shape, (3, info["embedding_dim"]))
+        graph, [1, 2, 3], side.meta_path, info.fanouts, label=False, features=info.features)))
+    embeddings = getattr(model, side.method)(batch)
+    self.assertEqual(embeddings.shape, (3, info.embedding_dim))
     self.assertTrue(np.all(np.isfinite(embeddings.numpy())))
 
   def test_movielens_beats_popularity(self):
@@ -100,12 +97,11 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     self.assertAllClose(metrics["popularity_ndcg_at_20"], 0.1652, atol=5e-4)
     self.assertGreaterEqual(metrics["recall_at_20"], 1.3 * metrics["popularity_recall_at_20"])
     self.assertGreater(metrics["ndcg_at_20"], metrics["popularity_ndcg_at_20"])
-    with open(os.path.join(model_dir, "model_info.json")) as f:
-      info = json.load(f)
-    self.assertEqual(info["dataset"]["ratings_file"], "ua.base")
-    self.assertEqual(info["embeddings"]["user"]["meta_path"], ["rates", "rates_reverse"])
-    self.assertEqual(info["embeddings"]["item"]["hop_node_types"], ["item", "user", "item"])
-    self.assertEqual(info["features"]["item"], ["genres", "year"])
+    info = tfgle.training.read_manifest(model_dir)
+    self.assertEqual(info.data["ratings_file"], "ua.base")
+    self.assertEqual(info.towers["user"].meta_path, ("rates", "rates_reverse"))
+    self.assertEqual(info.towers["item"].hop_node_types, ("item", "user", "item"))
+    self.assertEqual(info.features["item"], ("genres", "year"))
     self.assertTrue(os.path.isdir(os.path.join(model_dir, "model")))
 
   def test_bad_flags(self):

@@ -86,25 +86,26 @@ class TrainSupervisedTest(tf.test.TestCase):
 
   def _check_saved_model(self, model_dir):
     """model/ loads as the model class; model_info.json says how to rebuild batches."""
-    with open(os.path.join(model_dir, "model_info.json")) as f:
-      info = json.load(f)
-    self.assertEqual(info["model"], "ego_graph_sage")
-    self.assertEqual(info["class"], "tfgle>EgoGraphSAGE")
-    self.assertEqual(info["batch"], "ego_graph")
-    self.assertEqual(info["node_type"], "node")
-    self.assertEqual(info["meta_path"], ["links", "links"])
-    self.assertEqual(info["fanouts"], [10, 5])
-    self.assertEqual(info["feature_names"], ["feat"])
-    self.assertEqual(info["flags"]["dataset"], "synthetic")
-    self.assertEqual(info["flags"]["synthetic_nodes"], 4000)
-    self.assertEqual(info["flags"]["seed"], 3)
-    model = tf.keras.models.load_model(os.path.join(model_dir, info["saved_model"]))
+    info = tfgle.training.read_manifest(model_dir)
+    self.assertEqual(info.task, "node_classification")
+    self.assertEqual(info.model, "ego_graph_sage")
+    self.assertEqual(info.model_class, "tfgle>EgoGraphSAGE")
+    self.assertEqual(info.batch, "ego_graph")
+    tower = info.tower()
+    self.assertEqual(tower.node_type, "node")
+    self.assertEqual(tower.meta_path, ("links", "links"))
+    self.assertEqual(info.fanouts, (10, 5))
+    self.assertEqual(info.features, {"node": ("feat",)})
+    self.assertEqual(info.data["dataset"], "synthetic")
+    self.assertEqual(info.data["synthetic_nodes"], 4000)
+    self.assertEqual(info.data["seed"], 3)
+    model = tf.keras.models.load_model(os.path.join(model_dir, info.saved_model))
     self.assertEqual(type(model).__name__, "EgoGraphSAGE")
     graph, _ = tfgle.datasets.synthetic(num_nodes=300, num_edges=2000)
-    ds = tfgle.data.ego_graph_dataset(graph, "test", info["meta_path"], info["fanouts"], 16,
+    ds = tfgle.data.ego_graph_dataset(graph, "test", tower.meta_path, info.fanouts, 16,
                                     label=False, shuffle=False)
     embeddings = model.embed(next(iter(ds)))
-    self.assertEqual(embeddings.shape, (16, info["embedding_dim"]))
+    self.assertEqual(embeddings.shape, (16, info.embedding_dim))
 
   def test_bad_flags(self):
     proc = _run("--model=nope")

@@ -1,0 +1,110 @@
+"""DataConfig: the graph of a training run as a value (checked, round-tripped, loaded)."""
+import os
+import tempfile
+
+from absl.testing import parameterized
+import tensorflow as tf
+
+import tfgle
+from tfgle import training
+from tfgle.training import data_config as data_config_lib
+
+
+class DataConfigTest(tf.test.TestCase, parameterized.TestCase):
+
+  def test_synthetic_to_dict_and_back(self):
+    config = training.DataConfig(seed=3, synthetic_nodes=400, synthetic_edges=2000)
+    self.assertEqual(config.to_dict(), {"dataset": "synthetic", "seed": 3,
+                                        "synthetic_nodes": 400, "synthetic_edges": 2000})
+    self.assertEqual(training.DataConfig.from_dict(config.to_dict()), config)
+    held_out = training.DataConfig(synthetic_nodes=400, holdout_edges=0.1)
+    self.assertEqual(held_out.to_dict()["holdout_edges"], 0.1)
+    self.assertEqual(training.DataConfig.from_dict(held_out.to_dict()), held_out)
+
+  def test_movielens_with_held_out_edges_records_the_split(self):
+    config = training.DataConfig(dataset="movielens", data_dir="ml", holdout_edges=0.1)
+    values = config.to_dict()
+    self.assertEqual(values["data_dir"], os.path.abspath("ml"))
+    self.assertEqual((values["ratings_file"], values["split"]), ("ua.base", "ua"))
+    self.assertEqual(training.DataConfig.from_dict(values), config)
+    with self.assertRaisesRegex(ValueError, "ratings_file must be 'ua.base'"):
+      training.DataConfig.from_dict(dict(values, ratings_file="u1.base"))
+
+  def test_tables_round_trip(self):
+    config = training.DataConfig(dataset="tables", node_tables=["paper=p.tsv"],
+                                 edge_tables=["paper,paper,cites=c.tsv"], features=["x:float:4"],
+                                 undirected=False)
+    self.assertEqual(training.DataConfig.from_dict(config.to_dict()), config)
+    self.assertEqual(config.node_tables, ("paper=p.tsv",))
+
+  @parameterized.named_parameters(
+      ("dataset", dict(dataset="imagenet"), r"dataset must be one of \['synthetic'"),
+      ("data_dir", dict(dataset="citation"), "dataset 'citation' needs data_dir"),
+      ("tables", dict(dataset="tables"), "dataset 'tables' needs node_tables and edge_tables"),
+      ("node_table", dict(dataset="tables", node_tables=["p.tsv"], edge_tables=["a,a,e=e"]),
+       "node_tables entry 'p.tsv' must be NODE_TYPE=PATH"),
+      ("edge_table", dict(dataset="tables", node_tables=["a=p"], edge_tables=["a,e=e"]),
+       "edge_tables entry 'a,e=e' must be SRC_TYPE,DST_TYPE,NAME=PATH"),
+      ("feature", dict(dataset="tables", node_tables=["a=p"], edge_tables=["a,a,e=e"],
+                       features=["x:complex"]), "features entry 'x:complex' must be NAME:KIND"),
+      ("feature_dim", dict(dataset="tables", node_tables=["a=p"], edge_tables=["a,a,e=e"],
+                           features=["x:float:0"]), "features entry 'x:float:0'"),
+      ("nodes", dict(synthetic_nodes=0), "synthetic_nodes must be a positive int, got 0"),
+      ("holdout", dict(holdout_edges=1.0), r"holdout_edges must be a fraction in \[0, 1\)"),
+      ("holdout_citation", dict(dataset="citation", data_dir="x", holdout_edges=0.1),
+       "dataset 'citation' has no held-out edges for link prediction"),
+      ("seed", dict(seed="0"), "seed must be an int, got '0'"),
+      ("strings", dict(features="x:int"), "features must be a list of strings, got 'x:int'"),
+  )
+  def test_bad_values(self, values, message):
+    with self.assertRaisesRegex(ValueError, message):
+      training.DataConfig(**values)
+
+  def test_unknown_key(self):
+    with self.assertRaisesRegex(ValueError, r"unknown DataConfig keys \['colour'\]"):
+      training.DataConfig.from_dict({"dataset": "synthetic", "colour": "red"})
+
+  def test_parse_feature(self):
+    name, attr = data_config_lib.parse_feature("x:float:3")
+    self.assertEqual((name, type(attr).__name__, attr.dim), ("x", "FloatAttr", 3))
+    name, attr = data_config_lib.parse_feature("tags:multi_categorical")
+    self.assertEqual((name, attr.multivalued), ("tags", True))
+
+  def test_loads_the_synthetic_graph_of_the_run_seed(self):
+    config = training.DataConfig(synthetic_nodes=300, synthetic_edges=1500, seed=2)
+    graph, info = training.load_graph(config)
+    expected, _ = tfgle.datasets.synthetic(num_nodes=300, num_edges=1500, seed=2 + 20261121)
+    self.assertEqual(graph.num_nodes("node"), 300)
+    self.assertEqual(graph.fingerprint(), expected.fingerprint())
+    self.assertEqual(graph.num_edges(info.edge_type[2]), 1500)
+    other, _ = training.load_graph(training.DataConfig(synthetic_nodes=300,
+                                                       synthetic_edges=1500, seed=3))
+    self.assertNotEqual(other.fingerprint(), expected.fingerprint())
+
+  def test_loads_tables(self):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    nodes, edges = os.path.join(directory, "nodes.tsv"), os.path.join(directory, "edges.tsv")
+    with open(nodes, "w") as f:
+      f.write("id\tlabel\tsplit\tx\n" + "".join(
+          f"{i}\t{i % 2}\t{('train', 'val', 'test')[i % 3]}\t{i / 10}\n" for i in range(6)))
+    with open(edges, "w") as f:
+      f.write("src_id\tdst_id\n0\t1\n1\t2\n2\t3\n4\t5\n")
+    graph, info = training.load_graph(training.DataConfig(
+        dataset="tables", node_tables=[f"paper={nodes}"],
+        edge_tables=[f"paper,paper,cites={edges}"], features=["x:float"]))
+    self.assertIsNone(info)
+    self.assertEqual(graph.num_nodes("paper"), 6)
+    self.assertEqual(graph.num_edges("cites"), 8)  # undirected: reverse edges added
+    self.assertEqual(sorted(graph.node_attrs("paper")), ["x"])
+    self.assertEqual(sorted(graph.splits("paper")), ["test", "train", "val"])
+
+  def test_movielens_without_the_split_to_hold_out(self):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    with self.assertRaisesRegex(FileNotFoundError, r"has no MovieLens 100K split \['ua.base', "
+                                r"'ua.test'\] to hold out test ratings"):
+      training.load_graph(training.DataConfig(dataset="movielens", data_dir=directory,
+                                              holdout_edges=0.1))
+
+
+if __name__ == "__main__":
+  tf.test.main()

@@ -1,0 +1,153 @@
+"""Link prediction with two towers (tfgle.models.EgoBipartiteSAGE): task, data and manifest.
+
+The pieces examples/train_link_prediction.py wires together: `make_task`
+derives each tower's meta-path (alternating the edge type and its reverse)
+and features from the edge type to predict; `training_data` streams
+(batch, label 0) pairs of link_ego_graph_dataset batches under a strategy;
+`embed_all` embeds every node of one side; `link_manifest` describes the
+trained model. The held-out evaluation is in tfgle.training.ranking.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from tfgle import data
+from tfgle import distribute
+from tfgle import features as features_lib
+from tfgle.graph import EdgeType
+from tfgle.training import manifest as manifest_lib
+from tfgle.training import training_input as training_input_lib
+
+SIDES = ("user", "item")
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkTask:
+  """What is predicted: the edge type, each side's node type, meta-path and features.
+
+  Attributes:
+    edge_type: the edges predicted (source: the "user" side, destination: "item").
+    node_types: side -> node type.
+    meta_paths: side -> edge types followed from hop 0.
+    hop_node_types: side -> node type of every hop.
+    features: node type -> attributes gathered (besides ids).
+    node_features: node type -> feature specs of the model.
+    share_towers: both sides are one node type and share one tower.
+  """
+  edge_type: EdgeType
+  node_types: Mapping[str, str]
+  meta_paths: Mapping[str, list[str]]
+  hop_node_types: Mapping[str, list[str]]
+  features: Mapping[str, list[str]]
+  node_features: Mapping[str, dict]
+  share_towers: bool
+
+
+def reverse_edge_type(graph, edge_type: EdgeType) -> EdgeType:
+  """The edge type from edge_type's destination to its source (`<name>_reverse` first).
+
+  Raises:
+    ValueError: the graph has none (it was built with directed=True).
+  """
+  candidates = [e for e in graph.edge_types if e.src == edge_type.dst and e.dst == edge_type.src]
+  for e in candidates:
+    if e.name == f"{edge_type.name}_reverse":
+      return e
+  if not candidates:
+    raise ValueError(f"edge type {edge_type.name!r} ({edge_type.src} -> {edge_type.dst}) has no "
+                     "reverse edge type, so item EgoGraphs cannot reach users; build it with "
+                     "directed=False")
+  return candidates[0]
+
+
+def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = True,
+              feature_embedding_dim: int = 16, id_embedding_dim: int = 32) -> LinkTask:
+  """The towers' meta-paths (alternating edge and reverse edge) and feature specs.
+
+  Args:
+    graph: the built graph.
+    edge_type: the edge type to predict.
+    num_hops: hops of each tower's EgoGraphs.
+    node_features: encode node attributes besides the id embeddings
+      (StringAttr attributes, e.g. MovieLens titles, are skipped).
+    feature_embedding_dim: width of categorical attribute embeddings.
+    id_embedding_dim: width of the node id embeddings.
+  """
+  et = graph.edge_type(edge_type)
+  if et.src == et.dst:
+    paths = {"user": [et.name] * num_hops, "item": [et.name] * num_hops}
+  else:
+    pair = [et.name, reverse_edge_type(graph, et).name]
+    paths = {"user": [pair[i % 2] for i in range(num_hops)],
+             "item": [pair[(i + 1) % 2] for i in range(num_hops)]}
+  hop_types = {side: list(data.ego_spec(graph, start, paths[side], [1] * num_hops).node_types)
+               for side, start in (("user", et.src), ("item", et.dst))}
+  features, specs_by_type = {}, {}
+  for node_type in dict.fromkeys(hop_types["user"] + hop_types["item"]):
+    specs = {}
+    if node_features:
+      specs = features_lib.specs.from_attrs(graph.node_attrs(node_type),
+                                            embedding_dim=feature_embedding_dim)
+    features[node_type] = list(specs)
+    specs["ids"] = features_lib.node_id(embedding_dim=id_embedding_dim,
+                                        num_ids=graph.num_nodes(node_type), key="index")
+    specs_by_type[node_type] = specs
+  return LinkTask(edge_type=et, node_types={"user": et.src, "item": et.dst}, meta_paths=paths,
+                  hop_node_types=hop_types, features=features, node_features=specs_by_type,
+                  share_towers=et.src == et.dst)
+
+
+def _with_labels(ds: tf.data.Dataset) -> tf.data.Dataset:
+  """(batch, label 0) pairs: the positive is logit 0 of the model's output."""
+  return ds.map(lambda batch: (batch, tf.zeros(tf.shape(batch["src"]["hop0"]["ids"])[:1],
+                                               tf.int32)))
+
+
+def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int, seed: int,
+                  strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str):
+  """(data, steps per epoch) of the task's edges for model.fit under `strategy`.
+
+  In one process every epoch is one pass over the edges (steps None).
+  """
+  args = (task.edge_type.name, task.meta_paths["user"], task.meta_paths["item"], fanouts)
+  kwargs = dict(num_negatives=num_negatives, neg_strategy=neg_strategy, features=task.features)
+  return training_input_lib.training_input(
+      strategy, graph,
+      lambda g, **order: data.link_ego_graph_dataset(g, *args, batch_size, **order, **kwargs),
+      lambda g, seed: distribute.link_ego_dataset_fn(g, *args, batch_size, repeat=True,
+                                                     seed=seed, **kwargs),
+      num_examples=graph.num_edges(task.edge_type.name), batch_size=batch_size, seed=seed,
+      repeat=False, finish=_with_labels)
+
+
+def embed_all(model, graph, task: LinkTask, side: str, fanouts: list[int], *,
+              batch_size: int, seed: int) -> np.ndarray:
+  """Embeddings [N, D] of every node of `side`'s node type, in dense-index order."""
+  node_type = task.node_types[side]
+  ds = data.ego_graph_dataset(graph, None, task.meta_paths[side], fanouts, batch_size=batch_size,
+                            label=False, shuffle=False, features=task.features, seed=seed)
+  embed = tf.function(lambda batch: model.embed(batch, side))
+  out = np.zeros((graph.num_nodes(node_type), model.embedding_dim), np.float32)
+  for batch in ds:
+    out[batch["hop0"]["index"].numpy()] = embed(batch).numpy()
+  return out
+
+
+def link_manifest(model, task: LinkTask, fanouts: list[int], *, data_config: dict,
+                  settings: Optional[dict] = None) -> manifest_lib.ModelManifest:
+  """The manifest of a trained two-tower model: towers "user" and "item"."""
+  towers = {side: manifest_lib.Tower(
+      node_type=task.node_types[side], meta_path=tuple(task.meta_paths[side]),
+      hop_node_types=tuple(task.hop_node_types[side]),
+      method="embed_users" if side == "user" else "embed_items") for side in SIDES}
+  return manifest_lib.ModelManifest(
+      task="link_prediction", model="ego_bipartite_sage",
+      model_class=tf.keras.utils.get_registered_name(type(model)), batch="ego_graph",
+      data=data_config, towers=towers, edge_type=tuple(task.edge_type), fanouts=tuple(fanouts),
+      features={t: tuple(names) for t, names in task.features.items()},
+      embedding_dim=model.embedding_dim,
+      settings=dict(settings or {}, score=model.score, share_towers=model.share_towers))
