@@ -33,7 +33,7 @@ class LinkTaskTest(tf.test.TestCase):
                                        "item": ["rates_reverse", "rates"]})
     self.assertEqual(task.hop_node_types["item"], ["item", "user", "item"])
     self.assertEqual(task.features, {"user": ["age"], "item": []})
-    self.assertEqual(task.node_features["item"]["ids"]["num_ids"], 5)
+    self.assertEqual(task.node_features["item"]["ids"].num_ids, 5)
     self.assertFalse(task.share_towers)
     no_features = lp.make_task(_user_item(), "rates", 1, node_features=False)
     self.assertEqual(no_features.features, {"user": [], "item": []})
