@@ -78,13 +78,22 @@ def _dummy_value(spec: Mapping[str, Any], lead: list[int], raw: bool) -> tf.Tens
   return value
 
 
+def input_key(name: str, spec: Mapping[str, Any]) -> str:
+  """The batch entry a feature reads: its name, or an id feature's "key"."""
+  return spec["key"] if spec["type"] == specs_lib.ID else name
+
+
 def dummy_inputs(features: Mapping[str, Mapping[str, Any]], lead: list[int], raw: bool) -> dict:
   """A dict of zero inputs of every feature (by input key) with leading shape `lead`."""
-  out = {}
-  for name, spec in features.items():
-    key = spec["key"] if spec["type"] == specs_lib.ID else name
-    out[key] = _dummy_value(spec, lead, raw)
-  return out
+  return {input_key(name, spec): _dummy_value(spec, lead, raw) for name, spec in features.items()}
+
+
+def node_inputs(hop: Mapping[str, Any], features: Mapping[str, Mapping[str, Any]], *,
+                keep: Sequence[str] = ()) -> dict:
+  """The entries of `hop` that `features` read (and those in `keep`), with the numeric
+  features of its padding (hop["mask"] False) set to 0 (see `zero_padding`)."""
+  keys = {input_key(name, spec) for name, spec in features.items()}.union(keep)
+  return zero_padding({k: v for k, v in hop.items() if k in keys}, features, hop.get("mask"))
 
 
 def zero_padding(inputs: Mapping[str, Any], features: Mapping[str, Mapping[str, Any]],

@@ -129,6 +129,8 @@ class SubGraphModel(_base.ZooModel):
         `EgoGraphSAGE.from_graph`.
       **kwargs: the model's arguments (hidden_dims, num_classes, ...).
     """
-    return cls(_base.graph_features(graph, node_type, multi_hot=multi_hot,
-                                    normalize=normalize_features, embedding_dim=embedding_dim,
-                                    id_embedding_dim=id_embedding_dim), **kwargs)
+    model = cls(_base.graph_features(graph, node_type, multi_hot=multi_hot,
+                                     normalize=normalize_features, embedding_dim=embedding_dim,
+                                     id_embedding_dim=id_embedding_dim), **kwargs)
+    model.build()  # its weights exist now: save_weights and load_weights see them
+    return model

@@ -6,7 +6,6 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from tfgle.layers import EgoGATConv
-from tfgle.layers import aggregation
 from . import _base  # pylint: disable=g-bad-import-order
 from . import _ego
 
@@ -84,51 +83,6 @@ class EgoGAT(_ego.EgoModel):
   @property
   def embedding_dim(self) -> int:
     return self.hidden_dims[-1] * (self.heads if self.concat_heads else 1)
-
-  def _first_level(self, nodes, positions, masks, training):
-    """Level 0 with the projection z = x W applied to the distinct nodes.
-
-    EgoGATConv projects every node before attending, so projecting the U
-    distinct nodes once and gathering z computes exactly what the level's
-    conv computes (one shared projection: homogeneous models only).
-    """
-    conv = self.levels[0].conv
-    if not conv.built or not conv.share_weights:
-      return None
-    heads, units = conv.heads, conv.units
-    z = tf.reshape(tf.matmul(nodes, conv.self_kernel), [-1, heads, units])  # [U, H, U']
-    score_self = tf.reduce_sum(z * conv.attention_self, axis=-1)  # [U, H]
-    score_neighbor = tf.reduce_sum(z * conv.attention_neighbor, axis=-1)
-    out = []
-    for i in range(len(positions) - 1):
-      self_mask, neighbor_mask = masks[i], masks[i + 1]
-      # Padding entries are zeros in the conv (EgoLayer zeroes them): so are their
-      # projections and scores here.
-      z_self = aggregation.zero_masked(tf.gather(z, positions[i]), self_mask)
-      z_nbr = aggregation.zero_masked(tf.gather(z, positions[i + 1]), neighbor_mask)
-      dst = aggregation.zero_masked(tf.gather(score_self, positions[i]), self_mask)
-      dst = dst[..., tf.newaxis, :]
-      logits = dst + aggregation.zero_masked(tf.gather(score_neighbor, positions[i + 1]),
-                                             neighbor_mask)
-      values, attend = z_nbr, neighbor_mask
-      if conv.add_self_loop:
-        self_logit = dst + aggregation.zero_masked(
-            tf.gather(score_neighbor, positions[i]), self_mask)[..., tf.newaxis, :]
-        logits = tf.concat([self_logit, logits], axis=-2)
-        values = tf.concat([z_self[..., tf.newaxis, :, :], z_nbr], axis=-3)
-        attend = tf.concat([tf.ones_like(neighbor_mask[..., :1]), neighbor_mask], axis=-1)
-      logits = tf.nn.leaky_relu(logits, alpha=conv.negative_slope)
-      alpha = aggregation.masked_softmax(logits, attend[..., tf.newaxis], axis=-2)
-      alpha = conv._dropout(alpha, training=training)  # pylint: disable=protected-access
-      h = tf.reduce_sum(alpha[..., tf.newaxis] * values, axis=-3)  # [..., H, U']
-      if conv.concat_heads:
-        h = tf.reshape(h, tf.concat([tf.shape(h)[:-2], [heads * units]], 0))
-      else:
-        h = tf.reduce_mean(h, axis=-2)
-      if conv.bias is not None:
-        h = tf.nn.bias_add(h, conv.bias)
-      out.append(conv.activation(h))
-    return out
 
   def _model_config(self) -> dict:
     return {**super()._model_config(), "heads": self.heads, "concat_heads": self.concat_heads,

@@ -6,7 +6,6 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from tfgle.layers import EgoSAGEConv
-from tfgle.layers import aggregation
 from tfgle.layers.ego_sage_conv import AGGREGATORS
 from . import _ego  # pylint: disable=g-bad-import-order
 
@@ -88,41 +87,6 @@ class EgoGraphSAGE(_ego.EgoModel):
   @property
   def embedding_dim(self) -> int:
     return self.hidden_dims[-1]
-
-  def _first_level(self, nodes, positions, masks, training):
-    """Level 0 with the kernels applied to the distinct nodes (before aggregating).
-
-    mean, sum and gcn aggregate linearly, so aggregating n_j W equals
-    aggregating n_j and multiplying by W; this computes exactly what the
-    level's EgoSAGEConv computes, with the matmuls on U distinct nodes instead
-    of every hop entry.
-    """
-    conv = self.levels[0].conv
-    if self.aggregator not in ("mean", "sum", "gcn") or not conv.built:
-      return None
-    neighbor = tf.matmul(nodes, conv.neighbor_kernel)
-    own = None if conv.self_kernel is None else tf.matmul(nodes, conv.self_kernel)
-    out = []
-    for i in range(len(positions) - 1):
-      self_mask, neighbor_mask = masks[i], masks[i + 1]
-      neighbors = tf.gather(neighbor, positions[i + 1])
-      if self.aggregator == "mean":
-        h = aggregation.masked_mean(neighbors, neighbor_mask)
-      elif self.aggregator == "sum":
-        h = aggregation.masked_sum(neighbors, neighbor_mask)
-      else:  # gcn: ((x + sum n_j) / (1 + k)) W
-        x = aggregation.zero_masked(tf.gather(neighbor, positions[i]), self_mask)
-        count = aggregation.masked_count(neighbor_mask, neighbor.dtype)
-        h = (x + aggregation.masked_sum(neighbors, neighbor_mask)) / (1.0 + count)
-      if own is not None:
-        h += aggregation.zero_masked(tf.gather(own, positions[i]), self_mask)
-      if conv.bias is not None:
-        h = tf.nn.bias_add(h, conv.bias)
-      h = conv.activation(h)
-      if conv.normalize:
-        h = tf.math.l2_normalize(h, axis=-1)
-      out.append(h)
-    return out
 
   def _model_config(self) -> dict:
     return {**super()._model_config(), "aggregator": self.aggregator}
