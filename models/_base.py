@@ -300,16 +300,21 @@ class ZooModel(tf.keras.Model):
 
   @property
   def embedding_dim(self) -> int:
-    raise NotImplementedError
+    """The width of `embed`'s output: the last hidden layer's."""
+    return self.hidden_dims[-1]
 
   @property
   def num_layers(self) -> int:
     """The number of convolution layers (levels), the logits' one included."""
-    raise NotImplementedError
+    return len(self._layer_widths(self.hidden_dims))
 
   def _layer_widths(self, hidden_dims) -> list[int]:
     """The widths of the convolutions: hidden_dims, then num_classes with head="conv"."""
     return list(hidden_dims) + ([self.num_classes] if self.head_kind == "conv" else [])
+
+  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
+    """A convolution of width `units`; `logits`: the last one of head="conv"."""
+    raise NotImplementedError
 
   def _embed(self, batch, training, dedupe=None, depth=None):
     """The seeds' output of the first `depth` layers (default: all); dedupe=False
@@ -321,6 +326,35 @@ class ZooModel(tf.keras.Model):
 
   def _model_config(self) -> dict:
     raise NotImplementedError
+
+
+class AttentionArgs:
+  """The attention arguments of the GAT models (a mixin of ZooModel subclasses)."""
+
+  def _init_attention(self, *, heads: int, concat_heads: bool, attention_dropout: float,
+                      negative_slope: float):
+    cls = type(self).__name__
+    self.heads = check_positive_int(cls, "heads", heads)
+    self.concat_heads = bool(concat_heads)
+    self.attention_dropout = check_rate(cls, "attention_dropout", attention_dropout)
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or (
+        negative_slope < 0):
+      raise ValueError(f"{cls}: negative_slope must be a float >= 0, got {negative_slope!r}")
+    self.negative_slope = float(negative_slope)
+
+  def _attention_conv_args(self, logits: bool) -> dict:
+    # The logits' layer averages its heads (as the GAT paper's output layer).
+    return dict(heads=self.heads, concat_heads=self.concat_heads and not logits,
+                attention_dropout=self.attention_dropout, negative_slope=self.negative_slope,
+                kernel_regularizer=self.kernel_regularizer)
+
+  @property
+  def embedding_dim(self) -> int:
+    return self.hidden_dims[-1] * (self.heads if self.concat_heads else 1)
+
+  def _attention_config(self) -> dict:
+    return {"heads": self.heads, "concat_heads": self.concat_heads,
+            "attention_dropout": self.attention_dropout, "negative_slope": self.negative_slope}
 
 
 def make_encoder(cls: str, features, node_types, *, raw: bool, regularizer):

@@ -111,18 +111,10 @@ class EgoModel(_base.ZooModel):
     self.gnn = EgoGNN(levels, activation=self.activation, dropout=self.dropout,
                       dropout_inputs=False, name="gnn")
 
-  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
-    """A convolution of width `units`; `logits`: the last one of head="conv"."""
-    raise NotImplementedError
-
   @property
   def num_hops(self) -> int:
     """K: the number of hops after hop 0 that batches must have (one per level)."""
-    return len(self.level_dims)
-
-  @property
-  def num_layers(self) -> int:
-    return len(self.level_dims)
+    return self.num_layers
 
   @property
   def features(self) -> dict:

@@ -73,14 +73,6 @@ class SubGraphModel(_base.ZooModel):
     self.convs = [self._make_conv(units, self.head_kind == "conv" and i == last)
                   for i, units in enumerate(self.layer_dims)]
 
-  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
-    """A convolution of width `units`; `logits`: the last one of head="conv"."""
-    raise NotImplementedError
-
-  @property
-  def num_layers(self) -> int:
-    return len(self.layer_dims)
-
   @property
   def features(self) -> dict:
     return self.encoder.features

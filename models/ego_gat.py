@@ -1,7 +1,7 @@
 """`EgoGAT`: graph attention over EgoGraph batches (node classification, embeddings)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import tensorflow as tf
 
@@ -11,7 +11,7 @@ from . import _ego
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class EgoGAT(_ego.EgoModel):
+class EgoGAT(_base.AttentionArgs, _ego.EgoModel):
   """GAT (Velickovic et al. 2018) on K-hop EgoGraphs, as in GLE's EgoGAT.
 
   Every hop is encoded by a FeatureEncoder; K levels of multi-head
@@ -50,40 +50,18 @@ class EgoGAT(_ego.EgoModel):
       number of hops is not len(hidden_dims).
   """
 
-  def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8),
-               num_classes: Optional[int] = None, head: str = "dense", heads: int = 8,
-               concat_heads: bool = True,
-               attention_dropout: float = 0.0, negative_slope: float = 0.2,
-               node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
-               activation="elu", dropout: float = 0.0, normalize: bool = False,
-               kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False,
-               **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
-                     node_types=node_types, encoder_dim=encoder_dim, activation=activation,
-                     dropout=dropout, normalize=normalize,
-                     kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
-                     **kwargs)
-    self.heads = _base.check_positive_int("EgoGAT", "heads", heads)
-    self.concat_heads = bool(concat_heads)
-    self.attention_dropout = _base.check_rate("EgoGAT", "attention_dropout", attention_dropout)
-    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or (
-        negative_slope < 0):
-      raise ValueError(f"EgoGAT: negative_slope must be a float >= 0, got {negative_slope!r}")
-    self.negative_slope = float(negative_slope)
+  def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8), heads: int = 8,
+               concat_heads: bool = True, attention_dropout: float = 0.0,
+               negative_slope: float = 0.2, activation="elu", **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, activation=activation, **kwargs)
+    self._init_attention(heads=heads, concat_heads=concat_heads,
+                         attention_dropout=attention_dropout, negative_slope=negative_slope)
     self._make_levels()
 
   def _make_conv(self, units, logits):
-    # The logits' level averages its heads (as the GAT paper's output layer).
-    return EgoGATConv(units, heads=self.heads, concat_heads=self.concat_heads and not logits,
-                      attention_dropout=self.attention_dropout,
-                      negative_slope=self.negative_slope,
-                      share_weights=self.node_types is None,
-                      kernel_regularizer=self.kernel_regularizer)
-
-  @property
-  def embedding_dim(self) -> int:
-    return self.hidden_dims[-1] * (self.heads if self.concat_heads else 1)
+    # Neighbors of another node type (node_types) get their own projection.
+    return EgoGATConv(units, share_weights=self.node_types is None,
+                      **self._attention_conv_args(logits))
 
   def _model_config(self) -> dict:
-    return {**super()._model_config(), "heads": self.heads, "concat_heads": self.concat_heads,
-            "attention_dropout": self.attention_dropout, "negative_slope": self.negative_slope}
+    return {**super()._model_config(), **self._attention_config()}

@@ -1,7 +1,7 @@
 """`EgoGraphSAGE`: GraphSAGE over EgoGraph batches (node classification, embeddings)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import tensorflow as tf
 
@@ -63,17 +63,8 @@ class EgoGraphSAGE(_ego.EgoModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
-               num_classes: Optional[int] = None, head: str = "dense",
-               aggregator: str = "mean",
-               node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
-               activation="relu", dropout: float = 0.0, normalize: bool = False,
-               kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False,
-               **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
-                     node_types=node_types, encoder_dim=encoder_dim, activation=activation,
-                     dropout=dropout, normalize=normalize,
-                     kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
-                     **kwargs)
+               aggregator: str = "mean", **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, **kwargs)
     if aggregator not in AGGREGATORS:
       raise ValueError(f"EgoGraphSAGE: aggregator must be one of {list(AGGREGATORS)}, got "
                        f"{aggregator!r}")
@@ -83,10 +74,6 @@ class EgoGraphSAGE(_ego.EgoModel):
   def _make_conv(self, units, logits):
     return EgoSAGEConv(units, aggregator=self.aggregator,
                        kernel_regularizer=self.kernel_regularizer)
-
-  @property
-  def embedding_dim(self) -> int:
-    return self.hidden_dims[-1]
 
   def _model_config(self) -> dict:
     return {**super()._model_config(), "aggregator": self.aggregator}
