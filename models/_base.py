@@ -166,13 +166,14 @@ class ZooModel(tf.keras.Model):
   """Base of the zoo: config plumbing, building from config, link mode, as_raw.
 
   Subclasses implement `_embed(batch, training, dedupe)` (the last layer's
-  output for the seeds),
-  `_dummy_batch()` (a tiny batch that exercises every weight), `_model_config()`
-  (their own arguments) and `embedding_dim`.
+  output for the seeds), `_make_conv`, `_dummy_batch()` (a tiny batch that
+  exercises every weight) and `_model_config()` (their own arguments).
   """
 
-  def __init__(self, *, num_classes: Optional[int], head: str, dropout: float, normalize: bool,
-               kernel_regularizer, **kwargs):
+  def __init__(self, *, hidden_dims: Sequence[int], num_classes: Optional[int] = None,
+               head: str = "dense", encoder_dim: Optional[int] = None, activation="relu",
+               dropout: float = 0.0, normalize: bool = False, kernel_regularizer=None,
+               raw: bool = False, **kwargs):
     super().__init__(**kwargs)
     cls = type(self).__name__
     self.num_classes = (None if num_classes is None
@@ -183,9 +184,15 @@ class ZooModel(tf.keras.Model):
       raise ValueError(f"{cls}: head='conv' makes the last convolution output the logits, so "
                        "it needs num_classes")
     self.head_kind = head
+    self.hidden_dims = check_dims(cls, "hidden_dims", hidden_dims)
+    self.layer_dims = self._layer_widths(self.hidden_dims)
+    self.encoder_dim = (None if encoder_dim is None
+                        else check_positive_int(cls, "encoder_dim", encoder_dim))
+    self.activation = tf.keras.activations.get(activation)
     self.dropout = check_rate(cls, "dropout", dropout)
     self.normalize = bool(normalize)
     self.kernel_regularizer = tf.keras.regularizers.get(kernel_regularizer)
+    self.raw = bool(raw)
     self._head_dropout = tf.keras.layers.Dropout(self.dropout)
     self.head = None
     if self.num_classes is not None and head == "dense":
@@ -281,9 +288,13 @@ class ZooModel(tf.keras.Model):
         "name": self.name,
         "num_classes": self.num_classes,
         "head": self.head_kind,
+        "hidden_dims": list(self.hidden_dims),
+        "encoder_dim": self.encoder_dim,
+        "activation": tf.keras.activations.serialize(self.activation),
         "dropout": self.dropout,
         "normalize": self.normalize,
         "kernel_regularizer": tf.keras.regularizers.serialize(self.kernel_regularizer),
+        "raw": self.raw,
         **self._model_config(),
     }
 
@@ -306,7 +317,7 @@ class ZooModel(tf.keras.Model):
   @property
   def num_layers(self) -> int:
     """The number of convolution layers (levels), the logits' one included."""
-    return len(self._layer_widths(self.hidden_dims))
+    return len(self.layer_dims)
 
   def _layer_widths(self, hidden_dims) -> list[int]:
     """The widths of the convolutions: hidden_dims, then num_classes with head="conv"."""

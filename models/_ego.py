@@ -59,16 +59,10 @@ class EgoModel(_base.ZooModel):
     raw: the encoder takes raw categorical values (see `as_raw`).
   """
 
-  def __init__(self, features, *, hidden_dims: Sequence[int], num_classes: Optional[int] = None,
-               head: str = "dense", node_types: Optional[Sequence[str]] = None,
-               encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
-               normalize: bool = False, kernel_regularizer=None, dedupe_nodes: bool = True,
-               raw: bool = False, **kwargs):
-    super().__init__(num_classes=num_classes, head=head, dropout=dropout, normalize=normalize,
-                     kernel_regularizer=kernel_regularizer, **kwargs)
+  def __init__(self, features, *, hidden_dims: Sequence[int],
+               node_types: Optional[Sequence[str]] = None, dedupe_nodes: bool = True, **kwargs):
+    super().__init__(hidden_dims=hidden_dims, **kwargs)
     cls = type(self).__name__
-    self.hidden_dims = _base.check_dims(cls, "hidden_dims", hidden_dims)
-    self.level_dims = self._layer_widths(self.hidden_dims)
     if node_types is not None:
       if isinstance(node_types, str) or not isinstance(node_types, (list, tuple)) or len(
           node_types) != self.num_hops + 1 or not all(
@@ -77,11 +71,7 @@ class EgoModel(_base.ZooModel):
                          f"{self.num_hops + 1} hops, got {node_types!r}")
       node_types = list(node_types)
     self.node_types = node_types
-    self.encoder_dim = (None if encoder_dim is None
-                        else _base.check_positive_int(cls, "encoder_dim", encoder_dim))
-    self.activation = tf.keras.activations.get(activation)
     self.dedupe_nodes = bool(dedupe_nodes)
-    self.raw = bool(raw)
     self.encoder = _base.make_encoder(cls, features, node_types, raw=self.raw,
                                       regularizer=self.kernel_regularizer)
     # One projection per node type, in the order of _types (tracked as a list).
@@ -101,7 +91,7 @@ class EgoModel(_base.ZooModel):
     """
     k = self.num_hops
     levels = []
-    for level, units in enumerate(self.level_dims):
+    for level, units in enumerate(self.layer_dims):
       logits = self.head_kind == "conv" and level == k - 1
       if self.node_types is None:
         levels.append(EgoLayer(self._make_conv(units, logits)))
@@ -185,12 +175,8 @@ class EgoModel(_base.ZooModel):
                 else {t: {n: dict(s) for n, s in f.items()} for t, f in self.features.items()})
     return {
         "features": features,
-        "hidden_dims": list(self.hidden_dims),
         "node_types": None if self.node_types is None else list(self.node_types),
-        "encoder_dim": self.encoder_dim,
-        "activation": tf.keras.activations.serialize(self.activation),
         "dedupe_nodes": self.dedupe_nodes,
-        "raw": self.raw,
     }
 
   @classmethod

@@ -133,6 +133,13 @@ def assert_ego_input_gradients(test: tf.test.TestCase, layer, *extra_inputs):
   test.assertAllClose(theoretical, numerical, atol=1e-6)
 
 
+def assert_rejects_dims(test: tf.test.TestCase, conv, pattern: str, *, d_self=3, d_nbr=4):
+  """Calling an Ego conv on x of dim d_self and neighbors of dim d_nbr is a ValueError."""
+  x, n, mask = ego_inputs(d_self=d_self, d_nbr=d_nbr)
+  with test.assertRaisesRegex(ValueError, pattern):
+    conv((x, n, mask))
+
+
 def assert_ego_conv_reloads(test: tf.test.TestCase, conv, inputs) -> tf.keras.Model:
   """A Keras model of `conv` on Inputs shaped like `inputs` (numpy, batch first) reloads
   identically in every format; returns the model."""

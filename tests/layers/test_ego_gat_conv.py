@@ -124,6 +124,5 @@ class EgoGATConvTest(tf.test.TestCase):
       EgoGATConv(**kwargs)
 
   def test_shared_weights_need_equal_dims(self):
-    x, n, mask = keras_testing.ego_inputs(d_self=3, d_nbr=5)
-    with self.assertRaisesRegex(ValueError, "share_weights=True.*got 3 \\(x\\) and 5"):
-      EgoGATConv(2)((x, n, mask))
+    keras_testing.assert_rejects_dims(self, EgoGATConv(2), r"share_weights=True.*got 3 \(x\) "
+                                      "and 5", d_nbr=5)

@@ -60,6 +60,5 @@ class EgoGINConvTest(tf.test.TestCase):
       EgoGINConv(**kwargs)
 
   def test_dims_must_match(self):
-    x, n, mask = keras_testing.ego_inputs(d_self=3, d_nbr=4)
-    with self.assertRaisesRegex(ValueError, "feature dims must match, got 3 \\(x\\) and 4"):
-      EgoGINConv(2)((x, n, mask))
+    keras_testing.assert_rejects_dims(self, EgoGINConv(2),
+                                      r"feature dims must match, got 3 \(x\) and 4")

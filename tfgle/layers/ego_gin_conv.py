@@ -34,8 +34,8 @@ class EgoGINConv(_conv_base.EgoConv):
       (activation applies to the last MLP layer).
 
   Call args:
-    inputs: (x, neighbors) or (x, neighbors, mask): x [..., D],
-      neighbors [..., k, D], mask bool [..., k] (False = padding).
+    inputs: (x [..., D], neighbors [..., k, D]), optionally with the bool
+      mask [..., k] of the real neighbors (False = padding) as a third entry.
 
   Call returns:
     [..., units].
