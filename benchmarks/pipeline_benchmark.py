@@ -10,7 +10,7 @@ out-edges plus the 64-dim features of every node in the batch. It is run
    tf.function called in a Python loop, returning the same batch (external
    ids, indices, masks and features of every hop) as the pipelines;
  - "pipeline": the same query through GSL `values()` (tf.data: traversal, map,
-   prefetch), and through `EgoGraphDataset`;
+   prefetch), and through `ego_graph_dataset`;
 and one JSON line is printed per run, in the peers' schema, plus the ratio of
 pipeline to raw throughput.
 """
@@ -82,7 +82,7 @@ def main():
   def raw_step(step):
     seeds = tf.random.stateless_uniform([batch], seed=tf.stack([tf.constant(1, tf.int64), step]),
                                         maxval=n, dtype=tf.int64)
-    hops = tfgle.ops.sample_fanouts(graph, ["r"] * len(fanouts), seeds, fanouts,
+    hops = graph.sampler.sample_fanouts(["r"] * len(fanouts), seeds, fanouts,
                                     seed=tf.stack([tf.constant(2, tf.int64), step]))
     # The batch the pipelines deliver: per hop external ids, indices, mask, features.
     batch_out = {}
@@ -112,7 +112,7 @@ def main():
   gsl = _line("W2_feat_2hop_random_gsl_pipeline", batch * args.batches,
               batch * per_seed * args.batches, args.batches, seconds)
 
-  ego = tfgle.data.EgoGraphDataset(graph, meta_path=["r"] * len(fanouts), fanouts=fanouts,
+  ego = tfgle.data.ego_graph_dataset(graph, meta_path=["r"] * len(fanouts), fanouts=fanouts,
                                    batch_size=batch, shuffle="random", label=False, seed=3)
   seconds = _time_iterator(iter(ego), args.batches, args.warmup)
   ego_line = _line("W2_feat_2hop_random_egograph_dataset", batch * args.batches,

@@ -134,7 +134,7 @@ def main(argv):
   def khop_fn(strategy, with_features):
     def fn(step):
       seeds = traversal(node_order, step)
-      hops = tfgle.ops.sample_fanouts(graph, "r", seeds, fanouts, strategy=strategy,
+      hops = graph.sampler.sample_fanouts("r", seeds, fanouts, strategy=strategy,
                                       seed=tf.stack([tf.constant(7, tf.int64), step]),
                                       edge_ids=False)
       out = {"seeds": seeds, "hops": tuple(h.ids for h in hops)}
@@ -150,7 +150,7 @@ def main(argv):
     def fn(step):
       edge_ids = traversal(edge_order, step)
       src = tf.gather(edge_src, edge_ids)
-      negs = tfgle.ops.sample_negatives(graph, "r", src, args.negs, strategy=strategy,
+      negs = graph.sampler.sample_negatives("r", src, args.negs, strategy=strategy,
                                         seed=tf.stack([tf.constant(9, tf.int64), step]))
       return {"seeds": src, "hops": (negs.ids,), "mask": negs.mask}
     return fn

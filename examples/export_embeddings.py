@@ -44,8 +44,8 @@ def _batches(graph, info: dict):
                      batch_size=common.BATCH_SIZE.value, label=False, shuffle=False,
                      strategy=info.get("eval_strategy", "random"), seed=common.SEED.value)
   if info.get("batch", "ego_graph") == "subgraph":
-    return tfgle.data.SubGraphDataset(graph, features=info["feature_names"], **common_args)
-  return tfgle.data.EgoGraphDataset(graph, features=info["feature_names"], **common_args)
+    return tfgle.data.subgraph_dataset(graph, features=info["feature_names"], **common_args)
+  return tfgle.data.ego_graph_dataset(graph, features=info["feature_names"], **common_args)
 
 
 def _seed_ids(batch, info):

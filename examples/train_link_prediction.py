@@ -3,7 +3,7 @@ r"""Link prediction and user-item recommendation with EgoBipartiteSAGE.
 Trains a two-tower GraphSAGE (tfgle.models.EgoBipartiteSAGE) on the edges of
 one edge type: every batch holds the EgoGraphs of B edges' sources and
 destinations and of sampled negative destinations
-(tfgle.data.LinkEgoGraphDataset), and the loss is a sampled softmax of each
+(tfgle.data.link_ego_graph_dataset), and the loss is a sampled softmax of each
 positive against the negatives (by default those of the whole batch). The
 graph is built without the test edges, and evaluation embeds every node and
 scores the held-out edges:
@@ -171,10 +171,10 @@ def training_data(graph, task: Task, fanouts: list[int], strategy: tf.distribute
     partitioned = tfgle.distribute.PartitionedGraph(graph, tfgle.distribute.ps_devices(strategy))
     args = (partitioned, *args[1:])
     creator = tf.keras.utils.experimental.DatasetCreator(lambda context: with_labels(
-        tfgle.data.LinkEgoGraphDataset(*args, batch_size, shuffle="random",
+        tfgle.data.link_ego_graph_dataset(*args, batch_size, shuffle="random",
                                        seed=tfgle.distribute.worker_seed(), **kwargs)))
     return creator, math.ceil(num_edges / batch_size)
-  return with_labels(tfgle.data.LinkEgoGraphDataset(*args, batch_size, seed=common.SEED.value,
+  return with_labels(tfgle.data.link_ego_graph_dataset(*args, batch_size, seed=common.SEED.value,
                                                     **kwargs)), None
 
 
@@ -182,7 +182,7 @@ def embed_all(model: EgoBipartiteSAGE, graph, task: Task, side: str,
               fanouts: list[int]) -> np.ndarray:
   """Embeddings [N, D] of every node of `side`'s node type, in dense-index order."""
   node_type = task.node_types[side]
-  ds = tfgle.data.EgoGraphDataset(graph, None, task.meta_paths[side], fanouts,
+  ds = tfgle.data.ego_graph_dataset(graph, None, task.meta_paths[side], fanouts,
                                   batch_size=max(common.BATCH_SIZE.value, 1024), label=False,
                                   shuffle=False, features=task.features,
                                   seed=common.SEED.value + 1)
@@ -301,7 +301,7 @@ def _model_info(model: EgoBipartiteSAGE, task: Task, fanouts: list[int]) -> dict
       "score": model.score,
       "share_towers": model.share_towers,
       # One entry per tower: embed the node type's nodes with
-      # model.<method>(EgoGraphDataset(graph, ids, meta_path, fanouts, label=False,
+      # model.<method>(ego_graph_dataset(graph, ids, meta_path, fanouts, label=False,
       # features=features) batch), i.e. model.embed(batch, side).
       "embeddings": {
           side: {"node_type": task.node_types[side], "meta_path": task.meta_paths[side],

@@ -249,7 +249,7 @@ def _num_classes(graph, node_type, info):
 def _datasets(graph, s, node_type, meta_path, initial_epoch, strategy):
   """(train, steps per epoch, val, test) for the model's batch kind and strategy."""
   ego = s["model"] in EGO_MODELS
-  make = tfgle.data.EgoGraphDataset if ego else tfgle.data.SubGraphDataset
+  make = tfgle.data.ego_graph_dataset if ego else tfgle.data.subgraph_dataset
   splits = graph.splits(node_type)
   missing = [name for name in ("train", "val", "test") if name not in splits]
   if missing:

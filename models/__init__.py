@@ -1,8 +1,8 @@
 """tfgle's model zoo, installed as the package `tfgle.models`.
 
-EgoGraph models (batches of `tfgle.data.EgoGraphDataset`): `EgoGraphSAGE`,
+EgoGraph models (batches of `tfgle.data.ego_graph_dataset`): `EgoGraphSAGE`,
 `EgoGAT`, `EgoRGCN`. SubGraph models (batches of
-`tfgle.data.SubGraphDataset`): `GCN`, `GAT`. Each is a Keras model built from
+`tfgle.data.subgraph_dataset`): `GCN`, `GAT`. Each is a Keras model built from
 feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
 gives the seeds' embeddings [B, D]. User-item: `EgoBipartiteSAGE` (two towers).
 """

@@ -51,8 +51,8 @@ def graph_features(graph, node_type: str, *, multi_hot: Sequence[str] = (),
   encoder = FeatureEncoder.from_graph(
       graph, node_type, embedding_dim=embedding_dim, normalize=normalize,
       string_buckets=string_buckets, include=include, exclude=exclude, multi_hot=multi_hot)
-  features = {name: dict(spec) for name, spec in encoder.features.items()
-              if spec["type"] != specs_lib.ID}
+  features = {name: spec for name, spec in encoder.features.items()
+              if not isinstance(spec, specs_lib.IdSpec)}
   if id_embedding_dim or not features:
     width = id_embedding_dim or embedding_dim
     name = "index" if "index" not in features else "index_embedding"
@@ -61,34 +61,33 @@ def graph_features(graph, node_type: str, *, multi_hot: Sequence[str] = (),
   return features
 
 
-def _dummy_value(spec: Mapping[str, Any], lead: list[int], raw: bool) -> tf.Tensor:
+def _dummy_value(spec: specs_lib.FeatureSpec, lead: list[int], raw: bool) -> tf.Tensor:
   """A zero input of one feature with leading shape `lead`."""
-  kind = spec["type"]
-  if kind == specs_lib.NUMERIC:
-    return tf.zeros(lead + ([spec["dim"]] if spec["dim"] else []), tf.float32)
-  if kind == specs_lib.ID:
+  if isinstance(spec, specs_lib.NumericSpec):
+    return tf.zeros(lead + ([spec.dim] if spec.dim else []), tf.float32)
+  if isinstance(spec, specs_lib.IdSpec):
     return tf.zeros(lead, tf.int64)
-  raw = raw or spec["raw_input"]
-  if raw and spec["dtype"] == "string":
+  raw = raw or spec.raw_input
+  if raw and spec.dtype == "string":
     value = tf.fill(lead, "")
   else:
     value = tf.zeros(lead, tf.int64)
-  if spec["multivalued"]:
+  if spec.multivalued:
     value = tf.RaggedTensor.from_tensor(value[..., tf.newaxis], ragged_rank=len(lead))
   return value
 
 
-def input_key(name: str, spec: Mapping[str, Any]) -> str:
-  """The batch entry a feature reads: its name, or an id feature's "key"."""
-  return spec["key"] if spec["type"] == specs_lib.ID else name
+def input_key(name: str, spec: specs_lib.FeatureSpec) -> str:
+  """The batch entry a feature reads: its name, or an id feature's `key`."""
+  return spec.key if isinstance(spec, specs_lib.IdSpec) else name
 
 
-def dummy_inputs(features: Mapping[str, Mapping[str, Any]], lead: list[int], raw: bool) -> dict:
+def dummy_inputs(features: Mapping[str, specs_lib.FeatureSpec], lead: list[int], raw: bool) -> dict:
   """A dict of zero inputs of every feature (by input key) with leading shape `lead`."""
   return {input_key(name, spec): _dummy_value(spec, lead, raw) for name, spec in features.items()}
 
 
-def node_inputs(hop: Mapping[str, Any], features: Mapping[str, Mapping[str, Any]], *,
+def node_inputs(hop: Mapping[str, Any], features: Mapping[str, specs_lib.FeatureSpec], *,
                 keep: Sequence[str] = ()) -> dict:
   """The entries of `hop` that `features` read (and those in `keep`), with the numeric
   features of its padding (hop["mask"] False) set to 0 (see `zero_padding`)."""
@@ -96,7 +95,7 @@ def node_inputs(hop: Mapping[str, Any], features: Mapping[str, Mapping[str, Any]
   return zero_padding({k: v for k, v in hop.items() if k in keys}, features, hop.get("mask"))
 
 
-def zero_padding(inputs: Mapping[str, Any], features: Mapping[str, Mapping[str, Any]],
+def zero_padding(inputs: Mapping[str, Any], features: Mapping[str, specs_lib.FeatureSpec],
                  mask: Optional[tf.Tensor]) -> dict:
   """`inputs` with the numeric features of padding entries (mask False) set to 0.
 
@@ -108,10 +107,10 @@ def zero_padding(inputs: Mapping[str, Any], features: Mapping[str, Mapping[str, 
   mask = tf.cast(mask, tf.bool)
   out = dict(inputs)
   for name, spec in features.items():
-    if spec["type"] != specs_lib.NUMERIC or name not in out:
+    if not isinstance(spec, specs_lib.NumericSpec) or name not in out:
       continue
     value = tf.convert_to_tensor(out[name])
-    keep = mask[..., tf.newaxis] if spec["dim"] else mask
+    keep = mask[..., tf.newaxis] if spec.dim else mask
     out[name] = tf.where(keep, value, tf.zeros_like(value))
   return out
 

@@ -171,8 +171,9 @@ class EgoModel(_base.ZooModel):
     return batch
 
   def _model_config(self) -> dict:
-    features = ({n: dict(s) for n, s in self.features.items()} if self.node_types is None
-                else {t: {n: dict(s) for n, s in f.items()} for t, f in self.features.items()})
+    features = ({n: s.get_config() for n, s in self.features.items()} if self.node_types is None
+                else {t: {n: s.get_config() for n, s in f.items()}
+                      for t, f in self.features.items()})
     return {
         "features": features,
         "node_types": None if self.node_types is None else list(self.node_types),

@@ -19,7 +19,7 @@ STRUCTURE = ("index", "ids", "num_seeds", "edge_index", "edge_ids", "edge_mask",
 class SubGraphModel(_base.ZooModel):
   """Node embeddings (and classification) over SubGraph batches.
 
-  A SubGraph batch is the dict of `tfgle.data.SubGraphDataset`: "index",
+  A SubGraph batch is the dict of `tfgle.data.subgraph_dataset`: "index",
   "ids", "num_seeds", "edge_index" [2, E] (row 0 source, row 1 target),
   "edge_ids" and the node features [N, ...]; seeds come first. Optional
   entries for batches padded to fixed sizes: "node_mask" bool [N] (padding
@@ -52,7 +52,7 @@ class SubGraphModel(_base.ZooModel):
     self.projection = None if self.encoder_dim is None else tf.keras.layers.Dense(
         self.encoder_dim, kernel_regularizer=self.kernel_regularizer, name="projection")
     for name in self.encoder.features:
-      if name in STRUCTURE and self.encoder.features[name]["type"] != "id":
+      if name in STRUCTURE and self.encoder.features[name].kind != "id":
         raise ValueError(f"{cls}: features[{name!r}] collides with the SubGraph entry "
                          f"{name!r}; rename the feature")
     self._dropout = tf.keras.layers.Dropout(self.dropout)
@@ -90,7 +90,7 @@ class SubGraphModel(_base.ZooModel):
     return batch
 
   def _model_config(self) -> dict:
-    return {"features": {n: dict(s) for n, s in self.features.items()}}
+    return {"features": {n: s.get_config() for n, s in self.features.items()}}
 
   @classmethod
   def from_graph(cls, graph, node_type: str, *, multi_hot: Sequence[str] = (),

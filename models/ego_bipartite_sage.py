@@ -68,7 +68,7 @@ class EgoBipartiteSAGE(tf.keras.Model):
                                                        embedding_dim=8)}},
         user_node_types=["user", "item", "user"],
         item_node_types=["item", "user", "item"])
-    ds = tfgle.data.LinkEgoGraphDataset(graph, "rates", ["rates", "rates_reverse"],
+    ds = tfgle.data.link_ego_graph_dataset(graph, "rates", ["rates", "rates_reverse"],
                                         ["rates_reverse", "rates"], [10, 5])
     logits = model(next(iter(ds)))          # [B, 1 + num_negatives]
     users = model.embed_users(user_batch)   # [B, embedding_dim]
@@ -103,7 +103,7 @@ class EgoBipartiteSAGE(tf.keras.Model):
   Call args:
     inputs: {"src": user EgoGraph (hop 0 [B]), "dst": item EgoGraph (hop 0
       [B]), optionally "neg": item EgoGraph of negatives (hop 0 [B, N])}, as
-      `tfgle.data.LinkEgoGraphDataset` yields them.
+      `tfgle.data.link_ego_graph_dataset` yields them.
     training: enables dropout.
 
   Call returns:
@@ -307,7 +307,7 @@ class EgoBipartiteSAGE(tf.keras.Model):
     return {
         "name": self.name,
         "trainable": self.trainable,
-        "node_features": {node_type: {name: dict(spec) for name, spec in features.items()}
+        "node_features": {node_type: {name: spec.get_config() for name, spec in features.items()}
                           for node_type, features in self.encoder.node_features.items()},
         "user_node_types": list(self.user_node_types),
         "item_node_types": list(self.item_node_types),

@@ -18,7 +18,7 @@ class EgoGraphSAGE(_ego.EgoModel):
   aggregate hop i+1 into hop i; hop 0's result, after the activation, is the
   embedding of the batch's seeds. With `num_classes` a Dense head turns it
   into logits (supervised node classification). Without, the model returns
-  the embeddings, and trains unsupervised on `LinkEgoGraphDataset` batches
+  the embeddings, and trains unsupervised on `link_ego_graph_dataset` batches
   ({"src", "dst", "neg"} EgoGraphs): it then outputs link scores [B, 1 + N]
   and `compute_loss` uses the sigmoid cross-entropy of positives (column 0)
   and negatives, so `model.fit(link_dataset)` needs no loss argument.
@@ -28,13 +28,13 @@ class EgoGraphSAGE(_ego.EgoModel):
     model = EgoGraphSAGE.from_graph(graph, "paper", multi_hot=["words"],
                                     hidden_dims=[64, 64], num_classes=7, dropout=0.5)
     model.compile("adam", loss=tfgle.losses.SoftmaxCrossEntropy())
-    model.fit(tfgle.data.EgoGraphDataset(graph, "train", ["cites", "cites"], [10, 5]))
+    model.fit(tfgle.data.ego_graph_dataset(graph, "train", ["cites", "cites"], [10, 5]))
     embeddings = model.embed(ego_batch)            # [B, 64]
 
     # Unsupervised (link prediction):
     model = EgoGraphSAGE.from_graph(graph, "paper", hidden_dims=[64, 64], normalize=True)
     model.compile("adam")
-    model.fit(tfgle.data.LinkEgoGraphDataset(graph, "cites", ["cites"] * 2, ["cites"] * 2,
+    model.fit(tfgle.data.link_ego_graph_dataset(graph, "cites", ["cites"] * 2, ["cites"] * 2,
                                              [10, 5]))
 
   Args:

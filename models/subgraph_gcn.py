@@ -21,7 +21,7 @@ class GCN(_subgraph.SubGraphModel):
   Example:
     model = GCN.from_graph(graph, "paper", multi_hot=["words"], hidden_dims=[64, 64],
                            num_classes=7, dropout=0.5)
-    ds = tfgle.data.SubGraphDataset(graph, "train", ["cites", "cites"], [10, 5])
+    ds = tfgle.data.subgraph_dataset(graph, "train", ["cites", "cites"], [10, 5])
     model.compile("adam", loss=tfgle.losses.SoftmaxCrossEntropy())
     model.fit(ds)
     embeddings = model.embed(subgraph)      # [num_seeds, 64]

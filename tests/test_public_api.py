@@ -8,7 +8,7 @@ import os
 import types
 
 MODULES = ("tfgle", "tfgle.data", "tfgle.datasets", "tfgle.distribute", "tfgle.export",
-           "tfgle.features", "tfgle.gsl", "tfgle.layers", "tfgle.losses", "tfgle.metrics",
+           "tfgle.features", "tfgle.graph", "tfgle.gsl", "tfgle.layers", "tfgle.losses", "tfgle.metrics",
            "tfgle.models", "tfgle.ops")
 API_FILE = os.path.join(os.path.dirname(__file__), "public_api.txt")
 

@@ -1,7 +1,9 @@
 """tfgle: a TensorFlow Graph Learning Engine.
 
 Graphs live in TensorFlow resources, custom C++ ops sample them, tf.data
-streams the batches and Keras trains the models. See README.md.
+streams the batches and Keras trains the models. See README.md. The model zoo
+`tfgle.models` is the top-level models/ folder, which setup.py installs as that
+package (import it as `tfgle.models`; it is not imported here).
 """
 import os as _os
 
@@ -30,32 +32,3 @@ from tfgle.graph import IntAttr
 from tfgle.graph import StringAttr
 
 __version__ = "0.1.0"
-
-
-def _load_checkout_models():
-  """In a source checkout, imports the top-level models/ directory as `tfgle.models`.
-
-  setup.py installs models/ as the package `tfgle.models`; a checkout used
-  without installing (PYTHONPATH=., or a git worktree next to an editable
-  install of another checkout) gets the same package from its own models/.
-  """
-  import importlib.util  # pylint: disable=g-import-not-at-top
-  import sys  # pylint: disable=g-import-not-at-top
-  root = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-  init = _os.path.join(root, "models", "__init__.py")
-  if "tfgle.models" in sys.modules or not all(
-      _os.path.exists(_os.path.join(root, p)) for p in ("setup.py", "custom_ops", init)):
-    return
-  spec = importlib.util.spec_from_file_location(
-      "tfgle.models", init, submodule_search_locations=[_os.path.dirname(init)])
-  module = importlib.util.module_from_spec(spec)
-  sys.modules["tfgle.models"] = module
-  try:
-    spec.loader.exec_module(module)
-  except BaseException:
-    del sys.modules["tfgle.models"]
-    raise
-  globals()["models"] = module
-
-
-_load_checkout_models()

@@ -13,6 +13,7 @@
 #include "custom_ops/core/philox.h"
 #include "custom_ops/core/sampling_random.h"
 #include "custom_ops/core/status.h"
+#include "custom_ops/core/weights.h"
 
 namespace tfgle {
 
@@ -24,7 +25,7 @@ struct AliasScratch {
 
 // Fills the alias columns of p(i) ∝ weight(i) for i in [0, n). `alias` holds
 // outcome indices in [0, n) (the caller may store them relative to a row).
-// weight(i) must be finite and >= 0. Returns the total weight; when it is 0
+// weight(i) must be valid (weights.h). Returns the total weight; when it is 0
 // nothing can be drawn: every threshold is 0 and every alias -1.
 template <typename Index, typename WeightFn>
 double BuildAliasColumns(int64_t n, WeightFn weight, uint32_t* threshold, Index* alias,
@@ -89,17 +90,13 @@ inline int64_t DrawAlias(RowRandom* rng, int64_t n, const uint32_t* threshold, c
 // A standalone alias table over [0, n).
 class AliasTable {
  public:
-  // weights: n finite values >= 0 (checked). A table of total weight 0 is
-  // valid; it draws nothing (Draw returns -1).
+  // weights: n valid weights (checked: 0 or finite, > 0 and not subnormal, see
+  // weights.h). A table of total weight 0 is valid; it draws nothing (Draw
+  // returns -1).
   template <typename W>
   static Status Build(const W* weights, int64_t n, AliasTable* out) {
     if (n < 0) return Status::InvalidArgument(StrCat("n must be >= 0, got ", n));
-    for (int64_t i = 0; i < n; ++i) {
-      if (!(std::isfinite(weights[i]) && weights[i] >= 0)) {
-        return Status::InvalidArgument(
-            StrCat("weights[", i, "] = ", weights[i], " is not a finite number >= 0"));
-      }
-    }
+    TFGLE_RETURN_IF_ERROR(CheckWeights(weights, n));
     out->threshold_.resize(n);
     out->alias_.resize(n);
     AliasScratch scratch;

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <cstring>
 #include <limits>
+
+#include "custom_ops/core/weights.h"
 
 namespace tfgle {
 namespace {
@@ -61,12 +62,8 @@ Status Validate(const EdgeList& e, const Executor& executor) {
         StrCat("dst[", bad, "] = ", e.dst[bad], " is not in [0, ", e.num_dst, ")"));
   }
   if (e.weights != nullptr) {
-    bad = FirstBad(e.num_edges, executor,
-                   [&](int64_t i) { return !(std::isfinite(e.weights[i]) && e.weights[i] >= 0); });
-    if (bad != kNone) {
-      return Status::InvalidArgument(StrCat("weights[", bad, "] = ", e.weights[bad],
-                                            " is not a finite number >= 0"));
-    }
+    bad = FirstBad(e.num_edges, executor, [&](int64_t i) { return !IsValidWeight(e.weights[i]); });
+    if (bad != kNone) return InvalidWeight(bad, e.weights[bad]);
   }
   return Status::Ok();
 }

@@ -51,8 +51,9 @@ struct CsrGraph {
   // timestamps): equal graphs hash equal, a changed graph almost surely not.
   uint64_t Fingerprint() const;
 
-  // Validates `edges` (index ranges, finite non-negative weights) and builds the
-  // CSR with a parallel, stable counting sort.
+  // Validates `edges` (index ranges; weights 0 or finite, > 0 and not
+  // subnormal, see weights.h) and builds the CSR with a parallel, stable
+  // counting sort.
   static Status Build(const EdgeList& edges, NeighborOrder order, const Executor& executor,
                       CsrGraph* out);
 };

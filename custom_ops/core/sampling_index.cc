@@ -268,8 +268,11 @@ Status SamplingIndex::InDegreeDistribution(double exponent, const NodeDistributi
     const CsrGraph& g = *graph_;
     std::vector<double> weights(g.num_dst);
     for (int64_t v = 0; v < g.num_dst; ++v) {
-      weights[v] = g.in_degree[v] > 0 ? std::pow(static_cast<double>(g.in_degree[v]), exponent)
-                                      : 0.0;
+      const double w =
+          g.in_degree[v] > 0 ? std::pow(static_cast<double>(g.in_degree[v]), exponent) : 0.0;
+      // A weight below the smallest normal double counts as 0, as it does where
+      // denormals are flushed (weights.h refuses subnormal weights).
+      weights[v] = w >= std::numeric_limits<double>::min() ? w : 0.0;
     }
     auto distribution = std::make_unique<NodeDistribution>();
     Status status = NodeDistribution::Build(g.num_dst, weights.data(), nullptr,

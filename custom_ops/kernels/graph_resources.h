@@ -13,6 +13,7 @@
 #include "custom_ops/core/csr_graph.h"
 #include "custom_ops/core/executor.h"
 #include "custom_ops/core/id_map.h"
+#include "custom_ops/core/node_distribution.h"
 #include "custom_ops/core/sampling_index.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/resource_mgr.h"
@@ -90,15 +91,30 @@ class InitOnceResource : public ResourceBase {
   bool initializing_ TF_GUARDED_BY(mu_) = false;
 };
 
-class IdMapResource : public InitOnceResource {
+// A resource holding one core table (an id map, a node distribution) as `table`.
+template <typename Table>
+class CoreTableResource : public InitOnceResource {
  public:
-  std::string DebugString() const override {
-    return strings::StrCat("tfgle IdMap of ", map.size(), " ids");
-  }
-  int64_t MemoryUsed() const override { return map.ByteSize(); }
-  ::tfgle::IdMap map;
+  std::string DebugString() const override;
+  int64_t MemoryUsed() const override { return table.ByteSize(); }
+  Table table;
 };
 
+// The external ids of one node type, mapped to dense indices.
+using IdMapResource = CoreTableResource<::tfgle::IdMap>;
+// A distribution over the nodes of one type, for negative sampling.
+using NodeDistributionResource = CoreTableResource<::tfgle::NodeDistribution>;
+
+template <>
+inline std::string IdMapResource::DebugString() const {
+  return strings::StrCat("tfgle IdMap of ", table.size(), " ids");
+}
+template <>
+inline std::string NodeDistributionResource::DebugString() const {
+  return strings::StrCat("tfgle NodeDistribution over ", table.num_nodes(), " nodes");
+}
+
+// The CSR topology of one edge type, with the sampling tables built over it.
 class CsrResource : public InitOnceResource {
  public:
   std::string DebugString() const override {
@@ -119,15 +135,66 @@ inline Status CheckVector(const Tensor& t, const char* name) {
   return OkStatus();
 }
 
-// Looks up the resource of `input_name` and checks it has been initialized.
-template <typename T>
-Status GetInitializedResource(OpKernelContext* ctx, const char* input_name,
-                              core::RefCountPtr<T>* out) {
-  ResourceHandle handle;
-  TF_RETURN_IF_ERROR(HandleFromInput(ctx, input_name, &handle));
-  TF_RETURN_IF_ERROR(LookupResource(ctx, handle, out));
-  return (*out)->CheckInitialized(input_name);
+// Sets int64 scalar output `index` to `value`.
+inline Status SetScalarOutput(OpKernelContext* ctx, int index, int64_t value) {
+  Tensor* out;
+  TF_RETURN_IF_ERROR(ctx->allocate_output(index, TensorShape({}), &out));
+  out->scalar<int64_t>()() = value;
+  return OkStatus();
 }
+
+// The table behind handle input `index`, which must be initialized (`what`
+// names it in the error).
+template <typename T>
+Status GetInitializedResource(OpKernelContext* ctx, int index, const std::string& what,
+                              core::RefCountPtr<T>* out) {
+  TF_RETURN_IF_ERROR(LookupResource(ctx, HandleFromInput(ctx, index), out));
+  return (*out)->CheckInitialized(what);
+}
+
+// The table behind handle input 0, created on first use (the handle op only
+// names it).
+template <typename T>
+Status CreateTable(OpKernelContext* ctx, core::RefCountPtr<T>* table) {
+  return LookupOrCreateResource<T>(ctx, HandleFromInput(ctx, 0), table, [](T** created) {
+    *created = new T;
+    return OkStatus();
+  });
+}
+
+// How a TableKernel gets its table: created on first use (the *Init ops), or
+// already initialized (every reader).
+enum class TableAccess { kCreate, kInitialized };
+
+// A kernel over the table of its input 0, "table": Compute gets the table and
+// hands it to ComputeWithTable.
+template <typename Resource, TableAccess kAccess = TableAccess::kInitialized>
+class TableKernel : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) final {
+    core::RefCountPtr<Resource> table;
+    OP_REQUIRES_OK(ctx, kAccess == TableAccess::kCreate
+                            ? CreateTable(ctx, &table)
+                            : GetInitializedResource(ctx, 0, "table", &table));
+    ComputeWithTable(ctx, table.get());
+  }
+
+ protected:
+  virtual void ComputeWithTable(OpKernelContext* ctx, Resource* table) = 0;
+};
+
+// The kernel of an op without attributes: the function kFn(ctx, table) does
+// the work.
+template <typename Resource, void (*kFn)(OpKernelContext*, Resource*),
+          TableAccess kAccess = TableAccess::kInitialized>
+class TableFunctionKernel : public TableKernel<Resource, kAccess> {
+ public:
+  using TableKernel<Resource, kAccess>::TableKernel;
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, Resource* table) override { kFn(ctx, table); }
+};
 
 }  // namespace tfgle_kernels
 }  // namespace tensorflow

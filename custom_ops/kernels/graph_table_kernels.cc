@@ -1,5 +1,7 @@
 // Kernels of the in-graph tables: creation, initialization and lookups.
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <new>
 
 #include "custom_ops/kernels/graph_resources.h"
@@ -12,39 +14,46 @@ namespace tensorflow {
 namespace tfgle_kernels {
 namespace {
 
-// The table behind input 0, created on first use (the handle op only names it).
-template <typename T>
-Status CreateTable(OpKernelContext* ctx, core::RefCountPtr<T>* table) {
-  return LookupOrCreateResource<T>(ctx, HandleFromInput(ctx, 0), table, [](T** created) {
-    *created = new T;
-    return OkStatus();
-  });
+// InvalidArgument naming the first name[i] outside [0, limit), followed by
+// `what` (e.g. " (source nodes)").
+Status CheckIndices(const Tensor& t, const char* name, int64_t limit, const char* what) {
+  const auto flat = t.flat<int64_t>();
+  for (int64_t i = 0; i < flat.size(); ++i) {
+    if (static_cast<uint64_t>(flat(i)) >= static_cast<uint64_t>(limit)) {
+      return errors::InvalidArgument(name, "[", i, "] = ", flat(i), " is not in [0, ", limit, ")",
+                                     what);
+    }
+  }
+  return OkStatus();
+}
+
+// The vector input `index`, `name`, whose values must lie in [0, limit).
+Status GetIndexVector(OpKernelContext* ctx, int index, const char* name, int64_t limit,
+                      const char* what, const Tensor** out) {
+  *out = &ctx->input(index);
+  TF_RETURN_IF_ERROR(CheckVector(**out, name));
+  return CheckIndices(**out, name, limit, what);
 }
 
 // ---------------------------------------------------------------- id map
 
-class IdMapInitOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<IdMapResource> table;
-    OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
-    OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
-      return table->map.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
-    }));
-  }
-};
+void IdMapInit(OpKernelContext* ctx, IdMapResource* table) {
+  const Tensor& ids = ctx->input(1);
+  OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+  OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
+    return table->table.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
+  }));
+}
 
-class IdMapLookupOp : public OpKernel {
+class IdMapLookupOp : public TableKernel<IdMapResource> {
  public:
-  explicit IdMapLookupOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit IdMapLookupOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("allow_missing", &allow_missing_));
   }
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<IdMapResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, IdMapResource* table) override {
+    const ::tfgle::IdMap& map = table->table;
     const Tensor& ids = ctx->input(1);
     Tensor* out;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ids.shape(), &out));
@@ -54,7 +63,7 @@ class IdMapLookupOp : public OpKernel {
     std::atomic<int64_t> first_missing{n};
     MakeExecutor(ctx).parallel_for(n, 20, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        indices(i) = table->map.Find(in(i));
+        indices(i) = map.Find(in(i));
         if (indices(i) < 0 && i < first_missing.load()) {
           int64_t cur = first_missing.load();
           while (i < cur && !first_missing.compare_exchange_weak(cur, i)) {
@@ -65,25 +74,17 @@ class IdMapLookupOp : public OpKernel {
     const int64_t missing = first_missing.load();
     OP_REQUIRES(ctx, allow_missing_ || missing == n,
                 errors::InvalidArgument("ids[", missing, "] = ", missing < n ? in(missing) : 0,
-                                        " is not a known id of this node type (",
-                                        table->map.size(), " ids)"));
+                                        " is not a known id of this node type (", map.size(),
+                                        " ids)"));
   }
 
  private:
   bool allow_missing_;
 };
 
-class IdMapSizeOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<IdMapResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    Tensor* out;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
-    out->scalar<int64_t>()() = table->map.size();
-  }
-};
+void IdMapSize(OpKernelContext* ctx, IdMapResource* table) {
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, table->table.size()));
+}
 
 // ---------------------------------------------------------------- CSR
 
@@ -96,9 +97,29 @@ Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t num_edges)
   return OkStatus();
 }
 
-class CsrInitOp : public OpKernel {
+// Points `out` at the optional edge column `t` (weights, timestamps), or
+// leaves it null when `t` is empty. An edge type that declares the column
+// (attr `declared_by`=true) has it even when empty: then it must have no edges,
+// and `out` points at a dummy value.
+template <typename T>
+Status GetEdgeColumn(const Tensor& t, int64_t num_edges, bool declared, const char* declared_by,
+                     const char* value, const T** out) {
+  static const T kNone[1] = {T{0}};
+  if (t.NumElements() > 0) {
+    *out = t.flat<T>().data();
+  } else if (declared) {
+    if (num_edges != 0) {
+      return errors::InvalidArgument(declared_by, "=true needs one ", value, " per edge (",
+                                     num_edges, "), got none");
+    }
+    *out = kNone;
+  }
+  return OkStatus();
+}
+
+class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
  public:
-  explicit CsrInitOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit CsrInitOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("symmetric", &symmetric_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("weighted", &weighted_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("timed", &timed_));
@@ -109,9 +130,8 @@ class CsrInitOp : public OpKernel {
                                     : ::tfgle::NeighborOrder::kInput;
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, CreateTable(ctx, &table));
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
     const Tensor& src = ctx->input(1);
     const Tensor& dst = ctx->input(2);
     const Tensor& edge_ids = ctx->input(3);
@@ -137,25 +157,10 @@ class CsrInitOp : public OpKernel {
     edges.dst = dst.flat<int64_t>().data();
     edges.num_edges = num_edges;
     if (edge_ids.NumElements() > 0) edges.edge_ids = edge_ids.flat<int64_t>().data();
-    // A weighted edge type without edges still has (zero) weights.
-    static const float kNoWeights[1] = {0};
-    static const int64_t kNoTimestamps[1] = {0};
-    if (weights.NumElements() > 0) {
-      edges.weights = weights.flat<float>().data();
-    } else if (weighted_) {
-      OP_REQUIRES(ctx, num_edges == 0,
-                  errors::InvalidArgument("weighted=true needs one weight per edge (",
-                                          num_edges, "), got none"));
-      edges.weights = kNoWeights;
-    }
-    if (timestamps.NumElements() > 0) {
-      edges.timestamps = timestamps.flat<int64_t>().data();
-    } else if (timed_) {
-      OP_REQUIRES(ctx, num_edges == 0,
-                  errors::InvalidArgument("timed=true needs one timestamp per edge (",
-                                          num_edges, "), got none"));
-      edges.timestamps = kNoTimestamps;
-    }
+    OP_REQUIRES_OK(ctx, GetEdgeColumn(weights, num_edges, weighted_, "weighted", "weight",
+                                      &edges.weights));
+    OP_REQUIRES_OK(ctx, GetEdgeColumn(timestamps, num_edges, timed_, "timed", "timestamp",
+                                      &edges.timestamps));
     edges.num_src = num_src.scalar<int64_t>()();
     edges.num_dst = num_dst.scalar<int64_t>()();
     // Per-node arrays of larger counts could not be allocated (and sizes near
@@ -177,60 +182,30 @@ class CsrInitOp : public OpKernel {
   ::tfgle::NeighborOrder order_;
 };
 
-class CsrInfoOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const int64_t values[3] = {table->graph.num_src, table->graph.num_dst,
-                               table->graph.num_edges()};
-    for (int i = 0; i < 3; ++i) {
-      Tensor* out;
-      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape({}), &out));
-      out->scalar<int64_t>()() = values[i];
-    }
-  }
-};
-
-class CsrFingerprintOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    Tensor* out;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
-    out->scalar<int64_t>()() = static_cast<int64_t>(table->graph.Fingerprint());
-  }
-};
-
-// Fails naming the first index outside [0, limit).
-Status CheckIndices(const Tensor& indices, int64_t limit, const char* what) {
-  const auto flat = indices.flat<int64_t>();
-  for (int64_t i = 0; i < flat.size(); ++i) {
-    if (static_cast<uint64_t>(flat(i)) >= static_cast<uint64_t>(limit)) {
-      return errors::InvalidArgument("indices[", i, "] = ", flat(i), " is not in [0, ", limit,
-                                     ") (", what, ")");
-    }
-  }
-  return OkStatus();
+void CsrInfo(OpKernelContext* ctx, CsrResource* table) {
+  const ::tfgle::CsrGraph& g = table->graph;
+  const int64_t values[3] = {g.num_src, g.num_dst, g.num_edges()};
+  for (int i = 0; i < 3; ++i) OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, i, values[i]));
 }
 
-class CsrDegreeOp : public OpKernel {
+void CsrFingerprint(OpKernelContext* ctx, CsrResource* table) {
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, static_cast<int64_t>(table->graph.Fingerprint())));
+}
+
+class CsrDegreeOp : public TableKernel<CsrResource> {
  public:
-  explicit CsrDegreeOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit CsrDegreeOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
     std::string direction;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("direction", &direction));
     out_ = direction == "out";
   }
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
     const ::tfgle::CsrGraph& g = table->graph;
     const Tensor& indices = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, out_ ? g.num_src : g.num_dst,
-                                     out_ ? "source nodes" : "destination nodes"));
+    OP_REQUIRES_OK(ctx, CheckIndices(indices, "indices", out_ ? g.num_src : g.num_dst,
+                                     out_ ? " (source nodes)" : " (destination nodes)"));
     Tensor* out;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, indices.shape(), &out));
     const auto in = indices.flat<int64_t>();
@@ -244,102 +219,90 @@ class CsrDegreeOp : public OpKernel {
   bool out_;
 };
 
-class CsrNeighborsOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const ::tfgle::CsrGraph& g = table->graph;
-    const Tensor& indices = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(indices, "indices"));
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, g.num_src, "source nodes"));
-    const auto in = indices.flat<int64_t>();
-    const int64_t n = in.size();
-    Tensor* splits;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(4, TensorShape({n + 1}), &splits));
-    auto row_splits = splits->flat<int64_t>();
-    row_splits(0) = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t degree = g.OutDegree(in(i));
-      OP_REQUIRES(ctx, row_splits(i) <= std::numeric_limits<int64_t>::max() - degree,
-                  errors::InvalidArgument("total number of neighbors overflows int64"));
-      row_splits(i + 1) = row_splits(i) + degree;
+void CsrNeighbors(OpKernelContext* ctx, CsrResource* table) {
+  const ::tfgle::CsrGraph& g = table->graph;
+  const Tensor* indices;
+  OP_REQUIRES_OK(ctx, GetIndexVector(ctx, 1, "indices", g.num_src, " (source nodes)", &indices));
+  const auto in = indices->flat<int64_t>();
+  const int64_t n = in.size();
+  Tensor* splits;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(4, TensorShape({n + 1}), &splits));
+  auto row_splits = splits->flat<int64_t>();
+  row_splits(0) = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t degree = g.OutDegree(in(i));
+    OP_REQUIRES(ctx, row_splits(i) <= std::numeric_limits<int64_t>::max() - degree,
+                errors::InvalidArgument("total number of neighbors overflows int64"));
+    row_splits(i + 1) = row_splits(i) + degree;
+  }
+  const int64_t total = row_splits(n);
+  Tensor *neighbors, *edge_ids, *weights, *timestamps;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({total}), &neighbors));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({total}), &edge_ids));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(
+                          2, TensorShape({g.weighted() ? total : 0}), &weights));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(3, TensorShape({g.timed() ? total : 0}),
+                                           &timestamps));
+  auto nbr = neighbors->flat<int64_t>();
+  auto eid = edge_ids->flat<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t begin = g.indptr[in(i)];
+    const int64_t out_begin = row_splits(i);
+    const int64_t degree = row_splits(i + 1) - out_begin;
+    std::copy_n(g.indices.data() + begin, degree, nbr.data() + out_begin);
+    std::copy_n(g.edge_ids.data() + begin, degree, eid.data() + out_begin);
+    if (g.weighted()) {
+      std::copy_n(g.weights.data() + begin, degree, weights->flat<float>().data() + out_begin);
     }
-    const int64_t total = row_splits(n);
-    Tensor *neighbors, *edge_ids, *weights, *timestamps;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({total}), &neighbors));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({total}), &edge_ids));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(
-                            2, TensorShape({g.weighted() ? total : 0}), &weights));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(3, TensorShape({g.timed() ? total : 0}),
-                                             &timestamps));
-    auto nbr = neighbors->flat<int64_t>();
-    auto eid = edge_ids->flat<int64_t>();
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t begin = g.indptr[in(i)];
-      const int64_t out_begin = row_splits(i);
-      const int64_t degree = row_splits(i + 1) - out_begin;
-      std::copy_n(g.indices.data() + begin, degree, nbr.data() + out_begin);
-      std::copy_n(g.edge_ids.data() + begin, degree, eid.data() + out_begin);
-      if (g.weighted()) {
-        std::copy_n(g.weights.data() + begin, degree, weights->flat<float>().data() + out_begin);
-      }
-      if (g.timed()) {
-        std::copy_n(g.timestamps.data() + begin, degree,
-                    timestamps->flat<int64_t>().data() + out_begin);
-      }
+    if (g.timed()) {
+      std::copy_n(g.timestamps.data() + begin, degree,
+                  timestamps->flat<int64_t>().data() + out_begin);
     }
   }
-};
+}
 
-class CsrEdgesAtOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const ::tfgle::CsrGraph& g = table->graph;
-    const Tensor& positions = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(positions, "positions"));
-    const auto pos = positions.flat<int64_t>();
-    for (int64_t i = 0; i < pos.size(); ++i) {
-      OP_REQUIRES(ctx, static_cast<uint64_t>(pos(i)) < static_cast<uint64_t>(g.num_edges()),
-                  errors::InvalidArgument("positions[", i, "] = ", pos(i), " is not in [0, ",
-                                          g.num_edges(), ")"));
+void CsrEdgesAt(OpKernelContext* ctx, CsrResource* table) {
+  const ::tfgle::CsrGraph& g = table->graph;
+  const Tensor* positions;
+  OP_REQUIRES_OK(ctx, GetIndexVector(ctx, 1, "positions", g.num_edges(), "", &positions));
+  const auto pos = positions->flat<int64_t>();
+  Tensor *src, *dst, *eids;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, positions->shape(), &src));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(1, positions->shape(), &dst));
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(2, positions->shape(), &eids));
+  auto src_out = src->flat<int64_t>();
+  auto dst_out = dst->flat<int64_t>();
+  auto eid_out = eids->flat<int64_t>();
+  MakeExecutor(ctx).parallel_for(pos.size(), 100, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      // The row whose [indptr[v], indptr[v + 1]) holds the position.
+      src_out(i) = std::upper_bound(g.indptr.begin(), g.indptr.end(), pos(i)) -
+                   g.indptr.begin() - 1;
+      dst_out(i) = g.indices[pos(i)];
+      eid_out(i) = g.edge_ids[pos(i)];
     }
-    Tensor *src, *dst, *eids;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, positions.shape(), &src));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, positions.shape(), &dst));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, positions.shape(), &eids));
-    auto src_out = src->flat<int64_t>();
-    auto dst_out = dst->flat<int64_t>();
-    auto eid_out = eids->flat<int64_t>();
-    MakeExecutor(ctx).parallel_for(pos.size(), 100, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        // The row whose [indptr[v], indptr[v + 1]) holds the position.
-        src_out(i) = std::upper_bound(g.indptr.begin(), g.indptr.end(), pos(i)) -
-                     g.indptr.begin() - 1;
-        dst_out(i) = g.indices[pos(i)];
-        eid_out(i) = g.edge_ids[pos(i)];
-      }
-    });
-  }
-};
+  });
+}
 
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<IdMapResource>);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU), IdMapInitOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU),
+                        TableFunctionKernel<IdMapResource, IdMapInit, TableAccess::kCreate>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapLookup").Device(DEVICE_CPU), IdMapLookupOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapSize").Device(DEVICE_CPU), IdMapSizeOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapSize").Device(DEVICE_CPU),
+                        TableFunctionKernel<IdMapResource, IdMapSize>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<CsrResource>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInit").Device(DEVICE_CPU), CsrInitOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU), CsrInfoOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrFingerprint").Device(DEVICE_CPU), CsrFingerprintOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrInfo>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrFingerprint").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrFingerprint>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrDegree").Device(DEVICE_CPU), CsrDegreeOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU), CsrNeighborsOp);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU), CsrEdgesAtOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrNeighbors>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrEdgesAt>);
 
 }  // namespace
 }  // namespace tfgle_kernels

@@ -18,16 +18,6 @@ namespace tensorflow {
 namespace tfgle_kernels {
 namespace {
 
-// A distribution over the destination nodes of an edge type, for negatives.
-class NodeDistributionResource : public InitOnceResource {
- public:
-  std::string DebugString() const override {
-    return strings::StrCat("tfgle NodeDistribution over ", distribution.num_nodes(), " nodes");
-  }
-  int64_t MemoryUsed() const override { return distribution.ByteSize(); }
-  ::tfgle::NodeDistribution distribution;
-};
-
 // Runs fn() and turns a failed allocation into ResourceExhausted.
 template <typename Fn>
 void RunCatchingOom(OpKernelContext* ctx, const char* what, Fn fn) {
@@ -46,6 +36,15 @@ Status GetPhilox(const Tensor& seed, uint8_t tag, ::tfgle::Philox* out) {
   const auto s = seed.flat<int64_t>();
   *out = ::tfgle::MakePhilox(s(0), s(1), tag);
   return OkStatus();
+}
+
+// The `ids` [B] and `seed` [2] inputs every sampler takes, at `first` and
+// `first + 1`; `philox` is the seed's generator for `tag`.
+Status GetIdsAndSeed(OpKernelContext* ctx, int first, uint8_t tag, const Tensor** ids,
+                     ::tfgle::Philox* philox) {
+  *ids = &ctx->input(first);
+  TF_RETURN_IF_ERROR(CheckVector(**ids, "ids"));
+  return GetPhilox(ctx->input(first + 1), tag, philox);
 }
 
 // An optional per-row input: empty, or one value per row.
@@ -72,19 +71,35 @@ Status CheckRows(int64_t rows, int64_t per_row, const char* what) {
   return OkStatus();
 }
 
-// The initialized resource of handle input `index` (inputs of list type).
-template <typename T>
-Status GetInitializedResourceAt(OpKernelContext* ctx, int index, const std::string& what,
-                                core::RefCountPtr<T>* out) {
-  TF_RETURN_IF_ERROR(LookupResource(ctx, HandleFromInput(ctx, index), out));
-  return (*out)->CheckInitialized(what);
-}
+// A sampler over one CSR table. Its inputs begin with table, ids [B] and
+// seed [2]; Sample gets them checked, with the seed's generator for
+// `philox_tag`.
+class CsrSamplerKernel : public TableKernel<CsrResource> {
+ public:
+  CsrSamplerKernel(OpKernelConstruction* ctx, uint8_t philox_tag)
+      : TableKernel(ctx), philox_tag_(philox_tag) {}
+
+ protected:
+  virtual void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+                      const ::tfgle::Philox& philox) = 0;
+
+ private:
+  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) final {
+    const Tensor* ids;
+    ::tfgle::Philox philox(0, 0);
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, philox_tag_, &ids, &philox));
+    Sample(ctx, table, *ids, philox);
+  }
+
+  const uint8_t philox_tag_;
+};
 
 // ------------------------------------------------------------- neighbors
 
-class SampleNeighborsOp : public OpKernel {
+class SampleNeighborsOp : public CsrSamplerKernel {
  public:
-  explicit SampleNeighborsOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit SampleNeighborsOp(OpKernelConstruction* ctx)
+      : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
     std::string strategy, padding;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("fanout", &options_.fanout));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strategy", &strategy));
@@ -97,13 +112,9 @@ class SampleNeighborsOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ToTfStatus(::tfgle::ParsePadding(padding, &options_.padding)));
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
-    ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(ctx->input(2), /*tag=*/0, &philox));
+ protected:
+  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+              const ::tfgle::Philox& philox) override {
     const int64_t rows = ids.NumElements();
     ::tfgle::NeighborRequest request;
     request.ids = ids.flat<int64_t>().data();
@@ -171,8 +182,8 @@ class SampleFanoutsOp : public OpKernel {
     const int num_hops = static_cast<int>(options_.size());
     std::vector<core::RefCountPtr<CsrResource>> tables(num_hops);
     for (int i = 0; i < num_hops; ++i) {
-      OP_REQUIRES_OK(ctx, GetInitializedResourceAt(ctx, i, strings::StrCat("tables[", i, "]"),
-                                                   &tables[i]));
+      OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, i, strings::StrCat("tables[", i, "]"),
+                                                 &tables[i]));
     }
     for (int i = 0; i + 1 < num_hops; ++i) {
       const int64_t dst = tables[i]->graph.num_dst, src = tables[i + 1]->graph.num_src;
@@ -181,12 +192,11 @@ class SampleFanoutsOp : public OpKernel {
                                           dst, " destination nodes but edge type ", i + 1,
                                           " has ", src, " source nodes"));
     }
-    const Tensor& ids = ctx->input(num_hops);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+    const Tensor* ids;
+    ::tfgle::Philox philox(0, 0);  // hop i draws with the seed's generator for tag i
+    OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, num_hops, 0, &ids, &philox));
     const Tensor& seed = ctx->input(num_hops + 1);
-    ::tfgle::Philox unused(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(seed, 0, &unused));
-    const int64_t batch = ids.NumElements();
+    const int64_t batch = ids->NumElements();
     const int64_t* before = nullptr;
     OP_REQUIRES_OK(ctx, GetOptionalRows(ctx->input(num_hops + 2), "before", batch, &before));
 
@@ -221,7 +231,7 @@ class SampleFanoutsOp : public OpKernel {
       request.before = before;
       request.rows_per_time = rows[i] / std::max<int64_t>(batch, 1);
       if (i == 0) {
-        request.ids = ids.flat<int64_t>().data();
+        request.ids = ids->flat<int64_t>().data();
       } else {
         request.ids = neighbors[i - 1]->flat<int64_t>().data();
         request.row_valid = filled[(i - 1) % 2].data();
@@ -240,7 +250,6 @@ class SampleFanoutsOp : public OpKernel {
         }
         output.filled = filled[i % 2].data();
       }
-      ::tfgle::Philox philox(0, 0);
       OP_REQUIRES_OK(ctx, GetPhilox(seed, static_cast<uint8_t>(i), &philox));
       RunCatchingOom(ctx, "sampling neighbors", [&] {
         return ::tfgle::SampleNeighbors(tables[i]->graph, &tables[i]->index, options_[i],
@@ -257,22 +266,19 @@ class SampleFanoutsOp : public OpKernel {
   bool return_edge_ids_;
 };
 
-class SampleFullNeighborsOp : public OpKernel {
+class SampleFullNeighborsOp : public CsrSamplerKernel {
  public:
-  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit SampleFullNeighborsOp(OpKernelConstruction* ctx)
+      : CsrSamplerKernel(ctx, /*philox_tag=*/0) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("max_neighbors", &max_neighbors_));
     OP_REQUIRES(ctx, max_neighbors_ >= -1,
                 errors::InvalidArgument("max_neighbors must be >= 0, or -1 for no cap, got ",
                                         max_neighbors_));
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
-    ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(ctx->input(2), 0, &philox));
+ protected:
+  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+              const ::tfgle::Philox& philox) override {
     ::tfgle::FullNeighborRequest request;
     request.ids = ids.flat<int64_t>().data();
     request.num_rows = ids.NumElements();
@@ -306,46 +312,36 @@ class SampleFullNeighborsOp : public OpKernel {
 
 // ------------------------------------------------------------- negatives
 
-class NodeDistributionInitOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<NodeDistributionResource> table;
-    OP_REQUIRES_OK(ctx, LookupOrCreateResource<NodeDistributionResource>(
-                            ctx, HandleFromInput(ctx, 0), &table,
-                            [](NodeDistributionResource** created) {
-                              *created = new NodeDistributionResource;
-                              return OkStatus();
-                            }));
-    const Tensor& num_nodes_t = ctx->input(1);
-    const Tensor& weights = ctx->input(2);
-    const Tensor& categories = ctx->input(3);
-    OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_nodes_t.shape()),
-                errors::InvalidArgument("num_nodes must be a scalar, got shape ",
-                                        num_nodes_t.shape().DebugString()));
-    const int64_t num_nodes = num_nodes_t.scalar<int64_t>()();
-    OP_REQUIRES(ctx, num_nodes >= 0,
-                errors::InvalidArgument("num_nodes must be >= 0, got ", num_nodes));
-    OP_REQUIRES_OK(ctx, CheckVector(weights, "weights"));
-    OP_REQUIRES_OK(ctx, CheckVector(categories, "categories"));
-    for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&weights, "weights"},
-                                  {&categories, "categories"}}) {
-      OP_REQUIRES(ctx, t->NumElements() == 0 || t->NumElements() == num_nodes,
-                  errors::InvalidArgument(name, " must be empty or have one value per node (",
-                                          num_nodes, "), got ", t->NumElements()));
-    }
-    OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
-      return ::tfgle::NodeDistribution::Build(
-          num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
-          categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
-          &table->distribution);
-    }));
+void NodeDistributionInit(OpKernelContext* ctx, NodeDistributionResource* table) {
+  const Tensor& num_nodes_t = ctx->input(1);
+  const Tensor& weights = ctx->input(2);
+  const Tensor& categories = ctx->input(3);
+  OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_nodes_t.shape()),
+              errors::InvalidArgument("num_nodes must be a scalar, got shape ",
+                                      num_nodes_t.shape().DebugString()));
+  const int64_t num_nodes = num_nodes_t.scalar<int64_t>()();
+  OP_REQUIRES(ctx, num_nodes >= 0,
+              errors::InvalidArgument("num_nodes must be >= 0, got ", num_nodes));
+  OP_REQUIRES_OK(ctx, CheckVector(weights, "weights"));
+  OP_REQUIRES_OK(ctx, CheckVector(categories, "categories"));
+  for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&weights, "weights"},
+                                {&categories, "categories"}}) {
+    OP_REQUIRES(ctx, t->NumElements() == 0 || t->NumElements() == num_nodes,
+                errors::InvalidArgument(name, " must be empty or have one value per node (",
+                                        num_nodes, "), got ", t->NumElements()));
   }
-};
+  OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
+    return ::tfgle::NodeDistribution::Build(
+        num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
+        categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
+        &table->table);
+  }));
+}
 
-class SampleNegativesOp : public OpKernel {
+class SampleNegativesOp : public CsrSamplerKernel {
  public:
-  explicit SampleNegativesOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit SampleNegativesOp(OpKernelConstruction* ctx)
+      : CsrSamplerKernel(ctx, /*philox_tag=*/0x80) {
     std::string strategy;
     float exponent;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("num", &options_.num));
@@ -369,19 +365,15 @@ class SampleNegativesOp : public OpKernel {
                                         " node distributions, got ", num_distributions_));
   }
 
-  void Compute(OpKernelContext* ctx) override {
-    core::RefCountPtr<CsrResource> table;
-    OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, "table", &table));
-    const Tensor& ids = ctx->input(1);
-    OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
-    ::tfgle::Philox philox(0, 0);
-    OP_REQUIRES_OK(ctx, GetPhilox(ctx->input(2), /*tag=*/0x80, &philox));
+ protected:
+  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+              const ::tfgle::Philox& philox) override {
     const int64_t rows = ids.NumElements();
     ::tfgle::NegativeSamplerOptions options = options_;
     core::RefCountPtr<NodeDistributionResource> distribution;
     if (num_distributions_ == 1) {
-      OP_REQUIRES_OK(ctx, GetInitializedResourceAt(ctx, 3, "distribution", &distribution));
-      options.distribution = &distribution->distribution;
+      OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, 3, "distribution", &distribution));
+      options.distribution = &distribution->table;
     }
     const Tensor& targets = ctx->input(3 + num_distributions_);
     OP_REQUIRES_OK(ctx, GetOptionalRows(targets, "target_categories", rows,
@@ -418,8 +410,9 @@ REGISTER_KERNEL_BUILDER(Name("Tfgle>SampleFullNeighbors").Device(DEVICE_CPU),
                         SampleFullNeighborsOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>NodeDistributionHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<NodeDistributionResource>);
-REGISTER_KERNEL_BUILDER(Name("Tfgle>NodeDistributionInit").Device(DEVICE_CPU),
-                        NodeDistributionInitOp);
+REGISTER_KERNEL_BUILDER(
+    Name("Tfgle>NodeDistributionInit").Device(DEVICE_CPU),
+    TableFunctionKernel<NodeDistributionResource, NodeDistributionInit, TableAccess::kCreate>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>SampleNegatives").Device(DEVICE_CPU), SampleNegativesOp);
 
 }  // namespace

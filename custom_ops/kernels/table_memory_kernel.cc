@@ -12,7 +12,7 @@ namespace {
 template <typename T>
 Status MemoryOf(OpKernelContext* ctx, int64_t* bytes) {
   core::RefCountPtr<T> table;
-  TF_RETURN_IF_ERROR(GetInitializedResource(ctx, "table", &table));
+  TF_RETURN_IF_ERROR(GetInitializedResource(ctx, 0, "table", &table));
   *bytes = table->MemoryUsed();
   return OkStatus();
 }
@@ -32,9 +32,7 @@ class TableMemoryOp : public OpKernel {
                   errors::InvalidArgument("table must be a tfgle CSR or id-map table, got a "
                                           "handle to ", handle.maybe_type_name()));
     }
-    Tensor* out;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({}), &out));
-    out->scalar<int64_t>()() = bytes;
+    OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, bytes));
   }
 };
 

@@ -8,8 +8,34 @@ namespace tensorflow {
 
 using shape_inference::InferenceContext;
 using shape_inference::ShapeHandle;
+using tfgle_shape_fns::RaggedOutputs;
 using tfgle_shape_fns::Scalar;
+using tfgle_shape_fns::TableAndVector;
+using tfgle_shape_fns::TableLookup;
+using tfgle_shape_fns::TableScalars;
 using tfgle_shape_fns::Vector;
+
+namespace {
+
+Status CsrInitShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(Scalar(c, 0));
+  ShapeHandle src, dst, column;
+  TF_RETURN_IF_ERROR(Vector(c, 1, &src));
+  TF_RETURN_IF_ERROR(Vector(c, 2, &dst));
+  TF_RETURN_IF_ERROR(c->Merge(src, dst, &src));
+  for (int i = 3; i <= 5; ++i) TF_RETURN_IF_ERROR(Vector(c, i, &column));
+  TF_RETURN_IF_ERROR(Scalar(c, 6));  // num_src
+  return Scalar(c, 7);                // num_dst
+}
+
+Status CsrNeighborsShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(Scalar(c, 0));
+  ShapeHandle indices;
+  TF_RETURN_IF_ERROR(Vector(c, 1, &indices));
+  return RaggedOutputs(c, indices, 4);
+}
+
+}  // namespace
 
 REGISTER_OP("Tfgle>IdMapHandle")
     .Output("table: resource")
@@ -22,11 +48,7 @@ REGISTER_OP("Tfgle>IdMapHandle")
 REGISTER_OP("Tfgle>IdMapInit")
     .Input("table: resource")
     .Input("ids: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle ids;
-      return Vector(c, 1, &ids);
-    })
+    .SetShapeFn(TableAndVector)
     .Doc("Fills the id map with ids[i] -> i; fails on duplicate ids.");
 
 REGISTER_OP("Tfgle>IdMapLookup")
@@ -34,21 +56,14 @@ REGISTER_OP("Tfgle>IdMapLookup")
     .Input("ids: int64")
     .Output("indices: int64")
     .Attr("allow_missing: bool = false")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      c->set_output(0, c->input(1));
-      return OkStatus();
-    })
+    .SetShapeFn(TableLookup)
     .Doc("Dense indices of ids (any shape). Unknown ids are an error, or -1 with allow_missing.");
 
 REGISTER_OP("Tfgle>IdMapSize")
     .Input("table: resource")
     .Output("size: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      c->set_output(0, c->Scalar());
-      return OkStatus();
-    });
+    .SetShapeFn(TableScalars)
+    .Doc("The number of ids in the id map.");
 
 REGISTER_OP("Tfgle>CsrHandle")
     .Output("table: resource")
@@ -71,22 +86,16 @@ REGISTER_OP("Tfgle>CsrInit")
     .Attr("order: {'input', 'weight', 'timestamp'} = 'input'")
     .Attr("weighted: bool = false")
     .Attr("timed: bool = false")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle src, dst, column;
-      TF_RETURN_IF_ERROR(Vector(c, 1, &src));
-      TF_RETURN_IF_ERROR(Vector(c, 2, &dst));
-      TF_RETURN_IF_ERROR(c->Merge(src, dst, &src));
-      for (int i = 3; i <= 5; ++i) TF_RETURN_IF_ERROR(Vector(c, i, &column));
-      ShapeHandle scalar;
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(6), 0, &scalar));
-      return c->WithRank(c->input(7), 0, &scalar);
-    })
+    .SetShapeFn(CsrInitShape)
     .Doc(R"doc(
 Builds the CSR from dense-index edges src[i] -> dst[i].
 
 edge_ids, weights, timestamps: one value per edge, or empty when absent
 (edge ids then default to the row number).
+weights: each 0 or a finite number >= 1.17549435e-38 (the smallest normal
+float32); a negative, non-finite or subnormal weight is an InvalidArgument
+naming it (TensorFlow flushes denormals to zero, so a subnormal weight could
+never be drawn).
 weighted, timed: the edge type has weights / timestamps even when it has no
 edges (non-empty weights / timestamps imply them).
 symmetric: also add dst -> src for every non-self-loop edge (one node type).
@@ -99,20 +108,13 @@ REGISTER_OP("Tfgle>CsrInfo")
     .Output("num_src: int64")
     .Output("num_dst: int64")
     .Output("num_edges: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      for (int i = 0; i < 3; ++i) c->set_output(i, c->Scalar());
-      return OkStatus();
-    });
+    .SetShapeFn(TableScalars)
+    .Doc("The numbers of source nodes, destination nodes and edges of the table.");
 
 REGISTER_OP("Tfgle>CsrFingerprint")
     .Input("table: resource")
     .Output("fingerprint: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      c->set_output(0, c->Scalar());
-      return OkStatus();
-    })
+    .SetShapeFn(TableScalars)
     .Doc("A 64-bit hash of the table's whole topology, for detecting a changed graph.");
 
 REGISTER_OP("Tfgle>CsrDegree")
@@ -120,11 +122,7 @@ REGISTER_OP("Tfgle>CsrDegree")
     .Input("indices: int64")
     .Output("degree: int64")
     .Attr("direction: {'out', 'in'} = 'out'")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      c->set_output(0, c->input(1));
-      return OkStatus();
-    })
+    .SetShapeFn(TableLookup)
     .Doc("Out-degree (of source indices) or in-degree (of destination indices).");
 
 REGISTER_OP("Tfgle>CsrNeighbors")
@@ -135,16 +133,7 @@ REGISTER_OP("Tfgle>CsrNeighbors")
     .Output("weights: float")
     .Output("timestamps: int64")
     .Output("row_splits: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle indices;
-      TF_RETURN_IF_ERROR(Vector(c, 1, &indices));
-      for (int i = 0; i < 4; ++i) c->set_output(i, c->Vector(InferenceContext::kUnknownDim));
-      shape_inference::DimensionHandle splits;
-      TF_RETURN_IF_ERROR(c->Add(c->Dim(indices, 0), 1, &splits));
-      c->set_output(4, c->Vector(splits));
-      return OkStatus();
-    })
+    .SetShapeFn(CsrNeighborsShape)
     .Doc(R"doc(
 All neighbors of each source index, as ragged rows (values + row_splits) in
 CSR order. weights/timestamps are empty when the edge type has none.
@@ -156,13 +145,7 @@ REGISTER_OP("Tfgle>CsrEdgesAt")
     .Output("src: int64")
     .Output("dst: int64")
     .Output("edge_ids: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle positions;
-      TF_RETURN_IF_ERROR(Vector(c, 1, &positions));
-      for (int i = 0; i < 3; ++i) c->set_output(i, positions);
-      return OkStatus();
-    })
+    .SetShapeFn(TableAndVector)
     .Doc(R"doc(
 The edges at CSR positions [0, num_edges): source index, destination index and
 edge id of each. Traversing positions 0..num_edges-1 visits every edge once.

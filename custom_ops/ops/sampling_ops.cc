@@ -16,8 +16,9 @@ namespace tensorflow {
 using shape_inference::DimensionHandle;
 using shape_inference::InferenceContext;
 using shape_inference::ShapeHandle;
+using tfgle_shape_fns::RaggedOutputs;
+using tfgle_shape_fns::SamplerInputs;
 using tfgle_shape_fns::Scalar;
-using tfgle_shape_fns::Seed;
 using tfgle_shape_fns::Vector;
 
 namespace {
@@ -37,6 +38,110 @@ Status CheckNeighborAttrs(InferenceContext* c, const std::vector<std::string>& s
   return FromCore(::tfgle::ParsePadding(padding, &unused));
 }
 
+// The inputs of the neighbor samplers: `num_tables` tables, ids [B] (its shape
+// goes to `ids`), seed and before [B] or [].
+Status NeighborSamplerInputs(InferenceContext* c, int num_tables, ShapeHandle* ids) {
+  TF_RETURN_IF_ERROR(SamplerInputs(c, num_tables, ids));
+  ShapeHandle before;
+  return Vector(c, num_tables + 2, &before);
+}
+
+// Sets the outputs neighbors[hop], edge_ids[hop] and mask[hop] of a sampler of
+// `num_hops` hops: [rows, fanout] ([rows, 0] edge ids without return_edge_ids).
+Status SetHopOutputs(InferenceContext* c, int hop, int num_hops, DimensionHandle rows,
+                     int64_t fanout) {
+  bool return_edge_ids;
+  TF_RETURN_IF_ERROR(c->GetAttr("return_edge_ids", &return_edge_ids));
+  ShapeHandle out = c->Matrix(rows, fanout);
+  c->set_output(hop, out);
+  c->set_output(num_hops + hop, c->Matrix(rows, return_edge_ids ? fanout : 0));
+  c->set_output(2 * num_hops + hop, out);
+  return OkStatus();
+}
+
+Status SampleNeighborsShape(InferenceContext* c) {
+  ShapeHandle ids;
+  TF_RETURN_IF_ERROR(NeighborSamplerInputs(c, 1, &ids));
+  std::string strategy;
+  int64_t fanout;
+  TF_RETURN_IF_ERROR(c->GetAttr("strategy", &strategy));
+  TF_RETURN_IF_ERROR(c->GetAttr("fanout", &fanout));
+  TF_RETURN_IF_ERROR(CheckNeighborAttrs(c, {strategy}));
+  return SetHopOutputs(c, 0, 1, c->Dim(ids, 0), fanout);
+}
+
+Status SampleFanoutsShape(InferenceContext* c) {
+  int num_hops;
+  TF_RETURN_IF_ERROR(c->GetAttr("N", &num_hops));
+  std::vector<int64_t> fanouts;
+  std::vector<std::string> strategies;
+  TF_RETURN_IF_ERROR(c->GetAttr("fanouts", &fanouts));
+  TF_RETURN_IF_ERROR(c->GetAttr("strategies", &strategies));
+  if (static_cast<int>(fanouts.size()) != num_hops) {
+    return errors::InvalidArgument("fanouts has ", fanouts.size(),
+                                   " entries but the meta-path has ", num_hops,
+                                   " edge types");
+  }
+  if (static_cast<int>(strategies.size()) != num_hops) {
+    return errors::InvalidArgument("strategies has ", strategies.size(),
+                                   " entries but the meta-path has ", num_hops,
+                                   " edge types");
+  }
+  for (int i = 0; i < num_hops; ++i) {
+    if (fanouts[i] <= 0) {
+      return errors::InvalidArgument("fanouts[", i, "] must be > 0, got ", fanouts[i]);
+    }
+  }
+  TF_RETURN_IF_ERROR(CheckNeighborAttrs(c, strategies));
+  ShapeHandle ids;
+  TF_RETURN_IF_ERROR(NeighborSamplerInputs(c, num_hops, &ids));
+  DimensionHandle rows = c->Dim(ids, 0);
+  for (int i = 0; i < num_hops; ++i) {
+    TF_RETURN_IF_ERROR(SetHopOutputs(c, i, num_hops, rows, fanouts[i]));
+    TF_RETURN_IF_ERROR(c->Multiply(rows, fanouts[i], &rows));
+  }
+  return OkStatus();
+}
+
+Status SampleFullNeighborsShape(InferenceContext* c) {
+  ShapeHandle ids;
+  TF_RETURN_IF_ERROR(NeighborSamplerInputs(c, 1, &ids));
+  int64_t max_neighbors;
+  TF_RETURN_IF_ERROR(c->GetAttr("max_neighbors", &max_neighbors));
+  if (max_neighbors < -1) {
+    return errors::InvalidArgument("max_neighbors must be >= 0, or -1 for no cap, got ",
+                                   max_neighbors);
+  }
+  return RaggedOutputs(c, ids, 2);
+}
+
+Status NodeDistributionInitShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(Scalar(c, 0));
+  TF_RETURN_IF_ERROR(Scalar(c, 1));
+  ShapeHandle weights, categories;
+  TF_RETURN_IF_ERROR(Vector(c, 2, &weights));
+  return Vector(c, 3, &categories);
+}
+
+Status SampleNegativesShape(InferenceContext* c) {
+  int num_distributions;
+  TF_RETURN_IF_ERROR(c->GetAttr("D", &num_distributions));
+  std::string strategy;
+  TF_RETURN_IF_ERROR(c->GetAttr("strategy", &strategy));
+  ::tfgle::NegativeStrategy parsed;
+  TF_RETURN_IF_ERROR(FromCore(::tfgle::ParseNegativeStrategy(strategy, &parsed)));
+  ShapeHandle ids, targets;
+  TF_RETURN_IF_ERROR(SamplerInputs(c, 1, &ids));
+  for (int i = 0; i < num_distributions; ++i) TF_RETURN_IF_ERROR(Scalar(c, 3 + i));
+  TF_RETURN_IF_ERROR(Vector(c, 3 + num_distributions, &targets));
+  int64_t num;
+  TF_RETURN_IF_ERROR(c->GetAttr("num", &num));
+  ShapeHandle out = c->Matrix(c->Dim(ids, 0), num);
+  c->set_output(0, out);
+  c->set_output(1, out);
+  return OkStatus();
+}
+
 }  // namespace
 
 REGISTER_OP("Tfgle>SampleNeighbors")
@@ -52,25 +157,7 @@ REGISTER_OP("Tfgle>SampleNeighbors")
     .Attr("padding: string = 'default'")
     .Attr("default_id: int = -1")
     .Attr("return_edge_ids: bool = true")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle ids, before;
-      TF_RETURN_IF_ERROR(Vector(c, 1, &ids));
-      TF_RETURN_IF_ERROR(Seed(c, 2));
-      TF_RETURN_IF_ERROR(Vector(c, 3, &before));
-      std::string strategy;
-      TF_RETURN_IF_ERROR(c->GetAttr("strategy", &strategy));
-      TF_RETURN_IF_ERROR(CheckNeighborAttrs(c, {strategy}));
-      int64_t fanout;
-      TF_RETURN_IF_ERROR(c->GetAttr("fanout", &fanout));
-      bool return_edge_ids;
-      TF_RETURN_IF_ERROR(c->GetAttr("return_edge_ids", &return_edge_ids));
-      ShapeHandle out = c->Matrix(c->Dim(ids, 0), fanout);
-      c->set_output(0, out);
-      c->set_output(1, c->Matrix(c->Dim(ids, 0), return_edge_ids ? fanout : 0));
-      c->set_output(2, out);
-      return OkStatus();
-    })
+    .SetShapeFn(SampleNeighborsShape)
     .Doc(R"doc(
 Samples `fanout` neighbors of every source index along one CSR table.
 
@@ -100,46 +187,7 @@ REGISTER_OP("Tfgle>SampleFanouts")
     .Attr("padding: string = 'default'")
     .Attr("default_id: int = -1")
     .Attr("return_edge_ids: bool = true")
-    .SetShapeFn([](InferenceContext* c) {
-      int num_hops;
-      TF_RETURN_IF_ERROR(c->GetAttr("N", &num_hops));
-      std::vector<int64_t> fanouts;
-      std::vector<std::string> strategies;
-      TF_RETURN_IF_ERROR(c->GetAttr("fanouts", &fanouts));
-      TF_RETURN_IF_ERROR(c->GetAttr("strategies", &strategies));
-      if (static_cast<int>(fanouts.size()) != num_hops) {
-        return errors::InvalidArgument("fanouts has ", fanouts.size(),
-                                       " entries but the meta-path has ", num_hops,
-                                       " edge types");
-      }
-      if (static_cast<int>(strategies.size()) != num_hops) {
-        return errors::InvalidArgument("strategies has ", strategies.size(),
-                                       " entries but the meta-path has ", num_hops,
-                                       " edge types");
-      }
-      for (int i = 0; i < num_hops; ++i) {
-        if (fanouts[i] <= 0) {
-          return errors::InvalidArgument("fanouts[", i, "] must be > 0, got ", fanouts[i]);
-        }
-      }
-      TF_RETURN_IF_ERROR(CheckNeighborAttrs(c, strategies));
-      for (int i = 0; i < num_hops; ++i) TF_RETURN_IF_ERROR(Scalar(c, i));
-      ShapeHandle ids, before;
-      TF_RETURN_IF_ERROR(Vector(c, num_hops, &ids));
-      TF_RETURN_IF_ERROR(Seed(c, num_hops + 1));
-      TF_RETURN_IF_ERROR(Vector(c, num_hops + 2, &before));
-      bool return_edge_ids;
-      TF_RETURN_IF_ERROR(c->GetAttr("return_edge_ids", &return_edge_ids));
-      DimensionHandle rows = c->Dim(ids, 0);
-      for (int i = 0; i < num_hops; ++i) {
-        ShapeHandle out = c->Matrix(rows, fanouts[i]);
-        c->set_output(i, out);
-        c->set_output(num_hops + i, c->Matrix(rows, return_edge_ids ? fanouts[i] : 0));
-        c->set_output(2 * num_hops + i, out);
-        TF_RETURN_IF_ERROR(c->Multiply(rows, fanouts[i], &rows));
-      }
-      return OkStatus();
-    })
+    .SetShapeFn(SampleFanoutsShape)
     .Doc(R"doc(
 Fused multi-hop neighbor sampling along a meta-path, in one op call.
 
@@ -164,25 +212,7 @@ REGISTER_OP("Tfgle>SampleFullNeighbors")
     .Output("edge_ids: int64")
     .Output("row_splits: int64")
     .Attr("max_neighbors: int = -1")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle ids, before;
-      TF_RETURN_IF_ERROR(Vector(c, 1, &ids));
-      TF_RETURN_IF_ERROR(Seed(c, 2));
-      TF_RETURN_IF_ERROR(Vector(c, 3, &before));
-      int64_t max_neighbors;
-      TF_RETURN_IF_ERROR(c->GetAttr("max_neighbors", &max_neighbors));
-      if (max_neighbors < -1) {
-        return errors::InvalidArgument("max_neighbors must be >= 0, or -1 for no cap, got ",
-                                       max_neighbors);
-      }
-      c->set_output(0, c->Vector(InferenceContext::kUnknownDim));
-      c->set_output(1, c->Vector(InferenceContext::kUnknownDim));
-      DimensionHandle splits;
-      TF_RETURN_IF_ERROR(c->Add(c->Dim(ids, 0), 1, &splits));
-      c->set_output(2, c->Vector(splits));
-      return OkStatus();
-    })
+    .SetShapeFn(SampleFullNeighborsShape)
     .Doc(R"doc(
 All neighbors of every source index (edges with timestamp < before[i] only,
 when before is given), as ragged rows: values + row_splits [B + 1], in the
@@ -203,17 +233,15 @@ REGISTER_OP("Tfgle>NodeDistributionInit")
     .Input("num_nodes: int64")
     .Input("weights: float")
     .Input("categories: int64")
-    .SetShapeFn([](InferenceContext* c) {
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      TF_RETURN_IF_ERROR(Scalar(c, 1));
-      ShapeHandle weights, categories;
-      TF_RETURN_IF_ERROR(Vector(c, 2, &weights));
-      return Vector(c, 3, &categories);
-    })
+    .SetShapeFn(NodeDistributionInitShape)
     .Doc(R"doc(
-Fills a node distribution over num_nodes nodes: weights [num_nodes] (finite,
->= 0; draws ∝ weight) or [] for uniform; categories [num_nodes] (int64 ids that
-conditional draws match) or [].
+Fills a node distribution over num_nodes nodes: weights [num_nodes] (draws ∝
+weight) or [] for uniform; categories [num_nodes] (int64 ids that conditional
+draws match) or [].
+A weight is 0 or a finite number >= 1.17549435e-38 (the smallest normal
+float32): a subnormal weight is an InvalidArgument naming it, as a negative or
+non-finite one is (TensorFlow flushes denormals to zero, so it could never be
+drawn).
 )doc");
 
 REGISTER_OP("Tfgle>SampleNegatives")
@@ -229,26 +257,7 @@ REGISTER_OP("Tfgle>SampleNegatives")
     .Attr("exponent: float = 0.75")
     .Attr("max_trials: int >= 1 = 16")
     .Attr("D: int >= 0 = 0")
-    .SetShapeFn([](InferenceContext* c) {
-      int num_distributions;
-      TF_RETURN_IF_ERROR(c->GetAttr("D", &num_distributions));
-      std::string strategy;
-      TF_RETURN_IF_ERROR(c->GetAttr("strategy", &strategy));
-      ::tfgle::NegativeStrategy parsed;
-      TF_RETURN_IF_ERROR(FromCore(::tfgle::ParseNegativeStrategy(strategy, &parsed)));
-      TF_RETURN_IF_ERROR(Scalar(c, 0));
-      ShapeHandle ids, targets;
-      TF_RETURN_IF_ERROR(Vector(c, 1, &ids));
-      TF_RETURN_IF_ERROR(Seed(c, 2));
-      for (int i = 0; i < num_distributions; ++i) TF_RETURN_IF_ERROR(Scalar(c, 3 + i));
-      TF_RETURN_IF_ERROR(Vector(c, 3 + num_distributions, &targets));
-      int64_t num;
-      TF_RETURN_IF_ERROR(c->GetAttr("num", &num));
-      ShapeHandle out = c->Matrix(c->Dim(ids, 0), num);
-      c->set_output(0, out);
-      c->set_output(1, out);
-      return OkStatus();
-    })
+    .SetShapeFn(SampleNegativesShape)
     .Doc(R"doc(
 Samples `num` negative destination nodes for every source index: candidates
 that are true neighbors of the source are redrawn, up to max_trials draws.

@@ -1,4 +1,5 @@
 // Tfgle>TableMemory: the bytes an in-graph table holds, read where it lives.
+#include "custom_ops/ops/shape_fns.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/shape_inference.h"
 
@@ -7,12 +8,7 @@ namespace tensorflow {
 REGISTER_OP("Tfgle>TableMemory")
     .Input("table: resource")
     .Output("bytes: int64")
-    .SetShapeFn([](shape_inference::InferenceContext* c) {
-      shape_inference::ShapeHandle unused;
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 0, &unused));
-      c->set_output(0, c->Scalar());
-      return OkStatus();
-    })
+    .SetShapeFn(tfgle_shape_fns::TableScalars)
     .Doc(R"doc(
 The bytes held by a tfgle CSR table (topology plus any sampling index built so
 far) or id-map table. Runs on the device that holds the table, so it also

@@ -4,12 +4,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/core/test_util.h"
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 namespace tfgle {
 namespace {
@@ -337,6 +343,14 @@ void TestValidationErrors() {
   EXPECT_ERROR(BuildStatus(bad), kInvalid, "weights[1] = -0.5 is not a finite number >= 0");
   bad.weights = {std::numeric_limits<float>::infinity(), 1.0f, 1.0f};
   EXPECT_ERROR(BuildStatus(bad), kInvalid, "weights[0] = inf is not a finite number >= 0");
+  // Subnormal weights are refused, and named exactly (see weights.h).
+  bad.weights = {1.0f, 1e-40f, 2.0f};
+  EXPECT_ERROR(BuildStatus(bad), kInvalid,
+               "weights[1] = 1e-40 is subnormal; weights must be 0 or >= 1.17549435e-38");
+  bad.weights = {1.0f, 1.0f, -1e-40f};
+  EXPECT_ERROR(BuildStatus(bad), kInvalid, "weights[2] = -1e-40 is not a finite number >= 0");
+  bad.weights = {0.0f, -0.0f, std::numeric_limits<float>::min()};
+  EXPECT_OK(BuildStatus(bad));
 
   EXPECT_ERROR(BuildStatus(e, NeighborOrder::kWeightDescending), kInvalid,
                "ordering neighbors by weight needs edge weights");
@@ -360,28 +374,52 @@ void TestFirstBadRowIsReportedOnAnyThreadCount() {
   e.dst[1000] = 100;
   e.weights[260000] = -1.0f;
   e.weights[90000] = std::nanf("");
+  e.weights[95000] = 1e-40f;
   e.has_weights = true;
+  // The error each build reports, and the fix that uncovers the next one.
+  const std::vector<std::pair<std::string, std::function<void(Edges*)>>> steps = {
+      {"src[70001] = -5 is not in [0, 100)", [](Edges* b) { b->src[70001] = 0; }},
+      {"src[250000] = 100 is not in [0, 100)", [](Edges* b) { b->src[250000] = 0; }},
+      {"dst[1000] = 100 is not in [0, 100)", [](Edges* b) { b->dst[1000] = 0; }},
+      {"weights[90000] = nan is not", [](Edges* b) { b->weights[90000] = 0.0f; }},
+      {"weights[95000] = 1e-40 is subnormal", [](Edges* b) { b->weights[95000] = 0.0f; }},
+      {"weights[260000] = -1 is not", [](Edges* b) { b->weights[260000] = 0.0f; }},
+  };
   for (int threads : {1, 2, 3}) {
     const Executor executor = threads == 1 ? SerialExecutor() : ThreadExecutor(threads);
     Edges bad = e;
-    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
-                 Status::Code::kInvalidArgument, "src[70001] = -5 is not in [0, 100)");
-    bad.src[70001] = 0;
-    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
-                 Status::Code::kInvalidArgument, "src[250000] = 100 is not in [0, 100)");
-    bad.src[250000] = 0;
-    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
-                 Status::Code::kInvalidArgument, "dst[1000] = 100 is not in [0, 100)");
-    bad.dst[1000] = 0;
-    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
-                 Status::Code::kInvalidArgument, "weights[90000] = nan is not");
-    bad.weights[90000] = 0.0f;
-    EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
-                 Status::Code::kInvalidArgument, "weights[260000] = -1 is not");
-    bad.weights[260000] = 0.0f;
+    for (const auto& [want, fix] : steps) {
+      EXPECT_ERROR(BuildStatus(bad, NeighborOrder::kInput, executor),
+                   Status::Code::kInvalidArgument, want);
+      fix(&bad);
+    }
     EXPECT_OK(BuildStatus(bad, NeighborOrder::kWeightDescending, executor));
   }
 }
+
+#if defined(__SSE__)
+// TensorFlow runs kernels with denormals flushed to zero (MXCSR FTZ and DAZ),
+// where a subnormal weight compares equal to 0: the check and the value it
+// prints must not depend on that mode.
+void TestSubnormalWeightsAreRefusedWhenDenormalsAreFlushed() {
+  Edges e;
+  e.src = {0, 0};
+  e.dst = {1, 1};
+  e.weights = {1e-40f, 1e-40f};
+  e.has_weights = true;
+  e.num_src = 2;
+  e.num_dst = 2;
+  constexpr unsigned int kFlushDenormals = 0x8040;  // MXCSR FTZ | DAZ
+  const unsigned int mxcsr = _mm_getcsr();
+  _mm_setcsr(mxcsr | kFlushDenormals);
+  const bool flushing = (_mm_getcsr() & kFlushDenormals) == kFlushDenormals;
+  const Status status = BuildStatus(e);
+  _mm_setcsr(mxcsr);
+  EXPECT_TRUE(flushing);
+  EXPECT_ERROR(status, Status::Code::kInvalidArgument,
+               "weights[0] = 1e-40 is subnormal; weights must be 0 or >= 1.17549435e-38");
+}
+#endif
 
 }  // namespace
 }  // namespace tfgle
@@ -397,5 +435,8 @@ int main() {
   RUN_TEST(TestRandomGraphsMatchReferenceOnAnyThreadCount);
   RUN_TEST(TestValidationErrors);
   RUN_TEST(TestFirstBadRowIsReportedOnAnyThreadCount);
+#if defined(__SSE__)
+  RUN_TEST(TestSubnormalWeightsAreRefusedWhenDenormalsAreFlushed);
+#endif
   return tfgle_test::Finish();
 }

@@ -112,21 +112,35 @@ inline ::tfgle::Executor ThreadExecutor(int num_threads) {
 
 #define RUN_TEST(fn) ::tfgle_test::RunTest(#fn, fn)
 
-#define EXPECT_TRUE(cond)                                                           \
-  do {                                                                              \
-    if (!(cond)) ::tfgle_test::ReportFailure(__FILE__, __LINE__, "EXPECT_TRUE(" #cond ")"); \
+// Unless `ok`, reports `what` (evaluated only then) at this file:line and runs
+// `on_failure`: nothing for the EXPECT_* macros, exit(1) for the fatal CHECK*.
+#define TFGLE_TEST_REPORT_UNLESS_(ok, what, on_failure)                  \
+  do {                                                                  \
+    if (!(ok)) {                                                        \
+      ::tfgle_test::ReportFailure(__FILE__, __LINE__, what);            \
+      on_failure;                                                       \
+    }                                                                   \
   } while (0)
+
+// Unless `expr` gives an OK status, reports `what` + ", got " + its message.
+#define TFGLE_TEST_STATUS_OK_(expr, what, on_failure)                                    \
+  do {                                                                                   \
+    const ::tfgle::Status tfgle_status_ = (expr);                                        \
+    TFGLE_TEST_REPORT_UNLESS_(tfgle_status_.ok(), what ", got " + tfgle_status_.message(), \
+                              on_failure);                                               \
+  } while (0)
+
+#define EXPECT_TRUE(cond) TFGLE_TEST_REPORT_UNLESS_(cond, "EXPECT_TRUE(" #cond ")", (void)0)
 
 #define TFGLE_TEST_COMPARE_(a, op, b)                                                   \
   do {                                                                                  \
     const auto& tfgle_a_ = (a);                                                         \
     const auto& tfgle_b_ = (b);                                                         \
-    if (!(tfgle_a_ op tfgle_b_)) {                                                      \
-      ::tfgle_test::ReportFailure(__FILE__, __LINE__,                                   \
-                                  std::string(#a " " #op " " #b ", got ") +             \
-                                      ::tfgle_test::Repr(tfgle_a_) + " vs " +           \
-                                      ::tfgle_test::Repr(tfgle_b_));                    \
-    }                                                                                   \
+    TFGLE_TEST_REPORT_UNLESS_(tfgle_a_ op tfgle_b_,                                     \
+                              std::string(#a " " #op " " #b ", got ") +                 \
+                                  ::tfgle_test::Repr(tfgle_a_) + " vs " +               \
+                                  ::tfgle_test::Repr(tfgle_b_),                         \
+                              (void)0);                                                 \
   } while (0)
 
 #define EXPECT_EQ(a, b) TFGLE_TEST_COMPARE_(a, ==, b)
@@ -135,45 +149,22 @@ inline ::tfgle::Executor ThreadExecutor(int num_threads) {
 #define EXPECT_LE(a, b) TFGLE_TEST_COMPARE_(a, <=, b)
 
 // The status is OK.
-#define EXPECT_OK(expr)                                                                     \
-  do {                                                                                      \
-    const ::tfgle::Status tfgle_status_ = (expr);                                           \
-    if (!tfgle_status_.ok()) {                                                              \
-      ::tfgle_test::ReportFailure(__FILE__, __LINE__,                                       \
-                                  "EXPECT_OK(" #expr "), got " + tfgle_status_.message());  \
-    }                                                                                       \
-  } while (0)
+#define EXPECT_OK(expr) TFGLE_TEST_STATUS_OK_(expr, "EXPECT_OK(" #expr ")", (void)0)
 
 // The status has code `want_code` and its message contains `want`.
 #define EXPECT_ERROR(expr, want_code, want)                                                  \
   do {                                                                                       \
     const ::tfgle::Status tfgle_status_ = (expr);                                            \
-    if (tfgle_status_.code() != (want_code) ||                                               \
-        tfgle_status_.message().find(want) == std::string::npos) {                           \
-      ::tfgle_test::ReportFailure(__FILE__, __LINE__,                                        \
-                                  "EXPECT_ERROR(" #expr ", " #want_code ", \"" +             \
-                                      std::string(want) + "\"), got " +                      \
-                                      ::tfgle_test::Repr(tfgle_status_));                    \
-    }                                                                                        \
+    TFGLE_TEST_REPORT_UNLESS_(                                                               \
+        tfgle_status_.code() == (want_code) &&                                               \
+            tfgle_status_.message().find(want) != std::string::npos,                         \
+        "EXPECT_ERROR(" #expr ", " #want_code ", \"" + std::string(want) + "\"), got " +     \
+            ::tfgle_test::Repr(tfgle_status_),                                               \
+        (void)0);                                                                            \
   } while (0)
 
-// Fatal: prints the failure and ends the test binary with exit status 1.
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      ::tfgle_test::ReportFailure(__FILE__, __LINE__, "CHECK(" #cond ")");         \
-      std::exit(1);                                                                \
-    }                                                                              \
-  } while (0)
-
-#define CHECK_OK(expr)                                                                      \
-  do {                                                                                      \
-    const ::tfgle::Status tfgle_status_ = (expr);                                           \
-    if (!tfgle_status_.ok()) {                                                              \
-      ::tfgle_test::ReportFailure(__FILE__, __LINE__,                                       \
-                                  "CHECK_OK(" #expr "), got " + tfgle_status_.message());   \
-      std::exit(1);                                                                         \
-    }                                                                                       \
-  } while (0)
+// Fatal: print the failure and end the test binary with exit status 1.
+#define CHECK(cond) TFGLE_TEST_REPORT_UNLESS_(cond, "CHECK(" #cond ")", std::exit(1))
+#define CHECK_OK(expr) TFGLE_TEST_STATUS_OK_(expr, "CHECK_OK(" #expr ")", std::exit(1))
 
 #endif  // TFGLE_TESTS_CORE_TEST_UTIL_H_

@@ -4,7 +4,7 @@ from parameterized import parameterized
 import tensorflow as tf
 
 import tfgle
-from tfgle.data import EgoGraphDataset, LinkEgoGraphDataset, ego_spec
+from tfgle.data import ego_graph_dataset, link_ego_graph_dataset, ego_spec
 
 
 def _bipartite():
@@ -31,7 +31,7 @@ class EgoGraphDatasetTest(tf.test.TestCase):
     cls.g = _bipartite()
 
   def test_heterogeneous_hops_shapes_features_and_labels(self):
-    ds = EgoGraphDataset(self.g, seeds="train", meta_path=["rates", "rates_reverse"],
+    ds = ego_graph_dataset(self.g, seeds="train", meta_path=["rates", "rates_reverse"],
                          fanouts=[3, 2], batch_size=4, shuffle=False)
     ego, label = next(iter(ds))
     self.assertEqual(sorted(ego), ["hop0", "hop1", "hop2"])
@@ -48,17 +48,17 @@ class EgoGraphDatasetTest(tf.test.TestCase):
     spec = ego_spec(self.g, "user", ["rates", "rates_reverse"], [3, 2])
     self.assertEqual(spec.node_types, ("user", "item", "user"))
     with self.assertRaisesRegex(ValueError, "one entry per meta_path"):
-      EgoGraphDataset(self.g, meta_path=["rates"], fanouts=[3, 2], batch_size=2)
+      ego_graph_dataset(self.g, meta_path=["rates"], fanouts=[3, 2], batch_size=2)
     with self.assertRaisesRegex(ValueError, "fanouts must be positive ints"):
-      EgoGraphDataset(self.g, meta_path=["rates"], fanouts=[0], batch_size=2)
+      ego_graph_dataset(self.g, meta_path=["rates"], fanouts=[0], batch_size=2)
     with self.assertRaisesRegex(ValueError, r"meta_path\[1\] = 'rates' goes 'user' -> 'item', "
                                 "but hop 1 holds 'item' nodes"):
-      EgoGraphDataset(self.g, meta_path=["rates", "rates"], fanouts=[2, 2], batch_size=2)
+      ego_graph_dataset(self.g, meta_path=["rates", "rates"], fanouts=[2, 2], batch_size=2)
     with self.assertRaisesRegex(ValueError, "neither node type 'user' nor one of its splits"):
-      EgoGraphDataset(self.g, seeds="val", meta_path=["rates"], fanouts=[2], batch_size=2)
+      ego_graph_dataset(self.g, seeds="val", meta_path=["rates"], fanouts=[2], batch_size=2)
 
   def test_model_fit_consumes_ego_batches(self):
-    ds = EgoGraphDataset(self.g, seeds="train", meta_path=["rates"], fanouts=[2],
+    ds = ego_graph_dataset(self.g, seeds="train", meta_path=["rates"], fanouts=[2],
                          batch_size=2)
 
     class Tiny(tf.keras.Model):
@@ -78,7 +78,7 @@ class EgoGraphDatasetTest(tf.test.TestCase):
 
   @parameterized.expand([("random",), ("in_degree",)])
   def test_link_dataset(self, neg_strategy):
-    ds = LinkEgoGraphDataset(self.g, "rates", src_meta_path=["rates"],
+    ds = link_ego_graph_dataset(self.g, "rates", src_meta_path=["rates"],
                              dst_meta_path=["rates_reverse"], fanouts=[2], batch_size=4,
                              num_negatives=2, neg_strategy=neg_strategy)
     nbrs = self.g.neighbors("rates", np.arange(6)).ids.to_list()
@@ -98,13 +98,13 @@ class EgoGraphDatasetTest(tf.test.TestCase):
     self.assertEqual(edges, 8)
 
   def test_features_per_node_type(self):
-    ego = next(iter(EgoGraphDataset(self.g, meta_path=["rates", "rates_reverse"],
+    ego = next(iter(ego_graph_dataset(self.g, meta_path=["rates", "rates_reverse"],
                                     fanouts=[2, 2], batch_size=3, label=False,
                                     features={"item": ["genre"]})))
     self.assertNotIn("age", ego["hop0"])
     self.assertIn("genre", ego["hop1"])
     self.assertNotIn("age", ego["hop2"])
-    batch = next(iter(LinkEgoGraphDataset(
+    batch = next(iter(link_ego_graph_dataset(
         self.g, "rates", ["rates"], ["rates_reverse"], [2], batch_size=3,
         features={"user": ["age"], "item": []})))
     self.assertIn("age", batch["src"]["hop0"])

@@ -3,7 +3,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfgle
-from tfgle.data import SubGraphDataset, induced_subgraph, to_graph_tensor
+from tfgle.data import subgraph_dataset, induced_subgraph, to_graph_tensor
 from tests.conftest import require_dataset
 
 
@@ -40,7 +40,7 @@ class SubGraphTest(tf.test.TestCase):
     self.assertEqual(sub["x"].shape, (4, 3))
 
   def test_dataset_seeds_first_and_graph_tensor(self):
-    ds = SubGraphDataset(self.g, meta_path=["e", "e"], fanouts=[4, 3], batch_size=5,
+    ds = subgraph_dataset(self.g, meta_path=["e", "e"], fanouts=[4, 3], batch_size=5,
                          shuffle=False, graph_tensor=True)
     graph, labels = next(iter(ds))
     nodes = graph.node_sets["nodes"]
@@ -71,7 +71,7 @@ class TfgnnTrainingTest(tf.test.TestCase):
     vocab = len(g.node_attrs("paper")["words"].vocab) + 1
 
     def dataset(seeds, shuffle):
-      return SubGraphDataset(g, seeds=seeds, meta_path=["cites", "cites"], fanouts=[10, 5],
+      return subgraph_dataset(g, seeds=seeds, meta_path=["cites", "cites"], fanouts=[10, 5],
                              batch_size=70, features=["words"], shuffle=shuffle,
                              graph_tensor=True, seed=1)
 

@@ -110,7 +110,7 @@ class DatasetFnTest(tf.test.TestCase):
                                                               dtype=tf.int64))()))
     self.assertEqual(seeded[0], seeded[1])
     self.assertNotEqual(values[0], values[1])
-    ds = tfgle.data.EgoGraphDataset(self.g, "train", ["links"], [2], 4, shuffle="random",
+    ds = tfgle.data.ego_graph_dataset(self.g, "train", ["links"], [2], 4, shuffle="random",
                                     seed=worker_seed())
     self.assertEqual(next(iter(ds))[0]["hop0"]["index"].shape, (4,))
 

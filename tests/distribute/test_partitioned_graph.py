@@ -88,9 +88,9 @@ class PartitionedGraphTest(tf.test.TestCase):
     rows = np.repeat(self.nodes, 400)
     split, whole = [], []
     for seed in range(3):
-      split.append(tfgle.ops.sample_neighbors(self.pg, "links", rows, 4, strategy=strategy,
+      split.append(self.pg.sample_neighbors("links", rows, 4, strategy=strategy,
                                               seed=seed).ids.numpy())
-      whole.append(tfgle.ops.sample_neighbors(self.g, "links", rows, 4, strategy=strategy,
+      whole.append(self.g.sampler.sample_neighbors("links", rows, 4, strategy=strategy,
                                               seed=100 + seed).ids.numpy())
     split, whole = np.concatenate(split, 1), np.concatenate(whole, 1)
     for i, node in enumerate(self.nodes):
@@ -104,16 +104,16 @@ class PartitionedGraphTest(tf.test.TestCase):
 
   def test_topk_takes_the_same_neighbors(self):
     rows = tf.constant(self.nodes)
-    split = tfgle.ops.sample_neighbors(self.pg, "links", rows, 3, strategy="topk", seed=1)
-    whole = tfgle.ops.sample_neighbors(self.g, "links", rows, 3, strategy="topk", seed=1)
+    split = self.pg.sample_neighbors("links", rows, 3, strategy="topk", seed=1)
+    whole = self.g.sampler.sample_neighbors("links", rows, 3, strategy="topk", seed=1)
     for a, b in zip(split, whole):
       self.assertAllEqual(a, b)
 
   def test_chi_square_detects_a_different_distribution(self):
     # The test of the statistics has power: uniform vs weighted draws differ.
     rows = np.repeat(self.nodes[2:3], 3000)
-    uniform = tfgle.ops.sample_neighbors(self.pg, "links", rows, 4, strategy="random", seed=1)
-    weighted = tfgle.ops.sample_neighbors(self.g, "links", rows, 4, strategy="edge_weight",
+    uniform = self.pg.sample_neighbors("links", rows, 4, strategy="random", seed=1)
+    weighted = self.g.sampler.sample_neighbors("links", rows, 4, strategy="edge_weight",
                                           seed=1)
     counts_a = _counts(uniform.ids.numpy(), self.n)
     counts_b = _counts(weighted.ids.numpy(), self.n)
@@ -124,8 +124,8 @@ class PartitionedGraphTest(tf.test.TestCase):
   def test_negatives_come_from_the_whole_graph_with_the_unpartitioned_distribution(
       self, strategy):
     rows = np.repeat(self.nodes, 500)
-    split = tfgle.ops.sample_negatives(self.pg, "links", rows, 4, strategy=strategy, seed=3)
-    whole = tfgle.ops.sample_negatives(self.g, "links", rows, 4, strategy=strategy, seed=4)
+    split = self.pg.sample_negatives("links", rows, 4, strategy=strategy, seed=3)
+    whole = self.g.sampler.sample_negatives("links", rows, 4, strategy=strategy, seed=4)
     for i, node in enumerate(self.nodes):
       rows_of_node = slice(i * 500, (i + 1) * 500)
       # (Entries the sampler gave up on are masked out, in both.)
@@ -143,12 +143,12 @@ class PartitionedGraphTest(tf.test.TestCase):
     # partitioned sampler must weigh by the whole graph's (compare with the
     # partition-local distribution, which differs).
     rows = np.repeat(self.nodes[:1], 20_000)
-    split = tfgle.ops.sample_negatives(self.pg, "links", rows, 1, strategy="in_degree", seed=5)
+    split = self.pg.sample_negatives("links", rows, 1, strategy="in_degree", seed=5)
     owner = int(self.nodes[0]) % 2
-    local_view = _LocalPartition(self.pg, owner)
-    local = tfgle.ops.sample_negatives(local_view, "links", rows // 2, 1, strategy="in_degree",
+    local_table = self.pg.table(self.pg.partitions[owner], "links", False)
+    local = tfgle.ops.sample_negatives(local_table, rows // 2, 1, strategy="in_degree",
                                        seed=5)
-    whole = tfgle.ops.sample_negatives(self.g, "links", rows, 1, strategy="in_degree", seed=6)
+    whole = self.g.sampler.sample_negatives("links", rows, 1, strategy="in_degree", seed=6)
     a, b, c = (_counts(x.ids.numpy(), self.n) for x in (split, whole, local))
     _same_distribution(self, a, b, "in_degree negatives")
     _, p, _, _ = stats.chi2_contingency(np.stack([a, c])[:, a + c > 0])
@@ -159,7 +159,7 @@ class PartitionedGraphTest(tf.test.TestCase):
     pg = PartitionedGraph(graph, [CPU, CPU])
     users = tf.constant(np.repeat(np.arange(6), 50), tf.int64)
     targets = tf.constant(np.repeat([0, 1, 2, 3, 0, 1], 50), tf.int64)
-    negatives = tfgle.ops.sample_negatives(pg, "rates", users, 3, strategy="conditional",
+    negatives = pg.sample_negatives("rates", users, 3, strategy="conditional",
                                            attr="genre", targets=targets, seed=2)
     genre = graph.feature_tensors("item")["genre"].numpy()
     ids, mask = negatives.ids.numpy(), negatives.mask.numpy()
@@ -170,7 +170,7 @@ class PartitionedGraphTest(tf.test.TestCase):
           self.assertEqual(genre[ids[row, j]], genre[targets.numpy()[row]])
     # A user-made distribution is copied to each partition's device.
     weights = tfgle.ops.NodeDistribution(6, weights=[0.0, 0.0, 0.0, 0.0, 1.0, 1.0])
-    weighted = tfgle.ops.sample_negatives(pg, "rates", users, 4, strategy="node_weight",
+    weighted = pg.sample_negatives("rates", users, 4, strategy="node_weight",
                                           distribution=weights, seed=3)
     chosen = weighted.ids.numpy()[weighted.mask.numpy()]
     self.assertNotEmpty(chosen)
@@ -183,9 +183,9 @@ class PartitionedGraphTest(tf.test.TestCase):
     graph = _ring_with_isolated_nodes()
     pg = PartitionedGraph(graph, [CPU, CPU, CPU])
     seeds = tf.constant([0, 1, 2, 3, 4, 5, 6], tf.int64)
-    split = tfgle.ops.sample_fanouts(pg, ["e", "e"], seeds, [3, 2], strategy="topk",
+    split = pg.sample_fanouts(["e", "e"], seeds, [3, 2], strategy="topk",
                                      padding=padding, default_id=-7, seed=1)
-    whole = tfgle.ops.sample_fanouts(graph, ["e", "e"], seeds, [3, 2], strategy="topk",
+    whole = graph.sampler.sample_fanouts(["e", "e"], seeds, [3, 2], strategy="topk",
                                      padding=padding, default_id=-7, seed=1)
     for s, w in zip(split, whole):
       for a, b in zip(s, w):
@@ -193,7 +193,7 @@ class PartitionedGraphTest(tf.test.TestCase):
     self.assertFalse(np.all(whole[1].mask.numpy()))   # there is padding to compare
 
   def test_ego_graph_datasets_on_a_partitioned_graph(self):
-    ds = tfgle.data.EgoGraphDataset(self.pg, "train", ["links", "links"], [3, 2], 64, seed=2)
+    ds = tfgle.data.ego_graph_dataset(self.pg, "train", ["links", "links"], [3, 2], 64, seed=2)
     base = self.g.csr("links")
     seen = []
     for ego, labels in ds:
@@ -221,7 +221,7 @@ class PartitionedGraphTest(tf.test.TestCase):
     self.assertCountEqual(srcs, zip(ids[base_src.numpy()], ids[base_dst.numpy()]))
 
   def test_link_dataset_with_negatives(self):
-    ds = tfgle.data.LinkEgoGraphDataset(self.pg, "links", ["links"], ["links"], [2], 50,
+    ds = tfgle.data.link_ego_graph_dataset(self.pg, "links", ["links"], ["links"], [2], 50,
                                         num_negatives=3, neg_strategy="in_degree")
     batch = next(iter(ds))
     self.assertEqual(batch["neg"]["hop0"]["ids"].shape, (50, 3))
@@ -229,18 +229,42 @@ class PartitionedGraphTest(tf.test.TestCase):
 
   def test_reverse_tables_are_partitioned_on_first_use(self):
     rows = tf.constant(self.nodes)
-    split = tfgle.ops.sample_neighbors(self.pg, "links", rows, 3, strategy="topk", seed=0,
+    split = self.pg.sample_neighbors("links", rows, 3, strategy="topk", seed=0,
                                        reverse=True)
-    whole = tfgle.ops.sample_neighbors(self.g, "links", rows, 3, strategy="topk", seed=0,
+    whole = self.g.sampler.sample_neighbors("links", rows, 3, strategy="topk", seed=0,
                                        reverse=True)
     self.assertAllEqual(split.ids, whole.ids)
     self.assertIn(("links", True), self.pg.partitions[0].tables)
 
   def test_everything_else_is_the_base_graphs(self):
-    self.assertEqual(self.pg.num_nodes("node"), self.n)
-    self.assertAllEqual(self.pg.to_id("node", [3, 4]), self.g.to_id("node", [3, 4]))
-    self.assertEqual(self.pg.fingerprint(), self.g.fingerprint())
-    self.assertEqual(self.pg.csr("links").num_edges, self.g.num_edges("links"))
+    self.assertIs(self.pg.graph, self.g)
+    self.assertIsInstance(self.pg, tfgle.graph.Sampler)
+    self.assertEqual(self.pg.graph.num_nodes("node"), self.n)
+    self.assertEqual(self.pg.num_edge_positions("links"), self.g.num_edges("links"))
+
+  def test_full_neighbors_are_the_whole_graphs(self):
+    rows = tf.constant(np.concatenate([self.nodes, self.nodes[::-1]]))
+    split = self.pg.sample_full_neighbors("links", rows)
+    whole = self.g.sampler.sample_full_neighbors("links", rows)
+    self.assertAllEqual(split.ids.row_splits, whole.ids.row_splits)
+    self.assertAllEqual(split.ids.flat_values, whole.ids.flat_values)
+    self.assertAllEqual(split.edge_ids.flat_values, whole.edge_ids.flat_values)
+    capped = self.pg.sample_full_neighbors("links", rows, max_neighbors=2, seed=3)
+    self.assertAllLessEqual(capped.ids.row_lengths(), 2)
+    self.assertAllEqual(capped.ids.row_lengths(),
+                        np.minimum(whole.ids.row_lengths().numpy(), 2))
+    empty = self.pg.sample_full_neighbors("links", tf.zeros([0], tf.int64))
+    self.assertEqual(empty.ids.nrows(), 0)
+
+  def test_edge_ids_false_drops_them_on_the_partitions(self):
+    rows = tf.constant(self.nodes)
+    out = self.pg.sample_neighbors("links", rows, 3, strategy="topk", seed=0, edge_ids=False)
+    self.assertIsNone(out.edge_ids)
+    self.assertAllEqual(out.ids, self.g.sampler.sample_neighbors(
+        "links", rows, 3, strategy="topk", seed=0).ids)
+    hops = self.pg.sample_fanouts(["links", "links"], rows, [2, 2], strategy="topk", seed=0,
+                                  edge_ids=False)
+    self.assertEqual([h.edge_ids for h in hops], [None, None])
 
   def test_errors(self):
     with self.assertRaisesRegex(ValueError, "devices must be a non-empty list"):
@@ -250,19 +274,17 @@ class PartitionedGraphTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"strategy 'in_degree' is not supported on a "
                                 r"PartitionedGraph \(no partition knows the whole graph's "
                                 r"in-degrees\); allowed: random, "):
-      tfgle.ops.sample_neighbors(self.pg, "links", [1], 2, strategy="in_degree", seed=1)
+      self.pg.sample_neighbors("links", [1], 2, strategy="in_degree", seed=1)
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                 r"ids must be dense node indices in \[0, 300\)"):
-      tfgle.ops.sample_neighbors(self.pg, "links", [1, 300], 2, seed=1)
+      self.pg.sample_neighbors("links", [1, 300], 2, seed=1)
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                 r"ids must be dense node indices in \[0, 300\)"):
-      tfgle.ops.sample_negatives(self.pg, "links", [-1], 2, seed=1)
+      self.pg.sample_negatives("links", [-1], 2, seed=1)
     with self.assertRaisesRegex(ValueError, "unknown strategy 'nope'"):
-      tfgle.ops.sample_neighbors(self.pg, "links", [1], 2, strategy="nope", seed=1)
+      self.pg.sample_neighbors("links", [1], 2, strategy="nope", seed=1)
     with self.assertRaisesRegex(ValueError, "fanouts has 1 entries but meta_path has 2"):
-      tfgle.ops.sample_fanouts(self.pg, ["links", "links"], [1], [2], seed=1)
-    with self.assertRaisesRegex(NotImplementedError, "spread over several tables"):
-      tfgle.ops.sample_full_neighbors(self.pg, "links", [1])
+      self.pg.sample_fanouts(["links", "links"], [1], [2], seed=1)
     with self.assertRaisesRegex(ValueError, "no parameter servers in {'worker'"):
       tfgle.distribute.ps_devices(tf.distribute.cluster_resolver.SimpleClusterResolver(
           tf.train.ClusterSpec({"worker": ["127.0.0.1:1"]})))
@@ -272,19 +294,6 @@ class PartitionedGraphTest(tf.test.TestCase):
         tfgle.distribute.ps_devices(tf.distribute.cluster_resolver.SimpleClusterResolver(
             tf.train.ClusterSpec({"worker": ["127.0.0.1:1"], "ps": ["a:1", "b:2"]}))),
         ["/job:ps/replica:0/task:0/device:CPU:0", "/job:ps/replica:0/task:1/device:CPU:0"])
-
-
-class _LocalPartition:
-  """One partition's table as if it were a whole graph (what a naive sampler would use)."""
-
-  def __init__(self, pg, p):
-    self._pg, self._p = pg, p
-
-  def csr(self, edge_type, reverse=False):
-    return self._pg.table(self._pg.partitions[self._p], edge_type, reverse)
-
-  def __getattr__(self, name):
-    return getattr(self._pg.graph, name)
 
 
 def _users_and_items():

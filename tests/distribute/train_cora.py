@@ -18,7 +18,7 @@ checks) because these tests need what a product binary should not have:
 several models side by side and a hold point to kill a worker at.
 
 Strategies:
-  default: model.fit on EgoGraphDataset.
+  default: model.fit on ego_graph_dataset.
   multi_worker_mirrored: model.fit on ego_dataset_fn shards (each worker half
     of every global batch of --batch_size seeds).
   parameter_server: a ClusterCoordinator loop of --epochs x (140 / batch_size)
@@ -136,7 +136,7 @@ def test_accuracy(model, graph) -> list[float]:
     predict = tf.function(lambda ego, tower=tower: tower(ego, training=False))
     total, labels = None, None
     for r in range(_EVAL_ROUNDS.value):
-      ds = tfgle.data.EgoGraphDataset(graph, "test", META_PATH, FANOUTS, 500, shuffle=False,
+      ds = tfgle.data.ego_graph_dataset(graph, "test", META_PATH, FANOUTS, 500, shuffle=False,
                                       seed=10_000 + r)
       logits, ys = zip(*[(predict(ego), y) for ego, y in ds])
       logits = tf.nn.softmax(tf.concat(logits, 0))
@@ -160,7 +160,7 @@ def train_keras(graph, info, strategy):
         lambda context: side_by_side([fn(context) for fn in fns]))
     steps = tfgle.distribute.steps_per_epoch(strategy, info.splits["train"], _BATCH_SIZE.value)
   else:
-    train = side_by_side([tfgle.data.EgoGraphDataset(graph, batch_size=_BATCH_SIZE.value,
+    train = side_by_side([tfgle.data.ego_graph_dataset(graph, batch_size=_BATCH_SIZE.value,
                                                      **dataset_kwargs(model_seed(i)))
                           for i in range(_MODELS.value)])
   history = model.fit(train, epochs=_EPOCHS.value, steps_per_epoch=steps, verbose=2)
@@ -180,7 +180,7 @@ def train_parameter_server(graph, info, strategy):
     # Variables are created here, on the coordinator (they live on the ps
     # tasks), not in the steps that run on the workers.
     egos, _ = next(iter(side_by_side([
-        tfgle.data.EgoGraphDataset(graph, batch_size=2, **dataset_kwargs(0))] * _MODELS.value)))
+        tfgle.data.ego_graph_dataset(graph, batch_size=2, **dataset_kwargs(0))] * _MODELS.value)))
     model(egos)
     model.optimizer.build(model.trainable_variables)
   optimizer = model.optimizer
@@ -191,7 +191,7 @@ def train_parameter_server(graph, info, strategy):
     # Random seeds, a different stream on every worker (and model). The seed
     # also tags the steps by worker: a worker restarted is a new tag.
     seed = tfgle.distribute.worker_seed()
-    batches = side_by_side([tfgle.data.EgoGraphDataset(
+    batches = side_by_side([tfgle.data.ego_graph_dataset(
         source, batch_size=_BATCH_SIZE.value, shuffle="random",
         **dataset_kwargs(seed + i)) for i in range(_MODELS.value)])
     return tf.data.Dataset.zip((batches, tf.data.Dataset.from_tensors(seed).repeat()))

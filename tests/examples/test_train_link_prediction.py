@@ -79,7 +79,7 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     graph, _ = tfgle.datasets.synthetic(num_nodes=500, num_edges=5000, seed=20261121,
                                         holdout_edges=0.1)
     side = info["embeddings"]["user"]
-    batch = next(iter(tfgle.data.EgoGraphDataset(
+    batch = next(iter(tfgle.data.ego_graph_dataset(
         graph, [1, 2, 3], side["meta_path"], info["fanouts"], label=False,
         features=info["features"])))
     embeddings = getattr(model, side["method"])(batch)

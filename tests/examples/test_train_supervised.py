@@ -101,7 +101,7 @@ class TrainSupervisedTest(tf.test.TestCase):
     model = tf.keras.models.load_model(os.path.join(model_dir, info["saved_model"]))
     self.assertEqual(type(model).__name__, "EgoGraphSAGE")
     graph, _ = tfgle.datasets.synthetic(num_nodes=300, num_edges=2000)
-    ds = tfgle.data.EgoGraphDataset(graph, "test", info["meta_path"], info["fanouts"], 16,
+    ds = tfgle.data.ego_graph_dataset(graph, "test", info["meta_path"], info["fanouts"], 16,
                                     label=False, shuffle=False)
     embeddings = model.embed(next(iter(ds)))
     self.assertEqual(embeddings.shape, (16, info["embedding_dim"]))

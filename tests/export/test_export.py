@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfgle
-from tfgle.data import EgoGraphDataset, ego_spec
+from tfgle.data import ego_graph_dataset, ego_spec
 from tfgle.export import export_embedding_table, export_encoder, raw_inputs
 
 
@@ -100,7 +100,7 @@ class ExportTest(tf.test.TestCase):
     cls.g, cls.raw_columns = _graph()
     cls.spec = ego_spec(cls.g, "n", ["e", "e"], [3, 2])
     cls.features = ["color", "tags", "city", "x"]
-    ds = EgoGraphDataset(cls.g, meta_path=["e", "e"], fanouts=[3, 2], batch_size=16,
+    ds = ego_graph_dataset(cls.g, meta_path=["e", "e"], fanouts=[3, 2], batch_size=16,
                          shuffle=False, label=False)
     cls.ego = next(iter(ds))
     cls.model = TinySage(cls.g)

@@ -1,4 +1,6 @@
 """Tests of FeatureEncoder: specs -> embeddings, raw serving mode, saving."""
+import json
+
 import numpy as np
 from parameterized import parameterized
 import tensorflow as tf
@@ -145,9 +147,20 @@ class FeatureEncoderTest(tf.test.TestCase):
                              embeddings_regularizer="l2", kernel_initializer="he_normal",
                              name="enc")
     config = encoder.get_config()
-    clone = FeatureEncoder.from_config(config)
+    self.assertEqual(config["features"]["n"], {"type": "numeric", "dim": 2, "mean": [0.0, 1.0],
+                                               "variance": [1.0, 2.0]})
+    clone = FeatureEncoder.from_config(json.loads(json.dumps(config)))
     self.assertEqual(clone.get_config(), config)
     self.assertEqual(clone.features, encoder.features)
+    self.assertIsInstance(clone.features["c"], F.CategoricalSpec)
+
+  def test_takes_spec_config_dicts(self):
+    specs = {"c": F.categorical(vocab=VOCAB, embedding_dim=2), "n": F.numeric(dim=2)}
+    encoder = FeatureEncoder({name: spec.get_config() for name, spec in specs.items()})
+    self.assertEqual(encoder.features, specs)
+    with self.assertRaisesRegex(ValueError, r"features\['n'\] must be a FeatureSpec \(numeric\(\), "
+                                r"categorical\(\), node_id\(\)\) or its config dict, got 3"):
+      FeatureEncoder({"n": 3})
 
   def test_save_and_reload(self):
     rng = np.random.default_rng(3)
@@ -285,10 +298,10 @@ class FromGraphTest(tf.test.TestCase):
     graph = self._graph()
     encoder = FeatureEncoder.from_graph(graph, "user", embedding_dim=4, normalize=True,
                                         output_dim=8)
-    self.assertEqual(encoder.features["kind"]["vocab"], ["a", "b", "c"])  # learned
-    self.assertEqual(encoder.features["tags"]["vocab"], [1, 2, 3])
-    self.assertAllClose(encoder.features["vec"]["mean"], [4.0, 5.0])
-    self.assertAllClose(encoder.features["age"]["variance"], 2.0)
+    self.assertEqual(encoder.features["kind"].vocab, ("a", "b", "c"))  # learned
+    self.assertEqual(encoder.features["tags"].vocab, (1, 2, 3))
+    self.assertAllClose(encoder.features["vec"].mean, [4.0, 5.0])
+    self.assertAllClose(encoder.features["age"].variance, 2.0)
     hop = graph.node_features("user", np.arange(5))
     out = encoder(hop)
     self.assertEqual(out.shape, (5, 8))
@@ -299,9 +312,9 @@ class FromGraphTest(tf.test.TestCase):
   def test_featureless_node_type_gets_id_embedding(self):
     graph = self._graph()
     encoder = FeatureEncoder.from_graph(graph, "item", embedding_dim=3)
-    self.assertEqual(encoder.features["ids"]["num_buckets"], 3)  # ids are not 0..N-1
+    self.assertEqual(encoder.features["ids"].num_buckets, 3)  # ids are not 0..N-1
     users = FeatureEncoder.from_graph(graph, "user", id_embedding_dim=2, include=["age"])
-    self.assertEqual(users.features["ids"]["num_ids"], 5)
+    self.assertEqual(users.features["ids"].num_ids, 5)
     self.assertEqual(users({"ids": np.arange(5), "age": np.arange(5)}).shape, (5, 3))
 
   def test_edge_type(self):
@@ -354,4 +367,4 @@ class MultiHotTest(tf.test.TestCase):
       F.categorical(vocab_size=3, output="dense", embedding_dim=4)
     spec = F.specs.from_attrs({"w": CategoricalAttr(vocab=(1, 2), dtype="int64",
                                                     multivalued=True)}, multi_hot=["w"])
-    self.assertEqual((spec["w"]["output"], spec["w"]["embedding_dim"]), ("multi_hot", None))
+    self.assertEqual((spec["w"].output, spec["w"].embedding_dim), ("multi_hot", None))

@@ -47,6 +47,14 @@ class ContiguousIdsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "row 2: weight -1.0 is negative"):
       _graph(np.arange(3), [0, 1, 2], [1, 2, 0], weights=[1.0, 0.5, -1.0])
 
+  def test_subnormal_weight_is_a_bad_row(self):
+    # Such a weight could never be drawn (TensorFlow flushes denormals to zero).
+    with self.assertRaisesRegex(ValueError, "row 1: weight 1e-40 is negative or subnormal; "
+                                "edge weights must be 0 or >= 1.1754944e-38"):
+      _graph(np.arange(3), [0, 1, 2], [1, 2, 0], weights=[1.0, 1e-40, 0.0])
+    graph = _graph(np.arange(3), [0, 1, 2], [1, 2, 0], weights=[1.0, 1e-40, 0.0], strict=False)
+    self.assertEqual(graph.num_edges("e"), 2)
+
   def test_build_releases_source_arrays(self):
     feats = np.ones((1000, 4), np.float32)
     src = np.zeros(1000, np.int64)

@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tensorflow as tf
 
-from tfgle.graph import parquet_reader
 from tfgle.graph import schema
 from tfgle.graph import tables
 
-from tests.graph.columns import FLOAT32, INT64, STRING, int_list, string_list, vector
+from tests.graph.columns import (FLOAT32, INT64, STRING, check_drops_counted_and_capped,
+                                 int_list, string_list, vector)
 
 
 class ParquetReaderTest(tf.test.TestCase):
@@ -22,9 +22,7 @@ class ParquetReaderTest(tf.test.TestCase):
     return path
 
   def read(self, paths, columns, **kwargs):
-    if isinstance(paths, str):
-      paths = [paths]
-    return parquet_reader.read_parquet_table(paths, columns, **kwargs)
+    return tables.read_table(paths, columns, **kwargs)
 
   def test_scalar_columns(self):
     path = self.write("t.parquet", {
@@ -212,15 +210,11 @@ class ParquetReaderTest(tf.test.TestCase):
                                      "w": pa.array([[1.0], [2.0], None])})
     second = self.write("b.parquet", {"id": pa.array([None, 5]), "w": pa.array([[1.0], [2.0]])})
     columns = [schema.Column("id", INT64), vector("w", 1)]
-    table = self.read([first, second], columns, strict=False, max_dropped_rows=3)
+    table = check_drops_counted_and_capped(
+        self, [first, second], columns, locations=[f"{first}:0", f"{second}:1"],
+        first_problem=f"{first}: row 1: column 'id': is null")
     self.assertAllEqual(table.columns["id"], [1, 5])
     self.assertAllEqual(table.columns["w"], [[1.0], [2.0]])
-    self.assertEqual(table.dropped, {first: 2, second: 1})
-    self.assertEqual([table.locate(0), table.locate(1)], [f"{first}:0", f"{second}:1"])
-    with self.assertRaisesRegex(
-        ValueError, r"3 malformed rows dropped, more than max_dropped_rows=2 .* the first: "
-        rf"{first}: row 1: column 'id': is null"):
-      self.read([first, second], columns, strict=False, max_dropped_rows=2)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,13 @@ import numpy as np
 from parameterized import parameterized
 import tensorflow as tf
 
+from tfgle.graph import columns
 from tfgle.graph import schema
 from tfgle.graph import tables
 from tfgle.graph import text_reader
 
-from tests.graph.columns import FLOAT32, INT64, STRING, int_list, string_list, vector
+from tests.graph.columns import (FLOAT32, INT64, STRING, check_drops_counted_and_capped,
+                                 int_list, string_list, vector, write_file)
 
 
 EDGE_COLUMNS = [schema.Column("src_id", INT64), schema.Column("dst_id", INT64),
@@ -22,16 +24,11 @@ NODE_HEADER = "id:int64\tfeature:string\tlabel:int64\twords\ttags:string\tname"
 
 class TextReaderTest(tf.test.TestCase):
 
-  def write(self, name, text, mode="w"):
-    path = os.path.join(self.get_temp_dir(), name)
-    with open(path, mode) as f:
-      f.write(text)
-    return path
+  def write(self, name, text):
+    return write_file(self.get_temp_dir(), name, text)
 
   def read(self, paths, columns, **kwargs):
-    if isinstance(paths, str):
-      paths = [paths]
-    return text_reader.read_text_table(paths, columns, **kwargs)
+    return tables.read_table(paths, columns, **kwargs)
 
   # ---------------------------------------------------------------- reading
 
@@ -90,8 +87,7 @@ class TextReaderTest(tf.test.TestCase):
     self.assertEqual(table.locate(1), f"{path}:6")
 
   def test_windows_line_ends(self):
-    path = self.write("edges.tsv", "src_id\tdst_id\tweight\r\n1\t2\t1\r\n\r\n3\t4\t0.5\r\n",
-                      mode="w")
+    path = self.write("edges.tsv", "src_id\tdst_id\tweight\r\n1\t2\t1\r\n\r\n3\t4\t0.5\r\n")
     with open(path, "rb") as f:  # the text mode of some platforms rewrites \r\n
       data = f.read().replace(b"\r\r\n", b"\r\n")
     with open(path, "wb") as f:
@@ -142,15 +138,15 @@ class TextReaderTest(tf.test.TestCase):
     lines = [f"{s}\t{d}\t{w!r}" for s, d, w in zip(src, dst, weights.tolist())]
     lines[2500] = "1\t2\tbad"
     path = self.write("edges.tsv", "src_id\tdst_id\tweight\n" + "\n".join(lines) + "\n")
-    old = text_reader._BLOCK_SIZE, text_reader._ROWS_PER_TASK
+    old = text_reader._BLOCK_SIZE, columns._ROWS_PER_TASK
     text_reader._BLOCK_SIZE = 1 << 12  # many pyarrow chunks
-    text_reader._ROWS_PER_TASK = 50    # each parsed in pieces
+    columns._ROWS_PER_TASK = 50        # each parsed in pieces
     try:
       table = self.read(path, EDGE_COLUMNS, strict=False)
       with self.assertRaisesRegex(ValueError, f"{path}:2502: column 'weight': 'bad'"):
         self.read(path, EDGE_COLUMNS)
     finally:
-      text_reader._BLOCK_SIZE, text_reader._ROWS_PER_TASK = old
+      text_reader._BLOCK_SIZE, columns._ROWS_PER_TASK = old
     keep = np.arange(n) != 2500
     self.assertAllEqual(table.columns["src_id"], src[keep])
     self.assertAllEqual(table.columns["dst_id"], dst[keep])
@@ -251,7 +247,7 @@ class TextReaderTest(tf.test.TestCase):
     self.assertEqual(table.dropped, {path: 1})
 
   def test_bytes_that_are_not_utf8(self):
-    path = self.write("nodes.tsv", b"id\tname\n1\tok\n2\t\xff\xfe\n", mode="wb")
+    path = self.write("nodes.tsv", b"id\tname\n1\tok\n2\t\xff\xfe\n")
     columns = [schema.Column("id", INT64), schema.Column("name", STRING)]
     with self.assertRaisesRegex(ValueError, f"{path}:3: column 'name': the value is not UTF-8"):
       self.read(path, columns)
@@ -268,14 +264,10 @@ class TextReaderTest(tf.test.TestCase):
   def test_lenient_drops_are_counted_per_file_and_capped(self):
     first = self.write("a.tsv", "src_id\tdst_id\tweight\n1\t2\t1\nx\t2\t1\n1\t2\n")
     second = self.write("b.tsv", "src_id\tdst_id\tweight\n5\t6\t1\n5\t6\tnan\n")
-    table = self.read([first, second], EDGE_COLUMNS, strict=False, max_dropped_rows=3)
+    table = check_drops_counted_and_capped(
+        self, [first, second], EDGE_COLUMNS, locations=[f"{first}:2", f"{second}:2"],
+        first_problem=f"{first}:3: column 'src_id': 'x' is not an int64")
     self.assertAllEqual(table.columns["src_id"], [1, 5])
-    self.assertEqual(table.dropped, {first: 2, second: 1})
-    self.assertEqual([table.locate(0), table.locate(1)], [f"{first}:2", f"{second}:2"])
-    with self.assertRaisesRegex(
-        ValueError, r"3 malformed rows dropped, more than max_dropped_rows=2 "
-        rf"\(per file: .*\); the first: {first}:3: column 'src_id': 'x' is not an int64"):
-      self.read([first, second], EDGE_COLUMNS, strict=False, max_dropped_rows=2)
 
   def test_a_file_full_of_rows_with_a_wrong_field_count_fails_early(self):
     path = self.write("edges.tsv", "src_id\tdst_id\tweight\n1\t2\t1\n\n" +
@@ -309,6 +301,115 @@ class TextReaderTest(tf.test.TestCase):
         self.assertEqual(a.tolist(), b.tolist())
     self.assertAllEqual(lenient.files[0][1], [2, 4, 7])
     self.assertEqual(lenient.dropped, {mixed: 3})
+
+  # ---------------------------------------------------------------- one record a line
+
+  def test_a_quote_that_does_not_close_is_a_malformed_row(self):
+    # pyarrow reads the rest of the file into the quoted value: one row, no error.
+    path = self.write("nodes.csv", 'id,name\n1,"abc\n2,x\n\n3,"y"\n')
+    columns = [schema.Column("id", INT64), schema.Column("name", STRING)]
+    with self.assertRaisesRegex(
+        ValueError, rf"^{path}:2: column 'name': a quote opens a value that does not close on "
+        r"its line \(a quoted value cannot span lines\): '1,\"abc'$"):
+      self.read(path, columns)
+    table = self.read(path, columns, strict=False)
+    self.assertAllEqual(table.columns["id"], [2, 3])
+    self.assertEqual(list(table.columns["name"]), ["x", "y"])
+    self.assertAllEqual(table.files[0][1], [3, 5])
+    self.assertEqual(table.dropped, {path: 1})
+
+  @parameterized.expand([
+      ("in_a_column_not_read", 'id,note,name\n1,"oops,a\n2,b,c\n', 2, "note"),
+      ("on_the_last_line", 'id,note,name\n1,a,b\n2,b,"c\n\n', 3, "name"),
+      ("closing_a_line_later", 'id,note,name\n1,"a\nb",c\n2,b,c\n', 2, "note"),
+      ("on_a_long_last_line", 'id,note,name\n1,a,b\n2,' + "b" * 9000 + ',"c\r\n', 3, "name"),
+  ])
+  def test_open_quotes_anywhere(self, _, text, line, column):
+    path = self.write("nodes.csv", text)
+    with self.assertRaisesRegex(ValueError, f"^{path}:{line}: column '{column}': a quote opens"):
+      self.read(path, [schema.Column("id", INT64), schema.Column("name", STRING)])
+
+  def test_quotes_that_close_on_their_line(self):
+    path = self.write("nodes.csv", 'id,name\n1,"a ""b"", c"\n2,x"y\n3,"z"w\n4,""\n')
+    table = self.read(path, [schema.Column("id", INT64), schema.Column("name", STRING)])
+    self.assertEqual(list(table.columns["name"]), ['a "b", c', 'x"y', "zw", ""])
+    self.assertAllEqual(table.files[0][1], [2, 3, 4, 5])
+
+  def test_a_quote_that_does_not_close_in_the_header(self):
+    path = self.write("nodes.csv", 'id,"name\n1,x\n')
+    with self.assertRaisesRegex(ValueError, f"^{path}:1: the header row has a quote that does "
+                                "not close"):
+      self.read(path, [schema.Column("id", INT64)])
+
+  def test_old_mac_line_ends(self):
+    # Once "the header names column 'dst_id\\r1' twice" or "has no column 'dst_id'".
+    path = self.write("edges.tsv", b"src_id\tdst_id\tweight\r1\t2\t1\r3\t2\t1\r")
+    with self.assertRaisesRegex(
+        ValueError, rf"^{path}:1: the header row holds a carriage return that ends no line: "
+        r".*; old Mac line ends \(a lone \\r\) are not supported"):
+      self.read(path, EDGE_COLUMNS, strict=False)
+
+  def test_a_carriage_return_inside_a_data_line(self):
+    path = self.write("edges.tsv", b"src_id\tdst_id\tweight\n1\t2\t1\n3\t4\r5\t6\t1\n"
+                      b"7\t8\t1\r\n9\t9\t1\r")
+    with self.assertRaisesRegex(ValueError, rf"^{path}:3: column 'dst_id': a carriage return "
+                                r"ends no line: '3\\t4\\r5\\t6\\t1'; old Mac line ends"):
+      self.read(path, EDGE_COLUMNS)
+    table = self.read(path, EDGE_COLUMNS, strict=False)
+    self.assertAllEqual(table.columns["src_id"], [1, 7, 9])
+    self.assertAllEqual(table.files[0][1], [2, 4, 5])
+    self.assertEqual(table.dropped, {path: 1})
+
+  def test_line_ends_split_across_scan_blocks(self):
+    crlf = self.write("crlf.tsv", b"id\r\n1\r\n22\r\n333\r\n")
+    lone = self.write("lone.tsv", b"id\n1\n2\r3\n4\n")
+    old = text_reader._SCAN_BLOCK
+    text_reader._SCAN_BLOCK = 3  # a block ends between \r and \n
+    try:
+      self.assertAllEqual(self.read(crlf, [schema.Column("id", INT64)]).columns["id"],
+                          [1, 22, 333])
+      table = self.read(lone, [schema.Column("id", INT64)], strict=False)
+    finally:
+      text_reader._SCAN_BLOCK = old
+    self.assertAllEqual(table.columns["id"], [1, 4])
+    self.assertEqual(table.dropped, {lone: 1})
+
+  # ---------------------------------------------------------------- header types of values
+
+  @parameterized.expand([
+      ("int_for_float_column", "int64", schema.Column("x", FLOAT32), "0.5",
+       "'0.5' does not fit its header type 'int64'"),
+      ("int_for_string_column", "int", schema.Column("x", STRING), "abc",
+       "'abc' does not fit its header type 'int'"),
+      ("float_for_string_column", "double", schema.Column("x", STRING), "abc",
+       "'abc' does not fit its header type 'double'"),
+      ("int32_range", "int32", schema.Column("x", INT64), "3000000000",
+       "3000000000 is outside the range of its header type 'int32'"),
+      ("int_for_vector", "int64", vector("x", 1), "0.5",
+       "element '0.5' does not fit its header type 'int64': '0.5'"),
+      ("int32_for_list", "int32", int_list("x"), "1,-3000000000",
+       "'1,-3000000000' is outside the range of its header type 'int32'"),
+      ("int_for_string_list", "int64", string_list("x"), "1,a",
+       "element 'a' does not fit its header type 'int64': '1,a'"),
+  ])
+  def test_a_value_must_fit_its_header_type(self, _, header_type, column, value, message):
+    path = self.write("t.tsv", f"x:{header_type}\n1\n{value}\n2\n")
+    with self.assertRaisesRegex(ValueError, f"^{path}:3: column 'x': {message}$"):
+      self.read(path, [column])
+    table = self.read(path, [column], strict=False)
+    self.assertAllEqual(table.files[0][1], [2, 4])
+    self.assertEqual(table.dropped, {path: 1})
+
+  def test_values_that_fit_their_header_type(self):
+    path = self.write("t.tsv", "a:int\tb:int32\tc:float\td:int64\te:int32\n"
+                      "1\t-2147483648\t2.5\t7\t1,2147483647\n")
+    table = self.read(path, [schema.Column("a", FLOAT32), schema.Column("b", INT64),
+                             schema.Column("c", STRING), string_list("d"), int_list("e")])
+    self.assertAllEqual(table.columns["a"], [1.0])
+    self.assertAllEqual(table.columns["b"], [-2147483648])
+    self.assertEqual(list(table.columns["c"]), ["2.5"])
+    self.assertEqual(list(table.columns["d"].values), ["7"])
+    self.assertAllEqual(table.columns["e"].values, [1, 2147483647])
 
   def test_read_table_dispatches_text_files(self):
     path = self.write("edges.tsv", "src_id\tdst_id\tweight\n1\t2\t1\n")

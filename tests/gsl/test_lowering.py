@@ -69,6 +69,28 @@ class LoweringTest(tf.test.TestCase):
     last = [b for b in ds][-1]
     self.assertFalse(last["h1"]["mask"].numpy()[-1].any())
 
+  def test_full_steps_hold_every_neighbor_padded_to_the_longest(self):
+    ds = (self.g.V("n").batch(30).alias("seed")
+          .outV("e").sample().by("full").alias("all")
+          .outV("e").sample(1).by("random").alias("next")
+          .values())
+    b = _as_numpy(next(iter(ds)))
+    longest = max(len(self.adj[s]) for s in b["seed"]["ids"])
+    self.assertEqual(b["all"]["ids"].shape, (30, longest))
+    self.assertEqual(b["next"]["ids"].shape, (30, longest, 1))
+    for i, s in enumerate(b["seed"]["ids"]):
+      row = b["all"]["ids"][i][b["all"]["mask"][i]]
+      self.assertCountEqual(row.tolist(), self.adj[s])
+      self.assertTrue((b["all"]["ids"][i][~b["all"]["mask"][i]] == -1).all())
+      self.assertFalse(b["next"]["mask"][i][~b["all"]["mask"][i]].any())
+    # sample(k).by("full") caps each list at k neighbors.
+    capped = (self.g.V("n").batch(30).alias("seed").outV("e").sample(2).by("full")
+              .alias("nbrs").values())
+    c = _as_numpy(next(iter(capped)))
+    self.assertEqual(c["nbrs"]["ids"].shape, (30, 2))
+    self.assertAllEqual(c["nbrs"]["mask"].sum(axis=1),
+                        [min(2, len(self.adj[s])) for s in c["seed"]["ids"]])
+
   def test_same_seed_same_batches_under_any_parallelism(self):
     def run(parallel):
       ds = (self.g.V("n").batch(4).shuffle(traverse=True).alias("s")
@@ -150,9 +172,24 @@ class LoweringTest(tf.test.TestCase):
     path = tfgle.data.IteratorCheckpoint(self.g, iterator=it).write(
         os.path.join(self.get_temp_dir(), "other"))
     other = _ring_graph(extra=((1, 4),))
+    other_it = iter(other.V("n").batch(3).alias("s").values())
+    next(other_it)
+    next(other_it)  # one batch further than the checkpoint
     with self.assertRaisesRegex(ValueError, "written for a graph with fingerprint"):
-      tfgle.data.IteratorCheckpoint(other, iterator=iter(
-          other.V("n").batch(3).alias("s").values())).read(path)
+      tfgle.data.IteratorCheckpoint(other, iterator=other_it).read(path)
+    # The refused restore changed nothing: the iterator goes on from its third batch.
+    self.assertAllEqual(next(other_it)["s"]["ids"], [1006, 1007, 1008])
+
+  def test_position_queries_resume_exactly_across_epochs(self):
+    def query(position):
+      return (self.g.V("n").batch(7).shuffle(traverse=True).alias("s")
+              .outV("e").sample(2).by("random").alias("h")
+              .values(seed=5, position=position))
+    whole = [_as_numpy(b) for b in query((0, 0)).take(12)]   # 5 batches per pass
+    resumed = [_as_numpy(b) for b in query((1, 2)).take(5)]
+    for want, got in zip(whole[7:], resumed):
+      self.assertAllEqual(want["s"]["ids"], got["s"]["ids"])
+      self.assertAllEqual(want["h"]["ids"], got["h"]["ids"])
 
 
 if __name__ == "__main__":

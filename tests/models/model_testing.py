@@ -72,7 +72,7 @@ def hetero_graph():
 def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="train"):
   """One EgoGraph batch (without labels) of `g`; sampling without replacement pads
   the neighbors of nodes of small degree."""
-  ds = tfgle.data.EgoGraphDataset(g, seeds, list(meta_path), list(fanouts), batch_size,
+  ds = tfgle.data.ego_graph_dataset(g, seeds, list(meta_path), list(fanouts), batch_size,
                                   label=False, shuffle=False, seed=5,
                                   strategy="random_without_replacement")
   return next(iter(ds))
@@ -80,13 +80,14 @@ def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="trai
 
 def hetero_batch(g):
   """One EgoGraph batch of `hetero_graph()` along users -> items -> users."""
-  ds = tfgle.data.EgoGraphDataset(g, None, ["buys", "bought_by"], [3, 2], 6, shuffle=False)
+  ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6,
+                                  shuffle=False)
   batch, _ = next(iter(ds))
   return batch
 
 
 def subgraph_batch(g, fanouts=(4, 3), batch_size=8):
-  ds = tfgle.data.SubGraphDataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
+  ds = tfgle.data.subgraph_dataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
                                   label=False, shuffle=False, seed=5)
   return next(iter(ds))
 
@@ -283,13 +284,13 @@ class _ZooModelChecks:
 class EgoModelChecks(_ZooModelChecks):
   """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase."""
   make_batch = staticmethod(ego_batch)
-  make_dataset = staticmethod(tfgle.data.EgoGraphDataset)
+  make_dataset = staticmethod(tfgle.data.ego_graph_dataset)
   hetero_kwargs = {}  # arguments besides the features of a 2-level model on hetero_graph()
 
   def test_features_of_the_graph(self):
     model = self.make()
     self.assertEqual(sorted(model.features), ["index", "kind", "tags", "x"])
-    self.assertEqual(model.features["index"]["key"], "index")
+    self.assertEqual(model.features["index"].key, "index")
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make()
@@ -321,7 +322,7 @@ class EgoModelChecks(_ZooModelChecks):
   def test_raw_twin_takes_raw_values(self):
     model = self.make()
     raw = model.as_raw()
-    vocab = {name: model.features[name]["vocab"] for name in ("kind", "tags")}
+    vocab = {name: list(model.features[name].vocab) for name in ("kind", "tags")}
 
     def to_raw(name, ids):
       table = tf.constant(["<oov>"] + vocab[name] if name == "kind" else [-99] + vocab[name])
@@ -379,7 +380,7 @@ class EgoModelChecks(_ZooModelChecks):
 class SubGraphModelChecks(_ZooModelChecks):
   """Checks every SubGraph model of the zoo passes; mix into a tf.test.TestCase."""
   make_batch = staticmethod(subgraph_batch)
-  make_dataset = staticmethod(tfgle.data.SubGraphDataset)
+  make_dataset = staticmethod(tfgle.data.subgraph_dataset)
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make(encoder_dim=4)

@@ -61,7 +61,7 @@ def _model(**kwargs):
 
 
 def _batch(graph, batch_size=8, num_negatives=2, seed=0):
-  ds = tfgle.data.LinkEgoGraphDataset(
+  ds = tfgle.data.link_ego_graph_dataset(
       graph, "rates", ["rates", "rates_reverse"], ["rates_reverse", "rates"], [3, 2],
       batch_size=batch_size, num_negatives=num_negatives, seed=seed,
       strategy="random_without_replacement",  # nodes with few neighbors get padding
@@ -197,7 +197,7 @@ class EgoBipartiteSAGETest(tf.test.TestCase):
         {"node": {"feat": numeric(dim=4), "ids": node_id(embedding_dim=3, num_ids=30,
                                                          key="index")}},
         user_node_types=["node"] * 3, share_towers=True, hidden_dim=6, embedding_dim=5)
-    batch = next(iter(tfgle.data.LinkEgoGraphDataset(
+    batch = next(iter(tfgle.data.link_ego_graph_dataset(
         graph, "links", ["links", "links"], ["links", "links"], [3, 2], batch_size=4)))
     self.assertEqual(model(batch).shape, (4, 1 + 5))
     self.assertIs(model.user_tower, model.item_tower)
@@ -212,7 +212,7 @@ class EgoBipartiteSAGETest(tf.test.TestCase):
     model = EgoBipartiteSAGE(_node_features(), user_node_types=USER_TYPES + ["item"],
                              item_node_types=ITEM_TYPES + ["user"], hidden_dim=5,
                              embedding_dim=4)
-    batch = next(iter(tfgle.data.LinkEgoGraphDataset(
+    batch = next(iter(tfgle.data.link_ego_graph_dataset(
         self.graph, "rates", ["rates", "rates_reverse", "rates"],
         ["rates_reverse", "rates", "rates_reverse"], [2, 2, 2], batch_size=4,
         features={"user": ["age"], "item": ["genres", "price"]})))

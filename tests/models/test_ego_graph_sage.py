@@ -28,7 +28,7 @@ class EgoGraphSAGETest(model_testing.EgoModelChecks, tf.test.TestCase):
     tf.keras.utils.set_random_seed(0)
     model = EgoGraphSAGE.from_graph(g, "v", hidden_dims=[8, 8])
     self.assertIsNone(model.head)
-    ds = tfgle.data.LinkEgoGraphDataset(g, "e", ["e", "e"], ["e", "e"], [4, 3],
+    ds = tfgle.data.link_ego_graph_dataset(g, "e", ["e", "e"], ["e", "e"], [4, 3],
                                         batch_size=32, num_negatives=4, seed=2)
     batch = next(iter(ds))
     scores = model(batch)
@@ -54,7 +54,7 @@ class EgoGraphSAGETest(model_testing.EgoModelChecks, tf.test.TestCase):
     g = model_testing.hetero_graph()
     model = EgoGraphSAGE.from_graph(g, node_types=["user", "item", "user"], num_classes=2,
                                     **self.hetero_kwargs)
-    self.assertEqual(model.features["item"]["index"]["num_ids"], 9)
+    self.assertEqual(model.features["item"]["index"].num_ids, 9)
     model_testing.assert_reloads_identically(self, model, model_testing.hetero_batch(g))
 
   def test_from_graph_needs_one_of_node_type_and_node_types(self):

@@ -30,7 +30,7 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_random_is_uniform(self):
     g = _star(8)
-    nbrs = ops.sample_neighbors(g, "e", [0], 8000, seed=1)
+    nbrs = g.sampler.sample_neighbors("e", [0], 8000, seed=1)
     self.assertAllEqual(nbrs.mask, np.ones([1, 8000], bool))
     ids = nbrs.ids.numpy().ravel()
     self.assertAllInSet(ids, range(1, 9))
@@ -40,14 +40,14 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_random_rows_are_independent(self):
     g = _star(8)
-    nbrs = ops.sample_neighbors(g, "e", np.zeros(4000, np.int64), 2, seed=3).ids.numpy()
+    nbrs = g.sampler.sample_neighbors("e", np.zeros(4000, np.int64), 2, seed=3).ids.numpy()
     # Pairs (first, second) of a row are uniform over the 64 combinations.
     counts = np.bincount((nbrs[:, 0] - 1) * 8 + nbrs[:, 1] - 1, minlength=64)
     self.assertGreater(stats.chisquare(counts).pvalue, _ALPHA)
 
   def test_without_replacement_is_distinct_and_uniform(self):
     g = _star(10)
-    nbrs = ops.sample_neighbors(g, "e", np.zeros(3000, np.int64), 4,
+    nbrs = g.sampler.sample_neighbors("e", np.zeros(3000, np.int64), 4,
                                 strategy="random_without_replacement", seed=5)
     ids = nbrs.ids.numpy()
     self.assertTrue(all(len(set(row)) == 4 for row in ids))
@@ -57,7 +57,7 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_without_replacement_returns_all_neighbors_of_small_nodes(self):
     g = _star(3)
-    nbrs = ops.sample_neighbors(g, "e", [0, 4, 2], 5, strategy="random_without_replacement",
+    nbrs = g.sampler.sample_neighbors("e", [0, 4, 2], 5, strategy="random_without_replacement",
                                 seed=1)
     self.assertAllEqual(nbrs.ids[0], [1, 2, 3, -1, -1])
     self.assertAllEqual(nbrs.mask[0], [True, True, True, False, False])
@@ -66,7 +66,7 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_without_replacement_large_fanout_is_distinct(self):
     g, _, _ = sampling_graphs.random_graph(50, 5000, seed=2)
-    nbrs = ops.sample_neighbors(g, "e", [3, 7], 80, strategy="random_without_replacement",
+    nbrs = g.sampler.sample_neighbors("e", [3, 7], 80, strategy="random_without_replacement",
                                 seed=2)
     for row, mask in zip(nbrs.edge_ids.numpy(), nbrs.mask.numpy()):
       self.assertTrue(mask.all())
@@ -75,7 +75,7 @@ class SampleNeighborsTest(tf.test.TestCase):
   def test_edge_weight_frequencies_follow_weights(self):
     weights = [1, 2, 3, 4, 0, 10, 0.5, 6]
     g = _star(8, weights=weights + [1])
-    nbrs = ops.sample_neighbors(g, "e", [0], 20000, strategy="edge_weight", seed=7)
+    nbrs = g.sampler.sample_neighbors("e", [0], 20000, strategy="edge_weight", seed=7)
     eids = nbrs.edge_ids.numpy().ravel()
     counts = np.bincount(eids, minlength=9)[:8]
     self.assertEqual(counts[4], 0)  # weight 0 is never drawn
@@ -85,11 +85,11 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_edge_weight_needs_weights(self):
     with self.assertRaisesRegex(ValueError, "strategy 'edge_weight' needs edge weights"):
-      ops.sample_neighbors(_star(3), "e", [0], 2, strategy="edge_weight", seed=1)
+      _star(3).sampler.sample_neighbors("e", [0], 2, strategy="edge_weight", seed=1)
 
   def test_topk_returns_the_heaviest_in_order(self):
     g = _star(6, weights=[3, 9, 1, 7, 5, 2, 1])
-    nbrs = ops.sample_neighbors(g, "e", [0, 7, 1], 4, strategy="topk", seed=1)
+    nbrs = g.sampler.sample_neighbors("e", [0, 7, 1], 4, strategy="topk", seed=1)
     self.assertAllEqual(nbrs.ids[0], [2, 4, 5, 1])  # weights 9, 7, 5, 3
     self.assertAllEqual(nbrs.edge_ids[0], [1, 3, 4, 0])
     self.assertAllEqual(nbrs.ids[1], [0, -1, -1, -1])
@@ -97,7 +97,7 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_topk_on_timestamps_is_latest_first(self):
     g = _star(4, timestamps=[5, 20, 10, 15, 0])
-    nbrs = ops.sample_neighbors(g, "e", [0], 3, strategy="topk", seed=1)
+    nbrs = g.sampler.sample_neighbors("e", [0], 3, strategy="topk", seed=1)
     self.assertAllEqual(nbrs.ids[0], [2, 4, 3])
 
   def test_in_degree_follows_neighbor_in_degree(self):
@@ -105,14 +105,14 @@ class SampleNeighborsTest(tf.test.TestCase):
     src = [0, 0, 0] + [4, 5] + [4, 5, 6, 7, 8]
     dst = [1, 2, 3] + [2, 2] + [3, 3, 3, 3, 3]
     g = sampling_graphs.homogeneous(src, dst, 9)
-    nbrs = ops.sample_neighbors(g, "e", [0], 10000, strategy="in_degree", seed=11)
+    nbrs = g.sampler.sample_neighbors("e", [0], 10000, strategy="in_degree", seed=11)
     counts = np.bincount(nbrs.ids.numpy().ravel(), minlength=4)[1:]
     self.assertGreater(stats.chisquare(counts, np.array([1, 3, 6]) / 10 * 10000).pvalue, _ALPHA)
 
   @parameterized.expand([("default", -1), ("custom", 99)])
   def test_default_padding(self, _, default_id):
     g = _star(2)
-    nbrs = ops.sample_neighbors(g, "e", [0, 3], 3, strategy="random_without_replacement",
+    nbrs = g.sampler.sample_neighbors("e", [0, 3], 3, strategy="random_without_replacement",
                                 seed=1, default_id=default_id)
     self.assertAllEqual(nbrs.ids, [[1, 2, default_id], [0, default_id, default_id]])
     self.assertAllEqual(nbrs.edge_ids, [[0, 1, -1], [2, -1, -1]])
@@ -120,7 +120,7 @@ class SampleNeighborsTest(tf.test.TestCase):
 
   def test_circular_padding_repeats(self):
     g = _star(2)
-    nbrs = ops.sample_neighbors(g, "e", [0, 3, 4], 5, strategy="topk", seed=1,
+    nbrs = g.sampler.sample_neighbors("e", [0, 3, 4], 5, strategy="topk", seed=1,
                                 padding="circular")
     self.assertAllEqual(nbrs.ids, [[1, 2, 1, 2, 1], [0, 0, 0, 0, 0], [-1] * 5])
     self.assertAllEqual(nbrs.edge_ids[0], [0, 1, 0, 1, 0])
@@ -130,7 +130,7 @@ class SampleNeighborsTest(tf.test.TestCase):
   @parameterized.expand([(s,) for s in ops.sampling.NEIGHBOR_STRATEGIES])
   def test_zero_degree_rows_are_all_padding(self, strategy):
     g = _star(3, weights=[1, 1, 1, 1])
-    nbrs = ops.sample_neighbors(g, "e", [5, 0], 2, strategy=strategy, seed=1)
+    nbrs = g.sampler.sample_neighbors("e", [5, 0], 2, strategy=strategy, seed=1)
     self.assertAllEqual(nbrs.ids[0], [-1, -1])
     self.assertAllEqual(nbrs.mask, [[False, False], [True, True]])
 
@@ -140,13 +140,13 @@ class SampleNeighborsTest(tf.test.TestCase):
                                         "in_degree")])
   def test_graph_without_edges_gives_padding(self, strategy):
     g = sampling_graphs.homogeneous([], [], 4)
-    nbrs = ops.sample_neighbors(g, "e", [0, 3], 3, strategy=strategy, seed=1,
+    nbrs = g.sampler.sample_neighbors("e", [0, 3], 3, strategy=strategy, seed=1,
                                 padding="circular")
     self.assertAllEqual(nbrs.ids, -np.ones([2, 3]))
     self.assertAllEqual(nbrs.mask, np.zeros([2, 3], bool))
 
   def test_empty_batch(self):
-    nbrs = ops.sample_neighbors(_star(3), "e", np.zeros([0], np.int64), 4, seed=1)
+    nbrs = _star(3).sampler.sample_neighbors("e", np.zeros([0], np.int64), 4, seed=1)
     for t in nbrs:
       self.assertEqual(t.shape, [0, 4])
 
@@ -156,7 +156,7 @@ class SampleNeighborsTest(tf.test.TestCase):
     # 0 -> 1, 2, 3, 4 at times 10, 40, 20, 30.
     g = sampling_graphs.homogeneous([0, 0, 0, 0], [1, 2, 3, 4], 5, weights=[1, 1, 1, 1],
                                     timestamps=[10, 40, 20, 30])
-    nbrs = ops.sample_neighbors(g, "e", [0, 0, 0], 50, strategy=strategy, seed=1,
+    nbrs = g.sampler.sample_neighbors("e", [0, 0, 0], 50, strategy=strategy, seed=1,
                                 before=[25, 11, 10])
     ids, mask = nbrs.ids.numpy(), nbrs.mask.numpy()
     self.assertAllInSet(ids[0][mask[0]], [1, 3])
@@ -165,32 +165,32 @@ class SampleNeighborsTest(tf.test.TestCase):
     if strategy != "topk" and strategy != "random_without_replacement":
       self.assertEqual(set(ids[0]), {1, 3})
     # A scalar applies to every id.
-    all_before = ops.sample_neighbors(g, "e", [0, 0], 3, strategy=strategy, seed=1, before=15)
+    all_before = g.sampler.sample_neighbors("e", [0, 0], 3, strategy=strategy, seed=1, before=15)
     self.assertAllInSet(all_before.ids.numpy()[all_before.mask.numpy()], [1])
 
   def test_temporal_filter_needs_timestamps(self):
     with self.assertRaisesRegex(ValueError, "before= needs edge timestamps"):
-      ops.sample_neighbors(_star(3), "e", [0], 2, seed=1, before=[5])
+      _star(3).sampler.sample_neighbors("e", [0], 2, seed=1, before=[5])
 
   def test_same_seed_same_output_different_seed_differs(self):
     g, _, _ = sampling_graphs.random_graph(100, 3000, seed=1, weights=np.ones(3000))
     ids = np.arange(100)
     for strategy in ops.sampling.NEIGHBOR_STRATEGIES:
-      a = ops.sample_neighbors(g, "e", ids, 5, strategy=strategy, seed=[4, 2])
-      b = ops.sample_neighbors(g, "e", ids, 5, strategy=strategy, seed=tf.constant([4, 2]))
+      a = g.sampler.sample_neighbors("e", ids, 5, strategy=strategy, seed=[4, 2])
+      b = g.sampler.sample_neighbors("e", ids, 5, strategy=strategy, seed=tf.constant([4, 2]))
       self.assertAllEqual(a.edge_ids, b.edge_ids)
       if strategy != "topk":
-        c = ops.sample_neighbors(g, "e", ids, 5, strategy=strategy, seed=[4, 3])
+        c = g.sampler.sample_neighbors("e", ids, 5, strategy=strategy, seed=[4, 3])
         self.assertNotAllEqual(a.edge_ids, c.edge_ids)
     # A Python int seed s means [s, 0].
-    self.assertAllEqual(ops.sample_neighbors(g, "e", ids, 5, seed=9).ids,
-                        ops.sample_neighbors(g, "e", ids, 5, seed=[9, 0]).ids)
+    self.assertAllEqual(g.sampler.sample_neighbors("e", ids, 5, seed=9).ids,
+                        g.sampler.sample_neighbors("e", ids, 5, seed=[9, 0]).ids)
 
   def test_without_edge_ids_same_neighbors(self):
     g, _, _ = sampling_graphs.random_graph(100, 3000, seed=1)
     for strategy in ("random", "random_without_replacement", "topk"):
-      with_ids = ops.sample_neighbors(g, "e", np.arange(100), 5, strategy=strategy, seed=3)
-      without = ops.sample_neighbors(g, "e", np.arange(100), 5, strategy=strategy, seed=3,
+      with_ids = g.sampler.sample_neighbors("e", np.arange(100), 5, strategy=strategy, seed=3)
+      without = g.sampler.sample_neighbors("e", np.arange(100), 5, strategy=strategy, seed=3,
                                      edge_ids=False)
       self.assertIsNone(without.edge_ids)
       self.assertAllEqual(with_ids.ids, without.ids)
@@ -200,31 +200,31 @@ class SampleNeighborsTest(tf.test.TestCase):
                                          return_edge_ids=False)
     self.assertEqual(raw_out.edge_ids.shape, [2, 0])
     with self.assertRaisesRegex(ValueError, "edge_ids must be True or False"):
-      ops.sample_neighbors(g, "e", [0], 2, seed=1, edge_ids="no")
+      g.sampler.sample_neighbors("e", [0], 2, seed=1, edge_ids="no")
 
   def test_output_does_not_depend_on_batch_composition(self):
     # Row r draws from (seed, r): a batch's first rows equal a shorter batch's.
     g, _, _ = sampling_graphs.random_graph(100, 3000, seed=1)
-    long = ops.sample_neighbors(g, "e", np.arange(100), 5, seed=3)
-    short = ops.sample_neighbors(g, "e", np.arange(10), 5, seed=3)
+    long = g.sampler.sample_neighbors("e", np.arange(100), 5, seed=3)
+    short = g.sampler.sample_neighbors("e", np.arange(10), 5, seed=3)
     self.assertAllEqual(long.ids[:10], short.ids)
 
   def test_static_shapes_in_tf_function_and_dataset(self):
     g = _star(3)
-    fn = tf.function(lambda ids: ops.sample_neighbors(g, "e", ids, 4, seed=1),
+    fn = tf.function(lambda ids: g.sampler.sample_neighbors("e", ids, 4, seed=1),
                      input_signature=[tf.TensorSpec([None], tf.int64)])
     out = fn.get_concrete_function().structured_outputs
     self.assertEqual(out.ids.shape.as_list(), [None, 4])
     self.assertEqual(out.mask.dtype, tf.bool)
     ds = tf.data.Dataset.from_tensor_slices(np.array([[0, 1], [2, 0]], np.int64)).map(
-        lambda ids: ops.sample_neighbors(g, "e", ids, 4, seed=1).ids)
+        lambda ids: g.sampler.sample_neighbors("e", ids, 4, seed=1).ids)
     self.assertEqual(ds.element_spec.shape.as_list(), [2, 4])
     self.assertLen(list(ds), 2)
 
   def test_seed_per_batch_in_dataset(self):
     g = _star(8)
     ds = tf.data.Dataset.range(3).map(
-        lambda i: ops.sample_neighbors(g, "e", [0], 6, seed=tf.stack([i, i])).ids)
+        lambda i: g.sampler.sample_neighbors("e", [0], 6, seed=tf.stack([i, i])).ids)
     batches = [b.numpy() for b in ds]
     again = [b.numpy() for b in ds]
     self.assertAllEqual(batches, again)
@@ -241,40 +241,40 @@ class SampleNeighborsBadInputTest(tf.test.TestCase):
   def test_ids_out_of_range_name_index_and_range(self):
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                 r"ids\[2\] = 6 is not in \[0, 6\)"):
-      ops.sample_neighbors(self.g, "e", [0, 1, 6], 2, seed=1)
+      self.g.sampler.sample_neighbors("e", [0, 1, 6], 2, seed=1)
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                 r"ids\[0\] = -1 is not in \[0, 6\)"):
-      ops.sample_neighbors(self.g, "e", [-1], 2, seed=1)
+      self.g.sampler.sample_neighbors("e", [-1], 2, seed=1)
 
   @parameterized.expand([("zero", 0), ("negative", -3), ("float", 2.0), ("bool", True)])
   def test_bad_fanout(self, _, fanout):
     with self.assertRaisesRegex(ValueError, "fanout must be a positive int"):
-      ops.sample_neighbors(self.g, "e", [0], fanout, seed=1)
+      self.g.sampler.sample_neighbors("e", [0], fanout, seed=1)
 
   def test_unknown_strategy_names_it_and_the_allowed(self):
     with self.assertRaisesRegex(ValueError, r"unknown strategy 'uniform'; allowed: random, "
                                 r"random_without_replacement, edge_weight, topk, in_degree"):
-      ops.sample_neighbors(self.g, "e", [0], 2, strategy="uniform", seed=1)
+      self.g.sampler.sample_neighbors("e", [0], 2, strategy="uniform", seed=1)
     with self.assertRaisesRegex(ValueError, "unknown padding 'zeros'"):
-      ops.sample_neighbors(self.g, "e", [0], 2, padding="zeros", seed=1)
+      self.g.sampler.sample_neighbors("e", [0], 2, padding="zeros", seed=1)
 
   def test_bad_seeds(self):
     with self.assertRaisesRegex(ValueError, r"seed must be an int or have shape \[2\]"):
-      ops.sample_neighbors(self.g, "e", [0], 2, seed=[1, 2, 3])
+      self.g.sampler.sample_neighbors("e", [0], 2, seed=[1, 2, 3])
     with self.assertRaisesRegex(TypeError, "seed must be integers"):
-      ops.sample_neighbors(self.g, "e", [0], 2, seed=1.5)
+      self.g.sampler.sample_neighbors("e", [0], 2, seed=1.5)
     with self.assertRaisesRegex(ValueError, "seed must fit in int64"):
-      ops.sample_neighbors(self.g, "e", [0], 2, seed=2**64)
+      self.g.sampler.sample_neighbors("e", [0], 2, seed=2**64)
     with self.assertRaisesRegex(TypeError, "seed"):
-      ops.sample_neighbors(self.g, "e", [0], 2)  # pylint: disable=missing-kwoa
+      self.g.sampler.sample_neighbors("e", [0], 2)  # pylint: disable=missing-kwoa
 
   def test_bad_ids(self):
     with self.assertRaisesRegex(ValueError, "ids must be a vector"):
-      ops.sample_neighbors(self.g, "e", [[0]], 2, seed=1)
+      self.g.sampler.sample_neighbors("e", [[0]], 2, seed=1)
     with self.assertRaisesRegex(TypeError, "ids must be integers"):
-      ops.sample_neighbors(self.g, "e", [0.5], 2, seed=1)
+      self.g.sampler.sample_neighbors("e", [0.5], 2, seed=1)
     with self.assertRaisesRegex(ValueError, "unknown edge type 'nope'"):
-      ops.sample_neighbors(self.g, "nope", [0], 2, seed=1)
+      self.g.sampler.sample_neighbors("nope", [0], 2, seed=1)
 
   def test_raw_op_validates_everything(self):
     e = tf.zeros([0], tf.int64)
@@ -339,7 +339,7 @@ class SampleFullNeighborsTest(tf.test.TestCase):
 
   def test_all_neighbors_in_row_order(self):
     g = _star(4, weights=[1, 4, 2, 3, 1])
-    full = ops.sample_full_neighbors(g, "e", [0, 6, 5])
+    full = g.sampler.sample_full_neighbors("e", [0, 6, 5])
     self.assertAllEqual(full.ids.to_list(), [[2, 4, 3, 1], [], [0]])
     self.assertAllEqual(full.edge_ids.to_list(), [[1, 3, 2, 0], [], [4]])
 
@@ -347,7 +347,7 @@ class SampleFullNeighborsTest(tf.test.TestCase):
     g = _star(10)
     seen = collections.Counter()
     for seed in range(300):
-      full = ops.sample_full_neighbors(g, "e", [0, 11], max_neighbors=3, seed=seed)
+      full = g.sampler.sample_full_neighbors("e", [0, 11], max_neighbors=3, seed=seed)
       row = full.ids.to_list()[0]
       self.assertLen(row, 3)
       self.assertEqual(row, sorted(row))
@@ -359,21 +359,21 @@ class SampleFullNeighborsTest(tf.test.TestCase):
 
   def test_temporal_filter(self):
     g = sampling_graphs.homogeneous([0, 0, 0], [1, 2, 3], 4, timestamps=[5, 1, 9])
-    full = ops.sample_full_neighbors(g, "e", [0, 0, 1], before=[6, 1, 100])
+    full = g.sampler.sample_full_neighbors("e", [0, 0, 1], before=[6, 1, 100])
     self.assertAllEqual(full.ids.to_list(), [[1, 2], [], []])
 
   def test_errors(self):
     g = _star(3)
     with self.assertRaisesRegex(ValueError, "max_neighbors must be None or an int >= 0"):
-      ops.sample_full_neighbors(g, "e", [0], max_neighbors=-1, seed=1)
+      g.sampler.sample_full_neighbors("e", [0], max_neighbors=-1, seed=1)
     with self.assertRaisesRegex(ValueError, "pass seed="):
-      ops.sample_full_neighbors(g, "e", [0], max_neighbors=2)
+      g.sampler.sample_full_neighbors("e", [0], max_neighbors=2)
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, r"ids\[1\] = 9 is not in"):
-      ops.sample_full_neighbors(g, "e", [0, 9])
+      g.sampler.sample_full_neighbors("e", [0, 9])
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, "max_neighbors must be >= 0"):
       raw.tfgle_sample_full_neighbors(g.csr("e").resource_handle, [0], [1, 1],
                                       tf.zeros([0], tf.int64), max_neighbors=-5)
-    empty = ops.sample_full_neighbors(g, "e", tf.zeros([0], tf.int64))
+    empty = g.sampler.sample_full_neighbors("e", tf.zeros([0], tf.int64))
     self.assertEqual(empty.ids.shape.as_list(), [0, None])
 
 
@@ -392,17 +392,17 @@ class ThreadCountTest(tf.test.TestCase):
       ids = np.random.default_rng(0).integers(0, 2000, 20000)
       h = hashlib.sha256()
       for strategy in ops.sampling.NEIGHBOR_STRATEGIES:
-        out = ops.sample_neighbors(g, "e", ids, 7, strategy=strategy, seed=[5, 6])
+        out = g.sampler.sample_neighbors("e", ids, 7, strategy=strategy, seed=[5, 6])
         h.update(out.ids.numpy().tobytes() + out.edge_ids.numpy().tobytes())
-        out = ops.sample_neighbors(g, "e", ids, 7, strategy=strategy, seed=[5, 6], before=50)
+        out = g.sampler.sample_neighbors("e", ids, 7, strategy=strategy, seed=[5, 6], before=50)
         h.update(out.ids.numpy().tobytes())
-      for hop in ops.sample_fanouts(g, "e", ids[:2000], [10, 5], seed=[1, 2],
+      for hop in g.sampler.sample_fanouts("e", ids[:2000], [10, 5], seed=[1, 2],
                                     strategy="random_without_replacement"):
         h.update(hop.ids.numpy().tobytes() + hop.mask.numpy().tobytes())
-      full = ops.sample_full_neighbors(g, "e", ids, max_neighbors=20, seed=4)
+      full = g.sampler.sample_full_neighbors("e", ids, max_neighbors=20, seed=4)
       h.update(full.ids.flat_values.numpy().tobytes())
       for strategy in ("random", "in_degree"):
-        neg = ops.sample_negatives(g, "e", ids, 5, strategy=strategy, seed=[7, 8])
+        neg = g.sampler.sample_negatives("e", ids, 5, strategy=strategy, seed=[7, 8])
         h.update(neg.ids.numpy().tobytes() + neg.mask.numpy().tobytes())
       print(h.hexdigest())
       """)

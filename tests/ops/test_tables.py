@@ -106,6 +106,8 @@ class CsrTableTest(tf.test.TestCase):
        r"weights\[1\] = nan is not a finite number >= 0"),
       ("negative_weight", dict(src=[0, 1], dst=[1, 2], weights=[-1.0, 1.0]),
        r"weights\[0\] = -1"),
+      ("subnormal_weight", dict(src=[0, 1], dst=[1, 2], weights=[1.0, 1e-40]),
+       r"weights\[1\] = 1e-40 is subnormal; weights must be 0 or >= 1.17549435e-38"),
       ("weights_length", dict(src=[0, 1], dst=[1, 2], weights=[1.0, 1.0, 1.0]),
        "weights must be empty or have one value per edge"),
       ("weight_order_without_weights", dict(src=[0], dst=[1], order="weight"),
@@ -149,6 +151,76 @@ class CsrTableTest(tf.test.TestCase):
       with self.subTest(name), self.assertRaisesRegex(
           tf.errors.InvalidArgumentError, f"{name} must be a vector, got shape \\[1,1\\]"):
         call()
+
+  def test_raw_csr_init_checks_weights_and_timestamps(self):
+    from tfgle.ops._library import ops  # pylint: disable=g-import-not-at-top
+    empty = tf.zeros([0], tf.int64)
+
+    def init(case, weights, timestamps=empty, src=(0, 0), **attrs):
+      dst = [1] * len(src)
+      ops.tfgle_csr_init(ops.tfgle_csr_handle(shared_name=f"raw_csr_{case}"), list(src), dst,
+                         empty, tf.constant(weights, tf.float32), timestamps,
+                         tf.constant(2, tf.int64), tf.constant(2, tf.int64), **attrs)
+
+    cases = [
+        # A subnormal edge weight would never be drawn where TensorFlow flushes
+        # denormals to zero: it is refused, naming it.
+        (dict(weights=[1e-40, 1.0]),
+         r"weights\[0\] = 1e-40 is subnormal; weights must be 0 or >= 1.17549435e-38"),
+        (dict(weights=[1.0, -1e-40]), r"weights\[1\] = -1e-40 is not a finite number >= 0"),
+        (dict(weights=[], weighted=True),
+         r"weighted=true needs one weight per edge \(2\), got none"),
+        (dict(weights=[], timed=True),
+         r"timed=true needs one timestamp per edge \(2\), got none"),
+    ]
+    for case, (kwargs, message) in enumerate(cases):
+      with self.subTest(message), self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                                         message):
+        init(case, **kwargs)
+    # Declared but empty columns are fine without edges; 0 and the smallest
+    # normal float32 are valid weights.
+    init("no_edges", [], src=(), weighted=True, timed=True)
+    init("smallest", [0.0, np.finfo(np.float32).tiny])
+
+  def test_shape_functions(self):
+    from tfgle.ops._library import ops  # pylint: disable=g-import-not-at-top
+    table, vector = tf.TensorSpec([], tf.resource), tf.TensorSpec([5], tf.int64)
+
+    def shapes(fn, *specs):
+      outputs = tf.function(fn).get_concrete_function(*specs).structured_outputs
+      return [t.shape.as_list() for t in tf.nest.flatten(outputs)]
+
+    self.assertEqual(shapes(ops.tfgle_id_map_lookup, table, tf.TensorSpec([2, 3], tf.int64)),
+                     [[2, 3]])
+    self.assertEqual(shapes(ops.tfgle_csr_degree, table, tf.TensorSpec([4, 1], tf.int64)),
+                     [[4, 1]])
+    self.assertEqual(shapes(ops.tfgle_id_map_size, table), [[]])
+    self.assertEqual(shapes(ops.tfgle_csr_info, table), [[], [], []])
+    self.assertEqual(shapes(ops.tfgle_csr_fingerprint, table), [[]])
+    self.assertEqual(shapes(ops.tfgle_csr_edges_at, table, vector), [[5], [5], [5]])
+    self.assertEqual(shapes(ops.tfgle_csr_neighbors, table, vector),
+                     [[None], [None], [None], [None], [6]])
+    matrix = tf.TensorSpec([2, 2], tf.int64)
+    for name, fn, specs in [
+        ("id_map_size", ops.tfgle_id_map_size, [tf.TensorSpec([2], tf.resource)]),
+        ("id_map_init", ops.tfgle_id_map_init, [table, matrix]),
+        ("csr_edges_at", ops.tfgle_csr_edges_at, [table, matrix]),
+        ("csr_neighbors", ops.tfgle_csr_neighbors, [table, matrix]),
+    ]:
+      with self.subTest(name), self.assertRaisesRegex(ValueError, "must be rank"):
+        tf.function(fn).get_concrete_function(*specs)
+
+    def csr_init(src, num_src):
+      empty = tf.zeros([0], tf.int64)
+      return ops.tfgle_csr_init(ops.tfgle_csr_handle(), src, tf.zeros([3], tf.int64), empty,
+                                tf.zeros([0]), empty, num_src, tf.constant(2, tf.int64))
+
+    with self.assertRaisesRegex(ValueError, "must be equal, but are 4 and 3"):
+      tf.function(csr_init).get_concrete_function(tf.TensorSpec([4], tf.int64),
+                                                  tf.TensorSpec([], tf.int64))
+    with self.assertRaisesRegex(ValueError, "must be rank 0"):
+      tf.function(csr_init).get_concrete_function(tf.TensorSpec([3], tf.int64),
+                                                  tf.TensorSpec([1], tf.int64))
 
   def test_init_twice_is_rejected(self):
     csr = CsrTable([0], [1], 2, 2)

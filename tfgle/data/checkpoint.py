@@ -36,19 +36,22 @@ class IteratorCheckpoint(tf.train.Checkpoint):
     self._expected_fingerprint = expected
 
   def read(self, save_path, options=None):
-    status = super().read(save_path, options)
     self._check(save_path)
-    return status
+    return super().read(save_path, options)
 
   def restore(self, save_path, options=None):
-    status = super().restore(save_path, options)
     self._check(save_path)
-    return status
+    return super().restore(save_path, options)
 
   def _check(self, save_path):
-    saved = self.graph_fingerprint.numpy().decode()
+    """Refuses a checkpoint of another graph BEFORE anything is restored from it."""
+    reader = tf.train.load_checkpoint(save_path)
+    key = "graph_fingerprint/.ATTRIBUTES/VARIABLE_VALUE"
+    if not reader.has_tensor(key):
+      raise ValueError(f"checkpoint {save_path} holds no graph fingerprint: it was not written "
+                       "by tfgle.data.IteratorCheckpoint")
+    saved = reader.get_tensor(key).decode()
     if saved != self._expected_fingerprint:
-      self.graph_fingerprint.assign(self._expected_fingerprint)
       raise ValueError(
           f"checkpoint {save_path} was written for a graph with fingerprint {saved}, but this "
           f"graph's is {self._expected_fingerprint}: its pipeline position would continue a "

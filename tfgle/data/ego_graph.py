@@ -19,6 +19,8 @@ from typing import Mapping, Optional, Sequence, Union
 
 import tensorflow as tf
 
+from tfgle.graph.graph import as_sampler
+
 
 # Features to gather: None (all), names, or node type -> names.
 FeatureNames = Union[None, Sequence[str], Mapping[str, Sequence[str]]]
@@ -62,6 +64,16 @@ def ego_spec(graph, node_type: str, meta_path: Sequence[str], fanouts: Sequence[
                  tuple(fanouts))
 
 
+def seed_plan(graph, meta_path: Sequence[str], fanouts) -> tuple:
+  """(sampler, graph, EgoSpec) of datasets whose seeds start `meta_path` (graph or Sampler)."""
+  sampler = as_sampler(graph)
+  graph = sampler.graph
+  if not meta_path:
+    raise ValueError("meta_path must name at least one edge type")
+  node_type = graph.edge_type(meta_path[0]).src
+  return sampler, graph, ego_spec(graph, node_type, meta_path, fanouts)
+
+
 def _chain(query, spec: EgoSpec, prefix: str, strategy: str):
   """Continues `query` (already at hop 0, aliased) along the meta-path."""
   for i, (edge_type, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
@@ -90,16 +102,23 @@ def _features_arg(features, aliases, node_types):
   return {alias: list(features) for alias in aliases}
 
 
-class EgoGraphDataset(tf.data.Dataset):
+def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
+                      batch_size: int = 512, *, label: bool = True,
+                      features: FeatureNames = None, strategy: str = "random",
+                      shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
+                      num_parallel_calls: Optional[int] = None, deterministic: bool = True,
+                      shard: Optional[tuple] = None,
+                      position: Optional[tuple] = None) -> tf.data.Dataset:
   """A tf.data.Dataset of (EgoGraph, label) batches for node classification.
 
   Example:
-    ds = tfgle.data.EgoGraphDataset(g, seeds="train", meta_path=["cites", "cites"],
-                                    fanouts=[10, 5], batch_size=256)
+    ds = tfgle.data.ego_graph_dataset(g, seeds="train", meta_path=["cites", "cites"],
+                                      fanouts=[10, 5], batch_size=256)
     model.fit(ds, epochs=10)
 
   Args:
-    graph: a built tfgle.Graph.
+    graph: a built tfgle.Graph, or a tfgle.graph.Sampler of one (e.g. a
+      tfgle.distribute.PartitionedGraph).
     seeds: the seed nodes: None or the node type (all nodes), a split name of
       the meta-path's first node type, or external ids.
     meta_path: edge types followed hop by hop.
@@ -115,37 +134,40 @@ class EgoGraphDataset(tf.data.Dataset):
     shard: (index, count): this worker's disjoint shard of each epoch's seeds,
       with as many batches as every other shard (see GSL values();
       tfgle.distribute.ego_dataset_fn sets it from the input context).
+    position: None: one epoch per iteration; (epoch, batch): an endless,
+      exactly resumable stream from that position (see GSL values()).
 
-  Returns (from the constructor): a tf.data.Dataset.
+  Returns:
+    A tf.data.Dataset of (EgoGraph, int64 labels [B]), or of EgoGraphs.
   """
+  sampler, graph, spec = seed_plan(graph, meta_path, fanouts)
+  node_type = spec.node_types[0]
+  query = sampler.V(node_type, mask=_seed_mask(graph, node_type, seeds))
+  query = _order(query.batch(batch_size, drop_remainder), shuffle)
+  _chain(query.alias(hop_name(0)), spec, "", strategy)
+  aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
+  ds = query.values(features=_features_arg(features, aliases, spec.node_types),
+                    seed=seed, num_parallel_calls=num_parallel_calls,
+                    deterministic=deterministic, shard=shard, position=position)
+  if not label:
+    return ds
+  labels = graph.labels(node_type)
 
-  def __new__(cls, graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
-              batch_size: int = 512, *, label: bool = True,
-              features: FeatureNames = None, strategy: str = "random",
-              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
-              num_parallel_calls: Optional[int] = None, deterministic: bool = True,
-              shard: Optional[tuple] = None):
-    if not meta_path:
-      raise ValueError("meta_path must name at least one edge type")
-    node_type = graph.edge_type(meta_path[0]).src
-    spec = ego_spec(graph, node_type, meta_path, fanouts)
-    query = graph.V(node_type, mask=_seed_mask(graph, node_type, seeds))
-    query = _order(query.batch(batch_size, drop_remainder), shuffle)
-    _chain(query.alias(hop_name(0)), spec, "", strategy)
-    aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
-    ds = query.values(features=_features_arg(features, aliases, spec.node_types),
-                      seed=seed, num_parallel_calls=num_parallel_calls,
-                      deterministic=deterministic, shard=shard)
-    if not label:
-      return ds
-    labels = graph.labels(node_type)
-
-    def split_label(ego):
-      return ego, tf.gather(labels, ego["hop0"]["index"])
-    return ds.map(split_label)
+  def split_label(ego):
+    return ego, tf.gather(labels, ego["hop0"]["index"])
+  return ds.map(split_label)
 
 
-class LinkEgoGraphDataset(tf.data.Dataset):
+def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
+                           dst_meta_path: Sequence[str] = (), fanouts=(),
+                           batch_size: int = 512, *, num_negatives: int = 5,
+                           neg_strategy: str = "random", features: FeatureNames = None,
+                           strategy: str = "random", shuffle: Union[bool, str] = True,
+                           drop_remainder: bool = False, seed=0,
+                           num_parallel_calls: Optional[int] = None,
+                           deterministic: bool = True,
+                           shard: Optional[tuple] = None,
+                           position: Optional[tuple] = None) -> tf.data.Dataset:
   """A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs for link prediction.
 
   Traverses the edges of `edge_type`; for each edge, "src" is the EgoGraph of
@@ -154,7 +176,7 @@ class LinkEgoGraphDataset(tf.data.Dataset):
   `neg_strategy`, excluding true neighbors.
 
   Args:
-    graph: a built tfgle.Graph.
+    graph: a built tfgle.Graph, or a tfgle.graph.Sampler of one.
     edge_type: the edges to predict.
     src_meta_path, dst_meta_path: meta-paths sampled around sources and
       destinations (negatives use dst_meta_path).
@@ -162,36 +184,33 @@ class LinkEgoGraphDataset(tf.data.Dataset):
     batch_size: edges per batch.
     num_negatives: negatives per edge.
     neg_strategy: "random", "in_degree", "node_weight".
-    Other arguments (shard included) as EgoGraphDataset.
+    Other arguments (shard included) as ego_graph_dataset.
+
+  Returns:
+    A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs.
   """
+  sampler = as_sampler(graph)
+  graph = sampler.graph
+  et = graph.edge_type(edge_type)
+  src_spec = ego_spec(graph, et.src, src_meta_path, fanouts)
+  dst_spec = ego_spec(graph, et.dst, dst_meta_path, fanouts)
+  query = _order(sampler.E(et.name).batch(batch_size, drop_remainder), shuffle)
+  src = query.outV().alias("src:" + hop_name(0))
+  _chain(src, src_spec, "src:", strategy)
+  _chain(query.inV().alias("dst:" + hop_name(0)), dst_spec, "dst:", strategy)
+  neg = src.outNeg(et.name).sample(num_negatives).by(neg_strategy).alias("neg:" + hop_name(0))
+  _chain(neg, dst_spec, "neg:", strategy)
+  hops = src_spec.num_hops + 1
+  aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
+  types = src_spec.node_types + dst_spec.node_types * 2
+  ds = query.values(features=_features_arg(features, aliases, types), seed=seed,
+                    num_parallel_calls=num_parallel_calls, deterministic=deterministic,
+                    shard=shard, position=position)
 
-  def __new__(cls, graph, edge_type, src_meta_path: Sequence[str] = (),
-              dst_meta_path: Sequence[str] = (), fanouts=(), batch_size: int = 512, *,
-              num_negatives: int = 5, neg_strategy: str = "random",
-              features: FeatureNames = None, strategy: str = "random",
-              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
-              num_parallel_calls: Optional[int] = None, deterministic: bool = True,
-              shard: Optional[tuple] = None):
-    et = graph.edge_type(edge_type)
-    src_spec = ego_spec(graph, et.src, src_meta_path, fanouts)
-    dst_spec = ego_spec(graph, et.dst, dst_meta_path, fanouts)
-    query = _order(graph.E(et.name).batch(batch_size, drop_remainder), shuffle)
-    src = query.outV().alias("src:" + hop_name(0))
-    _chain(src, src_spec, "src:", strategy)
-    _chain(query.inV().alias("dst:" + hop_name(0)), dst_spec, "dst:", strategy)
-    neg = src.outNeg(et.name).sample(num_negatives).by(neg_strategy).alias("neg:" + hop_name(0))
-    _chain(neg, dst_spec, "neg:", strategy)
-    hops = src_spec.num_hops + 1
-    aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
-    types = src_spec.node_types + dst_spec.node_types * 2
-    ds = query.values(features=_features_arg(features, aliases, types), seed=seed,
-                      num_parallel_calls=num_parallel_calls, deterministic=deterministic,
-                      shard=shard)
-
-    def regroup(values):
-      return {side: {hop_name(i): values[f"{side}:{hop_name(i)}"] for i in range(hops)}
-              for side in ("src", "dst", "neg")}
-    return ds.map(regroup)
+  def regroup(values):
+    return {side: {hop_name(i): values[f"{side}:{hop_name(i)}"] for i in range(hops)}
+            for side in ("src", "dst", "neg")}
+  return ds.map(regroup)
 
 
 def _order(query, shuffle):

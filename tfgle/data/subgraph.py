@@ -19,7 +19,8 @@ from typing import Optional, Sequence, Union
 
 import tensorflow as tf
 
-from tfgle.data.ego_graph import _order, _seed_mask, ego_spec, hop_name
+from tfgle.data.ego_graph import _order, _seed_mask, hop_name, seed_plan
+from tfgle.graph.graph import as_sampler
 
 
 def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
@@ -27,7 +28,7 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
   """The SubGraph induced by the masked entries of `index` (dense node indices).
 
   Args:
-    graph: a built tfgle.Graph.
+    graph: a built tfgle.Graph, or a tfgle.graph.Sampler of one.
     edge_type: an edge type whose two ends have the node type of `index`.
     index: int64 dense indices, any shape; the first `num_seeds` valid entries
       in row-major order should be the seeds.
@@ -35,13 +36,15 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
     num_seeds: number of seeds (kept first).
     features: node features to gather (None: all).
   """
+  sampler = as_sampler(graph)
+  graph = sampler.graph
   et = graph.edge_type(edge_type)
   if et.src != et.dst:
     raise ValueError(f"induced_subgraph needs an edge type within one node type, got "
                      f"{et.name!r} ({et.src!r} -> {et.dst!r})")
   valid = tf.boolean_mask(tf.reshape(index, [-1]), tf.reshape(mask, [-1]))
   nodes, _ = tf.unique(valid)  # first-appearance order keeps seeds first
-  nbrs, edge_ids, _, _ = graph.csr(et.name).neighbors(nodes)
+  nbrs, edge_ids = sampler.sample_full_neighbors(et.name, nodes)
   # Keep the neighbors that are themselves in `nodes`: binary search in the sorted set.
   order = tf.cast(tf.argsort(nodes), tf.int64)
   sorted_nodes = tf.gather(nodes, order)
@@ -83,53 +86,56 @@ def to_graph_tensor(sub: dict, *, node_set: str = "nodes", edge_set: str = "edge
               target=(node_set, sub["edge_index"][1])))})
 
 
-class SubGraphDataset(tf.data.Dataset):
+def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
+                     batch_size: int = 512, *, edge_type: Optional[str] = None,
+                     label: bool = True, features: Optional[Sequence[str]] = None,
+                     strategy: str = "random", shuffle: Union[bool, str] = True,
+                     drop_remainder: bool = False, seed: int = 0, graph_tensor: bool = False,
+                     num_parallel_calls: Optional[int] = None,
+                     deterministic: bool = True,
+                     position: Optional[tuple] = None) -> tf.data.Dataset:
   """A tf.data.Dataset of (SubGraph, seed labels) batches.
 
-  Samples like EgoGraphDataset along a meta-path within one node type, then
+  Samples like ego_graph_dataset along a meta-path within one node type, then
   yields the induced subgraph of all sampled nodes (seeds first) along
   `edge_type` (default: the meta-path's first edge type).
 
   Args:
     graph, seeds, meta_path, fanouts, batch_size, strategy, shuffle,
-      drop_remainder, seed, num_parallel_calls, deterministic: as EgoGraphDataset.
+      drop_remainder, seed, num_parallel_calls, deterministic, position: as
+      ego_graph_dataset (graph: a tfgle.Graph or a Sampler of one).
     edge_type: the edges of the induced subgraph.
     label: yield (SubGraph, labels of the seeds); False yields SubGraph alone.
     features: node features to gather (None: all).
     graph_tensor: yield tfgnn.GraphTensor instead of the SubGraph dict.
+
+  Returns:
+    A tf.data.Dataset of (SubGraph or GraphTensor, int64 labels [B]), or of
+    SubGraphs / GraphTensors.
   """
+  sampler, graph, spec = seed_plan(graph, meta_path, fanouts)
+  node_type = spec.node_types[0]
+  if any(t != node_type for t in spec.node_types):
+    raise ValueError(f"subgraph_dataset needs a meta-path within one node type, got hops of "
+                     f"types {spec.node_types}")
+  edge_type = edge_type or spec.edge_types[0]
+  query = sampler.V(node_type, mask=_seed_mask(graph, node_type, seeds))
+  query = _order(query.batch(batch_size, drop_remainder), shuffle).alias(hop_name(0))
+  for i, (et, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
+    query = query.outV(et).sample(k).by(strategy).alias(hop_name(i))
+  ds = query.values(features=False, seed=seed, num_parallel_calls=num_parallel_calls,
+                    deterministic=deterministic, position=position)
+  labels = graph.labels(node_type) if label else None
 
-  def __new__(cls, graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
-              batch_size: int = 512, *, edge_type: Optional[str] = None, label: bool = True,
-              features: Optional[Sequence[str]] = None, strategy: str = "random",
-              shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed: int = 0,
-              graph_tensor: bool = False, num_parallel_calls: Optional[int] = None,
-              deterministic: bool = True):
-    if not meta_path:
-      raise ValueError("meta_path must name at least one edge type")
-    node_type = graph.edge_type(meta_path[0]).src
-    spec = ego_spec(graph, node_type, meta_path, fanouts)
-    if any(t != node_type for t in spec.node_types):
-      raise ValueError(f"SubGraphDataset needs a meta-path within one node type, got hops of "
-                       f"types {spec.node_types}")
-    edge_type = edge_type or spec.edge_types[0]
-    query = graph.V(node_type, mask=_seed_mask(graph, node_type, seeds))
-    query = _order(query.batch(batch_size, drop_remainder), shuffle).alias(hop_name(0))
-    for i, (et, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
-      query = query.outV(et).sample(k).by(strategy).alias(hop_name(i))
-    ds = query.values(features=False, seed=seed, num_parallel_calls=num_parallel_calls,
-                      deterministic=deterministic)
-    labels = graph.labels(node_type) if label else None
-
-    def to_subgraph(hops):
-      hops = [hops[hop_name(i)] for i in range(spec.num_hops + 1)]
-      index = tf.concat([tf.reshape(h["index"], [-1]) for h in hops], 0)
-      mask = tf.concat([tf.reshape(h["mask"], [-1]) for h in hops], 0)
-      num_seeds = tf.size(hops[0]["index"])
-      sub = induced_subgraph(graph, edge_type, index, mask, num_seeds, features)
-      out = to_graph_tensor(sub) if graph_tensor else sub
-      if labels is None:
-        return out
-      return out, tf.gather(labels, hops[0]["index"])
-    return ds.map(to_subgraph, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
-                  deterministic=deterministic)
+  def to_subgraph(hops):
+    hops = [hops[hop_name(i)] for i in range(spec.num_hops + 1)]
+    index = tf.concat([tf.reshape(h["index"], [-1]) for h in hops], 0)
+    mask = tf.concat([tf.reshape(h["mask"], [-1]) for h in hops], 0)
+    num_seeds = tf.size(hops[0]["index"])
+    sub = induced_subgraph(sampler, edge_type, index, mask, num_seeds, features)
+    out = to_graph_tensor(sub) if graph_tensor else sub
+    if labels is None:
+      return out
+    return out, tf.gather(labels, hops[0]["index"])
+  return ds.map(to_subgraph, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
+                deterministic=deterministic)

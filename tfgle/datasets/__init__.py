@@ -1,4 +1,7 @@
-"""Ready-made graphs: loaders of public data sets, their downloaders, a synthetic generator."""
+"""Ready-made graphs: loaders of public data sets, their downloaders, a synthetic generator.
+
+Imports tfgle.graph (it returns built Graphs); nothing that trains.
+"""
 from tfgle.datasets.citation import load_citation
 from tfgle.datasets.download import download_movielens
 from tfgle.datasets.download import download_planetoid

@@ -1,5 +1,7 @@
 """Distributed training on tf.distribute: seed sharding, partitioned graphs, a local launcher.
 
+Imports tfgle.graph, tfgle.data and tfgle.ops; the training library and binaries build on it.
+
 - MultiWorkerMirroredStrategy: every worker holds the graph and reads its shard
   of each epoch's seeds (`ego_dataset_fn` for
   `strategy.distribute_datasets_from_function`), with equal step counts.

@@ -38,15 +38,15 @@ from tfgle.data import ego_graph
 def ego_dataset_fn(graph, seeds=None, meta_path=(), fanouts=(), batch_size: int = 512, *,
                    repeat: bool = False,
                    **kwargs) -> Callable[[tf.distribute.InputContext], tf.data.Dataset]:
-  """A dataset function of tfgle.data.EgoGraphDataset batches for one input pipeline.
+  """A dataset function of tfgle.data.ego_graph_dataset batches for one input pipeline.
 
   Args:
     graph: a built tfgle.Graph (or a tfgle.distribute.PartitionedGraph).
-    seeds, meta_path, fanouts: as EgoGraphDataset.
+    seeds, meta_path, fanouts: as ego_graph_dataset.
     batch_size: the GLOBAL batch size; each replica gets
       input_context.get_per_replica_batch_size(batch_size) seeds per batch.
     repeat: repeat the epochs endlessly (for Keras fit with steps_per_epoch).
-    **kwargs: further EgoGraphDataset arguments (label, features, strategy,
+    **kwargs: further ego_graph_dataset arguments (label, features, strategy,
       shuffle, drop_remainder, seed, ...), but not shard: it comes from the
       input context.
 
@@ -60,7 +60,7 @@ def ego_dataset_fn(graph, seeds=None, meta_path=(), fanouts=(), batch_size: int 
   _check_kwargs(kwargs)
 
   def dataset_fn(input_context: tf.distribute.InputContext) -> tf.data.Dataset:
-    ds = ego_graph.EgoGraphDataset(
+    ds = ego_graph.ego_graph_dataset(
         graph, seeds, meta_path, fanouts, _per_replica(input_context, batch_size),
         shard=_shard(input_context), **kwargs)
     return ds.repeat() if repeat else ds
@@ -70,11 +70,11 @@ def ego_dataset_fn(graph, seeds=None, meta_path=(), fanouts=(), batch_size: int 
 def link_ego_dataset_fn(graph, edge_type, src_meta_path=(), dst_meta_path=(), fanouts=(),
                         batch_size: int = 512, *, repeat: bool = False, **kwargs
                         ) -> Callable[[tf.distribute.InputContext], tf.data.Dataset]:
-  """As ego_dataset_fn, for tfgle.data.LinkEgoGraphDataset (batch_size: global, in edges)."""
+  """As ego_dataset_fn, for tfgle.data.link_ego_graph_dataset (batch_size: global, in edges)."""
   _check_kwargs(kwargs)
 
   def dataset_fn(input_context: tf.distribute.InputContext) -> tf.data.Dataset:
-    ds = ego_graph.LinkEgoGraphDataset(
+    ds = ego_graph.link_ego_graph_dataset(
         graph, edge_type, src_meta_path, dst_meta_path, fanouts,
         _per_replica(input_context, batch_size), shard=_shard(input_context), **kwargs)
     return ds.repeat() if repeat else ds

@@ -16,11 +16,11 @@ graph: candidates range over every destination node, a source's true
 neighbors (all in its owner's rows) are excluded, and degree-weighted
 negatives use the global in-degrees, not the partition's.
 
-A PartitionedGraph stands in for its Graph wherever tfgle samples: GSL
-queries (`pg.V(...)`, `pg.E(...)`), EgoGraphDataset, LinkEgoGraphDataset and
-tfgle.ops.sample_neighbors/sample_fanouts/sample_negatives. Everything else
-(id maps, features, labels, splits) is the base graph's, held where the
-pipeline runs: only the topology is partitioned.
+A PartitionedGraph is a `tfgle.graph.Sampler`: it stands in for its graph's
+own sampler wherever tfgle samples (GSL queries `pg.V(...)`, `pg.E(...)`, the
+EgoGraph and SubGraph datasets). Everything else (id maps, features, labels,
+splits) is the base graph's (`pg.graph`), held where the pipeline runs: only
+the topology is partitioned.
 
 Example (ParameterServerStrategy; on the chief):
   strategy = tfgle.distribute.parameter_server_strategy()
@@ -28,26 +28,22 @@ Example (ParameterServerStrategy; on the chief):
   pg = tfgle.distribute.PartitionedGraph(graph, tfgle.distribute.ps_devices(strategy))
   coordinator = tf.distribute.experimental.coordinator.ClusterCoordinator(strategy)
   def dataset_fn():
-    return tfgle.data.EgoGraphDataset(pg, "train", ["cites", "cites"], [10, 5], 32,
+    return tfgle.data.ego_graph_dataset(pg, "train", ["cites", "cites"], [10, 5], 32,
                                       shuffle="random", seed=tfgle.distribute.worker_seed())
   per_worker = coordinator.create_per_worker_dataset(dataset_fn)
 """
 from __future__ import annotations
 
-import weakref
 from typing import Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
+from tfgle.graph.sampler import Sampler
 from tfgle.ops import sampling
 from tfgle.ops._library import ops
-from tfgle.ops.sampling import NodeDistribution, SampledNegatives, SampledNeighbors
-# The argument checks of tfgle.ops.sampling, shared so that errors read the same.
-from tfgle.ops.sampling import _category_column as category_column
-from tfgle.ops.sampling import _ids as int64_vector
-from tfgle.ops.sampling import _int64 as int64_tensor
-from tfgle.ops.sampling import _seed as seed_tensor
+from tfgle.ops.sampling import (FullNeighbors, NodeDistribution, SampledNegatives,
+                                SampledNeighbors, int64_tensor, int64_vector, seed_tensor)
 from tfgle.ops.tables import CsrTable
 
 # Neighbor strategies that read only a row of the table (the partition has
@@ -87,76 +83,15 @@ def ps_devices(strategy_or_resolver) -> list[str]:
 
 
 class _Partition:
-  """The tables of one partition (one device), keyed by (edge type, reverse)."""
+  """The tables of one partition (one device), keyed by (edge type name, reverse)."""
 
   def __init__(self, device: str):
     self.device = device
     self.tables: dict[tuple[str, bool], CsrTable] = {}
-    self.distributions: dict[tuple, NodeDistribution] = {}
 
 
-class _PartitionView:
-  """Graph-like view of one partition for tfgle.ops.sampling: csr() is the partition's."""
-
-  def __init__(self, pgraph: "PartitionedGraph", partition: _Partition):
-    self._pgraph = pgraph
-    self._partition = partition
-
-  def csr(self, edge_type, reverse: bool = False) -> CsrTable:
-    return self._pgraph.table(self._partition, edge_type, reverse)
-
-  def __getattr__(self, name):
-    return getattr(self._pgraph.graph, name)
-
-
-class PartitionedCsr:
-  """The partitioned topology of one edge type, seen as one table (for GSL E() sources).
-
-  Edge positions 0..num_edges-1 enumerate partition 0's edges, then partition
-  1's, and so on.
-  """
-
-  def __init__(self, pgraph: "PartitionedGraph", edge_type: str, reverse: bool):
-    self._pgraph = pgraph
-    self._edge_type = edge_type
-    self._reverse = reverse
-    tables = [pgraph.table(p, edge_type, reverse) for p in pgraph.partitions]
-    counts = [t.num_edges for t in tables]
-    self.num_edges = int(sum(counts))
-    self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    self.num_src = int(sum(t.num_src for t in tables))
-    self.num_dst = tables[0].num_dst
-    self.weighted = tables[0].weighted
-    self.timed = tables[0].timed
-
-  def edges_at(self, positions):
-    """(src indices, dst indices, edge ids) of the edges at positions [0, num_edges)."""
-    positions = int64_vector(positions, "positions")
-    offsets = tf.constant(self._offsets)
-    check = tf.debugging.Assert(
-        tf.reduce_all((positions >= 0) & (positions < self.num_edges)),
-        [f"positions must be in [0, {self.num_edges})"])
-    with tf.control_dependencies([check]):
-      owner = tf.searchsorted(offsets[1:], positions, side="right", out_type=tf.int32)
-    local = positions - tf.gather(offsets, owner)
-    num = len(self._pgraph.partitions)
-
-    def run(p, part, local_positions):
-      src, dst, eids = self._pgraph.table(part, self._edge_type, self._reverse).edges_at(
-          local_positions)
-      return src * num + p, dst, eids
-    return self._pgraph.scatter_gather(owner, [local], run)
-
-  @property
-  def resource_handle(self):
-    raise NotImplementedError(
-        "a PartitionedGraph's topology is spread over several tables; this operation needs "
-        "the whole table (sample_neighbors, sample_fanouts, sample_negatives and "
-        "GSL E() sources work on a PartitionedGraph)")
-
-
-class PartitionedGraph:
-  """A tfgle.Graph whose topology is partitioned by node over devices.
+class PartitionedGraph(Sampler):
+  """A Sampler of a tfgle.Graph whose topology is partitioned by node over devices.
 
   Args:
     graph: a built tfgle.Graph (kept: its id maps, features and labels serve
@@ -170,18 +105,13 @@ class PartitionedGraph:
     ValueError: no devices, or an unknown edge type.
   """
 
-  # Tells tfgle.ops.sampling to delegate to this object's sampling methods.
-  samples_partitioned = True
-
   def __init__(self, graph, devices: Sequence[str], *, edge_types=None):
+    super().__init__()
     if isinstance(devices, str) or not devices:
       raise ValueError(f"devices must be a non-empty list of device names, got {devices!r}")
-    self.graph = graph
+    self._graph = graph
     self.devices = [str(d) for d in devices]
     self.partitions = [_Partition(d) for d in self.devices]
-    self._views = [_PartitionView(self, p) for p in self.partitions]
-    self._csrs: dict[tuple[str, bool], PartitionedCsr] = {}
-    self._remote_distributions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
     names = [e.name for e in graph.edge_types] if edge_types is None else [
         graph.edge_type(e).name for e in edge_types]
     for name in names:
@@ -189,17 +119,15 @@ class PartitionedGraph:
         self.table(partition, name, False)
 
   @property
+  def graph(self):
+    return self._graph
+
+  @property
   def num_partitions(self) -> int:
     return len(self.partitions)
 
-  def __getattr__(self, name):
-    # Everything but the topology is the base graph's.
-    if name.startswith("__") or name in ("graph", "partitions"):
-      raise AttributeError(name)
-    return getattr(self.graph, name)
-
   def __repr__(self):
-    return f"tfgle.distribute.PartitionedGraph({self.graph!r} over {self.devices})"
+    return f"tfgle.distribute.PartitionedGraph({self._graph!r} over {self.devices})"
 
   # ------------------------------------------------------------ partitioning
 
@@ -208,7 +136,8 @@ class PartitionedGraph:
     return tf.cast(tf.math.floormod(indices, self.num_partitions), tf.int32)
 
   def table(self, partition: _Partition, edge_type, reverse: bool) -> CsrTable:
-    name = self.graph.edge_type(edge_type).name
+    """The CsrTable of `edge_type` (reverse: in-edges) that `partition` holds."""
+    name = self._graph.edge_type(edge_type).name
     key = (name, bool(reverse))
     if key not in partition.tables:
       self._build(name, bool(reverse))
@@ -241,13 +170,6 @@ class PartitionedGraph:
               timestamps=columns["timestamps"][keep] if "timestamps" in columns else None,
               order="input")
 
-  def csr(self, edge_type, reverse: bool = False) -> PartitionedCsr:
-    """The partitioned topology of an edge type (num_edges, edges_at)."""
-    key = (self.graph.edge_type(edge_type).name, bool(reverse))
-    if key not in self._csrs:
-      self._csrs[key] = PartitionedCsr(self, *key)
-    return self._csrs[key]
-
   def topology_bytes(self, edge_types=None) -> list[int]:
     """Bytes of topology each partition holds, measured by its tables on their devices.
 
@@ -266,48 +188,44 @@ class PartitionedGraph:
       totals.append(total)
     return totals
 
-  # ------------------------------------------------------------ GSL sources
-
-  def V(self, node_type: str, mask=None):  # pylint: disable=invalid-name
-    """A GSL query over vertices of `node_type`, sampled on the partitions."""
-    from tfgle.gsl.query import Query  # pylint: disable=g-import-not-at-top
-    return Query.vertices(self, node_type, mask)
-
-  def E(self, edge_type, reverse: bool = False):  # pylint: disable=invalid-name
-    """A GSL query over the edges of `edge_type`, sampled on the partitions."""
-    from tfgle.gsl.query import Query  # pylint: disable=g-import-not-at-top
-    return Query.edges(self, edge_type, reverse)
-
   # ------------------------------------------------------------ sampling
 
   def scatter_gather(self, owner, inputs, run):
-    """Splits `inputs` rows by `owner`, runs `run(p, partition, *parts)` on each
-    partition's device and stitches the outputs back into row order."""
-    n = tf.shape(owner)[0]
-    positions = tf.dynamic_partition(tf.range(n), owner, self.num_partitions)
-    parts = [tf.dynamic_partition(x, owner, self.num_partitions) for x in inputs]
+    """Splits `inputs` rows by `owner`, runs `run(p, *parts)` on each partition's
+    device and stitches the outputs back into row order."""
+    positions, parts = self._scatter(owner, inputs)
     outputs = []
     for p, partition in enumerate(self.partitions):
       with tf.device(partition.device):
-        outputs.append(run(p, partition, *[part[p] for part in parts]))
+        outputs.append(run(p, *[part[p] for part in parts]))
     return tuple(tf.dynamic_stitch(positions, [out[i] for out in outputs])
                  for i in range(len(outputs[0])))
 
-  def _local(self, ids, num_src: int, name: str = "ids"):
-    """(owner, local row) of dense indices, checked against [0, num_src)."""
-    ids = int64_vector(ids, name)
+  def _scatter(self, owner, inputs):
+    positions = tf.dynamic_partition(tf.range(tf.shape(owner)[0]), owner, self.num_partitions)
+    return positions, [tf.dynamic_partition(x, owner, self.num_partitions) for x in inputs]
+
+  def _rows(self, edge_type, ids, reverse: bool, before):
+    """(table name, owner, [local rows, before?]) of a batch of dense indices."""
+    name = self._graph.edge_type(edge_type).name
+    num_src = self._graph.csr(name, reverse=reverse).num_src
+    ids = int64_vector(ids)
     check = tf.debugging.Assert(tf.reduce_all((ids >= 0) & (ids < num_src)),
-                                [f"{name} must be dense node indices in [0, {num_src})"])
+                                [f"ids must be dense node indices in [0, {num_src})"])
     with tf.control_dependencies([check]):
-      return self.owner(ids), tf.math.floordiv(ids, self.num_partitions)
+      inputs = [tf.math.floordiv(ids, self.num_partitions)]
+      owner = self.owner(ids)
+    if before is not None:
+      inputs.append(tf.broadcast_to(int64_tensor(before, "before"), tf.shape(ids)))
+    return name, owner, inputs
 
   def _partition_seed(self, seed, p: int):
     return tf.random.experimental.stateless_fold_in(seed_tensor(seed), p)
 
-  def sample_neighbors(self, edge_type, ids, fanout: int, *, strategy: str = "random", seed,
-                       padding: str = "default", default_id: int = -1, before=None,
-                       reverse: bool = False) -> SampledNeighbors:
-    """tfgle.ops.sample_neighbors on the partitions (same arguments and results).
+  def sample_neighbors(self, edge_type, ids, fanout, *, strategy="random", seed,
+                       padding="default", default_id=-1, before=None, edge_ids=True,
+                       reverse=False):
+    """Sampler.sample_neighbors on the partitions.
 
     Raises:
       ValueError: strategy "in_degree" (it needs global in-degrees), or any
@@ -317,143 +235,145 @@ class PartitionedGraph:
       raise ValueError(f"strategy {strategy!r} is not supported on a PartitionedGraph (no "
                        f"partition knows the whole graph's in-degrees); allowed: "
                        f"{', '.join(_ROW_LOCAL_STRATEGIES)}")
-    csr = self.csr(edge_type, reverse)
-    owner, local = self._local(ids, csr.num_src)
-    inputs = [local]
-    if before is not None:
-      before = int64_tensor(before, "before")
-      inputs.append(tf.broadcast_to(before, tf.shape(local)))
+    sampling.check_bool(edge_ids, "edge_ids")
+    name, owner, inputs = self._rows(edge_type, ids, reverse, before)
 
-    def run(p, partition, local_ids, *rest):
+    def run(p, local_ids, *rest):
       out = sampling.sample_neighbors(
-          self._views[p], edge_type, local_ids, fanout, strategy=strategy,
+          self.table(self.partitions[p], name, reverse), local_ids, fanout, strategy=strategy,
           seed=self._partition_seed(seed, p), padding=padding, default_id=default_id,
-          before=rest[0] if rest else None, reverse=reverse)
-      del partition
-      return tuple(out)
-    return SampledNeighbors(*self.scatter_gather(owner, inputs, run))
+          before=rest[0] if rest else None, edge_ids=edge_ids)
+      return tuple(t for t in out if t is not None)
+    out = self.scatter_gather(owner, inputs, run)
+    return SampledNeighbors(*out) if edge_ids else SampledNeighbors(out[0], None, out[1])
 
-  def sample_fanouts(self, meta_path, ids, fanouts: Sequence[int], *,
-                     strategy="random", seed, padding: str = "default", default_id: int = -1,
-                     before=None) -> list[SampledNeighbors]:
-    """tfgle.ops.sample_fanouts, hop by hop on the partitions (same results' layout)."""
-    meta_path, strategies = sampling.hop_plan(self.graph, meta_path, fanouts, strategy)
+  def sample_fanouts(self, meta_path, ids, fanouts, *, strategy="random", seed,
+                     padding="default", default_id=-1, before=None, edge_ids=True):
+    """Sampler.sample_fanouts, hop by hop on the partitions (same results' layout)."""
+    types = self.meta_path(meta_path, fanouts)
+    strategies = sampling.hop_strategies(fanouts, strategy, len(types))
+    sampling.check_bool(edge_ids, "edge_ids")
     current = int64_vector(ids)
     valid = tf.ones_like(current, tf.bool)
     hop_before = None if before is None else tf.broadcast_to(
         int64_tensor(before, "before"), tf.shape(current))
     hops = []
-    for i, (edge_type, fanout, hop_strategy) in enumerate(zip(meta_path, fanouts, strategies)):
+    for i, (edge_type, fanout, hop_strategy) in enumerate(zip(types, fanouts, strategies)):
       out = self.sample_neighbors(
-          edge_type, tf.where(valid, current, tf.zeros_like(current)), fanout,
+          edge_type.name, tf.where(valid, current, tf.zeros_like(current)), fanout,
           strategy=hop_strategy, seed=tf.random.experimental.stateless_fold_in(
               seed_tensor(seed), i),
           padding=padding, default_id=default_id, before=hop_before)
       row_valid = valid[:, tf.newaxis]
       mask = out.mask & row_valid
-      edge_ids = tf.where(row_valid, out.edge_ids, tf.constant(-1, tf.int64))
+      hop_edge_ids = tf.where(row_valid, out.edge_ids, tf.constant(-1, tf.int64))
       nbrs = tf.where(row_valid, out.ids, tf.constant(default_id, tf.int64))
-      hops.append(SampledNeighbors(nbrs, edge_ids, mask))
+      hops.append(SampledNeighbors(nbrs, hop_edge_ids if edge_ids else None, mask))
       # Default padding gets padding children; circular repeats are real nodes.
-      valid = tf.reshape(edge_ids >= 0, [-1])
+      valid = tf.reshape(hop_edge_ids >= 0, [-1])
       current = tf.reshape(nbrs, [-1])
       if hop_before is not None:
         hop_before = tf.repeat(hop_before, fanout)
     return hops
 
-  def sample_negatives(self, edge_type, ids, num: int, *, strategy: str = "random", seed,
-                       exponent: float = 0.75, max_trials: int = 16,
-                       distribution: Optional[NodeDistribution] = None,
-                       attr: Optional[str] = None, targets=None, reverse: bool = False,
-                       target_categories=None) -> SampledNegatives:
-    """tfgle.ops.sample_negatives over the whole graph (same arguments and results).
+  def sample_full_neighbors(self, edge_type, ids, *, max_neighbors=None, seed=None,
+                            before=None, reverse=False):
+    """Sampler.sample_full_neighbors: each row from its owner, stitched back in order."""
+    name, owner, inputs = self._rows(edge_type, ids, reverse, before)
+    positions, parts = self._scatter(owner, inputs)
+    results = []
+    for p, partition in enumerate(self.partitions):
+      with tf.device(partition.device):
+        results.append(sampling.sample_full_neighbors(
+            self.table(partition, name, reverse), parts[0][p], max_neighbors=max_neighbors,
+            seed=None if seed is None else self._partition_seed(seed, p),
+            before=parts[1][p] if len(parts) > 1 else None))
+    lengths = tf.dynamic_stitch(positions, [r.ids.row_lengths() for r in results])
+    splits = tf.concat([tf.zeros([1], tf.int64), tf.cumsum(lengths)], 0)
+    # Where each partition's neighbor lists go in the stitched flat values.
+    targets = [tf.cast(tf.ragged.range(tf.gather(splits, rows),
+                                       tf.gather(splits, rows) + r.ids.row_lengths()
+                                       ).flat_values, tf.int32)
+               for rows, r in zip(positions, results)]
+
+    def stitch(values):
+      flat = tf.dynamic_stitch(targets, [v.flat_values for v in values])
+      return tf.RaggedTensor.from_row_splits(flat, splits, validate=False)
+    return FullNeighbors(stitch([r.ids for r in results]),
+                         stitch([r.edge_ids for r in results]))
+
+  def sample_negatives(self, edge_type, ids, num, *, strategy="random", seed, exponent=0.75,
+                       max_trials=16, distribution=None, attr=None, targets=None,
+                       target_categories=None, reverse=False):
+    """Sampler.sample_negatives over the whole graph.
 
     Each source is handled by its owner, which holds all its true neighbors;
     candidates range over every destination node; "in_degree" weighs them by
-    their in-degree in the whole graph.
+    their in-degree in the whole graph. The targets' categories are read
+    here, where the pipeline holds the node attributes, and travel with the
+    rows.
     """
-    csr = self.csr(edge_type, reverse)
-    owner, local = self._local(ids, csr.num_src)
-    et = self.graph.edge_type(edge_type)
-    dst_type = et.src if reverse else et.dst
-    if strategy == "conditional" and target_categories is None and targets is not None:
-      # The targets' categories are read here, where the pipeline holds the
-      # node attributes, and travel with the rows.
-      column = (distribution.categories if distribution is not None and
-                distribution.categories is not None
-                else category_column(self.graph, dst_type, attr)
-                if attr is not None else None)
-      if column is not None:
-        target_categories = tf.gather(column, int64_vector(targets, "targets"))
-        targets = None
-    inputs = [local]
+    name, owner, inputs = self._rows(edge_type, ids, reverse, None)
+    if strategy != "in_degree":
+      distribution, target_categories = self.negative_inputs(
+          edge_type, strategy, distribution=distribution, attr=attr, targets=targets,
+          target_categories=target_categories, reverse=reverse)
     if target_categories is not None:
       inputs.append(tf.broadcast_to(int64_vector(target_categories, "target_categories"),
-                                    tf.shape(local)))
-    if targets is not None:
-      inputs.append(tf.broadcast_to(int64_vector(targets, "targets"), tf.shape(local)))
+                                    tf.shape(inputs[0])))
 
-    def run(p, partition, local_ids, *rest):
-      kwargs = dict(exponent=exponent, max_trials=max_trials, reverse=reverse, attr=attr)
-      rest = list(rest)
-      if target_categories is not None:
-        kwargs["target_categories"] = rest.pop(0)
-      if targets is not None:
-        kwargs["targets"] = rest.pop(0)
-      part_strategy = strategy
+    def run(p, local_ids, *rest):
+      part_strategy, part_distribution = strategy, None
       if strategy == "in_degree":
         part_strategy = "node_weight"
-        kwargs["distribution"] = self._in_degree_distribution(partition, edge_type, reverse,
-                                                              exponent)
+        part_distribution = self._in_degree_distribution(p, name, reverse, exponent)
       elif distribution is not None:
-        kwargs["distribution"] = self._on_device(partition, distribution)
-      elif strategy in ("node_weight", "conditional"):
-        kwargs["distribution"] = self._graph_distribution(partition, dst_type, strategy, attr)
-      out = sampling.sample_negatives(self._views[p], edge_type, local_ids, num,
-                                      strategy=part_strategy,
-                                      seed=self._partition_seed(seed, p), **kwargs)
+        part_distribution = self.cached(
+            ("copy", distribution, p), lambda: self._copy(distribution, p))
+      out = sampling.sample_negatives(
+          self.table(self.partitions[p], name, reverse), local_ids, num,
+          strategy=part_strategy, seed=self._partition_seed(seed, p), exponent=exponent,
+          max_trials=max_trials, distribution=part_distribution,
+          target_categories=rest[0] if rest else None)
       return tuple(out)
     return SampledNegatives(*self.scatter_gather(owner, inputs, run))
 
+  def num_edge_positions(self, edge_type, reverse=False):
+    return sum(self.table(p, edge_type, reverse).num_edges for p in self.partitions)
+
+  def edges_at(self, edge_type, positions, reverse=False):
+    """Edges by position: 0..num_edges-1 enumerate partition 0's edges, then 1's, and so on."""
+    tables = [self.table(p, edge_type, reverse) for p in self.partitions]
+    offsets = tf.constant(np.cumsum([0] + [t.num_edges for t in tables]), tf.int64)
+    positions = int64_vector(positions, "positions")
+    check = tf.debugging.Assert(
+        tf.reduce_all((positions >= 0) & (positions < offsets[-1])),
+        [f"positions must be in [0, {int(offsets[-1])})"])
+    with tf.control_dependencies([check]):
+      owner = tf.searchsorted(offsets[1:], positions, side="right", out_type=tf.int32)
+    local = positions - tf.gather(offsets, owner)
+    num = self.num_partitions
+
+    def run(p, local_positions):
+      src, dst, eids = tables[p].edges_at(local_positions)
+      return src * num + p, dst, eids
+    return self.scatter_gather(owner, [local], run)
+
   # ------------------------------------------------------------ distributions
 
-  def _in_degree_distribution(self, partition, edge_type, reverse: bool,
+  def _in_degree_distribution(self, p: int, name: str, reverse: bool,
                               exponent: float) -> NodeDistribution:
-    """in-degree ** exponent of every destination node over the whole graph, on one partition."""
-    key = ("in_degree", self.graph.edge_type(edge_type).name, bool(reverse), float(exponent))
-    if key not in partition.distributions:
-      with tf.init_scope():
-        csr = self.graph.csr(edge_type, reverse=reverse)
-        degree = csr.degree(tf.range(csr.num_dst, dtype=tf.int64), "in").numpy()
-        weights = np.where(degree > 0, degree.astype(np.float64) ** exponent, 0.0)
-        with tf.device(partition.device):
-          partition.distributions[key] = NodeDistribution(
-              csr.num_dst, weights=weights.astype(np.float32))
-    return partition.distributions[key]
+    """in-degree ** exponent of every destination node over the whole graph, on partition p."""
+    def build():
+      csr = self._graph.csr(name, reverse=reverse)
+      degree = csr.degree(tf.range(csr.num_dst, dtype=tf.int64), "in").numpy()
+      weights = np.where(degree > 0, degree.astype(np.float64) ** exponent, 0.0)
+      with tf.device(self.devices[p]):
+        return NodeDistribution(csr.num_dst, weights=weights.astype(np.float32))
+    return self.cached(("in_degree", name, bool(reverse), float(exponent), p), build)
 
-  def _graph_distribution(self, partition, dst_type, strategy, attr) -> NodeDistribution:
-    """The node-weight or attribute-category distribution of dst_type on one partition."""
-    key = (strategy, dst_type, attr)
-    if key not in partition.distributions:
-      with tf.init_scope(), tf.device(partition.device):
-        if strategy == "node_weight":
-          partition.distributions[key] = NodeDistribution(
-              self.graph.num_nodes(dst_type), weights=self.graph.node_weights(dst_type))
-        else:
-          if attr is None:
-            raise ValueError("strategy 'conditional' needs attr= (a categorical attribute of "
-                             f"node type {dst_type!r}) or distribution=")
-          partition.distributions[key] = NodeDistribution(
-              self.graph.num_nodes(dst_type),
-              categories=category_column(self.graph, dst_type, attr))
-    return partition.distributions[key]
-
-  def _on_device(self, partition, distribution: NodeDistribution) -> NodeDistribution:
-    """A copy of `distribution` on the partition's device (made once)."""
-    copies = self._remote_distributions.setdefault(distribution, {})
-    if partition.device not in copies:
-      with tf.init_scope(), tf.device(partition.device):
-        copies[partition.device] = NodeDistribution(
-            distribution.num_nodes, weights=distribution.weights,
-            categories=distribution.categories)
-    return copies[partition.device]
+  def _copy(self, distribution: NodeDistribution, p: int) -> NodeDistribution:
+    """A copy of `distribution` on partition p's device."""
+    with tf.device(self.devices[p]):
+      return NodeDistribution(distribution.num_nodes, weights=distribution.weights,
+                              categories=distribution.categories)

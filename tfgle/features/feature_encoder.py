@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -59,7 +59,8 @@ class FeatureEncoder(tf.keras.layers.Layer):
 
   Args:
     features: feature name (its key in the inputs) -> spec (see
-      `tfgle.features.specs`: numeric(), categorical(), node_id()).
+      `tfgle.features.specs`: numeric(), categorical(), node_id()), or the
+      spec's `get_config()` dict (as in this layer's config).
     output_dim: width of a dense projection of the concatenation, or None.
     activation: activation of the projection.
     raw: inputs hold raw categorical values instead of category ids.
@@ -83,7 +84,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
       vocabulary, inputs without a feature or with the wrong width.
   """
 
-  def __init__(self, features: Mapping[str, Mapping[str, Any]], *,
+  def __init__(self, features: Mapping[str, specs_lib.SpecLike], *,
                output_dim: Optional[int] = None, activation=None, raw: bool = False,
                use_bias: bool = True, embeddings_initializer="uniform",
                embeddings_regularizer=None, kernel_initializer="glorot_uniform",
@@ -98,7 +99,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
     for name in features:
       if not isinstance(name, str) or not name:
         raise ValueError(f"{cls}: feature names must be non-empty strings, got {name!r}")
-    # Plain (untracked) dicts: Keras would wrap tracked ones, which JSON cannot hold.
+    # A plain (untracked) dict: Keras would wrap a tracked one.
     object.__setattr__(self, "_features", {
         name: specs_lib.check(name, spec) for name, spec in features.items()})
     if output_dim is not None and (isinstance(output_dim, bool) or not isinstance(
@@ -118,20 +119,21 @@ class FeatureEncoder(tf.keras.layers.Layer):
     tables = self._make_tables(shared_tables)
     lookups, normalizers, encodings = {}, {}, {}
     for name, spec in self.features.items():
-      if spec["type"] == specs_lib.CATEGORICAL and (self.raw or spec["raw_input"]):
+      categorical = isinstance(spec, specs_lib.CategoricalSpec)
+      if categorical and (self.raw or spec.raw_input):
         lookup = self._make_lookup(name, spec)
         if lookup is not None:
           lookups[name] = lookup
-      elif spec["type"] == specs_lib.ID and spec["num_buckets"]:
-        lookups[name] = tf.keras.layers.Hashing(spec["num_buckets"],
+      elif isinstance(spec, specs_lib.IdSpec) and spec.num_buckets:
+        lookups[name] = tf.keras.layers.Hashing(spec.num_buckets,
                                                 name=_layer_name(f"{name}_hashing"))
-      if (spec["type"] == specs_lib.CATEGORICAL and spec["output"] == "multi_hot" and
-          spec["multivalued"]):
+      if categorical and spec.output == "multi_hot" and spec.multivalued:
         encodings[name] = tf.keras.layers.CategoryEncoding(
             specs_lib.table_rows(spec), output_mode="count", name=_layer_name(f"{name}_count"))
-      if spec["type"] == specs_lib.NUMERIC and spec["mean"] is not None:
+      if isinstance(spec, specs_lib.NumericSpec) and spec.mean is not None:
         normalizers[name] = tf.keras.layers.Normalization(
-            mean=spec["mean"], variance=spec["variance"], name=_layer_name(f"{name}_norm"))
+            mean=_as_list(spec.mean), variance=_as_list(spec.variance),
+            name=_layer_name(f"{name}_norm"))
     # Sublayers are tracked in lists: SavedModel paths split tracked dict keys at
     # dots, and feature or table names may contain them.
     object.__setattr__(self, "_names", {"tables": list(tables), "lookups": list(lookups),
@@ -155,7 +157,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
 
   @property
   def features(self) -> dict:
-    """Feature name -> checked spec (do not modify)."""
+    """Feature name -> its `specs.FeatureSpec`."""
     return self._features
 
   @property
@@ -179,17 +181,17 @@ class FeatureEncoder(tf.keras.layers.Layer):
     return dict(zip(self._names["normalizers"], self._normalizer_layers))
 
   @staticmethod
-  def table_name(name: str, spec: Mapping[str, Any]) -> str:
-    """The table a checked spec embeds with: its `table`, else the feature name."""
-    return spec.get("table") or name
+  def table_name(name: str, spec: specs_lib.FeatureSpec) -> str:
+    """The table a spec embeds with: its `table`, else the feature name."""
+    return getattr(spec, "table", None) or name
 
   def _make_tables(self, shared_tables):
     sizes = {}
     for name, spec in self.features.items():
-      if spec["type"] == specs_lib.NUMERIC or spec.get("output") == "multi_hot":
+      if not specs_lib.has_table(spec):
         continue
       key = self.table_name(name, spec)
-      size = (specs_lib.table_rows(spec), spec["embedding_dim"])
+      size = (specs_lib.table_rows(spec), spec.embedding_dim)
       if key in sizes and sizes[key][0] != size:
         other = sizes[key][1]
         raise ValueError(
@@ -206,21 +208,21 @@ class FeatureEncoder(tf.keras.layers.Layer):
   def _make_lookup(self, name, spec):
     """The layer mapping raw values of categorical feature `name` to ids."""
     layer_name = _layer_name(f"{name}_lookup")
-    if spec["num_buckets"] is not None:
-      return tf.keras.layers.Hashing(spec["num_buckets"], name=layer_name)
-    if spec["vocab"] is None:
+    if spec.num_buckets is not None:
+      return tf.keras.layers.Hashing(spec.num_buckets, name=layer_name)
+    if spec.vocab is None:
       raise ValueError(f"{type(self).__name__}: features[{name!r}] has no vocab, so raw "
                        "values cannot be mapped to its ids; give vocab or num_buckets")
-    if not spec["vocab"]:
+    if not spec.vocab:
       return None  # every value is out of vocabulary
-    if spec["dtype"] == "int64":
-      oov = _unused_token(spec["vocab"], range(-1, -len(spec["vocab"]) - 3, -1))
-      return tf.keras.layers.IntegerLookup(vocabulary=[int(v) for v in spec["vocab"]],
+    if spec.dtype == "int64":
+      oov = _unused_token(spec.vocab, range(-1, -len(spec.vocab) - 3, -1))
+      return tf.keras.layers.IntegerLookup(vocabulary=[int(v) for v in spec.vocab],
                                            num_oov_indices=1, oov_token=oov, mask_token=None,
                                            name=layer_name)
-    oov = _unused_token(spec["vocab"],
-                        ["[UNK]"] + [f"[UNK{i}]" for i in range(len(spec["vocab"]) + 1)])
-    return tf.keras.layers.StringLookup(vocabulary=list(spec["vocab"]), num_oov_indices=1,
+    oov = _unused_token(spec.vocab,
+                        ["[UNK]"] + [f"[UNK{i}]" for i in range(len(spec.vocab) + 1)])
+    return tf.keras.layers.StringLookup(vocabulary=list(spec.vocab), num_oov_indices=1,
                                         oov_token=oov, mask_token=None, name=layer_name)
 
   @classmethod
@@ -337,7 +339,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
                        f"{type(inputs).__name__}")
     parts, leading, static_leading = [], None, None
     for name, spec in self.features.items():
-      key = spec["key"] if spec["type"] == specs_lib.ID else name
+      key = spec.key if isinstance(spec, specs_lib.IdSpec) else name
       if key not in inputs:
         raise ValueError(f"{cls}: inputs have no entry {key!r} for features[{name!r}]; they "
                          f"have {sorted(inputs)}")
@@ -355,7 +357,7 @@ class FeatureEncoder(tf.keras.layers.Layer):
   def _flatten(self, name, spec, value):
     """(values with leading axes flattened, dynamic leading shape, static one)."""
     cls = type(self).__name__
-    if spec["type"] == specs_lib.CATEGORICAL and spec["multivalued"]:
+    if isinstance(spec, specs_lib.CategoricalSpec) and spec.multivalued:
       if isinstance(value, tf.RaggedTensor):
         static = value.shape[:-1]
         if value.shape.rank == 2:
@@ -373,29 +375,29 @@ class FeatureEncoder(tf.keras.layers.Layer):
     if isinstance(value, tf.RaggedTensor):
       raise ValueError(f"{cls}: features[{name!r}] is single-valued but got a RaggedTensor")
     value = tf.convert_to_tensor(value)
-    if spec["type"] == specs_lib.NUMERIC and spec["dim"] is not None:
+    if isinstance(spec, specs_lib.NumericSpec) and spec.dim is not None:
       if value.shape.rank is not None and (value.shape.rank == 0 or (
-          value.shape[-1] is not None and value.shape[-1] != spec["dim"])):
-        raise ValueError(f"{cls}: features[{name!r}] has dim={spec['dim']}, but its input has "
-                         f"shape {value.shape}; expected [..., {spec['dim']}]")
-      return (tf.reshape(value, [-1, spec["dim"]]), tf.shape(value)[:-1], value.shape[:-1])
+          value.shape[-1] is not None and value.shape[-1] != spec.dim)):
+        raise ValueError(f"{cls}: features[{name!r}] has dim={spec.dim}, but its input has "
+                         f"shape {value.shape}; expected [..., {spec.dim}]")
+      return (tf.reshape(value, [-1, spec.dim]), tf.shape(value)[:-1], value.shape[:-1])
     return tf.reshape(value, [-1]), tf.shape(value), value.shape
 
   def _ids(self, name, spec, values):
     """Category ids (int64, inside the table) of flat raw values or ids."""
     rows = specs_lib.table_rows(spec)
-    if spec["type"] == specs_lib.ID:
+    if isinstance(spec, specs_lib.IdSpec):
       ids = tf.cast(values, tf.int64)
-      if spec["num_buckets"]:
+      if spec.num_buckets:
         return self.lookups[name](ids)
-      num_ids = spec["num_ids"]
+      num_ids = spec.num_ids
       return tf.where((ids >= 0) & (ids < num_ids), ids, tf.cast(num_ids, tf.int64))
-    if self.raw or spec["raw_input"]:
+    if self.raw or spec.raw_input:
       if name not in self.lookups:  # an empty vocabulary
         return tf.zeros(tf.shape(values), tf.int64)
-      if spec["dtype"] == "string" and spec["num_buckets"] is None and values.dtype.is_integer:
+      if spec.dtype == "string" and spec.num_buckets is None and values.dtype.is_integer:
         values = tf.strings.as_string(values)
-      if spec["dtype"] == "int64" and spec["num_buckets"] is None and values.dtype.is_integer:
+      if spec.dtype == "int64" and spec.num_buckets is None and values.dtype.is_integer:
         values = tf.cast(values, tf.int64)
       return tf.cast(self.lookups[name](values), tf.int64)
     if not values.dtype.is_integer:
@@ -406,15 +408,15 @@ class FeatureEncoder(tf.keras.layers.Layer):
     return tf.where((ids >= 0) & (ids < rows), ids, tf.zeros_like(ids))
 
   def _encode(self, name, spec, flat):
-    if spec["type"] == specs_lib.NUMERIC:
+    if isinstance(spec, specs_lib.NumericSpec):
       x = tf.cast(flat, self.compute_dtype)
-      if spec["dim"] is None:
+      if spec.dim is None:
         x = x[:, tf.newaxis]
       if name in self.normalizers:
         x = self.normalizers[name](x)
       return x
-    multivalued = spec["type"] == specs_lib.CATEGORICAL and spec["multivalued"]
-    if spec.get("output") == "multi_hot":
+    multivalued = isinstance(spec, specs_lib.CategoricalSpec) and spec.multivalued
+    if not specs_lib.has_table(spec):  # multi-hot
       ids = self._ids(name, spec, flat.values if multivalued else flat)
       depth = specs_lib.table_rows(spec)
       if not multivalued:
@@ -428,16 +430,16 @@ class FeatureEncoder(tf.keras.layers.Layer):
       embedded = table(self._ids(name, spec, flat.values))
       rows = flat.nrows(out_type=tf.int64)
       total = tf.math.unsorted_segment_sum(embedded, flat.value_rowids(), rows)
-    if spec["combiner"] == "sum":
+    if spec.combiner == "sum":
       return total
     count = tf.cast(flat.row_lengths(), total.dtype)[:, tf.newaxis]
     count = tf.maximum(count, 1.0)
-    return total / (count if spec["combiner"] == "mean" else tf.sqrt(count))
+    return total / (count if spec.combiner == "mean" else tf.sqrt(count))
 
   def get_config(self):
     config = super().get_config()
     config.update({
-        "features": {name: dict(spec) for name, spec in self.features.items()},
+        "features": {name: spec.get_config() for name, spec in self.features.items()},
         "output_dim": self._projection_dim,
         "activation": tf.keras.activations.serialize(self.activation),
         "raw": self.raw,
@@ -450,6 +452,11 @@ class FeatureEncoder(tf.keras.layers.Layer):
         "bias_regularizer": tf.keras.regularizers.serialize(self.bias_regularizer),
     })
     return config
+
+
+def _as_list(stat):
+  """A spec's mean or variance as Normalization takes it (a float or a list)."""
+  return list(stat) if isinstance(stat, tuple) else stat
 
 
 def _fresh(initializer):

@@ -1,7 +1,7 @@
 """`HeteroFeatureEncoder`: feature encoders of several node types, sharing tables."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 import tensorflow as tf
 
@@ -48,7 +48,7 @@ class HeteroFeatureEncoder(tf.keras.layers.Layer):
       an unknown node type at call.
   """
 
-  def __init__(self, node_features: Mapping[str, Mapping[str, Mapping[str, Any]]], *,
+  def __init__(self, node_features: Mapping[str, Mapping[str, specs_lib.SpecLike]], *,
                output_dim: Optional[int] = None, activation=None, raw: bool = False,
                use_bias: bool = True, embeddings_initializer="uniform",
                embeddings_regularizer=None, kernel_initializer="glorot_uniform",
@@ -83,11 +83,11 @@ class HeteroFeatureEncoder(tf.keras.layers.Layer):
     for node_type, features in checked.items():
       keys = {}
       for name, spec in features.items():
-        if spec["type"] == specs_lib.NUMERIC or spec.get("output") == "multi_hot":
+        if not specs_lib.has_table(spec):
           continue
         local = FeatureEncoder.table_name(name, spec)
-        key = spec["table"] or f"{node_type}.{name}"
-        size = (specs_lib.table_rows(spec), spec["embedding_dim"])
+        key = spec.table or f"{node_type}.{name}"
+        size = (specs_lib.table_rows(spec), spec.embedding_dim)
         if key in sizes and sizes[key] != size:
           raise ValueError(
               f"{cls}: node_features[{node_type!r}][{name!r}] and {first[key]} share table "
@@ -175,6 +175,6 @@ class HeteroFeatureEncoder(tf.keras.layers.Layer):
       args[key] = tf.keras.regularizers.serialize(tf.keras.regularizers.get(args[key]))
     args["activation"] = tf.keras.activations.serialize(
         tf.keras.activations.get(args["activation"]))
-    config.update({"node_features": {t: {n: dict(s) for n, s in f.items()}
+    config.update({"node_features": {t: {n: s.get_config() for n, s in f.items()}
                                      for t, f in self._node_features.items()}, **args})
     return config

@@ -1,8 +1,11 @@
 """Feature specs: how one node or edge attribute becomes part of a vector.
 
-A spec is a plain, JSON-serializable dict (so it lives in a Keras config); the
-helpers below build and check them, and `from_attrs` derives them from a
-graph's attribute specs (`graph.node_attrs(node_type)`). Three kinds:
+A spec is a frozen dataclass, one per kind (`NumericSpec`, `CategoricalSpec`,
+`IdSpec`, all `FeatureSpec`s), checked when it is built; `get_config()` gives
+its JSON-serializable dict (what Keras configs hold) and
+`FeatureSpec.from_config` rebuilds it. The builders `numeric`, `categorical`
+and `node_id` make them, and `from_attrs` derives them from a graph's
+attribute specs (`graph.node_attrs(node_type)`). Three kinds:
 
 - numeric: float or int values, a scalar ([...]) or a vector ([..., dim]),
   optionally normalized with a given mean and variance.
@@ -22,8 +25,9 @@ naming the same table share it (their sizes must agree).
 """
 from __future__ import annotations
 
-import copy
-from typing import Any, Mapping, Optional, Sequence, Union
+import contextlib
+import dataclasses
+from typing import Any, ClassVar, Mapping, Optional, Sequence, Union
 
 from tfgle.graph import schema
 
@@ -35,21 +39,228 @@ COMBINERS = ("sum", "mean", "sqrtn")
 OUTPUTS = ("embedding", "multi_hot")
 DTYPES = ("string", "int64")
 
-_KEYS = {
-    NUMERIC: ("type", "dim", "mean", "variance"),
-    CATEGORICAL: ("type", "embedding_dim", "vocab", "num_buckets", "vocab_size", "dtype",
-                  "multivalued", "combiner", "table", "raw_input", "output"),
-    ID: ("type", "embedding_dim", "num_ids", "num_buckets", "table", "key"),
-}
+
+class _SpecError(ValueError):
+  """A bad feature spec: `where` names the spec (or feature), `detail` the field and value."""
+
+  def __init__(self, where: str, detail: str):
+    super().__init__(f"{where}: {detail}")
+    self.detail = detail
 
 
-def numeric(*, dim: Optional[int] = None, mean=None, variance=None) -> dict:
+@contextlib.contextmanager
+def _naming(name: Optional[str]):
+  """Spec errors raised inside name feature `name` (`features['name']: ...`)."""
+  if name is None:
+    yield
+    return
+  try:
+    yield
+  except _SpecError as error:
+    raise _SpecError(f"features[{name!r}]", error.detail) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureSpec:
+  """The base of the feature specs: `NumericSpec`, `CategoricalSpec`, `IdSpec`.
+
+  Specs are immutable and checked when built (a bad field raises ValueError
+  naming it). `get_config()` is a JSON-serializable dict with the kind under
+  "type"; `FeatureSpec.from_config` rebuilds the spec of any kind from it.
+
+  Example:
+    spec = tfgle.features.categorical(vocab=["a", "b"], embedding_dim=8)
+    config = spec.get_config()   # {"type": "categorical", "vocab": ["a", "b"], ...}
+    assert tfgle.features.FeatureSpec.from_config(config) == spec
+  """
+
+  kind: ClassVar[str] = ""
+
+  def __post_init__(self):
+    if type(self) is FeatureSpec:
+      raise TypeError("FeatureSpec is the base of NumericSpec, CategoricalSpec and IdSpec; "
+                      "build one of those (numeric(), categorical(), node_id())")
+    self._check()
+
+  def _check(self):
+    """Checks the fields and normalizes them (lists to tuples, flags to bools)."""
+    raise NotImplementedError
+
+  def _fail(self, detail: str):
+    raise _SpecError(f"{self.kind} feature spec", detail)
+
+  def _normalize(self, field: str, value: Any):
+    object.__setattr__(self, field, value)
+
+  def _positive(self, field: str, optional: bool = False) -> Optional[int]:
+    value = getattr(self, field)
+    if value is None and optional:
+      return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+      self._fail(f"{field} must be a positive int, got {value!r}")
+    return value
+
+  def _check_table(self, embedded: bool):
+    """Checks embedding_dim (given iff `embedded`) and table (None unless `embedded`)."""
+    if not embedded:
+      for field in ("embedding_dim", "table"):
+        if getattr(self, field) is not None:
+          self._fail(f"output='multi_hot' takes no {field}, got {getattr(self, field)!r}")
+    else:
+      self._positive("embedding_dim")
+    if self.table is not None and (not isinstance(self.table, str) or not self.table):
+      self._fail(f"table must be a non-empty string or None, got {self.table!r}")
+
+  def get_config(self) -> dict:
+    """The spec as a JSON-serializable dict ("type" and every field; tuples as lists)."""
+    config = {"type": self.kind}
+    for field in dataclasses.fields(self):
+      value = getattr(self, field.name)
+      config[field.name] = list(value) if isinstance(value, tuple) else value
+    return config
+
+  @classmethod
+  def from_config(cls, config: Mapping[str, Any]) -> "FeatureSpec":
+    """The spec of a `get_config()` dict (of any kind from FeatureSpec, else of cls's kind).
+
+    Raises:
+      ValueError: `config` is not a dict, has an unknown (or, from a subclass,
+        another) "type" or unknown fields, or a bad field value.
+    """
+    where = f"{cls.__name__}.from_config"
+    if not isinstance(config, Mapping):
+      raise _SpecError(where, f"config must be a dict, got {config!r}")
+    kind = config.get("type")
+    if cls is not FeatureSpec and kind != cls.kind:
+      raise _SpecError(where, f"type must be {cls.kind!r}, got {kind!r}")
+    if kind not in _CLASSES:
+      raise _SpecError(where, f"type must be one of {list(KINDS)}, got {kind!r}")
+    spec_class = _CLASSES[kind]
+    allowed = ["type"] + [field.name for field in dataclasses.fields(spec_class)]
+    unknown = sorted(set(config) - set(allowed))
+    if unknown:
+      raise _SpecError(where, f"unknown fields {unknown} for type {kind!r}; allowed: {allowed}")
+    return spec_class(**{key: value for key, value in config.items() if key != "type"})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NumericSpec(FeatureSpec):
+  """A numeric feature: a scalar (dim=None) or a vector of length `dim`.
+
+  With `mean` and `variance` (numbers, or sequences of 1 or dim numbers) the
+  values are normalized: (x - mean) / sqrt(variance). Sequences are kept as
+  tuples of floats.
+  """
+
+  kind: ClassVar[str] = NUMERIC
+  dim: Optional[int] = None
+  mean: Union[None, float, tuple[float, ...]] = None
+  variance: Union[None, float, tuple[float, ...]] = None
+
+  def _check(self):
+    width = self._positive("dim", optional=True) or 1
+    for field in ("mean", "variance"):
+      self._normalize(field, self._stat(field, width))
+    if (self.mean is None) != (self.variance is None):
+      self._fail("give both mean and variance for normalization, or neither")
+    variance = self.variance if isinstance(self.variance, tuple) else [self.variance]
+    if self.variance is not None and min(variance) < 0:
+      self._fail(f"variance must be >= 0, got {self.variance!r}")
+
+  def _stat(self, field: str, width: int):
+    value = getattr(self, field)
+    if value is None:
+      return None
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(values) not in (1, width) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+      self._fail(f"{field} must be a number or a list of {width} numbers, got {value!r}")
+    return tuple(float(v) for v in values) if isinstance(value, (list, tuple)) else float(value)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CategoricalSpec(FeatureSpec):
+  """A categorical feature: embedded by a table of `embedding_dim` columns, or multi-hot.
+
+  Give one of `vocab` (ids are vocabulary index + 1, 0 = out of vocabulary;
+  kept as a tuple of `dtype` values), `num_buckets` (hashed ids) or
+  `vocab_size` (ids in [0, vocab_size), 0 = out of vocabulary; no raw mode).
+  `dtype` is the type of the raw values; `raw_input` marks a feature that is
+  raw even in the training graph (a hashed StringAttr). output="multi_hot"
+  gives a vector of one entry per id (counts of multi-values, combined by
+  `combiner`) instead of an embedding; it takes no embedding_dim or table.
+  """
+
+  kind: ClassVar[str] = CATEGORICAL
+  embedding_dim: Optional[int] = None
+  vocab: Optional[tuple[Union[int, str], ...]] = None
+  num_buckets: Optional[int] = None
+  vocab_size: Optional[int] = None
+  dtype: str = "string"
+  multivalued: bool = False
+  combiner: str = "mean"
+  table: Optional[str] = None
+  raw_input: bool = False
+  output: str = "embedding"
+
+  def _check(self):
+    if self.output not in OUTPUTS:
+      self._fail(f"output must be one of {list(OUTPUTS)}, got {self.output!r}")
+    self._check_table(embedded=self.output == "embedding")
+    self._positive("num_buckets", optional=True)
+    self._positive("vocab_size", optional=True)
+    if sum(v is not None for v in (self.vocab, self.num_buckets, self.vocab_size)) != 1:
+      self._fail("give exactly one of vocab, num_buckets and vocab_size")
+    if self.dtype not in DTYPES:
+      self._fail(f"dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
+    if self.vocab is not None:
+      if isinstance(self.vocab, (str, bytes)) or not isinstance(self.vocab, (list, tuple)):
+        self._fail(f"vocab must be a list, got {self.vocab!r}")
+      convert = int if self.dtype == "int64" else str
+      self._normalize("vocab", tuple(convert(v) for v in self.vocab))
+      if len(set(self.vocab)) != len(self.vocab):
+        self._fail("vocab has duplicate entries")
+    if self.combiner not in COMBINERS:
+      self._fail(f"combiner must be one of {list(COMBINERS)}, got {self.combiner!r}")
+    self._normalize("multivalued", bool(self.multivalued))
+    self._normalize("raw_input", bool(self.raw_input))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdSpec(FeatureSpec):
+  """An id embedding of the input entry `key`: by index (num_ids) or hash (num_buckets)."""
+
+  kind: ClassVar[str] = ID
+  embedding_dim: Optional[int] = None
+  num_ids: Optional[int] = None
+  num_buckets: Optional[int] = None
+  table: Optional[str] = None
+  key: str = "ids"
+
+  def _check(self):
+    self._check_table(embedded=True)
+    num_ids = self._positive("num_ids", optional=True)
+    num_buckets = self._positive("num_buckets", optional=True)
+    if (num_ids is None) == (num_buckets is None):
+      self._fail(f"give exactly one of num_ids (embedding by index) and num_buckets (by "
+                 f"hash), got num_ids={num_ids!r}, num_buckets={num_buckets!r}")
+    if not isinstance(self.key, str) or not self.key:
+      self._fail(f"key must be a non-empty string, got {self.key!r}")
+
+
+_CLASSES = {spec_class.kind: spec_class for spec_class in (NumericSpec, CategoricalSpec, IdSpec)}
+
+# What FeatureEncoder takes as a spec: a FeatureSpec, or its get_config() dict.
+SpecLike = Union[FeatureSpec, Mapping[str, Any]]
+
+
+def numeric(*, dim: Optional[int] = None, mean=None, variance=None) -> NumericSpec:
   """A numeric feature: a scalar (dim=None) or a vector of length `dim`.
 
   With `mean` and `variance` (scalars or lists of length dim) the values are
   normalized: (x - mean) / sqrt(variance).
   """
-  return check(None, {"type": NUMERIC, "dim": dim, "mean": mean, "variance": variance})
+  return NumericSpec(dim=dim, mean=mean, variance=variance)
 
 
 def categorical(*, embedding_dim: Optional[int] = None,
@@ -57,7 +268,7 @@ def categorical(*, embedding_dim: Optional[int] = None,
                 num_buckets: Optional[int] = None, vocab_size: Optional[int] = None,
                 dtype: str = "string", multivalued: bool = False, combiner: str = "mean",
                 table: Optional[str] = None, raw_input: bool = False,
-                output: str = "embedding") -> dict:
+                output: str = "embedding") -> CategoricalSpec:
   """A categorical feature: embedded by a table of `embedding_dim` columns, or multi-hot.
 
   Give one of `vocab` (ids are vocabulary index + 1, 0 = out of vocabulary),
@@ -68,133 +279,61 @@ def categorical(*, embedding_dim: Optional[int] = None,
   of multi-values, combined by `combiner`) instead of an embedding; it takes no
   embedding_dim or table.
   """
-  return check(None, {
-      "type": CATEGORICAL, "embedding_dim": embedding_dim,
-      "vocab": None if vocab is None else list(vocab), "num_buckets": num_buckets,
-      "vocab_size": vocab_size, "dtype": dtype, "multivalued": multivalued,
-      "combiner": combiner, "table": table, "raw_input": raw_input, "output": output})
+  return CategoricalSpec(embedding_dim=embedding_dim,
+                         vocab=None if vocab is None else tuple(vocab),
+                         num_buckets=num_buckets, vocab_size=vocab_size, dtype=dtype,
+                         multivalued=multivalued, combiner=combiner, table=table,
+                         raw_input=raw_input, output=output)
 
 
 def node_id(*, embedding_dim: int, num_ids: Optional[int] = None,
             num_buckets: Optional[int] = None, table: Optional[str] = None,
-            key: str = "ids") -> dict:
+            key: str = "ids") -> IdSpec:
   """An id embedding: of the input entry `key`, by index (num_ids) or hash (num_buckets)."""
-  return check(None, {"type": ID, "embedding_dim": embedding_dim, "num_ids": num_ids,
-                      "num_buckets": num_buckets, "table": table, "key": key})
+  return IdSpec(embedding_dim=embedding_dim, num_ids=num_ids, num_buckets=num_buckets,
+                table=table, key=key)
 
 
-def _positive(where: str, field: str, value: Any, optional: bool = False):
-  if value is None and optional:
-    return None
-  if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-    raise ValueError(f"{where}: {field} must be a positive int, got {value!r}")
-  return value
-
-
-def _stat(where: str, field: str, value: Any, dim: int):
-  if value is None:
-    return None
-  values = list(value) if isinstance(value, (list, tuple)) else [value]
-  if len(values) not in (1, dim) or not all(
-      isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-    raise ValueError(f"{where}: {field} must be a number or a list of {dim} numbers, "
-                     f"got {value!r}")
-  return [float(v) for v in values] if isinstance(value, (list, tuple)) else float(value)
-
-
-def check(name: Optional[str], spec: Mapping[str, Any]) -> dict:
-  """A checked copy of feature spec `spec` of feature `name`, with defaults filled in.
+def check(name: Optional[str], spec: SpecLike) -> FeatureSpec:
+  """The spec of feature `name`: a FeatureSpec as it is, a config dict rebuilt.
 
   Raises:
-    ValueError: naming the feature (or, with name None, the spec's type) and
-      the bad field.
+    ValueError: `spec` is neither a FeatureSpec nor a dict, or a bad config
+      dict (see `FeatureSpec.from_config`), naming the feature (with name
+      None, the spec's kind) and the bad field.
   """
-  where = f"features[{name!r}]" if name is not None else f"{spec.get('type')} feature spec"
+  if isinstance(spec, FeatureSpec):
+    return spec
   if not isinstance(spec, Mapping):
-    raise ValueError(f"{where} must be a dict, got {spec!r}")
-  kind = spec.get("type")
-  if kind not in KINDS:
-    raise ValueError(f"{where}: type must be one of {list(KINDS)}, got {kind!r}")
-  unknown = sorted(set(spec) - set(_KEYS[kind]))
-  if unknown:
-    raise ValueError(f"{where}: unknown fields {unknown} for type {kind!r}; "
-                     f"allowed: {list(_KEYS[kind])}")
-  spec = copy.deepcopy(dict(spec))
-  if kind == NUMERIC:
-    dim = _positive(where, "dim", spec.get("dim"), optional=True)
-    width = dim or 1
-    mean = _stat(where, "mean", spec.get("mean"), width)
-    variance = _stat(where, "variance", spec.get("variance"), width)
-    if (mean is None) != (variance is None):
-      raise ValueError(f"{where}: give both mean and variance for normalization, or neither")
-    if variance is not None and min(variance if isinstance(variance, list) else [variance]) < 0:
-      raise ValueError(f"{where}: variance must be >= 0, got {variance!r}")
-    return {"type": NUMERIC, "dim": dim, "mean": mean, "variance": variance}
-  output = spec.get("output", "embedding")
-  if kind == CATEGORICAL and output not in OUTPUTS:
-    raise ValueError(f"{where}: output must be one of {list(OUTPUTS)}, got {output!r}")
-  if output == "multi_hot":
-    for field in ("embedding_dim", "table"):
-      if spec.get(field) is not None:
-        raise ValueError(f"{where}: output='multi_hot' takes no {field}, got "
-                         f"{spec[field]!r}")
-    embedding_dim = None
-  else:
-    embedding_dim = _positive(where, "embedding_dim", spec.get("embedding_dim"))
-  table = spec.get("table")
-  if table is not None and (not isinstance(table, str) or not table):
-    raise ValueError(f"{where}: table must be a non-empty string or None, got {table!r}")
-  if kind == ID:
-    num_ids = _positive(where, "num_ids", spec.get("num_ids"), optional=True)
-    num_buckets = _positive(where, "num_buckets", spec.get("num_buckets"), optional=True)
-    if (num_ids is None) == (num_buckets is None):
-      raise ValueError(f"{where}: give exactly one of num_ids (embedding by index) and "
-                       f"num_buckets (by hash), got num_ids={num_ids!r}, "
-                       f"num_buckets={num_buckets!r}")
-    key = spec.get("key", "ids")
-    if not isinstance(key, str) or not key:
-      raise ValueError(f"{where}: key must be a non-empty string, got {key!r}")
-    return {"type": ID, "embedding_dim": embedding_dim, "num_ids": num_ids,
-            "num_buckets": num_buckets, "table": table, "key": key}
-  vocab = spec.get("vocab")
-  num_buckets = _positive(where, "num_buckets", spec.get("num_buckets"), optional=True)
-  vocab_size = _positive(where, "vocab_size", spec.get("vocab_size"), optional=True)
-  if sum(v is not None for v in (vocab, num_buckets, vocab_size)) != 1:
-    raise ValueError(f"{where}: give exactly one of vocab, num_buckets and vocab_size")
-  dtype = spec.get("dtype", "string")
-  if dtype not in DTYPES:
-    raise ValueError(f"{where}: dtype must be one of {list(DTYPES)}, got {dtype!r}")
-  if vocab is not None:
-    if isinstance(vocab, (str, bytes)) or not isinstance(vocab, (list, tuple)):
-      raise ValueError(f"{where}: vocab must be a list, got {vocab!r}")
-    vocab = [int(v) for v in vocab] if dtype == "int64" else [str(v) for v in vocab]
-    if len(set(vocab)) != len(vocab):
-      raise ValueError(f"{where}: vocab has duplicate entries")
-  combiner = spec.get("combiner", "mean")
-  if combiner not in COMBINERS:
-    raise ValueError(f"{where}: combiner must be one of {list(COMBINERS)}, got {combiner!r}")
-  return {"type": CATEGORICAL, "embedding_dim": embedding_dim, "vocab": vocab,
-          "num_buckets": num_buckets, "vocab_size": vocab_size, "dtype": dtype,
-          "multivalued": bool(spec.get("multivalued", False)), "combiner": combiner,
-          "table": table, "raw_input": bool(spec.get("raw_input", False)), "output": output}
+    where = f"features[{name!r}]" if name is not None else "a feature spec"
+    raise ValueError(f"{where} must be a FeatureSpec (numeric(), categorical(), node_id()) or "
+                     f"its config dict, got {spec!r}")
+  with _naming(name):
+    return FeatureSpec.from_config(spec)
 
 
-def output_dim(spec: Mapping[str, Any]) -> int:
-  """Width of a checked spec's part of the encoded vector."""
-  if spec["type"] == NUMERIC:
-    return spec["dim"] or 1
-  if spec.get("output") == "multi_hot":
-    return table_rows(spec)
-  return spec["embedding_dim"]
+def has_table(spec: FeatureSpec) -> bool:
+  """Whether a spec is encoded by an embedding table (id specs, embedded categorical ones)."""
+  return isinstance(spec, IdSpec) or (isinstance(spec, CategoricalSpec) and
+                                      spec.output == "embedding")
 
 
-def table_rows(spec: Mapping[str, Any]) -> int:
-  """Number of distinct ids (table rows) of a checked categorical or id spec."""
-  if spec["type"] == ID:
-    return spec["num_buckets"] or spec["num_ids"] + 1  # + the out-of-range row
-  if spec["vocab"] is not None:
-    return len(spec["vocab"]) + 1  # + the out-of-vocabulary id 0
-  return spec["num_buckets"] or spec["vocab_size"]
+def output_dim(spec: FeatureSpec) -> int:
+  """Width of a spec's part of the encoded vector."""
+  if isinstance(spec, NumericSpec):
+    return spec.dim or 1
+  if not has_table(spec):
+    return table_rows(spec)  # multi-hot
+  return spec.embedding_dim
+
+
+def table_rows(spec: Union[CategoricalSpec, IdSpec]) -> int:
+  """Number of distinct ids (table rows) of a categorical or id spec."""
+  if isinstance(spec, IdSpec):
+    return spec.num_buckets or spec.num_ids + 1  # + the out-of-range row
+  if spec.vocab is not None:
+    return len(spec.vocab) + 1  # + the out-of-vocabulary id 0
+  return spec.num_buckets or spec.vocab_size
 
 
 def from_attrs(attrs: Mapping[str, schema.Attr], *,
@@ -218,7 +357,7 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
     multi_hot: categorical attributes to encode multi-hot, not embedded.
 
   Returns:
-    name -> feature spec, in attribute order.
+    name -> FeatureSpec, in attribute order.
   """
   names = list(attrs) if include is None else list(include)
   missing = [n for n in list(names) + list(exclude) + list(multi_hot) if n not in attrs]
@@ -233,28 +372,23 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
     dim = (embedding_dim.get(name, 16) if isinstance(embedding_dim, Mapping)
            else embedding_dim)
     mean, variance = stats.get(name, (None, None))
-    if isinstance(attr, schema.FloatAttr):
-      specs[name] = check(name, {"type": NUMERIC, "dim": attr.dim, "mean": mean,
-                                 "variance": variance})
-    elif isinstance(attr, schema.IntAttr):
-      specs[name] = check(name, {"type": NUMERIC, "dim": None, "mean": mean,
-                                 "variance": variance})
-    elif isinstance(attr, schema.CategoricalAttr):
-      if attr.vocab is None and attr.num_buckets is None:
-        raise ValueError(f"attribute {name!r} has no vocabulary: pass the graph's resolved "
-                         "specs (graph.node_attrs), which fill in learned vocabularies")
-      hot = name in multi_hot
-      specs[name] = check(name, {
-          "type": CATEGORICAL, "embedding_dim": None if hot else dim,
-          "vocab": None if attr.vocab is None else list(attr.vocab),
-          "num_buckets": attr.num_buckets, "dtype": attr.dtype,
-          "multivalued": attr.multivalued, "combiner": combiner,
-          "output": "multi_hot" if hot else "embedding"})
-    elif isinstance(attr, schema.StringAttr):
-      if string_buckets is not None:
-        specs[name] = check(name, {"type": CATEGORICAL, "embedding_dim": dim,
-                                   "num_buckets": string_buckets, "dtype": "string",
-                                   "raw_input": True})
-    else:
-      raise ValueError(f"attribute {name!r} has an unknown spec {attr!r}")
+    with _naming(name):
+      if isinstance(attr, (schema.FloatAttr, schema.IntAttr)):
+        specs[name] = NumericSpec(dim=attr.dim if isinstance(attr, schema.FloatAttr) else None,
+                                  mean=mean, variance=variance)
+      elif isinstance(attr, schema.CategoricalAttr):
+        if attr.vocab is None and attr.num_buckets is None:
+          raise ValueError(f"attribute {name!r} has no vocabulary: pass the graph's resolved "
+                           "specs (graph.node_attrs), which fill in learned vocabularies")
+        hot = name in multi_hot
+        specs[name] = CategoricalSpec(
+            embedding_dim=None if hot else dim, vocab=attr.vocab,
+            num_buckets=attr.num_buckets, dtype=attr.dtype, multivalued=attr.multivalued,
+            combiner=combiner, output="multi_hot" if hot else "embedding")
+      elif isinstance(attr, schema.StringAttr):
+        if string_buckets is not None:
+          specs[name] = CategoricalSpec(embedding_dim=dim, num_buckets=string_buckets,
+                                        dtype="string", raw_input=True)
+      else:
+        raise ValueError(f"attribute {name!r} has an unknown spec {attr!r}")
   return specs

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgle.graph import schema
-from tfgle.graph.tables import ColumnData, RaggedColumn
+from tfgle.graph.columns import ColumnData, RaggedColumn
 from tfgle.ops.tables import to_tensor
 
 Feature = Union[tf.Tensor, tf.RaggedTensor]

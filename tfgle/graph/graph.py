@@ -19,81 +19,22 @@ those, and `to_index` / `to_id` convert.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-from typing import Any, Mapping, NamedTuple, Optional, Sequence, Union
+import functools
+from typing import Any, Optional, Sequence, Union
 
-from absl import logging
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 import tensorflow as tf
 
 from tfgle.graph import encoding
+from tfgle.graph import fingerprint as fingerprint_lib
 from tfgle.graph import schema
+from tfgle.graph import snapshot
 from tfgle.graph import tables
-from tfgle.ops.tables import CsrTable, IdMapTable, to_tensor
-
-# Split column values that mean "in no split".
-_NO_SPLIT = ("", "none", "None", "NONE")
-
-
-class EdgeType(NamedTuple):
-  """An edge type: edges of name `name` go from `src` nodes to `dst` nodes."""
-  src: str
-  dst: str
-  name: str
-
-
-class Neighbors(NamedTuple):
-  """All neighbors of a batch of nodes, as ragged rows [B, None]."""
-  ids: tf.RaggedTensor
-  edge_ids: tf.RaggedTensor
-  weights: Optional[tf.RaggedTensor]
-  timestamps: Optional[tf.RaggedTensor]
-
-
-@dataclasses.dataclass
-class _NodeDecl:
-  source: Any
-  decoder: schema.Decoder
-
-
-@dataclasses.dataclass
-class _EdgeDecl:
-  source: Any
-  edge_type: EdgeType
-  decoder: schema.Decoder
-  directed: bool
-
-
-@dataclasses.dataclass
-class NodeStore:
-  """What a built graph keeps of one node type."""
-  decoder: schema.Decoder
-  id_map: IdMapTable
-  ids: tf.Tensor                       # int64 [N]: external id of each dense index
-  attrs: dict[str, schema.Attr]        # resolved specs (learned vocabularies filled in)
-  features: dict[str, encoding.Feature]
-  labels: Optional[tf.Tensor]          # int64 [N]
-  weights: Optional[tf.Tensor]         # float32 [N]
-  timestamps: Optional[tf.Tensor]      # int64 [N]
-  splits: dict[str, np.ndarray]        # split name -> sorted dense indices
-  id_vocab: Optional[np.ndarray]       # string ids: the string of each external id
-  string_ids: Optional[tf.lookup.StaticHashTable] = None
-  first_id: Optional[int] = None       # ids are first_id, first_id + 1, ... (no lookup needed)
-
-
-@dataclasses.dataclass
-class EdgeStore:
-  """What a built graph keeps of one edge type."""
-  edge_type: EdgeType
-  decoder: schema.Decoder
-  csr: CsrTable
-  num_table_edges: int                 # rows of the edge table (ids are in [0, this))
-  attrs: dict[str, schema.Attr]
-  features: dict[str, encoding.Feature]  # indexed by edge id
-  reverse_of: Optional[str] = None     # name of the edge type this one reverses
-  reverse_csr: Optional[CsrTable] = None  # in-edges, built on first use
+from tfgle.graph import updates
+from tfgle.graph.builder import GraphBuilder
+from tfgle.graph.sampler import LocalSampler, Sampler
+from tfgle.graph.stores import EdgeDecl, EdgeStore, EdgeType, Neighbors, NodeDecl, NodeStore
+from tfgle.ops.tables import CsrTable, IdMapTable
 
 
 class Graph:
@@ -104,15 +45,21 @@ class Graph:
       error naming the table, file and line. With strict=False such rows are
       dropped, counted per file (`load_report`) and logged.
     max_dropped_rows: lenient mode still fails when one table drops more rows.
+    max_dropped_fraction: lenient mode still fails when one file (or array
+      source) loses more than this fraction of its rows, and always when it
+      loses every row.
   """
 
-  def __init__(self, *, strict: bool = True, max_dropped_rows: int = 1000):
+  def __init__(self, *, strict: bool = True, max_dropped_rows: int = 1000,
+               max_dropped_fraction: float = 1.0):
     if not isinstance(max_dropped_rows, int) or max_dropped_rows < 0:
       raise ValueError(f"max_dropped_rows must be an int >= 0, got {max_dropped_rows!r}")
+    tables.check_dropped_fraction(max_dropped_fraction)
     self._strict = strict
     self._max_dropped_rows = max_dropped_rows
-    self._node_decls: dict[str, _NodeDecl] = {}
-    self._edge_decls: dict[str, _EdgeDecl] = {}
+    self._max_dropped_fraction = float(max_dropped_fraction)
+    self._node_decls: dict[str, NodeDecl] = {}
+    self._edge_decls: dict[str, EdgeDecl] = {}
     self._nodes: dict[str, NodeStore] = {}
     self._edges: dict[str, EdgeStore] = {}
     self._built = False
@@ -128,7 +75,7 @@ class Graph:
     _check_name("node_type", node_type)
     if node_type in self._node_decls:
       raise ValueError(f"node type {node_type!r} is declared twice")
-    self._node_decls[node_type] = _NodeDecl(source, decoder or schema.Decoder())
+    self._node_decls[node_type] = NodeDecl(source, decoder or schema.Decoder())
     return self
 
   def edge(self, source: tables.Source, *, edge_type: Sequence[str],
@@ -152,183 +99,128 @@ class Graph:
     decoder = decoder or schema.Decoder()
     if decoder.split:
       raise ValueError(f"edge type {edge_type.name!r}: Decoder split= applies to node tables")
-    self._edge_decls[edge_type.name] = _EdgeDecl(source, edge_type, decoder, directed)
+    self._edge_decls[edge_type.name] = EdgeDecl(source, edge_type, decoder, directed)
     return self
 
   def build(self) -> "Graph":
-    """Reads every table and builds the in-graph tables. Returns self."""
+    """Reads every table and builds the in-graph tables (tfgle.graph.builder). Returns self."""
     self._check_not_built()
-    if not self._node_decls:
-      raise ValueError("the graph has no node types: declare them with Graph.node()")
-    for decl in self._edge_decls.values():
-      for end in ("src", "dst"):
-        node_type = getattr(decl.edge_type, end)
-        if node_type not in self._node_decls:
-          raise ValueError(
-              f"edge type {decl.edge_type.name!r}: {end} node type {node_type!r} has no node "
-              f"table; declared node types: {sorted(self._node_decls)}")
-    node_tables = {}
-    for node_type, decl in self._node_decls.items():
-      self._nodes[node_type], node_tables[node_type] = self._build_nodes(node_type, decl)
-    for name, decl in self._edge_decls.items():
-      self._build_edges(name, decl)
-    # Node features last: the edge builds' temporary copies are gone by then,
-    # which lowers the peak memory of large graphs.
-    for node_type, table in node_tables.items():
-      store = self._nodes[node_type]
-      store.attrs, store.features = self._encode_attrs(
-          f"node table {node_type!r}", store.decoder, table)
-    del node_tables
-    # The graph keeps its own copies: let the source tables (maybe large arrays) go.
-    for decl in (*self._node_decls.values(), *self._edge_decls.values()):
-      decl.source = None
+    builder = GraphBuilder(self._node_decls, self._edge_decls, strict=self._strict,
+                           max_dropped_rows=self._max_dropped_rows,
+                           max_dropped_fraction=self._max_dropped_fraction,
+                           load_report=self.load_report)
+    self._nodes, self._edges = builder.build()
     self._built = True
     return self
 
-  # ------------------------------------------------------------ building
+  # ------------------------------------------------------------ updates
 
-  def _read(self, what: str, source, columns) -> tables.Table:
-    try:
-      table = tables.read_table(source, columns, strict=self._strict,
-                                max_dropped_rows=self._max_dropped_rows)
-    except ValueError as e:
-      raise ValueError(f"{what}: {e}") from None
-    self._record_drops(what, table.dropped)
-    return table
+  def add_nodes(self, node_type: str, source: tables.Source) -> "Graph":
+    """Adds the nodes of a table (same sources and decoder as `node()`). Returns self.
 
-  def _record_drops(self, what: str, dropped: Mapping[str, int]):
-    report = self.load_report.setdefault(what, {})
-    for name, count in dropped.items():
-      if count:
-        report[name] = report.get(name, 0) + count
-        logging.warning("%s: dropped %d malformed rows of %s", what, count, name)
-    total = sum(report.values())
-    if total > self._max_dropped_rows:
-      raise ValueError(f"{what}: {total} rows dropped, more than max_dropped_rows="
-                       f"{self._max_dropped_rows}: {report}")
-
-  def _build_nodes(self, node_type: str, decl: _NodeDecl) -> tuple[NodeStore, tables.Table]:
-    """The node store without its attributes (see build()), and the node table."""
-    what = f"node table {node_type!r}"
-    decoder = decl.decoder
-    table = self._read(what, decl.source, decoder.columns("node"))
-    raw_ids = table.columns[decoder.id_column]
-    id_vocab = None
-    contiguous = False
-    if decoder.string_ids:
-      id_vocab = raw_ids.astype(object)
-      unique, first = np.unique(id_vocab.astype(str), return_index=True)
-      if len(unique) != len(id_vocab):
-        dup = _first_duplicate(id_vocab.astype(str))
-        raise ValueError(f"{what}: duplicate node id {id_vocab[dup]!r} at "
-                         f"{table.locate(int(dup))}; node ids must be unique")
-      ids = np.arange(table.num_rows, dtype=np.int64)
-    else:
-      ids = raw_ids
-      contiguous = not len(ids) or bool(np.all(ids[1:] == ids[:-1] + 1))
-      if not contiguous:
-        sorted_ids = np.sort(ids)
-        same = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
-        if len(same):
-          dup_id = sorted_ids[same[0]]
-          rows = np.flatnonzero(ids == dup_id)
-          raise ValueError(f"{what}: duplicate node id {int(dup_id)} at "
-                           f"{table.locate(int(rows[0]))} and {table.locate(int(rows[1]))}; "
-                           "node ids must be unique")
-    id_map = IdMapTable(ids)
-    store = NodeStore(
-        decoder=decoder, id_map=id_map, ids=to_tensor(ids, np.int64), attrs={}, features={},
-        labels=_optional_tensor(table, decoder.label, tf.int64),
-        weights=_optional_tensor(table, decoder.weight, tf.float32),
-        timestamps=_optional_tensor(table, decoder.timestamp, tf.int64),
-        splits=_splits(table.columns[decoder.split]) if decoder.split else {},
-        id_vocab=id_vocab,
-        first_id=int(ids[0]) if len(ids) and not decoder.string_ids and contiguous else None)
-    if decoder.string_ids:
-      store.string_ids = tf.lookup.StaticHashTable(
-          tf.lookup.KeyValueTensorInitializer(tf.constant(id_vocab.astype(str)),
-                                              tf.constant(ids)), default_value=-1)
-    return store, table
-
-  def _encode_attrs(self, what, decoder, table):
-    attrs, features = {}, {}
-    for name, spec in decoder.attrs.items():
-      attrs[name] = encoding.resolve_attr(spec, table.columns[name])
-      try:
-        features[name] = encoding.encode_attr(name, attrs[name], table.columns[name])
-      except ValueError as e:
-        raise ValueError(f"{what}: attribute {name!r}: {e}") from None
-    return attrs, features
-
-  def _endpoint_indices(self, node_type: str, raw: np.ndarray) -> np.ndarray:
-    """Dense indices of raw endpoint ids; -1 where the node table lacks the id.
-
-    With contiguous node ids (the common 0..N-1) the indices are the ids, or the
-    ids minus the first one: no lookup, and no copy of `raw` when all are known.
+    Ids must be new. Attributes are encoded with the graph's vocabularies
+    (unknown categories become 0, out of vocabulary); split and label columns
+    extend the graph's. See `update` for what pipelines see.
     """
-    store = self._nodes[node_type]
-    if store.id_vocab is not None:
-      external = pc.index_in(pa.array(raw.astype(str)),
-                             value_set=pa.array(store.id_vocab.astype(str)))
-      return external.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    if store.first_id is not None:
-      num_nodes = int(store.ids.shape[0])
-      if len(raw) and store.first_id == 0 and raw.min() >= 0 and raw.max() < num_nodes:
-        return raw
-      indices = raw - store.first_id
-      indices[(indices < 0) | (indices >= num_nodes)] = -1
-      return indices
-    return store.id_map.lookup(raw, allow_missing=True).numpy()
+    return self.update(nodes={node_type: source})
 
-  def _build_edges(self, name: str, decl: _EdgeDecl):
-    what = f"edge table {name!r}"
-    decoder, edge_type = decl.decoder, decl.edge_type
-    table = self._read(what, decl.source, decoder.columns(
-        "edge", src_string_ids=self._node_decls[edge_type.src].decoder.string_ids,
-        dst_string_ids=self._node_decls[edge_type.dst].decoder.string_ids))
-    src = self._endpoint_indices(edge_type.src, table.columns[decoder.src_column])
-    dst = self._endpoint_indices(edge_type.dst, table.columns[decoder.dst_column])
-    known = not len(src) or min(src.min(), dst.min()) >= 0  # (cheaper than the mask)
-    bad = np.zeros(len(src), bool) if known else (src < 0) | (dst < 0)
-    if decoder.weight and len(src) and table.columns[decoder.weight].min() < 0:
-      bad |= table.columns[decoder.weight] < 0
-    if bad.any():
-      first = int(np.argmax(bad))
-      if self._strict:
-        raise ValueError(f"{what}: {table.locate(first)}: {self._bad_edge_reason(decl, table, first, src, dst)}"
-                         f" ({int(bad.sum())} such rows)")
-      keep = np.flatnonzero(~bad)
-      dropped = _rows_per_file(table, np.flatnonzero(bad))
-      table, src, dst = table.take(keep), src[keep], dst[keep]
-      self._record_drops(what, dropped)
-    weights = table.columns[decoder.weight] if decoder.weight else None
-    timestamps = table.columns[decoder.timestamp] if decoder.timestamp else None
-    order = "timestamp" if timestamps is not None else (
-        "weight" if weights is not None else "input")
-    same_type = edge_type.src == edge_type.dst
-    num_src = len(self._nodes[edge_type.src].ids)
-    num_dst = len(self._nodes[edge_type.dst].ids)
-    csr = CsrTable(src, dst, num_src, num_dst, weights=weights, timestamps=timestamps,
-                   symmetric=not decl.directed and same_type, order=order)
-    attrs, features = self._encode_attrs(what, decoder, table)
-    self._edges[name] = EdgeStore(edge_type, decoder, csr, table.num_rows, attrs, features)
-    if not decl.directed and not same_type:
-      reverse = EdgeType(edge_type.dst, edge_type.src, f"{name}_reverse")
-      reverse_csr = CsrTable(dst, src, num_dst, num_src, weights=weights,
-                             timestamps=timestamps, order=order)
-      self._edges[reverse.name] = EdgeStore(reverse, decoder, reverse_csr, table.num_rows,
-                                            attrs, features, reverse_of=name)
+  def add_edges(self, edge_type, source: tables.Source) -> "Graph":
+    """Adds the edges of a table (as `edge()` reads them) to a declared edge type.
 
-  def _bad_edge_reason(self, decl, table, row, src, dst) -> str:
-    decoder, edge_type = decl.decoder, decl.edge_type
-    if src[row] < 0:
-      value = table.columns[decoder.src_column][row]
-      return f"src id {value!r} is not in node table {edge_type.src!r}"
-    if dst[row] < 0:
-      value = table.columns[decoder.dst_column][row]
-      return f"dst id {value!r} is not in node table {edge_type.dst!r}"
-    value = table.columns[decoder.weight][row]
-    return f"weight {value!r} is negative; edge weights must be >= 0"
+    Endpoints must be nodes of the graph (dangling edges are refused as in
+    build(); use `update` to add their nodes in the same update). Undirected
+    edge types get both directions. Returns self.
+    """
+    return self.update(edges={self.edge_type(edge_type).name: source})
+
+  def update(self, *, nodes: Optional[dict] = None, edges: Optional[dict] = None) -> "Graph":
+    """Adds nodes ({node type: source}) and then edges ({edge type: source}) in one update.
+
+    Everything is read and validated first: a failed update leaves the graph
+    unchanged. The update publishes new in-graph tables: queries, datasets and
+    samplers made afterwards see it; pipelines made before keep sampling the
+    graph as it was (one consistent version), so build them again. The
+    fingerprint changes.
+
+    Raises:
+      ValueError: an unknown type, a node id already in the graph, a dangling
+        edge (strict), or any error of build().
+    """
+    self._check_built()
+    edges = {self.edge_type(name).name: source for name, source in (edges or {}).items()}
+    self._nodes, self._edges = updates.apply_update(
+        self._nodes, self._edges, node_sources=nodes or {}, edge_sources=edges,
+        strict=self._strict, max_dropped_rows=self._max_dropped_rows,
+        max_dropped_fraction=self._max_dropped_fraction, load_report=self.load_report)
+    self._published()
+    return self
+
+  def remove_edges_before(self, edge_type, timestamp: int) -> "Graph":
+    """Expires the edges of `edge_type` (and its reverse type) with timestamp < `timestamp`.
+
+    A sliding window over a timed edge type: sampling no longer sees them; their
+    edge ids and features stay valid. Returns self.
+
+    Raises:
+      ValueError: the edge type has no timestamps, or `timestamp` is not an int.
+    """
+    store = self._edge_store(edge_type)
+    if not store.decoder.timestamp:
+      raise ValueError(f"edge type {store.edge_type.name!r} has no timestamps (Decoder "
+                       "timestamp=); remove_edges_before needs them")
+    if not isinstance(timestamp, (int, np.integer)) or isinstance(timestamp, bool):
+      raise ValueError(f"timestamp must be an int, got {timestamp!r}")
+    base = store.reverse_of or store.edge_type.name
+    for name, other in list(self._edges.items()):
+      if name == base or other.reverse_of == base:
+        csr = updates.rebuild_csr(other.csr, other.csr.num_src, other.csr.num_dst,
+                                  other.decoder, keep=lambda times: times >= timestamp)
+        self._edges[name] = dataclasses.replace(other, csr=csr, reverse_csr=None)
+    self._published()
+    return self
+
+  def _published(self):
+    """After an update: a new fingerprint, and a sampler without the old tables' caches."""
+    self._fingerprint = None
+    self.__dict__.pop("sampler", None)
+
+  # ------------------------------------------------------------ snapshots
+
+  def save(self, path: str) -> str:
+    """Writes the built graph to directory `path` as a snapshot (tfgle.graph.snapshot).
+
+    `Graph.load(path)` restores it without parsing any table, with the same
+    content fingerprint. Returns `path`.
+
+    Raises:
+      FileExistsError: `path` already holds a snapshot.
+    """
+    self._check_built()
+    snapshot.save(self._nodes, self._edges, self.fingerprint(), path)
+    return path
+
+  @classmethod
+  def load(cls, path: str, *, verify: bool = True) -> "Graph":
+    """The built graph of the snapshot in `path` (see `save`).
+
+    Args:
+      path: a directory written by Graph.save.
+      verify: recompute the content fingerprint and compare it with the saved
+        one (a corrupted or altered snapshot is an error).
+
+    Raises:
+      FileNotFoundError: no snapshot in `path`.
+      ValueError: not a snapshot, an unknown version, or (verify) content that
+        does not match the saved fingerprint.
+    """
+    graph = cls()
+    graph._nodes, graph._edges, saved = snapshot.load(path)  # pylint: disable=protected-access
+    graph._built = True  # pylint: disable=protected-access
+    if verify and graph.fingerprint() != saved:
+      raise ValueError(f"graph snapshot {path} is corrupted: its content has fingerprint "
+                       f"{graph.fingerprint()}, but it was saved with {saved}")
+    graph._fingerprint = saved  # pylint: disable=protected-access
+    return graph
 
   # ------------------------------------------------------------ schema
 
@@ -348,6 +240,9 @@ class Graph:
 
   def _edge_store(self, edge_type: Union[str, Sequence[str]]) -> EdgeStore:
     self._check_built()
+    if not isinstance(edge_type, (str, tuple, list)):
+      raise ValueError(f"edge_type must be an edge type name or a (src, dst, name) triple, got "
+                       f"{edge_type!r}; the graph has {[tuple(e) for e in self.edge_types]}")
     name = edge_type if isinstance(edge_type, str) else (
         edge_type[2] if len(edge_type) == 3 else None)
     store = self._edges.get(name)
@@ -511,50 +406,24 @@ class Graph:
     """
     self._check_built()
     if self._fingerprint is None:
-      digest = hashlib.blake2b(digest_size=16)
-      def add(value):
-        if isinstance(value, tf.RaggedTensor):
-          add(value.flat_values)
-          add(value.row_splits)
-        elif isinstance(value, (tf.Tensor, np.ndarray)):
-          array = np.asarray(value)
-          digest.update(f"{array.dtype}{array.shape}".encode())
-          digest.update(array.astype(str).astype(bytes) if array.dtype.kind in "OUS"
-                        else np.ascontiguousarray(array))
-        else:
-          digest.update(repr(value).encode())
-      for node_type, store in self._nodes.items():
-        add(node_type)
-        add(store.ids)
-        for name in sorted(store.features):
-          add(name)
-          add(store.features[name])
-        for column in (store.labels, store.weights, store.timestamps):
-          add(column if column is not None else "none")
-        for name in sorted(store.splits):
-          add(name)
-          add(store.splits[name])
-      for name, store in self._edges.items():
-        add((tuple(store.edge_type), store.csr.fingerprint()))
-        for feature in sorted(store.features):
-          add(feature)
-          add(store.features[feature])
-      self._fingerprint = digest.hexdigest()
+      self._fingerprint = fingerprint_lib.fingerprint(self._nodes, self._edges)
     return self._fingerprint
 
   # ------------------------------------------------------------ GSL sources
 
+  @functools.cached_property
+  def sampler(self) -> LocalSampler:
+    """The tfgle.graph.Sampler of this graph's in-graph tables."""
+    self._check_built()
+    return LocalSampler(self)
+
   def V(self, node_type: str, mask=None):  # pylint: disable=invalid-name
     """A GSL query over vertices of `node_type` (mask: a split name or ids)."""
-    from tfgle.gsl.query import Query  # pylint: disable=g-import-not-at-top
-    self._check_built()
-    return Query.vertices(self, node_type, mask)
+    return self.sampler.V(node_type, mask)
 
   def E(self, edge_type, reverse: bool = False):  # pylint: disable=invalid-name
     """A GSL query over the edges of `edge_type` (reverse: dst -> src)."""
-    from tfgle.gsl.query import Query  # pylint: disable=g-import-not-at-top
-    self._check_built()
-    return Query.edges(self, edge_type, reverse)
+    return self.sampler.E(edge_type, reverse)
 
   # ------------------------------------------------------------ in-graph tables
 
@@ -582,7 +451,8 @@ class Graph:
         store.reverse_csr = CsrTable(
             nbrs.flat_values, src, csr.num_dst, csr.num_src, edge_ids=eids.flat_values,
             weights=None if weights is None else weights.flat_values,
-            timestamps=None if times is None else times.flat_values, order=order)
+            timestamps=None if times is None else times.flat_values, order=order,
+            name=f"{csr.name} (reverse)")
     return store.reverse_csr
 
   def feature_tensors(self, node_type: str) -> dict[str, encoding.Feature]:
@@ -604,34 +474,6 @@ def _check_name(what: str, name: Any):
     raise ValueError(f"{what} must be a non-empty string, got {name!r}")
 
 
-def _first_duplicate(values: np.ndarray) -> int:
-  seen = set()
-  for i, value in enumerate(values):
-    if value in seen:
-      return i
-    seen.add(value)
-  return -1
-
-
-def _rows_per_file(table: tables.Table, rows: np.ndarray) -> dict[str, int]:
-  """How many of `rows` (sorted row indices) come from each file of `table`."""
-  if not table.files:
-    return {"<arrays>": len(rows)}
-  ends = np.cumsum([len(lines) for _, lines in table.files])
-  counts = np.bincount(np.searchsorted(ends, rows, side="right"), minlength=len(ends))
-  return {name: int(count) for (name, _), count in zip(table.files, counts) if count}
-
-
-def _optional_tensor(table: tables.Table, column: Optional[str], dtype) -> Optional[tf.Tensor]:
-  return None if not column else to_tensor(table.columns[column], dtype.as_numpy_dtype)
-
-
-def _splits(column: np.ndarray) -> dict[str, np.ndarray]:
-  names = column.astype(str)
-  return {str(name): np.flatnonzero(names == name).astype(np.int64)
-          for name in np.unique(names) if name not in _NO_SPLIT}
-
-
 def _gather_features(features, indices, names, what):
   if names is None:
     names = list(features)
@@ -639,3 +481,17 @@ def _gather_features(features, indices, names, what):
   if unknown:
     raise ValueError(f"{what} has no attributes {unknown}; it has {sorted(features)}")
   return {name: tf.gather(features[name], indices) for name in names}
+
+
+def as_sampler(graph_or_sampler) -> Sampler:
+  """The Sampler to sample `graph_or_sampler` with: a built Graph's own, or the Sampler itself.
+
+  Raises:
+    TypeError: neither a tfgle.Graph nor a tfgle.graph.Sampler.
+  """
+  if isinstance(graph_or_sampler, Graph):
+    return graph_or_sampler.sampler
+  if isinstance(graph_or_sampler, Sampler):
+    return graph_or_sampler
+  raise TypeError(f"expected a built tfgle.Graph or a tfgle.graph.Sampler (for example a "
+                  f"tfgle.distribute.PartitionedGraph), got {graph_or_sampler!r}")

@@ -27,42 +27,37 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tfgle.graph import columns as columns_lib
 from tfgle.graph import schema
-from tfgle.graph import tables
-from tfgle.graph import text_reader
 
 # Arrow types that tensorflow-io reads exactly (see the module docstring for the others).
 _TFIO_TYPES = (pa.int32(), pa.int64(), pa.float32(), pa.float64())
+# Null rows described per column.
+_MAX_PROBLEMS = 3
 
 
-def read_parquet_table(paths: Sequence[str], columns: Sequence[schema.Column], *,
-                       strict: bool = True, max_dropped_rows: int = 1000) -> tables.Table:
-  """Reads `columns` from Parquet files, concatenated in order.
+def read_file(path: str, columns: Sequence[schema.Column], *, strict: bool = True,
+              drop_limit: Optional[int] = None) -> columns_lib.Rows:
+  """Reads `columns` from one Parquet file.
 
   Args:
-    paths: the Parquet files.
-    columns: the columns to produce; other columns of the files are ignored.
+    path: the Parquet file.
+    columns: the columns to produce; other columns of the file are ignored.
     strict: a null, a NaN or infinite float, a vector of the wrong length or a
       delimited value that does not parse is an error naming file, row and
-      column. With strict=False such rows are dropped and counted per file in
-      `Table.dropped`.
-    max_dropped_rows: with strict=False, dropping more rows than this (over
-      all files) is still an error.
+      column. With strict=False such rows are dropped and counted.
+    drop_limit: unused (the table's reader caps the dropped rows); the text
+      reader's argument.
 
   Returns:
-    A `tables.Table` as `text_reader.read_text_table` returns it; `Table.files`
-    holds the 0-based row index in its file of every kept row.
+    The kept rows, typed as `text_reader.read_file` types them;
+    `Rows.positions` holds the 0-based row index in the file of every kept row.
 
   Raises:
     ValueError: an unreadable file, a missing column, a column type that does
-      not fit the decoder, a malformed row (strict), or too many dropped rows.
+      not fit the decoder, or a malformed row (strict).
   """
-  return text_reader.read_files(paths, columns, max_dropped_rows,
-                                lambda path, limit: _read_file(path, columns, strict))
-
-
-def _read_file(path: str, columns: Sequence[schema.Column], strict: bool):
-  """Reads one file: (Table of the kept rows, rows dropped, first problem or None)."""
+  del drop_limit  # every row is read anyway
   try:
     parquet_file = pq.ParquetFile(path)
   except (pa.ArrowException, OSError) as e:
@@ -92,30 +87,15 @@ def _read_file(path: str, columns: Sequence[schema.Column], strict: bool):
   for column in columns:
     for rows, what in _null_rows(table.column(column.name)):
       new = rows[~null[rows]]
-      problems.extend((int(r), f"column {column.name!r}: {what}") for r in new[:3])
+      problems.extend((int(r), f"column {column.name!r}: {what}") for r in new[:_MAX_PROBLEMS])
       null[rows] = True
   rows = np.arange(num_rows, dtype=np.int64)
   if null.any():
     rows = np.flatnonzero(~null)
     table = table.filter(pa.array(~null))
-  parsed = text_reader.parse_columns(columns, table)
-  bad = np.zeros(len(rows), bool)
-  for column in columns:
-    bad |= parsed[column.name].bad
-    problems.extend((int(rows[p.row]), f"column {p.column!r}: {p.message}")
-                    for p in parsed[column.name].problems)
-  num_bad = int(bad.sum()) + int(null.sum())
-  full = tables.Table({c.name: parsed[c.name].to_column() for c in columns}, len(rows))
-  if not num_bad:
-    return tables.Table(full.columns, len(rows), [(path, rows)]), 0, None
-  row, message = min(problems)
-  first = f"{path}: row {row}: {message}"
-  if strict:
-    more = f" ({num_bad} malformed rows in {path}; strict=False drops them)" if num_bad > 1 else ""
-    raise ValueError(first + more)
-  keep = np.flatnonzero(~bad)
-  kept = full.take(keep)
-  return tables.Table(kept.columns, len(keep), [(path, rows[keep])]), num_bad, first
+  return columns_lib.collect(columns, columns_lib.parse_columns(columns, table), rows,
+                             strict=strict, source=path, where=lambda row: f"{path}: row {row}",
+                             problems=problems, num_lost=int(null.sum()))
 
 
 def _plain(data_type: pa.DataType) -> pa.DataType:
@@ -139,7 +119,7 @@ def _check_type(path: str, column: schema.Column, file_schema: pa.Schema):
     return pa.types.is_string(t) or pa.types.is_large_string(t)
 
   def listed(t, value_ok):
-    return text_reader.is_list(t) and value_ok(t.value_type)
+    return columns_lib.is_list(t) and value_ok(t.value_type)
 
   kind = column.kind
   if kind == schema.INT64:
@@ -211,7 +191,7 @@ def _null_rows(chunked: pa.ChunkedArray) -> list[tuple[np.ndarray, str]]:
   for chunk in chunked.chunks:
     if chunk.null_count:
       null.append(offset + np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False)))
-    if text_reader.is_list(chunk.type):
+    if columns_lib.is_list(chunk.type):
       flat = pc.list_flatten(chunk)
       if flat.null_count:
         parents = pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False)

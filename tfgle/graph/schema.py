@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Mapping, Optional, Sequence, Union
 
-# Column kinds that a table reader produces (see tfgle.graph.tables).
+# Column kinds that a table reader produces (see tfgle.graph.columns).
 INT64 = "int64"
 FLOAT32 = "float32"
 STRING = "string"

@@ -4,7 +4,11 @@
 a path, a glob, a list of them (TSV/CSV text with a header, or Parquet), or a
 dict of numpy arrays. It returns a `Table` with one numpy array (or ragged
 column) per requested `schema.Column`, plus where every row came from, so that
-later checks (dangling edges, duplicate ids) can name a file and line.
+later checks (dangling edges, duplicate ids) can name a file and line. The
+formats' readers (`text_reader`, `parquet_reader`) read one file each, and
+`tfgle.graph.columns` types its columns; here the files of a table are read in
+order, the rows dropped in lenient mode are counted and capped, and the
+files' rows are concatenated.
 """
 from __future__ import annotations
 
@@ -15,29 +19,11 @@ from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
+from tfgle.graph import columns as columns_lib
+from tfgle.graph import parquet_reader
 from tfgle.graph import schema
-
-
-@dataclasses.dataclass
-class RaggedColumn:
-  """A variable-length column: row i is values[row_splits[i]:row_splits[i + 1]]."""
-  values: np.ndarray
-  row_splits: np.ndarray
-
-  def __len__(self):
-    return len(self.row_splits) - 1
-
-  def take(self, rows: np.ndarray) -> "RaggedColumn":
-    lengths = np.diff(self.row_splits)[rows]
-    splits = np.zeros(len(rows) + 1, np.int64)
-    np.cumsum(lengths, out=splits[1:])
-    starts = self.row_splits[rows]
-    # Position of every kept value in `values`: its row's start plus its offset.
-    offsets = np.arange(splits[-1], dtype=np.int64) - np.repeat(splits[:-1], lengths)
-    return RaggedColumn(self.values[np.repeat(starts, lengths) + offsets], splits)
-
-
-ColumnData = Union[np.ndarray, RaggedColumn]
+from tfgle.graph import text_reader
+from tfgle.graph.columns import ColumnData, RaggedColumn  # pylint: disable=unused-import
 
 
 @dataclasses.dataclass
@@ -50,8 +36,9 @@ class Table:
     num_rows: number of rows kept.
     files: (file name, line number of each kept row) per input file, in row
       order (text: 1-based lines, the header is line 1; Parquet: 0-based row
-      indices); empty for in-memory sources.
-    dropped: file name -> rows dropped in lenient mode.
+      indices); in-memory sources: ("<arrays>", 0-based row of each kept row).
+    dropped: file name (`<arrays>` for in-memory sources) -> rows dropped in
+      lenient mode.
   """
   columns: dict[str, ColumnData]
   num_rows: int
@@ -62,14 +49,13 @@ class Table:
     """Where row `row` came from: 'path:line', or 'row N' for in-memory data."""
     for name, lines in self.files:
       if row < len(lines):
-        return f"{name}:{int(lines[row])}"
+        return f"row {int(lines[row])}" if name == ARRAYS else f"{name}:{int(lines[row])}"
       row -= len(lines)
     return f"row {row}"
 
   def take(self, rows: np.ndarray) -> "Table":
     """The table restricted to `rows` (sorted row indices)."""
-    columns = {name: (col.take(rows) if isinstance(col, RaggedColumn) else col[rows])
-               for name, col in self.columns.items()}
+    columns = {name: columns_lib.take(col, rows) for name, col in self.columns.items()}
     all_lines = (np.concatenate([lines for _, lines in self.files])
                  if self.files else np.zeros(0, np.int64))
     files = []
@@ -80,6 +66,9 @@ class Table:
         files.append((name, all_lines[mine]))
     return Table(columns, len(rows), files, dict(self.dropped))
 
+
+# The name of in-memory sources in `Table.files` and `Table.dropped`.
+ARRAYS = "<arrays>"
 
 Source = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]], Mapping[str, Any]]
 
@@ -107,102 +96,104 @@ def expand_paths(source) -> list[str]:
   return paths
 
 
+def check_dropped_fraction(value):
+  """Raises ValueError unless `value` is a number in [0, 1] (a max_dropped_fraction)."""
+  if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+    raise ValueError(f"max_dropped_fraction must be a number in [0, 1], got {value!r}")
+
+
 def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool = True,
-               max_dropped_rows: int = 1000) -> Table:
+               max_dropped_rows: int = 1000, max_dropped_fraction: float = 1.0) -> Table:
   """Reads `columns` of a table from `source`.
 
   Args:
     source: a path, glob or list of them (`.parquet`/`.pq` files are Parquet,
       anything else TSV/CSV text with a header row), or a dict of arrays.
     columns: the columns to produce (other columns of the source are ignored).
-    strict: a malformed row is an error naming file, line and column. With
-      strict=False such rows are dropped and counted per file.
+    strict: a malformed row is an error naming file, line and column (for
+      arrays: row and column). With strict=False such rows are dropped and
+      counted per file (`Table.dropped`).
     max_dropped_rows: in lenient mode, more dropped rows than this (per table)
       is still an error.
+    max_dropped_fraction: in lenient mode, a file (or the arrays) that loses
+      more than this fraction of its rows is still an error, and so is one that
+      loses all of them; the default 1.0 allows any loss short of that.
 
   Raises:
     ValueError: a malformed row (strict), a missing column, a header type that
-      does not match the decoder, or too many dropped rows.
+      does not match the decoder, too many dropped rows (lenient), or a bad
+      `max_dropped_rows` / `max_dropped_fraction`.
     FileNotFoundError: a path or glob that names no file.
   """
+  if isinstance(max_dropped_rows, bool) or not isinstance(max_dropped_rows, int) or (
+      max_dropped_rows < 0):
+    raise ValueError(f"max_dropped_rows must be an int >= 0, got {max_dropped_rows!r}")
+  check_dropped_fraction(max_dropped_fraction)
+  limits = _DropLimits(strict, max_dropped_rows, max_dropped_fraction)
   if isinstance(source, Mapping):
-    return _read_arrays(source, columns)
+    rows = columns_lib.from_arrays(source, columns, strict=strict)
+    limits.add(ARRAYS, rows)
+    return Table(rows.columns, rows.num_rows, [(ARRAYS, rows.positions)], limits.dropped)
   paths = expand_paths(source)
   parquet = [p.endswith(_PARQUET_SUFFIXES) for p in paths]
   if any(parquet) and not all(parquet):
     raise ValueError(f"a table source mixes Parquet and text files: {paths}")
-  if all(parquet):
-    from tfgle.graph import parquet_reader  # pylint: disable=g-import-not-at-top
-    return parquet_reader.read_parquet_table(paths, columns, strict=strict,
-                                             max_dropped_rows=max_dropped_rows)
-  from tfgle.graph import text_reader  # pylint: disable=g-import-not-at-top
-  return text_reader.read_text_table(paths, columns, strict=strict,
-                                     max_dropped_rows=max_dropped_rows)
+  reader = parquet_reader if all(parquet) else text_reader
+  parts = []
+  for path in paths:
+    rows = reader.read_file(path, columns, strict=strict, drop_limit=limits.left())
+    limits.add(path, rows)
+    parts.append(rows)
+  return _concatenate(parts, paths, columns, limits.dropped)
 
 
-def _read_arrays(arrays: Mapping[str, Any], columns: Sequence[schema.Column]) -> Table:
-  """Checks and converts in-memory columns (numpy arrays, lists, ragged)."""
-  out: dict[str, ColumnData] = {}
-  num_rows = None
+class _DropLimits:
+  """Counts the rows dropped per file and enforces read_table's limits."""
+
+  def __init__(self, strict: bool, max_rows: int, max_fraction: float):
+    self.strict, self.max_rows, self.max_fraction = strict, max_rows, max_fraction
+    self.dropped: dict[str, int] = {}
+    self.first_problem = None
+
+  def left(self):
+    """How many more rows may be dropped (None: strict, none may)."""
+    return None if self.strict else self.max_rows - sum(self.dropped.values())
+
+  def add(self, name: str, rows: columns_lib.Rows):
+    """Counts the rows dropped from file `name`; raises ValueError over a limit."""
+    self.dropped[name] = rows.dropped
+    self.first_problem = self.first_problem or rows.first_problem
+    if not rows.dropped:
+      return
+    total = rows.num_rows + rows.dropped
+    if not rows.num_rows or rows.dropped > self.max_fraction * total:
+      what = (f"all {total} rows" if not rows.num_rows else
+              f"{rows.dropped} of {total} rows, more than max_dropped_fraction="
+              f"{self.max_fraction},")
+      raise ValueError(f"{name}: {what} are malformed; the first: {rows.first_problem}")
+    all_files = sum(self.dropped.values())
+    if all_files > self.max_rows:
+      raise ValueError(
+          f"{all_files} malformed rows dropped, more than max_dropped_rows={self.max_rows} "
+          f"(per file: {self.dropped}); the first: {self.first_problem}")
+
+
+def _concatenate(parts: list[columns_lib.Rows], paths: Sequence[str],
+                 columns: Sequence[schema.Column], dropped: dict[str, int]) -> Table:
+  """The table of the rows read from several files, in order."""
+  files = [(path, part.positions) for path, part in zip(paths, parts)]
+  num_rows = sum(part.num_rows for part in parts)
+  if len(parts) == 1:
+    return Table(parts[0].columns, num_rows, files, dropped)
+  out = {}
   for column in columns:
-    if column.name not in arrays:
-      raise ValueError(f"the arrays have no column {column.name!r} (they have "
-                       f"{sorted(arrays)}); the decoder needs {[c.name for c in columns]}")
-    data = _convert_array(arrays[column.name], column)
-    if num_rows is None:
-      num_rows = len(data)
-    elif len(data) != num_rows:
-      raise ValueError(f"column {column.name!r} has {len(data)} rows, but "
-                       f"{columns[0].name!r} has {num_rows}")
-    out[column.name] = data
-  return Table(out, num_rows or 0)
-
-
-def _convert_array(value, column: schema.Column) -> ColumnData:
-  name = column.name
-  if column.kind in (schema.INT64_LIST, schema.STRING_LIST):
-    return _convert_ragged(value, column)
-  array = np.asarray(value)
-  if column.kind == schema.FLOAT_VECTOR:
-    if array.ndim != 2 or array.shape[1] != column.dim:
-      raise ValueError(f"column {name!r} must have shape [N, {column.dim}], got {array.shape}")
-  elif array.ndim != 1:
-    raise ValueError(f"column {name!r} must be one-dimensional, got shape {array.shape}")
-  if column.kind == schema.INT64:
-    if array.dtype.kind not in "iu":
-      raise ValueError(f"column {name!r} must hold integers, got dtype {array.dtype}")
-    return array.astype(np.int64, copy=False)
-  if column.kind in (schema.FLOAT32, schema.FLOAT_VECTOR):
-    if array.dtype.kind not in "iuf":
-      raise ValueError(f"column {name!r} must hold numbers, got dtype {array.dtype}")
-    array = array.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(array)):
-      row = int(np.argwhere(~np.isfinite(array))[0][0])
-      raise ValueError(f"column {name!r} row {row} is {array[row]!r}; values must be finite")
-    return array
-  if column.kind == schema.STRING:
-    if array.dtype.kind not in "USO":
-      raise ValueError(f"column {name!r} must hold strings, got dtype {array.dtype}")
-    return array.astype(object)
-  raise ValueError(f"unknown column kind {column.kind!r}")
-
-
-def _convert_ragged(value, column: schema.Column) -> RaggedColumn:
-  """Accepts a RaggedColumn, a tf.RaggedTensor or a sequence of sequences."""
-  if isinstance(value, RaggedColumn):
-    values, splits = np.asarray(value.values), np.asarray(value.row_splits, np.int64)
-  elif hasattr(value, "flat_values") and hasattr(value, "row_splits"):
-    values, splits = value.flat_values.numpy(), value.row_splits.numpy().astype(np.int64)
-  else:
-    rows = [np.asarray(r).reshape(-1) for r in value]
-    splits = np.zeros(len(rows) + 1, np.int64)
-    np.cumsum([len(r) for r in rows], out=splits[1:])
-    want = np.int64 if column.kind == schema.INT64_LIST else object
-    values = np.concatenate(rows).astype(want) if rows else np.zeros(0, want)
-  if column.kind == schema.INT64_LIST:
-    if values.size and values.dtype.kind not in "iu":
-      raise ValueError(f"column {column.name!r} must hold lists of integers, got {values.dtype}")
-    values = values.astype(np.int64, copy=False)
-  else:
-    values = values.astype(object)
-  return RaggedColumn(values, splits)
+    datas = [p.columns[column.name] for p in parts]
+    if isinstance(datas[0], RaggedColumn):
+      offsets = np.cumsum([0] + [d.row_splits[-1] for d in datas[:-1]])
+      splits = np.concatenate([datas[0].row_splits[:1]] + [
+          d.row_splits[1:] + offset for d, offset in zip(datas, offsets)])
+      out[column.name] = RaggedColumn(np.concatenate([d.values for d in datas]),
+                                      splits.astype(np.int64))
+    else:
+      out[column.name] = np.concatenate(datas)
+  return Table(out, num_rows, files, dropped)

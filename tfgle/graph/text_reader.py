@@ -1,139 +1,43 @@
-"""Reading TSV/CSV node and edge tables into typed columns, fast and with exact errors.
+"""Reading one TSV/CSV node or edge table file: its header, records and line numbers.
 
 A table file starts with a header row naming its columns, optionally typed as
 in GLE (`src_id:int64<TAB>dst_id:int64<TAB>weight:float`; types int64, int32,
 int, float, double, string). Files ending in `.csv` are comma separated (with
-`"` quoting), all others tab separated. Blank lines are skipped (they still
-count for line numbers).
+`"` quoting), all others tab separated. A record is one line: lines end with
+\\n or \\r\\n, a quoted value cannot span lines, and a line that holds a lone
+\\r (old Mac line ends) or a quote that does not close is a malformed row.
+Blank lines are skipped (they still count for line numbers).
 
 Speed: the common case is one multithreaded typed `pyarrow.csv` read plus
-vectorized `pyarrow.compute`/numpy work (vector and list columns are split and
-parsed chunk by chunk in parallel); there is no Python loop per row. Only when
-that read fails, or rows must be dropped, is the file read again, as bytes and
-single-threaded, to find every malformed row with its line number and column.
+vectorized parsing (`tfgle.graph.columns`); there is no Python loop per row.
+Only when that read fails, or rows must be dropped, is the file read again, as
+bytes and single-threaded, to find every malformed row with its line number
+and column; only lines that break the one-record-a-line rule are looked at one
+by one, and only when the counts of lines and records say that some do.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import csv as csv_lib
-import dataclasses
 from typing import Optional, Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from tfgle.graph import columns as columns_lib
 from tfgle.graph import schema
-from tfgle.graph import tables
 
-_INT_TYPES = ("int64", "int32", "int")
-_FLOAT_TYPES = ("float", "double")
-HEADER_TYPES = _INT_TYPES + _FLOAT_TYPES + ("string",)
+HEADER_TYPES = columns_lib.INT_TYPES + columns_lib.FLOAT_TYPES + ("string",)
 
-# Problems described per column and chunk (every bad row is still counted).
-_MAX_PROBLEMS = 3
 # Strict mode stops reading a file after this many rows with a wrong field count.
 _MAX_STRICT_INVALID_ROWS = 1000
 # Reading blocks of this size lets pyarrow parse a file on all cores.
 _BLOCK_SIZE = 16 << 20
-# Text to parse is split into pieces of at most this many rows, parsed in parallel.
-_ROWS_PER_TASK = 1 << 16
-
-
-@dataclasses.dataclass(frozen=True)
-class Problem:
-  """Why one row is malformed: `row` is its index in the parsed array."""
-  row: int
-  column: str
-  message: str
-
-
-@dataclasses.dataclass
-class ParsedColumn:
-  """One column parsed from strings (or taken from a typed read).
-
-  Attributes:
-    values: [N] (scalars), [N, dim] (float vectors) or the flat values (lists);
-      rows marked bad hold placeholders.
-    lengths: list kinds: number of values of each row; else None.
-    bad: bool [N], rows that did not parse.
-    problems: the first few bad rows of each chunk, described.
-  """
-  values: np.ndarray
-  lengths: Optional[np.ndarray]
-  bad: np.ndarray
-  problems: list[Problem]
-
-  def to_column(self) -> tables.ColumnData:
-    if self.lengths is None:
-      return self.values
-    splits = np.zeros(len(self.lengths) + 1, np.int64)
-    np.cumsum(self.lengths, out=splits[1:])
-    return tables.RaggedColumn(self.values, splits)
-
-
-def read_text_table(paths: Sequence[str], columns: Sequence[schema.Column], *,
-                    strict: bool = True, max_dropped_rows: int = 1000) -> tables.Table:
-  """Reads `columns` from TSV/CSV files with a header row, concatenated in order.
-
-  Args:
-    paths: the files (`.csv`: comma separated; anything else: tab separated).
-    columns: the columns to produce; other columns of the files are ignored.
-    strict: a malformed row (wrong number of fields, a number that does not
-      parse, a NaN or infinite float, a vector of the wrong length, a list
-      element that does not parse, bytes that are not UTF-8) is an error naming
-      file, line and column. With strict=False such rows are dropped and
-      counted per file in `Table.dropped`.
-    max_dropped_rows: with strict=False, dropping more rows than this (over
-      all files) is still an error.
-
-  Returns:
-    A `tables.Table`: INT64 columns as int64 arrays, FLOAT32 as float32,
-    STRING as object arrays of str, FLOAT_VECTOR as float32 [N, dim], and
-    INT64_LIST / STRING_LIST as `tables.RaggedColumn`s (an empty field is an
-    empty list). `Table.files` holds the line number (header = line 1) of every
-    kept row.
-
-  Raises:
-    ValueError: a file without a header, a requested column the header lacks,
-      a header type that does not fit the column's kind, a malformed row
-      (strict), or too many dropped rows (lenient).
-  """
-  return read_files(
-      paths, columns, max_dropped_rows,
-      lambda path, limit: _read_file(path, columns, strict, None if strict else limit))
-
-
-def read_files(paths: Sequence[str], columns: Sequence[schema.Column], max_dropped_rows: int,
-               read_file) -> tables.Table:
-  """Reads the files in order and concatenates their tables (any format's reader).
-
-  Args:
-    paths, columns, max_dropped_rows: as read_text_table.
-    read_file: (path, limit) -> (Table of the kept rows, rows dropped, first
-      problem or None); `limit` is how many rows may still be dropped.
-
-  Raises:
-    ValueError: more than max_dropped_rows rows dropped over all files.
-  """
-  parts = []
-  dropped: dict[str, int] = {}
-  first_drop = None
-  for path in paths:
-    part, num_dropped, drop_example = read_file(path, max_dropped_rows - sum(dropped.values()))
-    parts.append(part)
-    dropped[path] = num_dropped
-    first_drop = first_drop or drop_example
-    total = sum(dropped.values())
-    if total > max_dropped_rows:
-      raise ValueError(
-          f"{total} malformed rows dropped, more than max_dropped_rows={max_dropped_rows} "
-          f"(per file: {dropped}); the first: {first_drop}")
-  return concatenate(parts, columns, dropped)
-
-
-# ---------------------------------------------------------------- one file
+# Line-end checks read files in blocks of this size.
+_SCAN_BLOCK = 1 << 24
+# Malformed lines (a lone \r, an open quote) described per file.
+_MAX_PROBLEMS = 3
+_LF, _CR, _QUOTE = ord("\n"), ord("\r"), ord('"')
 
 
 def delimiter_of(path: str) -> str:
@@ -141,80 +45,92 @@ def delimiter_of(path: str) -> str:
   return "," if path.lower().endswith(".csv") else "\t"
 
 
-def _read_file(path: str, columns: Sequence[schema.Column], strict: bool,
-               drop_limit: Optional[int]):
-  """Reads one file: (Table of the kept rows, rows dropped, first problem or None).
+def read_file(path: str, columns: Sequence[schema.Column], *, strict: bool = True,
+              drop_limit: Optional[int] = None) -> columns_lib.Rows:
+  """Reads `columns` from one TSV/CSV file with a header row.
 
-  `drop_limit`: lenient mode: how many more rows may be dropped.
-  """
-  delimiter = delimiter_of(path)
-  names = read_header(path, delimiter, columns)
-  table, invalid = None, []
-  try:
-    table, _ = _arrow_read(path, names, columns, delimiter, typed=True)
-  except pa.ArrowInvalid:
-    pass  # a value that does not convert or a row with too few or many fields
-  if table is None:
-    # A file full of rows with a wrong field count fails early, not after
-    # collecting millions of them.
-    limit = _MAX_STRICT_INVALID_ROWS if strict else drop_limit
-    try:
-      table, invalid = _arrow_read(path, names, columns, delimiter, typed=False,
-                                   max_invalid=limit)
-    except _TooManyInvalidRows as e:
-      number, actual, text = e.first
-      line = _data_lines(path, number - 1)[-1]
-      why = (f"more than {limit} rows in {path} have a wrong number of fields" if strict else
-             "more malformed rows than max_dropped_rows allows")
-      raise ValueError(
-          f"{path}:{line}: {_field_count_message(names, actual, text)} ({why})") from None
-    except pa.ArrowInvalid as e:
-      raise ValueError(f"{path}: {e}") from None
-  data_lines = _data_lines(path, table.num_rows + len(invalid))
-  # pyarrow numbers the rows it reports from 1 with the header, blank lines left out.
-  lines = data_lines
-  if invalid:
-    lines = np.delete(data_lines, [number - 2 for number, _, _ in invalid])
+  Args:
+    path: the file (`.csv`: comma separated; anything else: tab separated).
+    columns: the columns to produce; other columns of the file are ignored.
+    strict: a malformed row (wrong number of fields, a number that does not
+      parse, a value that does not fit its header type, a NaN or infinite
+      float, a vector of the wrong length, a list element that does not
+      parse, bytes that are not UTF-8, a lone \\r, a quote that does not close
+      on its line) is an error naming file, line and column. With
+      strict=False such rows are dropped and counted.
+    drop_limit: lenient mode: reading stops with an error once more rows than
+      this have a wrong field count (the table's reader counts the rest).
 
-  parsed = parse_columns(columns, table)
-  problems = [(int(data_lines[number - 2]), _field_count_message(names, actual, text))
-              for number, actual, text in invalid[:_MAX_PROBLEMS]]
-  bad = np.zeros(table.num_rows, bool)
-  for column in columns:
-    bad |= parsed[column.name].bad
-    problems.extend((int(lines[p.row]), f"column {p.column!r}: {p.message}")
-                    for p in parsed[column.name].problems)
-  num_bad = int(bad.sum()) + len(invalid)
-  if not num_bad:
-    return tables.Table({c.name: parsed[c.name].to_column() for c in columns},
-                        table.num_rows, [(path, lines)]), 0, None
-  line, message = min(problems)
-  first = f"{path}:{line}: {message}"
-  if strict:
-    more = f" ({num_bad} malformed rows in {path}; strict=False drops them)" if num_bad > 1 else ""
-    raise ValueError(first + more)
-  keep = np.flatnonzero(~bad)
-  full = tables.Table({c.name: parsed[c.name].to_column() for c in columns}, table.num_rows)
-  kept = full.take(keep)
-  return tables.Table(kept.columns, len(keep), [(path, lines[keep])]), num_bad, first
-
-
-def read_header(path: str, delimiter: str, columns: Sequence[schema.Column]) -> list[str]:
-  """The column names of a file's header row, checked against `columns`.
+  Returns:
+    The kept rows (`Rows.positions`: their line numbers, header = line 1):
+    INT64 columns as int64 arrays, FLOAT32 as float32, STRING as object
+    arrays of str, FLOAT_VECTOR as float32 [N, dim], and INT64_LIST /
+    STRING_LIST as `RaggedColumn`s (an empty field is an empty list).
 
   Raises:
-    ValueError: no header, an unknown header type, duplicate names, a missing
-      column, or a header type that does not fit the column's kind.
+    ValueError: a file without a header, a requested column the header lacks,
+      a header type that does not fit the column's kind, a malformed header,
+      or a malformed row (strict).
+  """
+  delimiter = delimiter_of(path)
+  names, types = read_header(path, delimiter, columns)
+  declared = {c.name: types[c.name] for c in columns if types[c.name]}
+  text = _Text(path)
+  # Lines that are no record (dropped): line number -> why.
+  broken = _lone_cr_lines(text, delimiter, names) if text.counts()[1] else {}
+  quotes_checked = delimiter != ","
+  while True:
+    source = text.without(broken) if broken else text
+    limit = None if drop_limit is None else drop_limit - len(broken)
+    table, invalid = _read_records(source, names, columns, declared, delimiter, strict, limit)
+    lines = _data_lines(source, table.num_rows + len(invalid))
+    if lines is not None and (quotes_checked or not _last_line_is_open(source, lines)):
+      break
+    more = {} if quotes_checked else _open_quote_lines(text, names)
+    quotes_checked = True
+    if not more:
+      raise ValueError(f"{path}: the file has a different number of non-blank data lines "
+                       f"than pyarrow read records from it")
+    broken.update(more)
+
+  # pyarrow numbers the rows it reports from 1 with the header, blank lines left out.
+  kept_lines = np.delete(lines, [number - 2 for number, _, _ in invalid]) if invalid else lines
+  problems = [(int(lines[number - 2]), _field_count_message(names, actual, record))
+              for number, actual, record in invalid[:_MAX_PROBLEMS]]
+  problems.extend(sorted(broken.items())[:_MAX_PROBLEMS])
+  parsed = columns_lib.parse_columns(columns, table, declared)
+  return columns_lib.collect(columns, parsed, kept_lines, strict=strict, source=path,
+                             where=lambda line: f"{path}:{line}", problems=problems,
+                             num_lost=len(invalid) + len(broken))
+
+
+# ---------------------------------------------------------------- the header
+
+
+def read_header(path: str, delimiter: str,
+                columns: Sequence[schema.Column]) -> tuple[list[str], dict[str, str]]:
+  """The column names of a file's header row, and their types ("" when untyped).
+
+  Raises:
+    ValueError: no header, a lone \\r or an open quote in it, an unknown header
+      type, duplicate names, a missing column, or a header type that does not
+      fit the column's kind.
   """
   with open(path, "rb") as f:
     first = f.readline()
   try:
-    text = first.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+    text = first.decode("utf-8").lstrip("\ufeff").rstrip("\n").removesuffix("\r")
   except UnicodeDecodeError:
     raise ValueError(f"{path}:1: the header row is not UTF-8 text") from None
   if not text.strip():
     raise ValueError(f"{path}:1: expected a header row naming the columns, got "
                      f"{'an empty file' if not first else 'an empty line'}")
+  if "\r" in text:
+    raise ValueError(f"{path}:1: the header row holds a carriage return that ends no line: "
+                     f"{_shown(text)}; {_LONE_CR}")
+  if delimiter == "," and _open_quote_field(text.encode("utf-8"), ord(delimiter)) is not None:
+    raise ValueError(f"{path}:1: the header row has a quote that does not close: "
+                     f"{_shown(text)}")
   if delimiter == ",":
     fields = next(csv_lib.reader([text]))
   else:
@@ -248,19 +164,23 @@ def read_header(path: str, delimiter: str, columns: Sequence[schema.Column]) -> 
           f"{path}:1: column {column.name!r} has header type {header_type!r}, but the "
           f"decoder reads it as {_describe_kind(column)}, which needs header type "
           f"{' or '.join(fitting)} (or none)")
-  return names
+  return names, types
+
+
+_LONE_CR = "old Mac line ends (a lone \\r) are not supported; end lines with \\n or \\r\\n"
 
 
 def _fitting_header_types(column: schema.Column) -> tuple[str, ...]:
+  ints, floats = columns_lib.INT_TYPES, columns_lib.FLOAT_TYPES
   kind = column.kind
   if kind == schema.INT64:
-    return _INT_TYPES
+    return ints
   if kind == schema.FLOAT32:
-    return _FLOAT_TYPES + _INT_TYPES
+    return floats + ints
   if kind == schema.FLOAT_VECTOR:
-    return ("string",) + (_FLOAT_TYPES + _INT_TYPES if column.dim == 1 else ())
+    return ("string",) + (floats + ints if column.dim == 1 else ())
   if kind == schema.INT64_LIST:
-    return ("string",) + _INT_TYPES
+    return ("string",) + ints
   return HEADER_TYPES  # STRING, STRING_LIST: any text
 
 
@@ -272,14 +192,48 @@ def _describe_kind(column: schema.Column) -> str:
   return column.kind
 
 
-def _arrow_read(path, names, columns, delimiter, *, typed, max_invalid=None):
+def _shown(text: str) -> str:
+  return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+# ---------------------------------------------------------------- records
+
+
+def _read_records(text: "_Text", names, columns, declared, delimiter, strict, drop_limit):
+  """The file's records as a pyarrow table, and those with a wrong field count.
+
+  A typed multithreaded read first; when it fails, an untyped one that finds
+  the records with a wrong field count.
+  """
+  try:
+    return _arrow_read(text, names, columns, declared, delimiter, typed=True)
+  except pa.ArrowInvalid:
+    pass  # a value that does not convert or a row with too few or many fields
+  # A file full of rows with a wrong field count fails early, not after
+  # collecting millions of them.
+  limit = _MAX_STRICT_INVALID_ROWS if strict else drop_limit
+  try:
+    return _arrow_read(text, names, columns, declared, delimiter, typed=False, max_invalid=limit)
+  except _TooManyInvalidRows as e:
+    number, actual, record = e.first
+    lines = _data_lines(text, number - 1, exact=False)
+    where = f"{text.path}:{lines[-1]}" if lines is not None else f"{text.path}: record {number}"
+    why = (f"more than {limit} rows in {text.path} have a wrong number of fields" if strict else
+           "more malformed rows than max_dropped_rows allows")
+    raise ValueError(f"{where}: {_field_count_message(names, actual, record)} ({why})") from None
+  except pa.ArrowInvalid as e:
+    raise ValueError(f"{text.path}: {e}") from None
+
+
+def _arrow_read(text, names, columns, declared, delimiter, *, typed, max_invalid=None):
   """One pyarrow.csv read of the requested columns: (pa.Table, invalid rows).
 
-  typed=True: multithreaded, int64/float32 columns converted by pyarrow, any
-  row with a wrong field count is an error. typed=False: single-threaded (so
-  that pyarrow numbers the rows), every column as bytes, and rows with a wrong
-  field count come back as (row number, field count, text); more than
-  `max_invalid` of them raise _TooManyInvalidRows.
+  typed=True: multithreaded, int64/float32 columns converted by pyarrow (as
+  int64 where the header declares ints), any row with a wrong field count is
+  an error. typed=False: single-threaded (so that pyarrow numbers the rows),
+  every column as bytes, and rows with a wrong field count come back as (row
+  number, field count, text); more than `max_invalid` of them raise
+  _TooManyInvalidRows.
   """
   invalid = []
 
@@ -292,7 +246,10 @@ def _arrow_read(path, names, columns, delimiter, *, typed, max_invalid=None):
   def arrow_type(column):
     if not typed:
       return pa.binary()
-    return {schema.INT64: pa.int64(), schema.FLOAT32: pa.float32()}.get(column.kind, pa.string())
+    if column.kind == schema.INT64 or (column.kind == schema.FLOAT32 and
+                                       declared.get(column.name) in columns_lib.INT_TYPES):
+      return pa.int64()
+    return pa.float32() if column.kind == schema.FLOAT32 else pa.string()
 
   read_options = pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=typed,
                                     block_size=_BLOCK_SIZE)
@@ -303,8 +260,7 @@ def _arrow_read(path, names, columns, delimiter, *, typed, max_invalid=None):
       include_columns=[c.name for c in columns],
       column_types={c.name: arrow_type(c) for c in columns},
       null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False)
-  # A memory map, not the path: pyarrow would decompress by file extension.
-  with pa.memory_map(path) as source:
+  with text.arrow_input() as source:
     try:
       table = pa_csv.read_csv(source, read_options=read_options, parse_options=parse_options,
                               convert_options=convert_options)
@@ -332,312 +288,183 @@ def _field_count_message(names, actual, text) -> str:
           f"(extra fields after {names[-1]!r}): {shown!r}")
 
 
-def _data_lines(path: str, num_rows: int) -> np.ndarray:
+# ---------------------------------------------------------------- lines
+
+
+class _Text:
+  """The bytes of one text file, or of a copy whose malformed lines are emptied."""
+
+  def __init__(self, path: str, data: Optional[bytes] = None):
+    self.path = path
+    self._data = data
+    self._counts = None
+
+  def blocks(self):
+    """The bytes, block by block."""
+    if self._data is not None:
+      for start in range(0, len(self._data), _SCAN_BLOCK):
+        yield self._data[start:start + _SCAN_BLOCK]
+      return
+    with open(self.path, "rb") as f:
+      while True:
+        block = f.read(_SCAN_BLOCK)
+        if not block:
+          return
+        yield block
+
+  def array(self) -> np.ndarray:
+    """The bytes as a uint8 array (a memory map of the file)."""
+    if self._data is not None:
+      return np.frombuffer(self._data, np.uint8)
+    with open(self.path, "rb") as f:
+      empty = not f.read(1)
+    return np.zeros(0, np.uint8) if empty else np.memmap(self.path, np.uint8, mode="r")
+
+  def arrow_input(self):
+    # A memory map, not the path: pyarrow would decompress by file extension.
+    return pa.memory_map(self.path) if self._data is None else pa.BufferReader(self._data)
+
+  def counts(self) -> tuple[int, int]:
+    """(number of lines, number of \r's that end no line), counted in one pass."""
+    if self._counts is None:
+      lines, lone, size, last = 0, 0, 0, b""
+      for block in self.blocks():
+        lines += block.count(b"\n")
+        returns = block.count(b"\r")
+        lone += returns - block.count(b"\r\n") if returns else 0
+        if last == b"\r" and block[:1] == b"\n":
+          lone -= 1
+        size += len(block)
+        last = block[-1:]
+      # A last line without \n is a line too; a \r ending the file ends a line.
+      self._counts = (lines + (1 if size and last != b"\n" else 0), lone - (last == b"\r"))
+    return self._counts
+
+  def without(self, lines) -> "_Text":
+    """A copy with `lines` (line numbers) emptied; blank lines are skipped but counted."""
+    data = self.array()
+    starts, ends = _line_bounds(data)
+    keep = np.ones(len(data), bool)
+    for line in lines:
+      keep[starts[line - 1]:ends[line - 1]] = False
+    return _Text(self.path, data[keep].tobytes())
+
+
+def _line_bounds(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """Start and end (the \\n's offset, or the size) of every line."""
+  ends = np.flatnonzero(data == _LF)
+  if len(data) and data[-1] != _LF:
+    ends = np.append(ends, len(data))
+  starts = np.zeros_like(ends)
+  starts[1:] = ends[:-1] + 1
+  return starts, ends
+
+
+def _data_lines(text: _Text, num_rows: int, *, exact: bool = True) -> Optional[np.ndarray]:
   """Line numbers of the first `num_rows` non-blank lines after the header.
 
-  Counting line ends is one cheap pass; only a file with blank lines needs
-  their positions. A line is blank when empty or just "\\r" (as pyarrow sees it).
+  None when the file has fewer, or (exact=True) more. Counting line ends is one cheap pass; only a
+  file with blank lines needs their positions. A line is blank when empty or
+  just "\\r" (as pyarrow sees it).
   """
-  count, size, last = 0, 0, b""
-  with open(path, "rb") as f:
-    while True:
-      block = f.read(1 << 24)
-      if not block:
-        break
-      count += block.count(b"\n")
-      size += len(block)
-      last = block[-1:]
-  num_lines = count + (1 if size and last != b"\n" else 0)
-  if num_lines == num_rows + 1:
+  if text.counts()[0] == num_rows + 1:
     return np.arange(2, num_rows + 2, dtype=np.int64)
-  data = np.memmap(path, np.uint8, mode="r") if size else np.zeros(0, np.uint8)
-  ends = np.flatnonzero(data == ord("\n"))
-  if size and last != b"\n":
-    ends = np.append(ends, size)
-  starts = np.empty_like(ends)
-  starts[:1] = 0
-  starts[1:] = ends[:-1] + 1
+  data = text.array()
+  size = len(data)
+  starts, ends = _line_bounds(data)
   lengths = ends - starts
-  blank = (lengths == 0) | ((lengths == 1) & (data[np.minimum(starts, max(size - 1, 0))] == 13))
+  blank = (lengths == 0) | ((lengths == 1) & (data[np.minimum(starts, max(size - 1, 0))] == _CR))
   del data
   nonblank = np.flatnonzero(~blank) + 1
-  lines = nonblank[nonblank >= 2][:num_rows].astype(np.int64)
-  if len(lines) != num_rows:
-    raise ValueError(f"{path}: the file has {len(lines)} non-blank data lines, but {num_rows} "
-                     "rows were read; lone carriage returns (old Mac line ends) are not "
-                     "supported")
-  return lines
+  lines = nonblank[nonblank >= 2].astype(np.int64)
+  if not exact:
+    lines = lines[:num_rows]
+  return lines if len(lines) == num_rows else None
 
 
-# ---------------------------------------------------------------- parsing columns
+def _lone_cr_lines(text: _Text, delimiter: str, names: list[str]) -> dict[int, str]:
+  """The data lines that hold a \\r ending no line, and why they are malformed."""
+  data = text.array()
+  starts, ends = _line_bounds(data)
+  returns = np.flatnonzero(data == _CR)
+  follower = data[np.minimum(returns + 1, len(data) - 1)]
+  lone = returns[(returns + 1 < len(data)) & (follower != _LF)]
+  found = {}
+  for position in lone:
+    index = int(np.searchsorted(ends, position))
+    if index == 0 or index + 1 in found:
+      continue  # the header is read_header's
+    field = data[starts[index]:position].tobytes().count(delimiter.encode())
+    line = data[starts[index]:ends[index]].tobytes()
+    found[index + 1] = (f"column {names[min(field, len(names) - 1)]!r}: a carriage return "
+                        f"ends no line: {_shown(line.decode('utf-8', 'replace'))}; {_LONE_CR}")
+  return found
 
 
-def parse_columns(columns: Sequence[schema.Column], table: pa.Table) -> dict[str, ParsedColumn]:
-  """Parses the requested columns of a pyarrow table, chunk by chunk in parallel.
-
-  A column may come typed (int64/float32 from a typed read) or as strings or
-  bytes, which are parsed here; every row that does not parse is marked bad.
-  Fixed-width results of many chunks are written straight into one output
-  array by the worker threads (copying, and faulting in fresh memory, in
-  parallel).
-  """
-  tasks, outputs = [], {}
-  for column in columns:
-    chunked = table.column(column.name)
-    chunks = [piece for chunk in chunked.chunks for piece in _pieces(column, chunk)]
-    chunks = chunks or [pa.array([], chunked.type)]
-    if len(chunks) > 1 and column.kind not in (schema.INT64_LIST, schema.STRING_LIST):
-      shape = (table.num_rows, column.dim) if column.kind == schema.FLOAT_VECTOR else (
-          table.num_rows,)
-      outputs[column.name] = np.empty(shape, _DTYPES[column.kind])
-    start = 0
-    for chunk in chunks:
-      tasks.append((column, chunk, start))
-      start += len(chunk)
-
-  def run(task):
-    column, chunk, start = task
-    parsed = parse_array(column, chunk)
-    output = outputs.get(column.name)
-    if output is not None:
-      output[start:start + len(chunk)] = parsed.values
-      parsed.values = None
-    return parsed
-
-  workers = min(pa.cpu_count(), len(tasks))
-  if workers > 1:
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-      results = list(pool.map(run, tasks))
-  else:
-    results = [run(task) for task in tasks]
-  out = {}
-  for column in columns:
-    mine = [r for (c, _, _), r in zip(tasks, results) if c is column]
-    out[column.name] = _concat_parsed(mine, outputs.get(column.name))
-  return out
-
-
-def _pieces(column: schema.Column, chunk: pa.Array) -> list[pa.Array]:
-  """`chunk`, sliced for parallel parsing where it holds text, vectors or lists."""
-  busy = (_is_text(chunk.type) or pa.types.is_binary(chunk.type) or
-          column.kind in (schema.FLOAT_VECTOR, schema.INT64_LIST, schema.STRING_LIST))
-  if not busy or len(chunk) <= _ROWS_PER_TASK:
-    return [chunk]
-  return [chunk.slice(start, _ROWS_PER_TASK) for start in range(0, len(chunk), _ROWS_PER_TASK)]
-
-
-_DTYPES = {schema.INT64: np.int64, schema.FLOAT32: np.float32, schema.STRING: object,
-           schema.FLOAT_VECTOR: np.float32}
-
-
-def _concat_parsed(parts: list[ParsedColumn], values: Optional[np.ndarray]) -> ParsedColumn:
-  """Joins the parsed chunks of a column (`values`: their values, already joined)."""
-  if len(parts) == 1:
-    return parts[0]
-  problems, offset = [], 0
-  for part in parts:
-    problems.extend(dataclasses.replace(p, row=p.row + offset) for p in part.problems)
-    offset += len(part.bad)
-  if values is None:
-    values = np.concatenate([p.values for p in parts])
-  lengths = None if parts[0].lengths is None else np.concatenate([p.lengths for p in parts])
-  return ParsedColumn(values, lengths, np.concatenate([p.bad for p in parts]), problems)
-
-
-def parse_array(column: schema.Column, array: pa.Array) -> ParsedColumn:
-  """Parses one array of a column into numpy, marking the rows that do not parse.
-
-  `array` holds text (string or bytes: parsed here), numbers (from a typed
-  read, or Parquet), or for vectors and lists also list arrays (Parquet). It
-  must have no nulls.
-  """
-  n = len(array)
-  bad = np.zeros(n, bool)
-  problems: list[Problem] = []
-
-  def mark(rows, message_of_row):
-    """Marks `rows` bad, describing the first few new ones."""
-    rows = np.asarray(rows, np.int64)
-    if not len(rows):
-      return
-    new = rows[~bad[rows]]
-    for row in new[:_MAX_PROBLEMS]:
-      problems.append(Problem(int(row), column.name, message_of_row(int(row))))
-    bad[rows] = True
-
-  if pa.types.is_binary(array.type):
-    array, not_utf8 = cast_strings(array, pa.string(), trim=False)
-    mark(not_utf8, lambda r: "the value is not UTF-8 text")
-
-  def value(row):
-    return _shorten(array[row].as_py())
-
-  kind = column.kind
-  if kind in (schema.INT64, schema.FLOAT32):
-    to_type = pa.int64() if kind == schema.INT64 else pa.float32()
-    if _is_text(array.type):
-      array_values, failed = cast_strings(array, to_type)
-      mark(failed, lambda r: f"{value(r)} is not {_a(kind)}")
-    else:
-      array_values = pc.cast(array, to_type, safe=kind == schema.INT64)
-    values = array_values.to_numpy(zero_copy_only=False)
-    if kind == schema.FLOAT32:
-      mark(np.flatnonzero(~np.isfinite(values)), lambda r: f"{value(r)} is not a finite float")
-    return ParsedColumn(values, None, bad, problems)
-
-  if kind == schema.STRING:
-    if not _is_text(array.type):
-      array = pc.cast(array, pa.string())
-    return ParsedColumn(array.to_numpy(zero_copy_only=False), None, bad, problems)
-
-  if kind == schema.FLOAT_VECTOR:
-    return _parse_vector(column, array, bad, mark, value, problems)
-  if kind in (schema.INT64_LIST, schema.STRING_LIST):
-    return _parse_list(column, array, bad, mark, value, problems)
-  raise ValueError(f"unknown column kind {kind!r} of column {column.name!r}")
-
-
-def _is_text(data_type: pa.DataType) -> bool:
-  return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
-
-
-def is_list(data_type: pa.DataType) -> bool:
-  return (pa.types.is_list(data_type) or pa.types.is_large_list(data_type) or
-          pa.types.is_fixed_size_list(data_type))
-
-
-def _parse_vector(column, array, bad, mark, value, problems) -> ParsedColumn:
-  """A float vector column: `dim` floats per row (delimited text or a list)."""
-  dim, n = column.dim, len(array)
-  if is_list(array.type):
-    parts = array
-  elif _is_text(array.type):
-    parts = pc.split_pattern(array, column.delimiter)
-  else:  # numbers: vectors of one value
-    parts = pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), array)
-  lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
-  mark(np.flatnonzero(lengths != dim),
-       lambda r: f"has {lengths[r]} values, expected {dim}: {value(r)}")
-  ok_rows = np.flatnonzero(~bad)
-  if len(ok_rows) < n:
-    parts = parts.take(pa.array(ok_rows))
-  flat = pc.list_flatten(parts)
-  if _is_text(flat.type):
-    strings = flat
-    flat, failed = cast_strings(strings, pa.float32())
-    element = {int(ok_rows[i // dim]): strings[int(i)].as_py() for i in failed[::-1]}
-    mark(ok_rows[failed // dim],
-         lambda r: f"element {element[r]!r} is not a float: {value(r)}")
-  flat = pc.cast(flat, pa.float32(), safe=False).to_numpy(zero_copy_only=False)
-  flat = flat.reshape(-1, dim)
-  mark(ok_rows[np.flatnonzero(~np.isfinite(flat).all(axis=1))],
-       lambda r: f"an element is not a finite float: {value(r)}")
-  if len(ok_rows) == n:
-    return ParsedColumn(flat, None, bad, problems)
-  values = np.zeros((n, dim), np.float32)
-  values[ok_rows] = flat
-  return ParsedColumn(values, None, bad, problems)
-
-
-def _parse_list(column, array, bad, mark, value, problems) -> ParsedColumn:
-  """An INT64_LIST / STRING_LIST column: delimited text ("" = []) or a list."""
-  if is_list(array.type):
-    parts = array
-  else:
-    # Empty fields become nulls, which split into no values at all.
-    nullable = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
-    parts = pc.split_pattern(nullable, column.delimiter)
-  lengths = pc.list_value_length(parts).fill_null(0).to_numpy(zero_copy_only=False)
-  lengths = lengths.astype(np.int64)
-  flat = pc.list_flatten(parts)
-  if column.kind == schema.STRING_LIST:
-    if not _is_text(flat.type):
-      flat = pc.cast(flat, pa.string())
-    return ParsedColumn(flat.to_numpy(zero_copy_only=False).astype(object), lengths, bad,
-                        problems)
-  if not _is_text(flat.type):
-    return ParsedColumn(pc.cast(flat, pa.int64()).to_numpy(zero_copy_only=False), lengths,
-                        bad, problems)
-  values, failed = cast_strings(flat, pa.int64())
-  if len(failed):
-    parents = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
-    element = {int(parents[i]): flat[int(i)].as_py() for i in failed[::-1]}
-    mark(np.unique(parents[failed]),
-         lambda r: f"list element {element[r]!r} is not an int64: {value(r)}")
-  return ParsedColumn(values.to_numpy(zero_copy_only=False), lengths, bad, problems)
-
-
-def cast_strings(strings: pa.Array, to_type: pa.DataType, *, trim: bool = True):
-  """Casts strings (or bytes) to `to_type`: (cast array, indices that failed).
-
-  Values that fail are cast from a placeholder instead. The failures are found
-  by bisection, so a few bad values among millions cost a few extra casts.
-  Numbers may carry spaces or tabs around them, as pyarrow's CSV reader allows.
-  """
-  try:
-    return pc.cast(strings, to_type), np.zeros(0, np.int64)
-  except pa.ArrowInvalid:
-    pass
-  if trim:
-    strings = pc.utf8_trim(strings, " \t")
-    try:
-      return pc.cast(strings, to_type), np.zeros(0, np.int64)
-    except pa.ArrowInvalid:
-      pass
-  failed = []
-  pending = [(0, len(strings))]
-  while pending:
-    start, stop = pending.pop()
-    try:
-      pc.cast(strings.slice(start, stop - start), to_type)
+def _open_quote_lines(text: _Text, names: list[str]) -> dict[int, str]:
+  """The data lines of a CSV file whose quoted value does not close on the line."""
+  data = text.array()
+  starts, ends = _line_bounds(data)
+  found = {}
+  for index in np.unique(np.searchsorted(ends, np.flatnonzero(data == _QUOTE))):
+    if index == 0:
       continue
-    except pa.ArrowInvalid:
-      pass
-    if stop - start <= 8:
-      for i in range(start, stop):
-        try:
-          pc.cast(strings.slice(i, 1), to_type)
-        except pa.ArrowInvalid:
-          failed.append(i)
-    else:
-      middle = (start + stop) // 2
-      pending += [(middle, stop), (start, middle)]
-  failed = np.sort(np.array(failed, np.int64))
-  mask = np.zeros(len(strings), bool)
-  mask[failed] = True
-  placeholder = pa.scalar(b"0" if pa.types.is_binary(strings.type) else "0", strings.type)
-  return pc.cast(pc.if_else(pa.array(mask), placeholder, strings), to_type), failed
+    line = data[starts[index]:ends[index]].tobytes().removesuffix(b"\r")
+    field = _open_quote_field(line, ord(","))
+    if field is not None:
+      found[int(index) + 1] = (
+          f"column {names[min(field, len(names) - 1)]!r}: a quote opens a value that does not "
+          f"close on its line (a quoted value cannot span lines): "
+          f"{_shown(line.decode('utf-8', 'replace'))}")
+  return found
 
 
-def _a(kind: str) -> str:
-  return {schema.INT64: "an int64", schema.FLOAT32: "a float"}[kind]
+def _last_line_is_open(text: _Text, lines: np.ndarray) -> bool:
+  """Whether the last record of a CSV file ends in an open quote.
+
+  Only it can, when every record is one line: a quote left open earlier would
+  have swallowed a later line. Only the file's tail is read.
+  """
+  if not len(lines):
+    return False
+  data = text.array()
+  end = len(data)
+  while end and data[end - 1] in (_LF, _CR):  # blank lines after the last record
+    end -= 1
+  window = 1 << 12
+  while True:
+    low = max(0, end - window)
+    breaks = np.flatnonzero(data[low:end] == _LF)
+    if len(breaks) or not low:
+      line = data[low + (int(breaks[-1]) + 1 if len(breaks) else 0):end].tobytes()
+      break
+    window *= 2
+  return b'"' in line and _open_quote_field(line, ord(",")) is not None
 
 
-def _shorten(value) -> str:
-  if isinstance(value, bytes):
-    value = value.decode("utf-8", "replace")
-  text = repr(value)
-  return text if len(text) <= 80 else text[:76] + "...'"
+def _open_quote_field(line: bytes, delimiter: int) -> Optional[int]:
+  """The field in which a quote opens and does not close by the line's end, or None.
 
-
-# ---------------------------------------------------------------- concatenation
-
-
-def concatenate(parts: list[tables.Table], columns, dropped) -> tables.Table:
-  """Concatenates the tables read from several files, in order."""
-  if len(parts) == 1:
-    parts[0].dropped = dropped
-    return parts[0]
-  out = {}
-  for column in columns:
-    datas = [p.columns[column.name] for p in parts]
-    if isinstance(datas[0], tables.RaggedColumn):
-      offsets = np.cumsum([0] + [d.row_splits[-1] for d in datas[:-1]])
-      splits = np.concatenate([datas[0].row_splits[:1]] + [
-          d.row_splits[1:] + offset for d, offset in zip(datas, offsets)])
-      out[column.name] = tables.RaggedColumn(np.concatenate([d.values for d in datas]),
-                                             splits.astype(np.int64))
-    else:
-      out[column.name] = np.concatenate(datas)
-  files = [f for p in parts for f in p.files]
-  return tables.Table(out, sum(p.num_rows for p in parts), files, dropped)
+  As pyarrow parses CSV: a quote opens a quoted value only at a field's start;
+  inside it "" is a quote, and the next lone quote closes it.
+  """
+  field, quoted, at_start, i = 0, False, True, 0
+  opened = None
+  while i < len(line):
+    byte = line[i]
+    if quoted:
+      if byte == _QUOTE:
+        if line[i + 1:i + 2] == b'"':
+          i += 1
+        else:
+          quoted = False
+    elif byte == delimiter:
+      field += 1
+      at_start = True
+      i += 1
+      continue
+    elif byte == _QUOTE and at_start:
+      quoted, opened = True, field
+    at_start = False
+    i += 1
+  return opened if quoted else None

@@ -7,8 +7,10 @@ apply. Each step's randomness is keyed by the batch's sampling seed folded with
 the step's index, so a batch is a pure function of (base seed, epoch, batch
 position): identical under any `num_parallel_calls`.
 
-Chains of `outV(...).sample(k).by(s)` steps with one strategy are fused into a
-single multi-hop sampling op call (no op launch per hop).
+Every step samples through the query's `tfgle.graph.Sampler` (the local graph,
+a partitioned graph, ...). Chains of `outV(...).sample(k).by(s)` steps with one
+strategy are fused into a single multi-hop sampling call (no op launch per hop).
+A by("full") step pads its neighbor lists to the batch's longest one.
 
 Element layout, per aliased step:
   vertex steps: {"ids": int64 [B, k1, ...] external ids (-1 where padded),
@@ -24,22 +26,23 @@ import tensorflow as tf
 
 from tfgle.gsl import traversal
 from tfgle.gsl.query import EDGE, VERTEX, Step, _Dag
-from tfgle.ops import sampling
+from tfgle.ops.sampling import SampledNeighbors
 
 
 def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int],
           prefetch: Optional[int], deterministic: bool, seed,
-          shard: Optional[tuple] = None) -> tf.data.Dataset:
+          shard: Optional[tuple] = None,
+          position: Optional[tuple] = None) -> tf.data.Dataset:
   """The tf.data.Dataset of a validated query DAG (see Query.values)."""
-  graph = dag.graph
+  sampler, graph = dag.sampler, dag.graph
   source = dag.steps[0]
   if source.op == "V":
     population = _seed_population(graph, source)
   else:
-    population = graph.csr(source.edge_type.name).num_edges
+    population = sampler.num_edge_positions(source.edge_type.name)
   seeds = traversal.seed_batches(population, source.batch_size, order=source.order,
                                  drop_remainder=source.drop_remainder, seed=seed,
-                                 shard=shard)
+                                 shard=shard, position=position)
   chains = _fusable_chains(dag)
   aliases = dag.aliases()
   want_features = _feature_selection(graph, aliases, features)
@@ -51,14 +54,14 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
         continue
       step_seed = tf.random.experimental.stateless_fold_in(batch_seed, step.index)
       if step.parent is None:
-        results[step.index] = _source(graph, step, batch)
+        results[step.index] = _source(sampler, step, batch)
       elif step.index in chains:
         chain = chains[step.index]
         parent = results[step.parent.index]
-        for hop, out in zip(chain, _fused(graph, chain, parent, step_seed)):
+        for hop, out in zip(chain, _fused(sampler, chain, parent, step_seed)):
           results[hop.index] = out
       else:
-        results[step.index] = _step(graph, step, results, aliases, step_seed)
+        results[step.index] = _step(sampler, step, results, aliases, step_seed)
       if step.filter is not None:
         target = results[aliases[step.filter].index]
         out = results[step.index]
@@ -115,29 +118,32 @@ def _feature_selection(graph, aliases, features) -> dict[str, tuple]:
 # ------------------------------------------------------------------ steps
 
 
-def _source(graph, step: Step, batch) -> dict:
+def _source(sampler, step: Step, batch) -> dict:
   if step.op == "V":
     return {"index": batch, "mask": tf.ones_like(batch, tf.bool)}
-  src, dst, edge_ids = graph.csr(step.edge_type.name).edges_at(batch)
+  src, dst, edge_ids = sampler.edges_at(step.edge_type.name, batch)
   if step.reverse:
     src, dst = dst, src
   return {"src_index": src, "dst_index": dst, "edge_ids": edge_ids,
           "mask": tf.ones_like(batch, tf.bool), "edge_type": step.edge_type}
 
 
-def _step(graph, step: Step, results, aliases, seed) -> dict:
+def _step(sampler, step: Step, results, aliases, seed) -> dict:
   parent = results[step.parent.index]
   if step.parent.kind == EDGE:  # an endpoint of the parent edges, no sampling
     take_src = not step.reverse
     return {"index": parent["src_index"] if take_src else parent["dst_index"],
             "mask": parent["mask"]}
   if step.negative:
-    return _negatives(graph, step, results, aliases, parent, seed)
+    return _negatives(sampler, step, results, aliases, parent, seed)
   index = parent["index"]
-  sampled = sampling.sample_neighbors(
-      graph, step.edge_type.name, tf.reshape(index, [-1]), step.count,
-      strategy=step.strategy, seed=seed, reverse=step.reverse)
-  shape = tf.concat([tf.shape(index), [step.count]], 0)
+  if step.strategy == "full":
+    sampled, count = _full(sampler, step, tf.reshape(index, [-1]), seed)
+  else:
+    sampled, count = sampler.sample_neighbors(
+        step.edge_type.name, tf.reshape(index, [-1]), step.count, strategy=step.strategy,
+        seed=seed, reverse=step.reverse), step.count
+  shape = tf.concat([tf.shape(index), [count]], 0)
   mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
   nbrs = tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64))
   if step.kind == VERTEX:
@@ -151,13 +157,24 @@ def _step(graph, step: Step, results, aliases, seed) -> dict:
           "mask": mask, "edge_type": step.edge_type}
 
 
-def _negatives(graph, step: Step, results, aliases, parent, seed) -> dict:
+def _full(sampler, step: Step, flat_index, seed):
+  """by("full"): the (capped) neighbor lists, padded to the longest, and that length."""
+  full = sampler.sample_full_neighbors(step.edge_type.name, flat_index,
+                                       max_neighbors=step.count, seed=seed,
+                                       reverse=step.reverse)
+  ids = full.ids.to_tensor(0)
+  longest = tf.shape(ids)[1]
+  mask = tf.sequence_mask(full.ids.row_lengths(), longest)
+  return SampledNeighbors(ids, full.edge_ids.to_tensor(-1), mask), longest
+
+
+def _negatives(sampler, step: Step, results, aliases, parent, seed) -> dict:
   index = parent["index"]
   flat = tf.reshape(index, [-1])
   shape = tf.concat([tf.shape(index), [step.count]], 0)
   if step.op == "Neg":  # uniform over the node type, no exclusion
     negatives = tf.random.stateless_uniform(
-        shape, seed=seed, maxval=graph.num_nodes(step.node_type), dtype=tf.int64)
+        shape, seed=seed, maxval=sampler.graph.num_nodes(step.node_type), dtype=tf.int64)
     return {"index": negatives, "mask": tf.broadcast_to(parent["mask"][..., tf.newaxis],
                                                         shape)}
   kwargs = {}
@@ -165,9 +182,9 @@ def _negatives(graph, step: Step, results, aliases, parent, seed) -> dict:
     target_alias, attr = step.where
     target = results[aliases[target_alias].index]
     kwargs = {"attr": attr, "targets": tf.reshape(_broadcast_to(target["index"], index), [-1])}
-  sampled = sampling.sample_negatives(graph, step.edge_type.name, flat, step.count,
-                                      strategy=step.strategy, seed=seed,
-                                      reverse=step.reverse, **kwargs)
+  sampled = sampler.sample_negatives(step.edge_type.name, flat, step.count,
+                                     strategy=step.strategy, seed=seed, reverse=step.reverse,
+                                     **kwargs)
   mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
   return {"index": tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64)),
           "mask": mask}
@@ -196,10 +213,10 @@ def _fusable_chains(dag: _Dag) -> dict[int, list[Step]]:
   return chains
 
 
-def _fused(graph, chain: list[Step], parent, seed) -> list[dict]:
+def _fused(sampler, chain: list[Step], parent, seed) -> list[dict]:
   index = parent["index"]
-  hops = sampling.sample_fanouts(
-      graph, [s.edge_type.name for s in chain], tf.reshape(index, [-1]),
+  hops = sampler.sample_fanouts(
+      [s.edge_type.name for s in chain], tf.reshape(index, [-1]),
       [s.count for s in chain], strategy=chain[0].strategy, seed=seed)
   outs = []
   shape = tf.shape(index)

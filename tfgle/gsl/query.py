@@ -58,11 +58,16 @@ class Step:
 
 
 class _Dag:
-  """The steps of one query, in creation order."""
+  """The steps of one query, in creation order, and the Sampler they sample."""
 
-  def __init__(self, graph):
-    self.graph = graph
+  def __init__(self, sampler):
+    self.sampler = sampler
     self.steps: list[Step] = []
+
+  @property
+  def graph(self):
+    """The sampled graph: its schema, ids and features."""
+    return self.sampler.graph
 
   def add(self, **kwargs) -> Step:
     step = Step(index=len(self.steps), **kwargs)
@@ -87,23 +92,26 @@ class Query:
   # ---------------------------------------------------------------- sources
 
   @classmethod
-  def vertices(cls, graph, node_type: str, mask=None) -> "Query":
+  def vertices(cls, sampler, node_type: str, mask=None) -> "Query":
+    """A query over vertices of `node_type` of a tfgle.graph.Sampler (see Sampler.V)."""
+    graph = sampler.graph
     if node_type not in graph.node_types:
       raise ValueError(f"step 0 V({node_type!r}): unknown node type; the graph has "
                        f"{graph.node_types}")
     if isinstance(mask, str) and mask not in graph.splits(node_type):
       raise ValueError(f"step 0 V({node_type!r}): node type has no split {mask!r}; it has "
                        f"{graph.splits(node_type)}")
-    dag = _Dag(graph)
+    dag = _Dag(sampler)
     return cls(dag, dag.add(op="V", parent=None, kind=VERTEX, node_type=node_type, mask=mask))
 
   @classmethod
-  def edges(cls, graph, edge_type, reverse: bool = False) -> "Query":
+  def edges(cls, sampler, edge_type, reverse: bool = False) -> "Query":
+    """A query over the edges of `edge_type` of a tfgle.graph.Sampler (see Sampler.E)."""
     try:
-      edge_type = graph.edge_type(edge_type)
+      edge_type = sampler.graph.edge_type(edge_type)
     except ValueError as e:
       raise ValueError(f"step 0 E({edge_type!r}): {e}") from None
-    dag = _Dag(graph)
+    dag = _Dag(sampler)
     return cls(dag, dag.add(op="E", parent=None, kind=EDGE, edge_type=edge_type,
                             reverse=reverse))
 
@@ -167,6 +175,11 @@ class Query:
                         reverse=not take_src)
     if edge_type is None:
       raise ValueError(f"{describe}: from vertices {op} needs an edge type")
+    et, end = self._follow(describe, op, edge_type, reverse, current)
+    return self._then(op=op, kind=yields, node_type=end, edge_type=et, reverse=reverse)
+
+  def _follow(self, describe, op, edge_type, reverse, current):
+    """(EdgeType, node type reached) of following `edge_type` from `current`'s vertices."""
     try:
       et = self._dag.graph.edge_type(edge_type)
     except ValueError as e:
@@ -176,10 +189,15 @@ class Query:
       raise ValueError(
           f"{describe}: edge type {et.name!r} goes {et.src!r} -> {et.dst!r}, so {op} needs "
           f"{start!r} vertices, but {current.describe()} yields {current.node_type!r} vertices")
-    return self._then(op=op, kind=yields, node_type=end, edge_type=et, reverse=reverse)
+    return et, end
 
   def sample(self, count: Optional[int] = None) -> "Query":
-    """Samples `count` per current element (None only with by("full"))."""
+    """Samples `count` per current element.
+
+    With by("full"), `count` caps the neighbors taken (a uniform subset of
+    larger neighborhoods, in the table's order), and None takes them all;
+    the step's trailing axis is then as long as the batch's longest list.
+    """
     self._require_sampling("sample")
     if count is not None and (not isinstance(count, int) or isinstance(count, bool)
                               or count <= 0):
@@ -231,15 +249,7 @@ class Query:
     describe = f"step {len(self._dag.steps)} {op}({edge_type!r})"
     if self._step.kind != VERTEX:
       raise ValueError(f"{describe}: {op} follows a vertex step, not {self._step.describe()}")
-    try:
-      et = self._dag.graph.edge_type(edge_type)
-    except ValueError as e:
-      raise ValueError(f"{describe}: {e}") from None
-    start, end = (et.dst, et.src) if reverse else (et.src, et.dst)
-    if start != self._step.node_type:
-      raise ValueError(
-          f"{describe}: edge type {et.name!r} goes {et.src!r} -> {et.dst!r}, so {op} needs "
-          f"{start!r} vertices, but {self._step.describe()} yields {self._step.node_type!r}")
+    et, end = self._follow(describe, op, edge_type, reverse, self._step)
     return self._then(op=op, kind=VERTEX, node_type=end, edge_type=et, reverse=reverse)
 
   def where(self, target: str, attr: str) -> "Query":
@@ -284,7 +294,8 @@ class Query:
 
   def values(self, *, features: Union[bool, dict] = True, labels: bool = False,
              num_parallel_calls: Optional[int] = None, prefetch: Optional[int] = None,
-             deterministic: bool = True, seed=0, shard: Optional[tuple] = None):
+             deterministic: bool = True, seed=0, shard: Optional[tuple] = None,
+             position: Optional[tuple] = None):
     """Lowers the query into a tf.data.Dataset.
 
     Args:
@@ -299,12 +310,17 @@ class Query:
       shard: (index, count): this worker's shard of the seeds in multi-worker
         training; every shard of a pass has the same number of batches (see
         tfgle.gsl.traversal.seed_batches).
+      position: None: one pass over the seeds per iteration. (epoch, batch): an
+        endless stream of passes, each a pure function of (seed, pass), that
+        starts at batch `batch` of pass `epoch`: rebuilding the query at the
+        position a job reached resumes it exactly (tfgle.gsl.seed_batches).
     """
     self._validate()
     from tfgle.gsl import lowering  # pylint: disable=g-import-not-at-top
     return lowering.lower(self._dag, features=features, labels=labels,
                           num_parallel_calls=num_parallel_calls, prefetch=prefetch,
-                          deterministic=deterministic, seed=seed, shard=shard)
+                          deterministic=deterministic, seed=seed, shard=shard,
+                          position=position)
 
   # ---------------------------------------------------------------- helpers
 
@@ -344,8 +360,5 @@ class Query:
       if step.op == "Neg" and step.strategy != "random":
         raise ValueError(f"{step.describe()}: Neg() samples uniformly: by('random'); for "
                          "weighted negatives use outNeg/inNeg")
-      if step.strategy == "full":
-        raise ValueError(f"{step.describe()}: by('full') gives ragged neighbor lists, which "
-                         "values() batches do not hold; use tfgle.ops.sample_full_neighbors")
     if not self._dag.aliases():
       raise ValueError("the query has no aliased step: name the steps to return with alias()")

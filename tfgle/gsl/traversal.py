@@ -12,6 +12,12 @@ stay deterministic under any parallelism and their iterators checkpoint:
 Each batch also carries an int64 [2] sampling seed that is a deterministic
 function of the base seed, the epoch and the batch position.
 
+With `position=(epoch, batch)` the traversal is instead an endless stream of
+passes that starts at batch `batch` of pass `epoch`; each pass's order and
+sampling seeds are a pure function of (seed, pass number), so the stream's
+position is plain state: a training job that counts its steps can rebuild the
+stream at the step it reached (exact resume) with no iterator checkpoint.
+
 Multi-worker training reads one shard per worker (`shard=(index, count)`):
 every worker traverses the same pass (same seed) and keeps every count-th
 seed, starting at its index, so the shards of a pass are disjoint and cover it.
@@ -34,7 +40,8 @@ ORDERS = ("ordered", "shuffle", "random")
 
 def seed_batches(population, batch_size: int, *, order: str = "shuffle",
                  drop_remainder: bool = False, seed: Union[int, tf.Tensor] = 0,
-                 shard: Optional[tuple[int, int]] = None) -> tf.data.Dataset:
+                 shard: Optional[tuple[int, int]] = None,
+                 position: Optional[tuple[int, int]] = None) -> tf.data.Dataset:
   """Batches of items drawn from `population`, each with a sampling seed.
 
   Example:
@@ -52,6 +59,11 @@ def seed_batches(population, batch_size: int, *, order: str = "shuffle",
       one drawn on each worker, see tfgle.distribute.worker_seed).
     shard: (index, count): traverse only shard `index` of `count` (see the
       module docstring); None or count 1 traverses everything.
+    position: None: one pass per iteration of the dataset (reshuffled every
+      iteration). (epoch, batch): an endless stream of stateless passes from
+      batch `batch` of pass `epoch` (see the module docstring); with
+      order="random", which has no passes, epoch must be 0 and `batch` is the
+      stream's batch index.
 
   Returns:
     A dataset of (items int64 [batch_size or fewer], sampling seed int64 [2]).
@@ -79,6 +91,7 @@ def seed_batches(population, batch_size: int, *, order: str = "shuffle",
     size = int(items.shape[0])
   if size == 0:
     raise ValueError("cannot traverse an empty population of seeds")
+  start_epoch, start_batch = _check_position(position, order)
 
   def pick(positions):
     return positions if items is None else tf.gather(items, positions)
@@ -92,7 +105,12 @@ def seed_batches(population, batch_size: int, *, order: str = "shuffle",
                                               dtype=tf.int64)
       sampling_seed = tf.random.experimental.stateless_fold_in(key, 1)
       return pick(positions), sampling_seed
-    return tf.data.Dataset.range(2**62).map(draw)
+    return tf.data.Dataset.range(start_batch, 2**62).map(draw)
+  if position is not None:
+    passes = tf.data.Dataset.range(start_epoch, 2**62).flat_map(
+        lambda epoch: _stateless_pass(size, batch_size, order, drop_remainder, seed, index,
+                                      count, epoch))
+    return passes.skip(start_batch).map(lambda positions, key: (pick(positions), key))
   positions = tf.data.Dataset.range(size)
   if order == "shuffle":
     # A full-size buffer gives a uniform permutation; reshuffled per iteration.
@@ -108,6 +126,40 @@ def seed_batches(population, batch_size: int, *, order: str = "shuffle",
     sampling_seeds = sampling_seeds.map(
         lambda s: tf.random.experimental.stateless_fold_in(s, index))
   return tf.data.Dataset.zip((batches, sampling_seeds))
+
+
+def _stateless_pass(size, batch_size, order, drop_remainder, seed, index, count, epoch):
+  """The batches of pass `epoch` (of shard `index` of `count`), with their sampling seeds."""
+  key = tf.stack([tf.constant(seed, tf.int64), epoch])
+  positions = tf.range(size, dtype=tf.int64)
+  if order == "shuffle":
+    positions = tf.random.experimental.stateless_shuffle(positions, seed=key)
+  if count > 1:  # as in seed_batches: entry `index` of each group of `count`
+    starts = tf.range(0, size, count, dtype=tf.int64)
+    group_size = tf.minimum(tf.constant(count, tf.int64), size - starts)
+    positions = tf.gather(positions, starts + tf.math.floormod(tf.constant(index, tf.int64),
+                                                               group_size))
+  batches = tf.data.Dataset.from_tensor_slices(positions).batch(batch_size, drop_remainder)
+
+  def with_seed(batch_index, batch):
+    batch_key = tf.random.experimental.stateless_fold_in(key, batch_index)
+    return batch, tf.random.experimental.stateless_fold_in(batch_key, index)
+  return batches.enumerate().map(with_seed)
+
+
+def _check_position(position, order) -> tuple[int, int]:
+  """(epoch, batch) of a position argument; (0, 0) for None."""
+  if position is None:
+    return 0, 0
+  ok = (isinstance(position, (tuple, list)) and len(position) == 2 and
+        all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
+            for v in position))
+  if not ok:
+    raise ValueError(f"position must be (epoch, batch) with ints >= 0, got {position!r}")
+  if order == "random" and position[0] != 0:
+    raise ValueError(f"order 'random' has no epochs: position must be (0, batch index), got "
+                     f"{position!r}")
+  return int(position[0]), int(position[1])
 
 
 def _check_shard(shard) -> tuple[int, int]:

@@ -1,4 +1,7 @@
-"""Wrappers of tfgle's custom TensorFlow ops (never call the generated ops directly)."""
+"""Wrappers of tfgle's custom TensorFlow ops on in-graph tables (never call the generated ops).
+
+The bottom layer: imports TensorFlow and the op library only; they take tables and tensors.
+"""
 from tfgle.ops.tables import CsrTable
 from tfgle.ops.tables import IdMapTable
 from tfgle.ops.sampling import FullNeighbors

@@ -1,8 +1,11 @@
-"""Sampling ops: neighbors (fixed fanout, fused multi-hop, full lists) and negatives.
+"""Sampling ops on in-graph tables: neighbors (fixed fanout, fused multi-hop, full lists)
+and negatives.
 
-Every function here works on DENSE NODE INDICES: a node type numbers its nodes
-0..N-1 in node-table order. `Graph.to_index(node_type, ids)` converts external
-ids to dense indices and `Graph.to_id` converts back.
+These wrappers take tables (`CsrTable`, `NodeDistribution`) and tensors; a
+`tfgle.graph.Sampler` (the local graph's `graph.sampler`, a
+`tfgle.distribute.PartitionedGraph`) picks the tables of an edge type and calls
+them, and is what pipelines and users normally call. Every function works on
+DENSE NODE INDICES: a node type numbers its nodes 0..N-1 in node-table order.
 
 Randomness is stateless, as in `tf.random.stateless_*`: every sampler takes a
 `seed` (a Python int or an int64 tensor of shape [2]); the same seed and inputs
@@ -14,23 +17,23 @@ TensorFlow's intra-op thread pool.
 Example:
   g = tfgle.Graph().node(...).edge(..., edge_type=("user", "item", "buys")).build()
   seeds = g.to_index("user", user_ids)
-  hop1, hop2 = tfgle.ops.sample_fanouts(g, ["buys", "bought_by"], seeds, [10, 5],
+  hop1, hop2 = tfgle.ops.sample_fanouts([g.csr("buys"), g.csr("bought_by")], seeds, [10, 5],
                                         seed=[7, batch_index])
   hop1.ids   # [B, 10] dense item indices; hop1.mask marks padding
   hop2.ids   # [B * 10, 5] dense user indices
-  negs = tfgle.ops.sample_negatives(g, "buys", seeds, 5, strategy="in_degree", seed=7)
+  # The same through the graph's sampler, by edge type name:
+  hop1, hop2 = g.sampler.sample_fanouts(["buys", "bought_by"], seeds, [10, 5], seed=7)
 """
 from __future__ import annotations
 
 import math
-import weakref
 from typing import NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
 
 from tfgle.ops._library import ops
-from tfgle.ops.tables import _Table
+from tfgle.ops.tables import CsrTable, _Table
 
 NEIGHBOR_STRATEGIES = ("random", "random_without_replacement", "edge_weight", "topk",
                        "in_degree")
@@ -86,12 +89,15 @@ class NodeDistribution(_Table):
 
   Args:
     num_nodes: number of nodes (dense indices 0..num_nodes-1).
-    weights: float32 [num_nodes], finite and >= 0, or None.
+    weights: float32 [num_nodes], each 0 or a finite number >= 1.17549435e-38
+      (the smallest normal float32), or None.
     categories: int64 [num_nodes] category id of every node, or None.
 
   Raises:
     ValueError: when weights or categories do not have num_nodes entries.
-    tf.errors.InvalidArgumentError: on a negative or non-finite weight (naming it).
+    tf.errors.InvalidArgumentError: on a negative, non-finite or subnormal weight,
+      naming it (a subnormal weight could never be drawn: TensorFlow flushes
+      denormals to zero).
   """
 
   _HANDLE_OP = ops.tfgle_node_distribution_handle
@@ -102,7 +108,7 @@ class NodeDistribution(_Table):
       raise ValueError(f"num_nodes must be an int >= 0, got {num_nodes!r}")
     self._num_nodes = int(num_nodes)
     self.weights = None if weights is None else tf.convert_to_tensor(weights, tf.float32)
-    self.categories = None if categories is None else _int64(categories, "categories")
+    self.categories = None if categories is None else int64_tensor(categories, "categories")
     for name, column in (("weights", self.weights), ("categories", self.categories)):
       if column is not None and column.shape != [num_nodes]:
         raise ValueError(f"{name} must have shape [{num_nodes}] (one value per node), got "
@@ -117,10 +123,10 @@ class NodeDistribution(_Table):
     return self._num_nodes
 
 
-def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "random", seed,
+def sample_neighbors(csr: CsrTable, ids, fanout: int, *, strategy: str = "random", seed,
                      padding: str = "default", default_id: int = -1, before=None,
-                     edge_ids: bool = True, reverse: bool = False) -> SampledNeighbors:
-  """Samples `fanout` neighbors of each node along one edge type.
+                     edge_ids: bool = True) -> SampledNeighbors:
+  """Samples `fanout` neighbors of each node from one CSR table.
 
   Strategies:
     "random": uniform, with replacement.
@@ -133,12 +139,11 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
     "in_degree": ∝ the neighbor's in-degree, with replacement.
 
   Example:
-    nbrs = sample_neighbors(g, "cites", g.to_index("paper", [10, 11]), 5, seed=1)
+    nbrs = sample_neighbors(g.csr("cites"), g.to_index("paper", [10, 11]), 5, seed=1)
     g.to_id("paper", nbrs.ids)   # [2, 5] external ids (padding: check nbrs.mask)
 
   Args:
-    graph: a built tfgle.Graph.
-    edge_type: the edge type's name or (src, dst, name).
+    csr: the CsrTable of the edge type (reverse tables sample in-neighbors).
     ids: int [B] dense indices of source nodes.
     fanout: samples per node (> 0).
     strategy: one of NEIGHBOR_STRATEGIES.
@@ -148,67 +153,58 @@ def sample_neighbors(graph, edge_type, ids, fanout: int, *, strategy: str = "ran
       default_id. mask marks padding either way.
     default_id: the padding node index.
     before: int [B] (or a scalar for all): only edges with timestamp < before[i]
-      are used for node i. Needs an edge type with timestamps.
+      are used for node i. Needs a table with timestamps.
     edge_ids: False skips looking up edge ids (faster when only node ids are
       needed); the result's edge_ids is then None.
-    reverse: follow the edges backwards: `ids` are destination-type nodes and
-      the samples are their in-neighbors (source type).
 
   Returns:
     SampledNeighbors(ids, edge_ids, mask), each [B, fanout].
 
   Raises:
     ValueError: on an unknown strategy or padding, fanout <= 0, a bad seed,
-      before= on an edge type without timestamps.
+      before= on a table without timestamps or of another length than ids.
     tf.errors.InvalidArgumentError: on ids out of [0, number of source nodes)
       (naming the index and the range).
   """
-  if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
-    return graph.sample_neighbors(edge_type, ids, fanout, strategy=strategy, seed=seed,
-                                  padding=padding, default_id=default_id, before=before,
-                                  reverse=reverse)
-  csr = graph.csr(edge_type, reverse=reverse)
   _check_strategy(strategy, NEIGHBOR_STRATEGIES, "strategy")
   _check_strategy(padding, PADDINGS, "padding")
   _check_positive(fanout, "fanout")
   _check_int(default_id, "default_id")
-  _check_weighted(csr, strategy, edge_type)
-  _check_bool(edge_ids, "edge_ids")
-  ids = _ids(ids)
+  _check_weighted(csr, strategy)
+  check_bool(edge_ids, "edge_ids")
+  ids = int64_vector(ids)
   nbrs, eids, mask = ops.tfgle_sample_neighbors(
-      csr.resource_handle, ids, _seed(seed), _before(before, ids, csr, edge_type),
+      csr.resource_handle, ids, seed_tensor(seed), _before(before, ids, csr),
       fanout=fanout, strategy=strategy, padding=padding, default_id=default_id,
       return_edge_ids=edge_ids)
   return SampledNeighbors(nbrs, eids if edge_ids else None, mask)
 
 
-def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
+def sample_fanouts(tables: Sequence[CsrTable], ids, fanouts: Sequence[int], *,
                    strategy: Union[str, Sequence[str]] = "random", seed,
                    padding: str = "default", default_id: int = -1, before=None,
                    edge_ids: bool = True) -> list[SampledNeighbors]:
-  """Multi-hop neighbor sampling along a meta-path, fused into ONE op call.
+  """Multi-hop neighbor sampling along a chain of tables, fused into ONE op call.
 
   Hop i samples fanouts[i] neighbors of every node of hop i-1 (hop 0: of
-  `ids`) along meta_path[i]. Hop 0 equals `sample_neighbors` with the same
-  seed. Default-id padding entries get all-padding children; circular repeats
-  are real nodes and are sampled like the others.
+  `ids`) from tables[i]. Hop 0 equals `sample_neighbors` with the same seed.
+  Default-id padding entries get all-padding children; circular repeats are
+  real nodes and are sampled like the others.
 
   Example:
-    hop1, hop2 = sample_fanouts(g, "cites", seeds, [10, 5], seed=[1, step])
-    hop2.ids                         # [B * 10, 5]
+    hop1, hop2 = sample_fanouts([g.csr("cites")] * 2, seeds, [10, 5], seed=[1, step])
+    hop2.ids                           # [B * 10, 5]
     tf.reshape(hop2.ids, [-1, 10, 5])  # [B, 10, 5]
 
   Args:
-    graph: a built tfgle.Graph.
-    meta_path: one edge type per hop (names or (src, dst, name)); a single
-      edge type is used for every hop. Hop i's destination node type must be
-      hop i+1's source node type.
+    tables: one CsrTable per hop; hop i's destination nodes must be hop i+1's
+      source nodes (a Sampler checks the edge types' node types).
     ids: int [B] dense indices of the seeds.
     fanouts: samples per node at each hop (> 0 each).
     strategy: a strategy of NEIGHBOR_STRATEGIES for all hops, or one per hop.
     seed, padding, default_id, edge_ids: as in `sample_neighbors`.
     before: int [B] or scalar; every hop of seed i only uses edges with
-      timestamp < before[i]. Needs timestamps on every edge type.
+      timestamp < before[i]. Needs timestamps in every table.
 
   Returns:
     A list with one SampledNeighbors per hop; hop i's tensors have shape
@@ -216,72 +212,63 @@ def sample_fanouts(graph, meta_path, ids, fanouts: Sequence[int], *,
     entry of hop i-1, flattened row-major).
 
   Raises:
-    ValueError: on a meta-path that does not chain, fanouts not matching the
-      meta-path, an unknown strategy, fanout <= 0, a bad seed.
+    ValueError: on fanouts not matching the tables, an unknown strategy,
+      fanout <= 0, a bad seed.
     tf.errors.InvalidArgumentError: on ids out of range; when
       B x prod(fanouts) overflows.
   """
-  if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
-    return graph.sample_fanouts(meta_path, ids, fanouts, strategy=strategy, seed=seed,
-                                padding=padding, default_id=default_id, before=before)
-  meta_path, strategies = hop_plan(graph, meta_path, fanouts, strategy)
+  tables = list(tables)
+  strategies = hop_strategies(fanouts, strategy, len(tables))
   _check_strategy(padding, PADDINGS, "padding")
   _check_int(default_id, "default_id")
-  _check_bool(edge_ids, "edge_ids")
-  tables = [graph.csr(e) for e in meta_path]
-  for csr, s, e in zip(tables, strategies, meta_path):
-    _check_weighted(csr, s, e)
-  ids = _ids(ids)
+  check_bool(edge_ids, "edge_ids")
+  for csr, s in zip(tables, strategies):
+    _check_weighted(csr, s)
+  ids = int64_vector(ids)
   if before is not None:
-    for csr, e in zip(tables, meta_path):
-      _check_timed(csr, e)
+    for csr in tables:
+      _check_timed(csr)
   neighbors, hop_edge_ids, masks = ops.tfgle_sample_fanouts(
-      [csr.resource_handle for csr in tables], ids, _seed(seed),
-      _before(before, ids, tables[0], meta_path[0]), fanouts=list(fanouts),
+      [csr.resource_handle for csr in tables], ids, seed_tensor(seed),
+      _before(before, ids, tables[0]), fanouts=list(fanouts),
       strategies=strategies, padding=padding, default_id=default_id,
       return_edge_ids=edge_ids)
   return [SampledNeighbors(n, e if edge_ids else None, m)
           for n, e, m in zip(neighbors, hop_edge_ids, masks)]
 
 
-def hop_plan(graph, meta_path, fanouts, strategy) -> tuple[list, list[str]]:
-  """Checks sample_fanouts' hops; returns (edge type per hop, strategy per hop).
+def hop_strategies(fanouts, strategy, num_hops: int) -> list[str]:
+  """Checks multi-hop fanouts against `num_hops`; returns the strategy of each hop.
 
-  A single edge type (name or triple) or strategy name stands for every hop.
+  A single strategy name stands for every hop.
 
   Raises:
-    ValueError: bad fanouts, a meta_path or strategy list of another length, an
-      unknown strategy, or a meta_path that does not chain.
+    ValueError: bad fanouts, a fanouts or strategy list of another length, an
+      unknown strategy.
   """
+  check_fanouts(fanouts)
+  if len(fanouts) != num_hops:
+    raise ValueError(f"fanouts has {len(fanouts)} entries but there are {num_hops} hops "
+                     "(one edge type per fanout)")
+  strategies = [strategy] * num_hops if isinstance(strategy, str) else list(strategy)
+  if len(strategies) != num_hops:
+    raise ValueError(f"strategy must be one name or one per hop ({num_hops}), got "
+                     f"{strategy!r}")
+  for s in strategies:
+    _check_strategy(s, NEIGHBOR_STRATEGIES, "strategy")
+  return strategies
+
+
+def check_fanouts(fanouts):
+  """Raises ValueError unless `fanouts` is a non-empty list of positive ints."""
   if not isinstance(fanouts, (list, tuple)) or not fanouts:
     raise ValueError(f"fanouts must be a non-empty list of positive ints, got {fanouts!r}")
   for fanout in fanouts:
     if not _is_int(fanout) or fanout <= 0:
       raise ValueError(f"fanouts must be positive ints, got {fanouts!r}")
-  if isinstance(meta_path, str) or (isinstance(meta_path, tuple) and len(meta_path) == 3 and
-                                    all(isinstance(p, str) for p in meta_path)):
-    meta_path = [meta_path] * len(fanouts)
-  meta_path = list(meta_path)
-  if len(meta_path) != len(fanouts):
-    raise ValueError(f"fanouts has {len(fanouts)} entries but meta_path has "
-                     f"{len(meta_path)} edge types: {meta_path!r}")
-  strategies = [strategy] * len(fanouts) if isinstance(strategy, str) else list(strategy)
-  if len(strategies) != len(fanouts):
-    raise ValueError(f"strategy must be one name or one per hop ({len(fanouts)}), got "
-                     f"{strategy!r}")
-  for s in strategies:
-    _check_strategy(s, NEIGHBOR_STRATEGIES, "strategy")
-  types = [graph.edge_type(e) for e in meta_path]
-  for i in range(len(types) - 1):
-    if types[i].dst != types[i + 1].src:
-      raise ValueError(
-          f"meta_path does not chain: hop {i} ({types[i].name!r}) ends at node type "
-          f"{types[i].dst!r} but hop {i + 1} ({types[i + 1].name!r}) starts at "
-          f"{types[i + 1].src!r}")
-  return meta_path, strategies
 
 
-def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int] = None,
+def sample_full_neighbors(csr: CsrTable, ids, *, max_neighbors: Optional[int] = None,
                           seed=None, before=None) -> FullNeighbors:
   """All neighbors of each node (ragged), optionally capped at `max_neighbors`.
 
@@ -290,8 +277,7 @@ def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int]
   row order, drawn with `seed`.
 
   Args:
-    graph: a built tfgle.Graph.
-    edge_type: the edge type's name or (src, dst, name).
+    csr: the CsrTable of the edge type.
     ids: int [B] dense indices of source nodes.
     max_neighbors: None for all, else an int >= 0.
     seed: a Python int or int64 [2]; needed with max_neighbors.
@@ -304,7 +290,6 @@ def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int]
     ValueError: on max_neighbors < 0, a cap without a seed, a bad seed.
     tf.errors.InvalidArgumentError: on ids out of range.
   """
-  csr = graph.csr(edge_type)
   if max_neighbors is None:
     cap = -1
     seed = 0 if seed is None else seed
@@ -314,70 +299,58 @@ def sample_full_neighbors(graph, edge_type, ids, *, max_neighbors: Optional[int]
     if seed is None:
       raise ValueError("max_neighbors draws a random subset: pass seed=")
     cap = int(max_neighbors)
-  ids = _ids(ids)
+  ids = int64_vector(ids)
   nbrs, eids, splits = ops.tfgle_sample_full_neighbors(
-      csr.resource_handle, ids, _seed(seed), _before(before, ids, csr, edge_type),
-      max_neighbors=cap)
+      csr.resource_handle, ids, seed_tensor(seed), _before(before, ids, csr), max_neighbors=cap)
   ragged = lambda v: tf.RaggedTensor.from_row_splits(v, splits, validate=False)
   return FullNeighbors(ragged(nbrs), ragged(eids))
 
 
-def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random", seed,
+def sample_negatives(csr: CsrTable, ids, num: int, *, strategy: str = "random", seed,
                      exponent: float = 0.75, max_trials: int = 16,
                      distribution: Optional[NodeDistribution] = None,
-                     attr: Optional[str] = None, targets=None, reverse: bool = False,
                      target_categories=None) -> SampledNegatives:
-  """Samples `num` destination nodes per source node that are not its neighbors.
+  """Samples `num` destination nodes per source node that are not its neighbors in `csr`.
 
-  Candidates that are true neighbors of the source (along `edge_type`) are
-  redrawn, up to `max_trials` draws per negative; where all fail the sampler
-  gives up and clears the mask bit (count them with `.num_give_ups`).
+  Candidates that are true neighbors of the source are redrawn, up to
+  `max_trials` draws per negative; where all fail the sampler gives up and
+  clears the mask bit (count them with `.num_give_ups`).
 
   Strategies:
-    "random": uniform over the edge type's destination nodes.
+    "random": uniform over the table's destination nodes.
     "in_degree": ∝ in-degree ^ exponent (0.75, word2vec style; alias table
       built once per exponent).
-    "node_weight": ∝ a weight per destination node: `distribution` (a weighted
-      NodeDistribution), else the destination node table's weight column
-      (Decoder weight=).
-    "conditional": among the destination nodes sharing a categorical value
-      with a target: the categories come from `distribution` (built with
-      categories=) or from the destination attribute `attr`; the value each row
-      must match from `target_categories` [B], or from `targets` [B] (dense
-      destination indices, e.g. the positive edges' destinations).
+    "node_weight": ∝ the weights of `distribution` (a weighted NodeDistribution).
+    "conditional": among the destination nodes whose category in
+      `distribution` (built with categories=) is `target_categories[i]`.
 
   Example:
-    src, dst = ...  # a batch of positive edges, dense indices
-    negs = sample_negatives(g, "buys", src, 5, strategy="conditional",
-                            attr="category", targets=dst, seed=[3, step])
+    items = NodeDistribution(g.num_nodes("item"), categories=genre)
+    negs = sample_negatives(g.csr("buys"), users, 5, strategy="conditional",
+                            distribution=items, target_categories=tf.gather(genre, pos),
+                            seed=[3, step])
 
   Args:
-    graph: a built tfgle.Graph.
-    edge_type: the edge type's name or (src, dst, name).
+    csr: the CsrTable whose neighbors are excluded (a reverse table gives
+      source-type negatives of destination-type nodes).
     ids: int [B] dense indices of source nodes.
     num: negatives per source (> 0).
     strategy: one of NEGATIVE_STRATEGIES.
     seed: a Python int or an int64 tensor [2].
     exponent: the in-degree exponent of "in_degree".
     max_trials: draws per negative before giving up, in [1, 1024].
-    distribution, attr, targets, target_categories: see the strategies.
-    reverse: negatives for the reversed edge type: `ids` are destination-type
-      nodes and negatives are source-type nodes that are not in-neighbors.
+    distribution: the NodeDistribution of "node_weight" and "conditional".
+    target_categories: int [B], the category each row's negatives must have
+      ("conditional").
 
   Returns:
     SampledNegatives(ids [B, num], mask [B, num]).
 
   Raises:
     ValueError: on an unknown strategy, num or max_trials <= 0, a missing or
-      mismatched distribution, attribute or target.
+      mismatched distribution or target categories.
     tf.errors.InvalidArgumentError: on ids out of range.
   """
-  if getattr(graph, "samples_partitioned", False):  # tfgle.distribute.PartitionedGraph
-    return graph.sample_negatives(edge_type, ids, num, strategy=strategy, seed=seed,
-                                  exponent=exponent, max_trials=max_trials,
-                                  distribution=distribution, attr=attr, targets=targets,
-                                  reverse=reverse, target_categories=target_categories)
-  csr = graph.csr(edge_type, reverse=reverse)
   _check_strategy(strategy, NEGATIVE_STRATEGIES, "strategy")
   _check_positive(num, "num")
   _check_positive(max_trials, "max_trials")
@@ -386,73 +359,31 @@ def sample_negatives(graph, edge_type, ids, num: int, *, strategy: str = "random
   if not isinstance(exponent, (int, float)) or isinstance(exponent, bool) or not math.isfinite(
       exponent):
     raise ValueError(f"exponent must be a finite number, got {exponent!r}")
-  ids = _ids(ids)
-  et = graph.edge_type(edge_type)
-  dst_type = et.src if reverse else et.dst
+  ids = int64_vector(ids)
   distributions = []
   categories = tf.zeros([0], tf.int64)
   if strategy == "node_weight":
-    if distribution is None:
-      distribution = _cached_distribution(graph, dst_type, "weight", lambda: NodeDistribution(
-          graph.num_nodes(dst_type), weights=graph.node_weights(dst_type)))
-    if distribution.weights is None:
+    if distribution is None or distribution.weights is None:
       raise ValueError("strategy 'node_weight' needs a NodeDistribution with weights")
     distributions = [distribution]
   elif strategy == "conditional":
-    if distribution is None:
-      if attr is None:
-        raise ValueError("strategy 'conditional' needs attr= (a categorical attribute of "
-                         f"node type {dst_type!r}) or distribution=")
-      distribution = _cached_distribution(
-          graph, dst_type, ("attr", attr),
-          lambda: NodeDistribution(graph.num_nodes(dst_type),
-                                   categories=_category_column(graph, dst_type, attr)))
-    if distribution.categories is None:
+    if distribution is None or distribution.categories is None:
       raise ValueError("strategy 'conditional' needs a NodeDistribution with categories")
-    if (targets is None) == (target_categories is None):
-      raise ValueError("strategy 'conditional' needs exactly one of targets= (dense "
-                       "destination indices) or target_categories=")
     if target_categories is None:
-      categories = tf.gather(distribution.categories, _ids(targets, "targets"))
-    else:
-      categories = _ids(target_categories, "target_categories")
+      raise ValueError("strategy 'conditional' needs target_categories= (the category of "
+                       "each row's negatives)")
+    categories = int64_vector(target_categories, "target_categories")
     distributions = [distribution]
   if distributions and distributions[0].num_nodes != csr.num_dst:
     raise ValueError(f"distribution covers {distributions[0].num_nodes} nodes but edge type "
-                     f"{edge_type!r} has {csr.num_dst} destination nodes")
+                     f"{csr.name!r} has {csr.num_dst} destination nodes")
   negatives, mask = ops.tfgle_sample_negatives(
-      csr.resource_handle, ids, _seed(seed), [d.resource_handle for d in distributions],
+      csr.resource_handle, ids, seed_tensor(seed), [d.resource_handle for d in distributions],
       categories, num=num, strategy=strategy, exponent=float(exponent), max_trials=max_trials)
   return SampledNegatives(negatives, mask)
 
 
 # ---------------------------------------------------------------- helpers
-
-# Distributions built from a graph's columns, per graph: they are built once
-# (outside any tf.function) and live as long as the graph.
-_DISTRIBUTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _cached_distribution(graph, node_type, key, build) -> NodeDistribution:
-  per_graph = _DISTRIBUTIONS.setdefault(graph, {})
-  full_key = (node_type, key)
-  if full_key not in per_graph:
-    with tf.init_scope():
-      per_graph[full_key] = build()
-  return per_graph[full_key]
-
-
-def _category_column(graph, node_type, attr) -> tf.Tensor:
-  features = graph.feature_tensors(node_type)
-  if attr not in features:
-    raise ValueError(f"node type {node_type!r} has no attribute {attr!r}; it has "
-                     f"{sorted(features)}")
-  column = features[attr]
-  if isinstance(column, tf.RaggedTensor) or column.dtype != tf.int64 or column.shape.rank != 1:
-    raise ValueError(f"attribute {attr!r} of node type {node_type!r} must be a single-valued "
-                     f"categorical (or int) attribute, got {column!r}")
-  return column
-
 
 def _is_int(value) -> bool:
   return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
@@ -463,7 +394,7 @@ def _check_int(value, name):
     raise ValueError(f"{name} must be an int, got {value!r}")
 
 
-def _check_bool(value, name):
+def check_bool(value, name):
   if not isinstance(value, bool):
     raise ValueError(f"{name} must be True or False, got {value!r}")
 
@@ -478,33 +409,35 @@ def _check_strategy(value, allowed, name):
     raise ValueError(f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")
 
 
-def _check_weighted(csr, strategy, edge_type):
+def _check_weighted(csr, strategy):
   if strategy == "edge_weight" and not csr.weighted:
-    raise ValueError(f"strategy 'edge_weight' needs edge weights, and edge type {edge_type!r} "
+    raise ValueError(f"strategy 'edge_weight' needs edge weights, and edge type {csr.name!r} "
                      "has none (Decoder weight=)")
 
 
-def _check_timed(csr, edge_type):
+def _check_timed(csr):
   if not csr.timed:
-    raise ValueError(f"before= needs edge timestamps, and edge type {edge_type!r} has none "
+    raise ValueError(f"before= needs edge timestamps, and edge type {csr.name!r} has none "
                      "(Decoder timestamp=)")
 
 
-def _int64(values, name) -> tf.Tensor:
+def int64_tensor(values, name) -> tf.Tensor:
+  if isinstance(values, (list, tuple)) and not values:
+    return tf.zeros([0], tf.int64)  # an empty batch (convert_to_tensor would make it float32)
   tensor = tf.convert_to_tensor(values)
   if not tensor.dtype.is_integer:
     raise TypeError(f"{name} must be integers, got dtype {tensor.dtype.name}")
   return tf.cast(tensor, tf.int64) if tensor.dtype != tf.int64 else tensor
 
 
-def _ids(ids, name="ids") -> tf.Tensor:
-  ids = _int64(ids, name)
+def int64_vector(ids, name="ids") -> tf.Tensor:
+  ids = int64_tensor(ids, name)
   if ids.shape.rank is not None and ids.shape.rank != 1:
     raise ValueError(f"{name} must be a vector of dense node indices, got shape {ids.shape}")
   return ids
 
 
-def _seed(seed) -> tf.Tensor:
+def seed_tensor(seed) -> tf.Tensor:
   """A stateless seed: int64 [2] from a Python int or an integer tensor."""
   if seed is None:
     raise ValueError("seed is required: a Python int or an int64 tensor of shape [2]")
@@ -512,17 +445,31 @@ def _seed(seed) -> tf.Tensor:
     if not -2**63 <= int(seed) < 2**63:
       raise ValueError(f"seed must fit in int64, got {seed!r}")
     return tf.constant([int(seed), 0], tf.int64)
-  tensor = _int64(seed, "seed")
+  tensor = int64_tensor(seed, "seed")
   if tensor.shape.rank is not None and tensor.shape != [2]:
     raise ValueError(f"seed must be an int or have shape [2], got shape {tensor.shape}")
   return tensor
 
 
-def _before(before, ids, csr, edge_type) -> tf.Tensor:
+def _before(before, ids, csr) -> tf.Tensor:
+  """The op's `before` input: one time bound per id (an empty tensor means no filter)."""
   if before is None:
     return tf.zeros([0], tf.int64)
-  _check_timed(csr, edge_type)
-  before = _int64(before, "before")
+  _check_timed(csr)
+  before = int64_tensor(before, "before")
   if before.shape.rank == 0:
-    before = tf.fill(tf.shape(ids), before)
-  return before
+    return tf.fill(tf.shape(ids), before)
+  if before.shape.rank != 1:
+    raise ValueError(f"before must be a scalar or a vector with one time per id, got shape "
+                     f"{before.shape}")
+  # The op reads an empty `before` as "no filter": a length mismatch must not become that.
+  if before.shape[0] is not None and ids.shape[0] is not None:
+    if before.shape[0] != ids.shape[0]:
+      raise ValueError(f"before has {before.shape[0]} entries but there are {ids.shape[0]} "
+                       "ids; give one time per id, or a scalar for all")
+    return before
+  check = tf.debugging.assert_equal(
+      tf.size(before), tf.size(ids),
+      message="before must have one time per id (or be a scalar for all)")
+  with tf.control_dependencies([check]):
+    return tf.identity(before)

@@ -130,19 +130,22 @@ class CsrTable(_Table):
     src, dst: dense indices of each edge's endpoints.
     num_src, num_dst: number of nodes of the source and destination types.
     edge_ids: int64 id of each edge (default: its row).
-    weights: float32 weight of each edge, or None.
+    weights: float32 weight of each edge (0 or >= 1.17549435e-38, the smallest normal
+      float32: subnormal weights are refused), or None.
     timestamps: int64 time of each edge, or None.
     symmetric: also add the reverse of every non-self-loop edge (same type at
       both ends; the reverse keeps the edge id).
     order: neighbor order per row: "input", "weight" (descending) or
       "timestamp" (descending, latest first).
+    name: what error messages call the table (e.g. its edge type).
   """
 
   _HANDLE_OP = ops.tfgle_csr_handle
 
   def __init__(self, src, dst, num_src, num_dst, *, edge_ids=None, weights=None,
-               timestamps=None, symmetric=False, order="input"):
+               timestamps=None, symmetric=False, order="input", name: str = "csr"):
     super().__init__("csr")
+    self.name = name
     empty_i = tf.zeros([0], tf.int64)
     ops.tfgle_csr_init(
         self.resource_handle,

@@ -1,0 +1,225 @@
+"""`Sampler`: the one interface through which everything samples a graph.
+
+GSL queries, the EgoGraph/SubGraph datasets and users call a Sampler by edge
+type name; a Sampler picks the in-graph tables of those edge types and calls
+the table-level ops of `tfgle.ops` (as PyG's loaders call any `BaseSampler`).
+Implementations:
+  - `LocalSampler`: the tables of one built `tfgle.Graph` (`graph.sampler`).
+  - `tfgle.distribute.PartitionedGraph`: topology partitioned over devices.
+Lookups that are not sampling (id maps, features, labels, splits) are the
+`graph`'s; caches that sampling needs (node distributions for negatives) live
+on the sampler object.
+
+Example:
+  sampler = g.sampler
+  hop1, hop2 = sampler.sample_fanouts(["cites", "cites"], seeds, [10, 5], seed=[7, step])
+  negs = sampler.sample_negatives("cites", seeds, 5, strategy="in_degree", seed=7)
+  ds = sampler.V("paper").batch(64).outV("cites").sample(10).by("random").values()
+"""
+from __future__ import annotations
+
+import abc
+from typing import Callable, Optional, Sequence
+
+import tensorflow as tf
+
+from tfgle.gsl.query import Query
+from tfgle.ops import sampling
+from tfgle.ops.sampling import (FullNeighbors, NodeDistribution, SampledNegatives,
+                                SampledNeighbors)
+
+
+class Sampler(abc.ABC):
+  """Samples one graph's neighbors and negatives by edge type.
+
+  Arguments shared by the methods: `edge_type` is an edge type's name or its
+  (src, dst, name) triple; `ids` are int [B] DENSE indices of the source nodes
+  (`graph.to_index`); `seed` is a Python int or an int64 tensor [2] (same seed,
+  same result); `reverse=True` follows edges backwards (ids are destination
+  nodes). Options and results are those of the table-level ops in
+  `tfgle.ops.sampling`, which also raise the errors on bad options.
+  """
+
+  def __init__(self):
+    self._cache = {}
+
+  @property
+  @abc.abstractmethod
+  def graph(self):
+    """The built tfgle.Graph whose ids, features, labels and splits pipelines read."""
+
+  @abc.abstractmethod
+  def sample_neighbors(self, edge_type, ids, fanout: int, *, strategy: str = "random", seed,
+                       padding: str = "default", default_id: int = -1, before=None,
+                       edge_ids: bool = True, reverse: bool = False) -> SampledNeighbors:
+    """`fanout` neighbors per node (tfgle.ops.sample_neighbors), [B, fanout] each."""
+
+  @abc.abstractmethod
+  def sample_fanouts(self, meta_path, ids, fanouts: Sequence[int], *, strategy="random", seed,
+                     padding: str = "default", default_id: int = -1, before=None,
+                     edge_ids: bool = True) -> list[SampledNeighbors]:
+    """Multi-hop samples along `meta_path` (one edge type per hop, or one for all).
+
+    Hop i's tensors are [B * fanouts[0] * ... * fanouts[i-1], fanouts[i]], as
+    tfgle.ops.sample_fanouts.
+    """
+
+  @abc.abstractmethod
+  def sample_full_neighbors(self, edge_type, ids, *, max_neighbors: Optional[int] = None,
+                            seed=None, before=None, reverse: bool = False) -> FullNeighbors:
+    """All (or at most max_neighbors) neighbors per node, ragged [B, None]."""
+
+  @abc.abstractmethod
+  def sample_negatives(self, edge_type, ids, num: int, *, strategy: str = "random", seed,
+                       exponent: float = 0.75, max_trials: int = 16,
+                       distribution: Optional[NodeDistribution] = None,
+                       attr: Optional[str] = None, targets=None, target_categories=None,
+                       reverse: bool = False) -> SampledNegatives:
+    """`num` non-neighbors per node (tfgle.ops.sample_negatives), [B, num].
+
+    Besides the op's arguments: "node_weight" without `distribution` draws by
+    the destination node table's weight column; "conditional" without
+    `distribution` matches the destination attribute `attr`, and `targets`
+    (dense destination indices, e.g. the positive edges' destinations) may
+    stand for `target_categories`.
+    """
+
+  @abc.abstractmethod
+  def num_edge_positions(self, edge_type, reverse: bool = False) -> int:
+    """The number of edges of `edge_type`: edge positions are 0..this-1 (GSL E() sources)."""
+
+  @abc.abstractmethod
+  def edges_at(self, edge_type, positions, reverse: bool = False):
+    """(src indices, dst indices, edge ids) of the edges at `positions`."""
+
+  # ------------------------------------------------------------ GSL sources
+
+  def V(self, node_type: str, mask=None) -> Query:  # pylint: disable=invalid-name
+    """A GSL query over vertices of `node_type` (mask: a split name or ids)."""
+    return Query.vertices(self, node_type, mask)
+
+  def E(self, edge_type, reverse: bool = False) -> Query:  # pylint: disable=invalid-name
+    """A GSL query over the edges of `edge_type` (reverse: dst -> src)."""
+    return Query.edges(self, edge_type, reverse)
+
+  # ------------------------------------------------------------ shared checks
+
+  def meta_path(self, meta_path, fanouts) -> list:
+    """The EdgeType of each hop of a multi-hop sample; checks that the hops chain.
+
+    A single edge type (name or triple) stands for every hop.
+
+    Raises:
+      ValueError: bad fanouts, a meta_path of another length, an unknown edge
+        type, or a meta_path that does not chain.
+    """
+    sampling.check_fanouts(fanouts)
+    if isinstance(meta_path, str) or (isinstance(meta_path, tuple) and len(meta_path) == 3 and
+                                      all(isinstance(p, str) for p in meta_path)):
+      meta_path = [meta_path] * len(fanouts)
+    meta_path = list(meta_path)
+    if len(meta_path) != len(fanouts):
+      raise ValueError(f"fanouts has {len(fanouts)} entries but meta_path has "
+                       f"{len(meta_path)} edge types: {meta_path!r}")
+    types = [self.graph.edge_type(e) for e in meta_path]
+    for i in range(len(types) - 1):
+      if types[i].dst != types[i + 1].src:
+        raise ValueError(
+            f"meta_path does not chain: hop {i} ({types[i].name!r}) ends at node type "
+            f"{types[i].dst!r} but hop {i + 1} ({types[i + 1].name!r}) starts at "
+            f"{types[i + 1].src!r}")
+    return types
+
+  def negative_inputs(self, edge_type, strategy: str, *, distribution, attr, targets,
+                      target_categories, reverse: bool):
+    """(distribution, target categories) for tfgle.ops.sample_negatives.
+
+    Fills in the graph's distributions (cached on this sampler) where the
+    caller gave none, and the categories of `targets`.
+    """
+    et = self.graph.edge_type(edge_type)
+    dst_type = et.src if reverse else et.dst
+    num_dst = self.graph.num_nodes(dst_type)
+    if strategy == "node_weight" and distribution is None:
+      distribution = self.cached(("weight", dst_type), lambda: NodeDistribution(
+          num_dst, weights=self.graph.node_weights(dst_type)))
+    elif strategy == "conditional":
+      if distribution is None:
+        if attr is None:
+          raise ValueError("strategy 'conditional' needs attr= (a categorical attribute of "
+                           f"node type {dst_type!r}) or distribution=")
+        distribution = self.cached(("attr", dst_type, attr), lambda: NodeDistribution(
+            num_dst, categories=category_column(self.graph, dst_type, attr)))
+      if distribution.categories is None:
+        raise ValueError("strategy 'conditional' needs a NodeDistribution with categories")
+      if (targets is None) == (target_categories is None):
+        raise ValueError("strategy 'conditional' needs exactly one of targets= (dense "
+                         "destination indices) or target_categories=")
+      if target_categories is None:
+        target_categories = tf.gather(distribution.categories,
+                                      sampling.int64_vector(targets, "targets"))
+    return distribution, target_categories
+
+  def cached(self, key, build: Callable[[], object]):
+    """The object `build()` makes for `key`, made once per sampler, outside any tf.function."""
+    if key not in self._cache:
+      with tf.init_scope():
+        self._cache[key] = build()
+    return self._cache[key]
+
+
+class LocalSampler(Sampler):
+  """Samples the in-graph tables of one built tfgle.Graph (`graph.sampler`)."""
+
+  def __init__(self, graph):
+    super().__init__()
+    self._graph = graph
+
+  @property
+  def graph(self):
+    return self._graph
+
+  def __repr__(self):
+    return f"LocalSampler({self._graph!r})"
+
+  def sample_neighbors(self, edge_type, ids, fanout, *, reverse=False, **options):
+    return sampling.sample_neighbors(self._graph.csr(edge_type, reverse=reverse), ids, fanout,
+                                     **options)
+
+  def sample_fanouts(self, meta_path, ids, fanouts, **options):
+    tables = [self._graph.csr(t.name) for t in self.meta_path(meta_path, fanouts)]
+    return sampling.sample_fanouts(tables, ids, fanouts, **options)
+
+  def sample_full_neighbors(self, edge_type, ids, *, reverse=False, **options):
+    return sampling.sample_full_neighbors(self._graph.csr(edge_type, reverse=reverse), ids,
+                                          **options)
+
+  def sample_negatives(self, edge_type, ids, num, *, strategy="random", distribution=None,
+                       attr=None, targets=None, target_categories=None, reverse=False,
+                       **options):
+    csr = self._graph.csr(edge_type, reverse=reverse)
+    distribution, target_categories = self.negative_inputs(
+        edge_type, strategy, distribution=distribution, attr=attr, targets=targets,
+        target_categories=target_categories, reverse=reverse)
+    return sampling.sample_negatives(csr, ids, num, strategy=strategy,
+                                     distribution=distribution,
+                                     target_categories=target_categories, **options)
+
+  def num_edge_positions(self, edge_type, reverse=False):
+    return self._graph.csr(edge_type, reverse=reverse).num_edges
+
+  def edges_at(self, edge_type, positions, reverse=False):
+    return self._graph.csr(edge_type, reverse=reverse).edges_at(positions)
+
+
+def category_column(graph, node_type: str, attr: str) -> tf.Tensor:
+  """The int64 [N] category of each node of `node_type` in attribute `attr`."""
+  features = graph.feature_tensors(node_type)
+  if attr not in features:
+    raise ValueError(f"node type {node_type!r} has no attribute {attr!r}; it has "
+                     f"{sorted(features)}")
+  column = features[attr]
+  if isinstance(column, tf.RaggedTensor) or column.dtype != tf.int64 or column.shape.rank != 1:
+    raise ValueError(f"attribute {attr!r} of node type {node_type!r} must be a single-valued "
+                     f"categorical (or int) attribute, got {column!r}")
+  return column
