@@ -109,7 +109,7 @@ class EgoLayer(tf.keras.layers.Layer):
     masks = [tf.cast(m, tf.bool) for m in masks]
     # Padding never reaches a convolution's weights, not even as a "self" input:
     # NaN padding would otherwise poison the gradients of x W_self.
-    dense = {}
+    gathered = {}  # (conv id or None, hop) -> the hop's values, padding zeroed
     pretransformed = {}
     outputs = []
     for i in range(pairs):
@@ -121,19 +121,21 @@ class EgoLayer(tf.keras.layers.Layer):
                            "(hops, masks, relations)")
         pair_relations = relations[i]
       hop_nodes = self._pretransform(conv, hops[i:i + 2], pretransformed)
-      if hop_nodes is not None:
-        receiver, sender = (gather_hop((nodes, hops[j][1]), masks[j])
-                            for j, nodes in zip((i, i + 1), hop_nodes))
-        outputs.append(conv.call_pretransformed(receiver, sender, masks[i + 1], pair_relations,
-                                                training=training))
+      if hop_nodes is None:
+        for j in (i, i + 1):
+          if (None, j) not in gathered:
+            gathered[(None, j)] = gather_hop(hops[j], masks[j])
+        conv_inputs = (gathered[(None, i)], gathered[(None, i + 1)], masks[i + 1])
+        if pair_relations is not None:
+          conv_inputs += (pair_relations,)
+        outputs.append(conv(conv_inputs, training=training))
         continue
-      for j in (i, i + 1):
-        if j not in dense:
-          dense[j] = gather_hop(hops[j], masks[j])
-      conv_inputs = (dense[i], dense[i + 1], masks[i + 1])
-      if pair_relations is not None:
-        conv_inputs += (pair_relations,)
-      outputs.append(conv(conv_inputs, training=training))
+      for j, nodes in zip((i, i + 1), hop_nodes):
+        if (id(conv), j) not in gathered:
+          gathered[(id(conv), j)] = gather_hop((nodes, hops[j][1]), masks[j])
+      outputs.append(conv.call_pretransformed(
+          gathered[(id(conv), i)], gathered[(id(conv), i + 1)], masks[i + 1], pair_relations,
+          training=training))
     return outputs
 
   @staticmethod
