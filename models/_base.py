@@ -77,13 +77,22 @@ def _dummy_value(spec: specs_lib.FeatureSpec, lead: list[int], raw: bool) -> tf.
   return value
 
 
+def input_key(name: str, spec: specs_lib.FeatureSpec) -> str:
+  """The batch entry a feature reads: its name, or an id feature's `key`."""
+  return spec.key if isinstance(spec, specs_lib.IdSpec) else name
+
+
 def dummy_inputs(features: Mapping[str, specs_lib.FeatureSpec], lead: list[int], raw: bool) -> dict:
   """A dict of zero inputs of every feature (by input key) with leading shape `lead`."""
-  out = {}
-  for name, spec in features.items():
-    key = spec.key if isinstance(spec, specs_lib.IdSpec) else name
-    out[key] = _dummy_value(spec, lead, raw)
-  return out
+  return {input_key(name, spec): _dummy_value(spec, lead, raw) for name, spec in features.items()}
+
+
+def node_inputs(hop: Mapping[str, Any], features: Mapping[str, specs_lib.FeatureSpec], *,
+                keep: Sequence[str] = ()) -> dict:
+  """The entries of `hop` that `features` read (and those in `keep`), with the numeric
+  features of its padding (hop["mask"] False) set to 0 (see `zero_padding`)."""
+  keys = {input_key(name, spec) for name, spec in features.items()}.union(keep)
+  return zero_padding({k: v for k, v in hop.items() if k in keys}, features, hop.get("mask"))
 
 
 def zero_padding(inputs: Mapping[str, Any], features: Mapping[str, specs_lib.FeatureSpec],
@@ -156,13 +165,14 @@ class ZooModel(tf.keras.Model):
   """Base of the zoo: config plumbing, building from config, link mode, as_raw.
 
   Subclasses implement `_embed(batch, training, dedupe)` (the last layer's
-  output for the seeds),
-  `_dummy_batch()` (a tiny batch that exercises every weight), `_model_config()`
-  (their own arguments) and `embedding_dim`.
+  output for the seeds), `_make_conv`, `_dummy_batch()` (a tiny batch that
+  exercises every weight) and `_model_config()` (their own arguments).
   """
 
-  def __init__(self, *, num_classes: Optional[int], head: str, dropout: float, normalize: bool,
-               kernel_regularizer, **kwargs):
+  def __init__(self, *, hidden_dims: Sequence[int], num_classes: Optional[int] = None,
+               head: str = "dense", encoder_dim: Optional[int] = None, activation="relu",
+               dropout: float = 0.0, normalize: bool = False, kernel_regularizer=None,
+               raw: bool = False, **kwargs):
     super().__init__(**kwargs)
     cls = type(self).__name__
     self.num_classes = (None if num_classes is None
@@ -173,9 +183,15 @@ class ZooModel(tf.keras.Model):
       raise ValueError(f"{cls}: head='conv' makes the last convolution output the logits, so "
                        "it needs num_classes")
     self.head_kind = head
+    self.hidden_dims = check_dims(cls, "hidden_dims", hidden_dims)
+    self.layer_dims = self._layer_widths(self.hidden_dims)
+    self.encoder_dim = (None if encoder_dim is None
+                        else check_positive_int(cls, "encoder_dim", encoder_dim))
+    self.activation = tf.keras.activations.get(activation)
     self.dropout = check_rate(cls, "dropout", dropout)
     self.normalize = bool(normalize)
     self.kernel_regularizer = tf.keras.regularizers.get(kernel_regularizer)
+    self.raw = bool(raw)
     self._head_dropout = tf.keras.layers.Dropout(self.dropout)
     self.head = None
     if self.num_classes is not None and head == "dense":
@@ -271,9 +287,13 @@ class ZooModel(tf.keras.Model):
         "name": self.name,
         "num_classes": self.num_classes,
         "head": self.head_kind,
+        "hidden_dims": list(self.hidden_dims),
+        "encoder_dim": self.encoder_dim,
+        "activation": tf.keras.activations.serialize(self.activation),
         "dropout": self.dropout,
         "normalize": self.normalize,
         "kernel_regularizer": tf.keras.regularizers.serialize(self.kernel_regularizer),
+        "raw": self.raw,
         **self._model_config(),
     }
 
@@ -290,16 +310,21 @@ class ZooModel(tf.keras.Model):
 
   @property
   def embedding_dim(self) -> int:
-    raise NotImplementedError
+    """The width of `embed`'s output: the last hidden layer's."""
+    return self.hidden_dims[-1]
 
   @property
   def num_layers(self) -> int:
     """The number of convolution layers (levels), the logits' one included."""
-    raise NotImplementedError
+    return len(self.layer_dims)
 
   def _layer_widths(self, hidden_dims) -> list[int]:
     """The widths of the convolutions: hidden_dims, then num_classes with head="conv"."""
     return list(hidden_dims) + ([self.num_classes] if self.head_kind == "conv" else [])
+
+  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
+    """A convolution of width `units`; `logits`: the last one of head="conv"."""
+    raise NotImplementedError
 
   def _embed(self, batch, training, dedupe=None, depth=None):
     """The seeds' output of the first `depth` layers (default: all); dedupe=False
@@ -311,6 +336,35 @@ class ZooModel(tf.keras.Model):
 
   def _model_config(self) -> dict:
     raise NotImplementedError
+
+
+class AttentionArgs:
+  """The attention arguments of the GAT models (a mixin of ZooModel subclasses)."""
+
+  def _init_attention(self, *, heads: int, concat_heads: bool, attention_dropout: float,
+                      negative_slope: float):
+    cls = type(self).__name__
+    self.heads = check_positive_int(cls, "heads", heads)
+    self.concat_heads = bool(concat_heads)
+    self.attention_dropout = check_rate(cls, "attention_dropout", attention_dropout)
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or (
+        negative_slope < 0):
+      raise ValueError(f"{cls}: negative_slope must be a float >= 0, got {negative_slope!r}")
+    self.negative_slope = float(negative_slope)
+
+  def _attention_conv_args(self, logits: bool) -> dict:
+    # The logits' layer averages its heads (as the GAT paper's output layer).
+    return dict(heads=self.heads, concat_heads=self.concat_heads and not logits,
+                attention_dropout=self.attention_dropout, negative_slope=self.negative_slope,
+                kernel_regularizer=self.kernel_regularizer)
+
+  @property
+  def embedding_dim(self) -> int:
+    return self.hidden_dims[-1] * (self.heads if self.concat_heads else 1)
+
+  def _attention_config(self) -> dict:
+    return {"heads": self.heads, "concat_heads": self.concat_heads,
+            "attention_dropout": self.attention_dropout, "negative_slope": self.negative_slope}
 
 
 def make_encoder(cls: str, features, node_types, *, raw: bool, regularizer):

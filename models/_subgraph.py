@@ -44,19 +44,9 @@ class SubGraphModel(_base.ZooModel):
     raw: the encoder takes raw categorical values (see `as_raw`).
   """
 
-  def __init__(self, features, *, hidden_dims: Sequence[int], num_classes: Optional[int] = None,
-               head: str = "dense", encoder_dim: Optional[int] = None, activation="relu",
-               dropout: float = 0.0, normalize: bool = False, kernel_regularizer=None,
-               raw: bool = False, **kwargs):
-    super().__init__(num_classes=num_classes, head=head, dropout=dropout, normalize=normalize,
-                     kernel_regularizer=kernel_regularizer, **kwargs)
+  def __init__(self, features, *, hidden_dims: Sequence[int], **kwargs):
+    super().__init__(hidden_dims=hidden_dims, **kwargs)
     cls = type(self).__name__
-    self.hidden_dims = _base.check_dims(cls, "hidden_dims", hidden_dims)
-    self.layer_dims = self._layer_widths(self.hidden_dims)
-    self.encoder_dim = (None if encoder_dim is None
-                        else _base.check_positive_int(cls, "encoder_dim", encoder_dim))
-    self.activation = tf.keras.activations.get(activation)
-    self.raw = bool(raw)
     self.encoder = _base.make_encoder(cls, features, None, raw=self.raw,
                                       regularizer=self.kernel_regularizer)
     self.projection = None if self.encoder_dim is None else tf.keras.layers.Dense(
@@ -72,14 +62,6 @@ class SubGraphModel(_base.ZooModel):
     last = len(self.layer_dims) - 1
     self.convs = [self._make_conv(units, self.head_kind == "conv" and i == last)
                   for i, units in enumerate(self.layer_dims)]
-
-  def _make_conv(self, units: int, logits: bool) -> tf.keras.layers.Layer:
-    """A convolution of width `units`; `logits`: the last one of head="conv"."""
-    raise NotImplementedError
-
-  @property
-  def num_layers(self) -> int:
-    return len(self.layer_dims)
 
   @property
   def features(self) -> dict:
@@ -108,13 +90,7 @@ class SubGraphModel(_base.ZooModel):
     return batch
 
   def _model_config(self) -> dict:
-    return {
-        "features": {n: s.get_config() for n, s in self.features.items()},
-        "hidden_dims": list(self.hidden_dims),
-        "encoder_dim": self.encoder_dim,
-        "activation": tf.keras.activations.serialize(self.activation),
-        "raw": self.raw,
-    }
+    return {"features": {n: s.get_config() for n, s in self.features.items()}}
 
   @classmethod
   def from_graph(cls, graph, node_type: str, *, multi_hot: Sequence[str] = (),
@@ -129,6 +105,8 @@ class SubGraphModel(_base.ZooModel):
         `EgoGraphSAGE.from_graph`.
       **kwargs: the model's arguments (hidden_dims, num_classes, ...).
     """
-    return cls(_base.graph_features(graph, node_type, multi_hot=multi_hot,
-                                    normalize=normalize_features, embedding_dim=embedding_dim,
-                                    id_embedding_dim=id_embedding_dim), **kwargs)
+    model = cls(_base.graph_features(graph, node_type, multi_hot=multi_hot,
+                                     normalize=normalize_features, embedding_dim=embedding_dim,
+                                     id_embedding_dim=id_embedding_dim), **kwargs)
+    model.build()  # its weights exist now: save_weights and load_weights see them
+    return model

@@ -1,12 +1,11 @@
 """`EgoGraphSAGE`: GraphSAGE over EgoGraph batches (node classification, embeddings)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import tensorflow as tf
 
 from tfgle.layers import EgoSAGEConv
-from tfgle.layers import aggregation
 from tfgle.layers.ego_sage_conv import AGGREGATORS
 from . import _ego  # pylint: disable=g-bad-import-order
 
@@ -64,17 +63,8 @@ class EgoGraphSAGE(_ego.EgoModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
-               num_classes: Optional[int] = None, head: str = "dense",
-               aggregator: str = "mean",
-               node_types: Optional[Sequence[str]] = None, encoder_dim: Optional[int] = None,
-               activation="relu", dropout: float = 0.0, normalize: bool = False,
-               kernel_regularizer=None, dedupe_nodes: bool = True, raw: bool = False,
-               **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
-                     node_types=node_types, encoder_dim=encoder_dim, activation=activation,
-                     dropout=dropout, normalize=normalize,
-                     kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
-                     **kwargs)
+               aggregator: str = "mean", **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, **kwargs)
     if aggregator not in AGGREGATORS:
       raise ValueError(f"EgoGraphSAGE: aggregator must be one of {list(AGGREGATORS)}, got "
                        f"{aggregator!r}")
@@ -84,45 +74,6 @@ class EgoGraphSAGE(_ego.EgoModel):
   def _make_conv(self, units, logits):
     return EgoSAGEConv(units, aggregator=self.aggregator,
                        kernel_regularizer=self.kernel_regularizer)
-
-  @property
-  def embedding_dim(self) -> int:
-    return self.hidden_dims[-1]
-
-  def _first_level(self, nodes, positions, masks, training):
-    """Level 0 with the kernels applied to the distinct nodes (before aggregating).
-
-    mean, sum and gcn aggregate linearly, so aggregating n_j W equals
-    aggregating n_j and multiplying by W; this computes exactly what the
-    level's EgoSAGEConv computes, with the matmuls on U distinct nodes instead
-    of every hop entry.
-    """
-    conv = self.levels[0].conv
-    if self.aggregator not in ("mean", "sum", "gcn") or not conv.built:
-      return None
-    neighbor = tf.matmul(nodes, conv.neighbor_kernel)
-    own = None if conv.self_kernel is None else tf.matmul(nodes, conv.self_kernel)
-    out = []
-    for i in range(len(positions) - 1):
-      self_mask, neighbor_mask = masks[i], masks[i + 1]
-      neighbors = tf.gather(neighbor, positions[i + 1])
-      if self.aggregator == "mean":
-        h = aggregation.masked_mean(neighbors, neighbor_mask)
-      elif self.aggregator == "sum":
-        h = aggregation.masked_sum(neighbors, neighbor_mask)
-      else:  # gcn: ((x + sum n_j) / (1 + k)) W
-        x = aggregation.zero_masked(tf.gather(neighbor, positions[i]), self_mask)
-        count = aggregation.masked_count(neighbor_mask, neighbor.dtype)
-        h = (x + aggregation.masked_sum(neighbors, neighbor_mask)) / (1.0 + count)
-      if own is not None:
-        h += aggregation.zero_masked(tf.gather(own, positions[i]), self_mask)
-      if conv.bias is not None:
-        h = tf.nn.bias_add(h, conv.bias)
-      h = conv.activation(h)
-      if conv.normalize:
-        h = tf.math.l2_normalize(h, axis=-1)
-      out.append(h)
-    return out
 
   def _model_config(self) -> dict:
     return {**super()._model_config(), "aggregator": self.aggregator}

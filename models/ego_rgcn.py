@@ -54,17 +54,8 @@ class EgoRGCN(_ego.EgoModel):
   def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
                num_relations: int = 1, num_bases: Optional[int] = None,
                aggregator: str = "mean", relation_key: Optional[str] = None,
-               hop_relations: Optional[Sequence[int]] = None,
-               num_classes: Optional[int] = None, head: str = "dense",
-               node_types: Optional[Sequence[str]] = None,
-               encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
-               normalize: bool = False, kernel_regularizer=None, dedupe_nodes: bool = True,
-               raw: bool = False, **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
-                     node_types=node_types, encoder_dim=encoder_dim, activation=activation,
-                     dropout=dropout, normalize=normalize,
-                     kernel_regularizer=kernel_regularizer, dedupe_nodes=dedupe_nodes, raw=raw,
-                     **kwargs)
+               hop_relations: Optional[Sequence[int]] = None, **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, **kwargs)
     cls = "EgoRGCN"
     self.num_relations = _base.check_positive_int(cls, "num_relations", num_relations)
     if num_bases is not None:
@@ -97,10 +88,6 @@ class EgoRGCN(_ego.EgoModel):
   def _make_conv(self, units, logits):
     return EgoRGCNConv(units, num_relations=self.num_relations, num_bases=self.num_bases,
                        aggregator=self.aggregator, kernel_regularizer=self.kernel_regularizer)
-
-  @property
-  def embedding_dim(self) -> int:
-    return self.hidden_dims[-1]
 
   def _relations(self, batch, masks):
     relations = []

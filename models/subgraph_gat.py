@@ -1,7 +1,7 @@
 """`GAT`: graph attention network over SubGraph batches."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import tensorflow as tf
 
@@ -11,7 +11,7 @@ from . import _subgraph
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class GAT(_subgraph.SubGraphModel):
+class GAT(_base.AttentionArgs, _subgraph.SubGraphModel):
   """GAT (Velickovic et al. 2018) on SubGraph batches.
 
   The nodes of a SubGraph are encoded by a FeatureEncoder, then L multi-head
@@ -46,38 +46,20 @@ class GAT(_subgraph.SubGraphModel):
       not a SubGraph.
   """
 
-  def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8),
-               num_classes: Optional[int] = None, head: str = "dense", heads: int = 8,
-               concat_heads: bool = True,
-               attention_dropout: float = 0.0, negative_slope: float = 0.2,
-               add_self_loops: bool = True, encoder_dim: Optional[int] = None,
-               activation="elu", dropout: float = 0.0, normalize: bool = False,
-               kernel_regularizer=None, raw: bool = False, **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
-                     encoder_dim=encoder_dim, activation=activation, dropout=dropout,
-                     normalize=normalize, kernel_regularizer=kernel_regularizer, raw=raw,
-                     **kwargs)
-    self.heads = _base.check_positive_int("GAT", "heads", heads)
-    self.concat_heads = bool(concat_heads)
-    self.attention_dropout = _base.check_rate("GAT", "attention_dropout", attention_dropout)
-    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) or (
-        negative_slope < 0):
-      raise ValueError(f"GAT: negative_slope must be a float >= 0, got {negative_slope!r}")
-    self.negative_slope = float(negative_slope)
+  def __init__(self, features, *, hidden_dims: Sequence[int] = (8, 8), heads: int = 8,
+               concat_heads: bool = True, attention_dropout: float = 0.0,
+               negative_slope: float = 0.2, add_self_loops: bool = True, activation="elu",
+               **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, activation=activation, **kwargs)
+    self._init_attention(heads=heads, concat_heads=concat_heads,
+                         attention_dropout=attention_dropout, negative_slope=negative_slope)
     self.add_self_loops = bool(add_self_loops)
     self._make_convs()
 
   def _make_conv(self, units, logits):
-    # The logits' layer averages its heads (as the GAT paper's output layer).
-    return GATConv(units, heads=self.heads, concat_heads=self.concat_heads and not logits,
-                   attention_dropout=self.attention_dropout, negative_slope=self.negative_slope,
-                   add_self_loops=self.add_self_loops, kernel_regularizer=self.kernel_regularizer)
-
-  @property
-  def embedding_dim(self) -> int:
-    return self.hidden_dims[-1] * (self.heads if self.concat_heads else 1)
+    return GATConv(units, add_self_loops=self.add_self_loops,
+                   **self._attention_conv_args(logits))
 
   def _model_config(self) -> dict:
-    return {**super()._model_config(), "heads": self.heads, "concat_heads": self.concat_heads,
-            "attention_dropout": self.attention_dropout, "negative_slope": self.negative_slope,
+    return {**super()._model_config(), **self._attention_config(),
             "add_self_loops": self.add_self_loops}

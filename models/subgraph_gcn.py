@@ -1,7 +1,7 @@
 """`GCN`: graph convolutional network over SubGraph batches."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import tensorflow as tf
 
@@ -49,24 +49,14 @@ class GCN(_subgraph.SubGraphModel):
   """
 
   def __init__(self, features, *, hidden_dims: Sequence[int] = (64, 64),
-               num_classes: Optional[int] = None, head: str = "dense",
-               add_self_loops: bool = True,
-               encoder_dim: Optional[int] = None, activation="relu", dropout: float = 0.0,
-               normalize: bool = False, kernel_regularizer=None, raw: bool = False, **kwargs):
-    super().__init__(features, hidden_dims=hidden_dims, num_classes=num_classes, head=head,
-                     encoder_dim=encoder_dim, activation=activation, dropout=dropout,
-                     normalize=normalize, kernel_regularizer=kernel_regularizer, raw=raw,
-                     **kwargs)
+               add_self_loops: bool = True, **kwargs):
+    super().__init__(features, hidden_dims=hidden_dims, **kwargs)
     self.add_self_loops = bool(add_self_loops)
     self._make_convs()
 
   def _make_conv(self, units, logits):
     return GCNConv(units, add_self_loops=self.add_self_loops,
                    kernel_regularizer=self.kernel_regularizer)
-
-  @property
-  def embedding_dim(self) -> int:
-    return self.hidden_dims[-1]
 
   def _model_config(self) -> dict:
     return {**super()._model_config(), "add_self_loops": self.add_self_loops}

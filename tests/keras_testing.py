@@ -109,3 +109,53 @@ def subgraph(*, num_nodes=6, num_edges=12, dim=4, seed=0):
   edge_index[:, 0] = [1, 1]  # a self loop
   edge_index[1] = np.where(edge_index[1] == num_nodes - 1, 0, edge_index[1])  # no in-edges
   return x, edge_index
+
+
+def assert_subgraph_gradients(test: tf.test.TestCase, layer):
+  """A float64 SubGraph conv's gradients: w.r.t. x as numerical ones, w.r.t. weights finite."""
+  x, edge_index = subgraph(num_nodes=4, num_edges=6, dim=2)
+  x = tf.constant(x, tf.float64)
+  theoretical, numerical = tf.test.compute_gradient(lambda a: layer((a, edge_index)), [x])
+  test.assertAllClose(theoretical, numerical, atol=1e-6)
+  assert_finite_gradients(test, lambda: layer((x, edge_index)), layer.trainable_weights)
+
+
+def assert_ego_input_gradients(test: tf.test.TestCase, layer, *extra_inputs):
+  """A float64 Ego conv's gradients w.r.t. x and neighbors are the numerical ones.
+
+  The inputs are `ego_inputs(batch=2, k=3, d_self=2)` (then `extra_inputs`, e.g.
+  relations [2, 3]).
+  """
+  x, n, mask = ego_inputs(batch=2, k=3, d_self=2)
+  x, n = tf.constant(x, tf.float64), tf.constant(n, tf.float64)
+  theoretical, numerical = tf.test.compute_gradient(
+      lambda a, b: layer((a, b, mask) + tuple(extra_inputs)), [x, n])
+  test.assertAllClose(theoretical, numerical, atol=1e-6)
+
+
+def assert_rejects_dims(test: tf.test.TestCase, conv, pattern: str, *, d_self=3, d_nbr=4):
+  """Calling an Ego conv on x of dim d_self and neighbors of dim d_nbr is a ValueError."""
+  x, n, mask = ego_inputs(d_self=d_self, d_nbr=d_nbr)
+  with test.assertRaisesRegex(ValueError, pattern):
+    conv((x, n, mask))
+
+
+def assert_ego_conv_reloads(test: tf.test.TestCase, conv, inputs) -> tf.keras.Model:
+  """A Keras model of `conv` on Inputs shaped like `inputs` (numpy, batch first) reloads
+  identically in every format; returns the model."""
+  keras_inputs = [tf.keras.Input(a.shape[1:], dtype=tf.as_dtype(a.dtype)) for a in inputs]
+  model = tf.keras.Model(keras_inputs, conv(tuple(keras_inputs)))
+  assert_reloads_identically(test, model, list(inputs))
+  return model
+
+
+def assert_pretransform_matches_call(test: tf.test.TestCase, conv, inputs):
+  """An Ego conv gives the same on its pretransformed nodes (padding zeroed) as on `inputs`."""
+  x, n, mask = inputs[:3]
+  expected = conv(tuple(inputs))
+  zero_padding = lambda v: tf.where(  # pylint: disable=g-long-lambda
+      tf.reshape(mask, mask.shape + (1,) * (v.shape.rank - mask.ndim)), v, tf.zeros_like(v))
+  receiver = conv.pretransform(tf.constant(x))
+  sender = tf.nest.map_structure(zero_padding, conv.pretransform(tf.constant(n)))
+  test.assertAllClose(conv.call_pretransformed(receiver, sender, mask, *inputs[3:]), expected,
+                      atol=1e-6)

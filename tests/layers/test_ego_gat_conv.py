@@ -72,6 +72,15 @@ class EgoGATConvTest(tf.test.TestCase):
         self, lambda: layer((tf.constant(x), poisoned, mask)), layer.trainable_weights,
         sources=[poisoned])
 
+  @parameterized.expand([("self_loop", True), ("no_self_loop", False)])
+  def test_pretransform_projects_each_node(self, _, add_self_loop):
+    x, n, mask = keras_testing.ego_inputs(leading=(2,))
+    layer = EgoGATConv(3, heads=2, add_self_loop=add_self_loop, bias_initializer="random_normal")
+    keras_testing.assert_pretransform_matches_call(self, layer, (x, n, mask))
+    hetero = EgoGATConv(3, heads=2, share_weights=False)
+    hetero((x, n, mask))
+    self.assertIsNone(hetero.pretransform(tf.constant(x)))  # x and neighbors differ in W
+
   def test_all_padding_without_self_loop_gives_zeros(self):
     x, n, _ = keras_testing.ego_inputs()
     mask = np.zeros(n.shape[:-1], bool)
@@ -88,11 +97,7 @@ class EgoGATConvTest(tf.test.TestCase):
     self.assertNotAllClose(layer((x, n, mask), training=True), layer((x, n, mask)))
 
   def test_input_gradients(self):
-    x, n, mask = keras_testing.ego_inputs(batch=2, k=3, d_self=2)
-    x, n = tf.constant(x, tf.float64), tf.constant(n, tf.float64)
-    layer = EgoGATConv(2, heads=2, dtype="float64")
-    theoretical, numerical = tf.test.compute_gradient(lambda a, b: layer((a, b, mask)), [x, n])
-    self.assertAllClose(theoretical, numerical, atol=1e-6)
+    keras_testing.assert_ego_input_gradients(self, EgoGATConv(2, heads=2, dtype="float64"))
 
   def test_config_round_trip(self):
     layer = EgoGATConv(3, heads=4, concat_heads=False, add_self_loop=False, negative_slope=0.1,
@@ -103,12 +108,9 @@ class EgoGATConvTest(tf.test.TestCase):
     self.assertEqual(config["bias_regularizer"]["class_name"], "L1")
 
   def test_save_and_reload(self):
-    x, n, mask = keras_testing.ego_inputs(d_self=4)
-    inputs = [tf.keras.Input((4,)), tf.keras.Input((4, 4)), tf.keras.Input((4,), dtype=tf.bool)]
-    out = EgoGATConv(3, heads=2, attention_dropout=0.1)(tuple(inputs))
-    model = tf.keras.Model(inputs, out)
+    model = keras_testing.assert_ego_conv_reloads(
+        self, EgoGATConv(3, heads=2, attention_dropout=0.1), keras_testing.ego_inputs(d_self=4))
     self.assertEqual(model.output_shape, (None, 6))
-    keras_testing.assert_reloads_identically(self, model, [x, n, mask])
 
   @parameterized.expand([
       (dict(units=2, heads=0), "heads must be a positive int, got 0"),
@@ -122,6 +124,5 @@ class EgoGATConvTest(tf.test.TestCase):
       EgoGATConv(**kwargs)
 
   def test_shared_weights_need_equal_dims(self):
-    x, n, mask = keras_testing.ego_inputs(d_self=3, d_nbr=5)
-    with self.assertRaisesRegex(ValueError, "share_weights=True.*got 3 \\(x\\) and 5"):
-      EgoGATConv(2)((x, n, mask))
+    keras_testing.assert_rejects_dims(self, EgoGATConv(2), r"share_weights=True.*got 3 \(x\) "
+                                      "and 5", d_nbr=5)

@@ -35,11 +35,8 @@ class EgoGINConvTest(tf.test.TestCase):
         self, lambda: layer((tf.constant(x), poisoned, mask)), layer.trainable_weights)
 
   def test_input_gradients(self):
-    x, n, mask = keras_testing.ego_inputs(batch=2, k=3, d_self=2)
-    x, n = tf.constant(x, tf.float64), tf.constant(n, tf.float64)
-    layer = EgoGINConv(2, hidden_activation="tanh", dtype="float64")
-    theoretical, numerical = tf.test.compute_gradient(lambda a, b: layer((a, b, mask)), [x, n])
-    self.assertAllClose(theoretical, numerical, atol=1e-6)
+    keras_testing.assert_ego_input_gradients(
+        self, EgoGINConv(2, hidden_activation="tanh", dtype="float64"))
 
   def test_config_round_trip(self):
     layer = EgoGINConv(5, eps=0.1, train_eps=True, hidden_units=9, num_mlp_layers=3,
@@ -49,11 +46,8 @@ class EgoGINConvTest(tf.test.TestCase):
     self.assertEqual(EgoGINConv.from_config(config).get_config(), config)
 
   def test_save_and_reload(self):
-    x, n, mask = keras_testing.ego_inputs(d_self=4, leading=(3,))
-    inputs = [tf.keras.Input((3, 4)), tf.keras.Input((3, 4, 4)),
-              tf.keras.Input((3, 4), dtype=tf.bool)]
-    model = tf.keras.Model(inputs, EgoGINConv(3, train_eps=True, eps=0.5)(tuple(inputs)))
-    keras_testing.assert_reloads_identically(self, model, [x, n, mask])
+    keras_testing.assert_ego_conv_reloads(self, EgoGINConv(3, train_eps=True, eps=0.5),
+                                          keras_testing.ego_inputs(d_self=4, leading=(3,)))
 
   @parameterized.expand([
       (dict(units=-1), "units must be a positive int"),
@@ -66,6 +60,5 @@ class EgoGINConvTest(tf.test.TestCase):
       EgoGINConv(**kwargs)
 
   def test_dims_must_match(self):
-    x, n, mask = keras_testing.ego_inputs(d_self=3, d_nbr=4)
-    with self.assertRaisesRegex(ValueError, "feature dims must match, got 3 \\(x\\) and 4"):
-      EgoGINConv(2)((x, n, mask))
+    keras_testing.assert_rejects_dims(self, EgoGINConv(2),
+                                      r"feature dims must match, got 3 \(x\) and 4")

@@ -63,6 +63,25 @@ class EgoGNNTest(tf.test.TestCase):
     poisoned_rel = [np.where(m, r, -1) for r, m in zip(relations, masks[1:])]
     self.assertAllClose(gnn((_poison(hops, masks), masks, poisoned_rel)), out)
 
+  def test_depth_runs_the_first_levels(self):
+    hops, masks = keras_testing.ego_hops(fanouts=(3, 2), dims=(5, 5, 5))
+    conv0 = EgoSAGEConv(4)
+    gnn = EgoGNN([conv0, EgoSAGEConv(2)], activation="relu")
+    self.assertEqual(gnn((hops, masks)).shape, (3, 2))
+    self.assertAllClose(gnn((hops, masks), depth=1), conv0((hops[0], hops[1], masks[1])))
+    for depth in (0, 3, 1.5, True):
+      with self.assertRaisesRegex(ValueError, r"depth must be an int in \[1, 2\]"):
+        gnn((hops, masks), depth=depth)
+
+  def test_dropout_inputs_false_spares_the_first_level(self):
+    hops, masks = keras_testing.ego_hops(batch=8)
+    one_level = EgoGNN([EgoSAGEConv(4)], dropout=0.5, dropout_inputs=False)
+    self.assertAllClose(one_level((hops[:2], masks[:2]), training=True),
+                        one_level((hops[:2], masks[:2])))
+    two_levels = EgoGNN([EgoSAGEConv(4), EgoSAGEConv(3)], dropout=0.5, dropout_inputs=False)
+    self.assertNotAllClose(two_levels((hops, masks), training=True), two_levels((hops, masks)))
+    self.assertFalse(two_levels.get_config()["dropout_inputs"])
+
   def test_dropout_only_in_training(self):
     hops, masks = keras_testing.ego_hops(batch=8)
     gnn = EgoGNN([EgoSAGEConv(4), EgoSAGEConv(3)], dropout=0.5)

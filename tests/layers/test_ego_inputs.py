@@ -16,6 +16,19 @@ def _batch():
   return batch
 
 
+def _node_batch(seed=0):
+  """An EgoGraph batch whose entries are per node: x of node i is X[i] wherever it occurs."""
+  rng = np.random.default_rng(seed)
+  values = rng.normal(size=(6,)).astype(np.float32)
+  batch = {}
+  for i, shape in enumerate([(3,), (3, 2), (3, 2, 2)]):
+    ids = rng.integers(0, 6, shape)
+    batch[f"hop{i}"] = {"ids": ids, "x": values[ids], "mask": rng.random(shape) < 0.7,
+                        "rel": rng.integers(0, 2, shape)}
+  batch["hop0"].pop("mask")
+  return batch
+
+
 class EncodeEgoBatchTest(tf.test.TestCase):
 
   def test_homogeneous(self):
@@ -49,6 +62,36 @@ class EncodeEgoBatchTest(tf.test.TestCase):
     per_type = {"a": encoder["a"], "b": encoder["b"]}
     hops2, _ = encode_ego_batch(batch, per_type, node_types=["a", "b", "a"])
     self.assertAllClose(hops2[1], hops[1])
+
+  def test_dedupe_encodes_each_distinct_node_once(self):
+    batch = _node_batch()
+    encoder = F.FeatureEncoder({"x": F.numeric()}, output_dim=4)
+    hops, masks = encode_ego_batch(batch, encoder, dedupe_key="ids")
+    per_entry, _ = encode_ego_batch(batch, encoder)
+    self.assertIs(hops[0][0], hops[2][0])  # one table of distinct nodes for every hop
+    real_ids = np.concatenate([batch["hop0"]["ids"].ravel()] + [
+        batch[f"hop{i}"]["ids"][batch[f"hop{i}"]["mask"]] for i in (1, 2)])
+    self.assertEqual(hops[0][0].shape[0], len(set(real_ids)) + 1)  # + the padding slot
+    for (nodes, positions), dense, mask in zip(hops, per_entry, masks):
+      self.assertAllClose(tf.boolean_mask(tf.gather(nodes, positions), mask),
+                          tf.boolean_mask(dense, mask))
+    gnn = EgoGNN([EgoSAGEConv(3), EgoSAGEConv(2)])
+    self.assertAllClose(gnn((hops, masks)), gnn((per_entry, masks)), atol=1e-6)
+
+  def test_dedupe_per_node_type(self):
+    batch = _node_batch()
+    del batch["hop1"]["ids"]  # node type "b" cannot be deduplicated: encoded entry by entry
+    encoder = {"a": F.FeatureEncoder({"x": F.numeric()}, output_dim=3),
+               "b": F.FeatureEncoder({"x": F.numeric()}, output_dim=2)}
+    hops, masks, relations = encode_ego_batch(batch, encoder, node_types=["a", "b", "a"],
+                                              relation_key="rel", dedupe_key="ids")
+    self.assertIs(hops[0][0], hops[2][0])
+    self.assertEqual(hops[1].shape, (3, 2, 2))
+    self.assertAllEqual(relations[1], batch["hop2"]["rel"])
+    del batch["hop2"]["x"]
+    with self.assertRaisesRegex(ValueError, "hops of one node type must have the same entries, "
+                                "but one has 'x' and another not"):
+      encode_ego_batch(batch, encoder, node_types=["a", "b", "a"], dedupe_key="ids")
 
   def test_errors(self):
     batch = _batch()

@@ -1,4 +1,6 @@
 """Tests of EgoLayer: one pyramid level over hop pairs."""
+from unittest import mock
+
 import numpy as np
 import tensorflow as tf
 
@@ -54,6 +56,40 @@ class EgoLayerTest(tf.test.TestCase):
     # Padding is zeroed before the convolutions see it: every output matches.
     self.assertAllClose(actual[0], expected[0])
     self.assertAllClose(actual[1], expected[1])
+
+  def test_hops_given_as_distinct_nodes(self):
+    # hop i = nodes[positions[i]]: a built conv with a pretransform maps each
+    # distinct node once (SAGE mean: x W), others see the gathered hops.
+    _, masks = keras_testing.ego_hops(dims=(4, 4, 4))
+    rng = np.random.default_rng(1)
+    nodes = tf.constant(rng.normal(size=(7, 4)).astype(np.float32))
+    positions = [tf.constant(rng.integers(0, 7, m.shape)) for m in masks]
+    dense = [tf.gather(nodes, p) for p in positions]
+    for conv, pretransformed_pairs in ((EgoSAGEConv(3, bias_initializer="ones"), 2),
+                                       (EgoGATConv(2, heads=2), 2),
+                                       (EgoSAGEConv(3, aggregator="max"), 0)):  # none for max
+      layer = EgoLayer(conv)
+      expected = layer((dense, masks))
+      cls = type(conv)
+      with mock.patch.object(cls, "pretransform", autospec=True,
+                             side_effect=cls.pretransform) as pretransform, mock.patch.object(
+                                 cls, "call_pretransformed", autospec=True,
+                                 side_effect=cls.call_pretransformed) as call_pretransformed:
+        actual = layer(([(nodes, p) for p in positions], masks))
+      self.assertEqual(pretransform.call_count, 1, conv.name)  # once for all hops
+      self.assertEqual(call_pretransformed.call_count, pretransformed_pairs, conv.name)
+      for a, e in zip(actual, expected):
+        self.assertAllClose(a, e, atol=1e-6)
+
+  def test_distinct_nodes_of_another_dim_than_the_conv_was_built_for(self):
+    hops, masks = keras_testing.ego_hops(dims=(4, 4, 4))
+    layer = EgoLayer(EgoSAGEConv(3))
+    layer((hops, masks))
+    nodes = tf.zeros([5, 6])
+    distinct = [(nodes, tf.zeros(m.shape, tf.int64)) for m in masks]
+    with self.assertRaisesRegex(ValueError, r"was built for feature dims 4 \(x\) and 4 "
+                                r"\(neighbors\) but got 6 and 6"):
+      layer((distinct, masks))
 
   def test_config_round_trip_and_save(self):
     hops, masks = keras_testing.ego_hops(dims=(4, 4, 4))

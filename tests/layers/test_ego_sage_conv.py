@@ -54,6 +54,21 @@ class EgoSAGEConvTest(tf.test.TestCase):
     keras_testing.assert_finite_gradients(
         self, lambda: layer((tf.constant(x), poisoned, mask)), layer.trainable_weights)
 
+  @parameterized.expand(["mean", "sum", "gcn"])
+  def test_pretransform_commutes_with_linear_aggregators(self, aggregator):
+    # (x W, n W) first, then aggregated: what EgoLayer does with distinct nodes.
+    x, n, mask = keras_testing.ego_inputs(leading=(2,))
+    layer = EgoSAGEConv(4, aggregator=aggregator, activation="relu", normalize=True,
+                        bias_initializer="random_normal")
+    keras_testing.assert_pretransform_matches_call(self, layer, (x, n, mask))
+
+  @parameterized.expand(["max", "pool"])
+  def test_no_pretransform_for_nonlinear_aggregators(self, aggregator):
+    x, n, mask = keras_testing.ego_inputs()
+    layer = EgoSAGEConv(4, aggregator=aggregator)
+    layer((x, n, mask))
+    self.assertIsNone(layer.pretransform(tf.constant(x)))
+
   def test_all_padding_aggregates_to_zeros(self):
     x, n, _ = keras_testing.ego_inputs()
     mask = np.zeros(n.shape[:-1], bool)
@@ -72,11 +87,8 @@ class EgoSAGEConvTest(tf.test.TestCase):
     self.assertAllClose(tf.norm(out, axis=-1), np.ones(3), atol=1e-5)
 
   def test_input_gradients(self):
-    x, n, mask = keras_testing.ego_inputs(batch=2, k=3, d_self=2)
-    x, n = tf.constant(x, tf.float64), tf.constant(n, tf.float64)
-    layer = EgoSAGEConv(2, aggregator="mean", activation="tanh", dtype="float64")
-    theoretical, numerical = tf.test.compute_gradient(lambda a, b: layer((a, b, mask)), [x, n])
-    self.assertAllClose(theoretical, numerical, atol=1e-6)
+    keras_testing.assert_ego_input_gradients(
+        self, EgoSAGEConv(2, aggregator="mean", activation="tanh", dtype="float64"))
 
   def test_config_round_trip(self):
     layer = EgoSAGEConv(7, aggregator="pool", root_weight=False, normalize=True, pool_units=3,
@@ -91,12 +103,9 @@ class EgoSAGEConvTest(tf.test.TestCase):
                      config)
 
   def test_save_and_reload(self):
-    x, n, mask = keras_testing.ego_inputs(leading=(2,), d_self=4, d_nbr=6)
-    inputs = [tf.keras.Input((2, 4)), tf.keras.Input((2, 4, 6)),
-              tf.keras.Input((2, 4), dtype=tf.bool)]
-    out = EgoSAGEConv(5, aggregator="pool", kernel_regularizer="l2")(tuple(inputs))
-    model = tf.keras.Model(inputs, out)
-    keras_testing.assert_reloads_identically(self, model, [x, n, mask])
+    keras_testing.assert_ego_conv_reloads(
+        self, EgoSAGEConv(5, aggregator="pool", kernel_regularizer="l2"),
+        keras_testing.ego_inputs(leading=(2,), d_self=4, d_nbr=6))
 
   @parameterized.expand([
       (dict(units=0), "units must be a positive int, got 0"),
@@ -108,9 +117,9 @@ class EgoSAGEConvTest(tf.test.TestCase):
       EgoSAGEConv(**kwargs)
 
   def test_dims_that_do_not_match_the_inputs(self):
+    keras_testing.assert_rejects_dims(self, EgoSAGEConv(2, aggregator="gcn"),
+                                      r"aggregator='gcn'.*got 3 \(x\) and 4")
     x, n, mask = keras_testing.ego_inputs(d_self=3, d_nbr=4)
-    with self.assertRaisesRegex(ValueError, "aggregator='gcn'.*got 3 \\(x\\) and 4"):
-      EgoSAGEConv(2, aggregator="gcn")((x, n, mask))
     with self.assertRaisesRegex(ValueError, r"mask \(inputs\[2\]\) must have shape \(3, 4\)"):
       EgoSAGEConv(2)((x, n, mask[:, :2]))
     with self.assertRaisesRegex(ValueError, r"neighbors \(inputs\[1\]\) must have shape"):

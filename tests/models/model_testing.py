@@ -1,4 +1,7 @@
 """Helpers of the model zoo's tests: small graphs, real batches, poisoned padding."""
+import os
+import tempfile
+
 import numpy as np
 import tensorflow as tf
 
@@ -75,6 +78,14 @@ def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="trai
   return next(iter(ds))
 
 
+def hetero_batch(g):
+  """One EgoGraph batch of `hetero_graph()` along users -> items -> users."""
+  ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6,
+                                  shuffle=False)
+  batch, _ = next(iter(ds))
+  return batch
+
+
 def subgraph_batch(g, fanouts=(4, 3), batch_size=8):
   ds = tfgle.data.subgraph_dataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
                                   label=False, shuffle=False, seed=5)
@@ -146,7 +157,6 @@ def pad_subgraph(sub, num_pad_nodes=3, num_pad_edges=5):
 
 def assert_reloads_identically(test, model, batch):
   """Outputs and embeddings are the same after saving and loading in every format."""
-  import tempfile  # pylint: disable=g-import-not-at-top
   expected = model(batch, training=False).numpy()
   expected_embed = model.embed(batch).numpy()
   for fmt in FORMATS:
@@ -167,12 +177,14 @@ def assert_gradients(test, model, batch):
       test, lambda: model(batch, training=True), model.trainable_weights)
 
 
-def _finite_outputs(test, out):
-  test.assertTrue(np.all(np.isfinite(out.numpy())), "non-finite outputs")
+def _weights_without_head(model):
+  head = {id(w) for w in model.head.weights}
+  return [w.numpy() for w in model.weights if id(w) not in head]
 
 
 class _ZooModelChecks:
-  """What the Ego and SubGraph checks share: the class-wide batch, `make` and the head option.
+  """What the Ego and SubGraph checks share: the class-wide batch, `make` and the checks
+  that hold for every model of the zoo.
 
   The test class sets `model_class` and `model_kwargs` (arguments besides the
   features, for a 2-level model).
@@ -180,6 +192,7 @@ class _ZooModelChecks:
   model_class = None
   model_kwargs = {}
   make_batch = None  # graph -> the batch every test feeds
+  make_dataset = None  # (graph, seeds, meta_path, fanouts, batch_size, **kw) -> dataset
 
   @classmethod
   def setUpClass(cls):
@@ -187,12 +200,27 @@ class _ZooModelChecks:
     cls.graph = graph()
     cls.batch = cls.make_batch(cls.graph)
 
-  def make(self, **kwargs):
-    tf.keras.utils.set_random_seed(1)
+  def make(self, seed=1, **kwargs):
+    tf.keras.utils.set_random_seed(seed)
     args = dict(self.model_kwargs, num_classes=NUM_CLASSES, dropout=0.3)
     args.update(kwargs)
     return self.model_class.from_graph(self.graph, "v", multi_hot=["tags"], embedding_dim=4,
                                        id_embedding_dim=3, **args)
+
+  def test_outputs_and_embeddings(self):
+    model = self.make()
+    logits = model(self.batch)
+    self.assertEqual(logits.shape, (8, NUM_CLASSES))
+    self.assertTrue(np.all(np.isfinite(logits.numpy())), "non-finite outputs")
+    embeddings = model.embed(self.batch)
+    self.assertEqual(embeddings.shape, (8, model.embedding_dim))
+    # The embeddings are what the head sees: it turns them into the logits.
+    self.assertAllClose(model.head(embeddings), logits, atol=1e-6)
+    # Without a head the model outputs its last layer, signed: with the same
+    # weights, the embeddings of the model with a head before their activation.
+    unsupervised = self.make(num_classes=None)
+    unsupervised.set_weights(_weights_without_head(model))
+    self.assertAllClose(model.activation(unsupervised(self.batch)), embeddings, atol=1e-6)
 
   def test_last_convolution_as_classifier(self):
     # head="conv": one more convolution, of width num_classes, gives the logits.
@@ -208,27 +236,61 @@ class _ZooModelChecks:
     with self.assertRaisesRegex(ValueError, "head must be one of \\['dense', 'conv'\\]"):
       self.make(head="mlp")
 
-
-class EgoModelChecks(_ZooModelChecks):
-  """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase."""
-  make_batch = staticmethod(ego_batch)
-
-  def test_outputs_and_embeddings(self):
-    model = self.make()
-    logits = model(self.batch)
-    self.assertEqual(logits.shape, (8, NUM_CLASSES))
-    embeddings = model.embed(self.batch)
-    self.assertEqual(embeddings.shape, (8, model.embedding_dim))
-    _finite_outputs(self, logits)
-    unsupervised = self.make(num_classes=None)
-    self.assertAllClose(unsupervised(self.batch), unsupervised.embed(self.batch))
-    self.assertEqual(sorted(model.features), ["index", "kind", "tags", "x"])
-    self.assertEqual(model.features["index"].key, "index")
-
   def test_save_and_reload(self):
     model = self.make()
     model(self.batch)
     assert_reloads_identically(self, model, self.batch)
+
+  def test_from_graph_builds_the_model(self):
+    # Its weights exist before any call: save_weights writes them, load_weights restores them.
+    model = self.make()
+    self.assertTrue(model.built)
+    self.assertNotEmpty(model.weights)
+    for name in ("weights", "weights.h5"):
+      with self.subTest(format=name), tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, name)
+        model.save_weights(path)
+        other = self.make(seed=7)
+        other.load_weights(path)
+        self.assertAllClose(other(self.batch), model(self.batch))
+    self.assertNotAllClose(self.make(seed=7)(self.batch), model(self.batch))
+
+  def test_gradients(self):
+    assert_gradients(self, self.make(), self.batch)
+
+  def test_config_round_trip(self):
+    model = self.make(kernel_regularizer=tf.keras.regularizers.L2(1e-3), encoder_dim=6,
+                      normalize=True)
+    config = model.get_config()
+    twin = self.model_class.from_config(config)
+    self.assertEqual(twin.get_config(), config)
+    model.build()
+    twin.build()
+    twin.set_weights(model.get_weights())
+    self.assertAllClose(twin(self.batch), model(self.batch))
+    self.assertLen(model.losses, len(twin.losses))
+    self.assertNotEmpty(model.losses)  # the regularizers
+
+  def test_learns_node_classes(self):
+    tf.keras.utils.set_random_seed(2)
+    model = self.make(dropout=0.0)
+    model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
+    ds = self.make_dataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
+                           shuffle=False).cache()
+    history = model.fit(ds, epochs=20, verbose=0)
+    self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])
+
+
+class EgoModelChecks(_ZooModelChecks):
+  """Checks every EgoGraph model of the zoo passes; mix into a tf.test.TestCase."""
+  make_batch = staticmethod(ego_batch)
+  make_dataset = staticmethod(tfgle.data.ego_graph_dataset)
+  hetero_kwargs = {}  # arguments besides the features of a 2-level model on hetero_graph()
+
+  def test_features_of_the_graph(self):
+    model = self.make()
+    self.assertEqual(sorted(model.features), ["index", "kind", "tags", "x"])
+    self.assertEqual(model.features["index"].key, "index")
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make()
@@ -244,9 +306,6 @@ class EgoModelChecks(_ZooModelChecks):
     assert_gradients(self, model, poisoned)
     assert_gradients(self, per_entry, poisoned)
 
-  def test_gradients(self):
-    assert_gradients(self, self.make(), self.batch)
-
   def test_encoding_each_node_once_matches_encoding_every_entry(self):
     model = self.make(encoder_dim=5)
     per_entry = self.make(encoder_dim=5, dedupe_nodes=False)
@@ -259,19 +318,6 @@ class EgoModelChecks(_ZooModelChecks):
                 for h, hop in self.batch.items()}
     with self.assertRaisesRegex(ValueError, "no entry 'index'"):
       model(no_index)
-
-  def test_config_round_trip(self):
-    model = self.make(kernel_regularizer=tf.keras.regularizers.L2(1e-3), encoder_dim=6,
-                      normalize=True)
-    config = model.get_config()
-    twin = self.model_class.from_config(config)
-    self.assertEqual(twin.get_config(), config)
-    model.build()
-    twin.build()
-    twin.set_weights(model.get_weights())
-    self.assertAllClose(twin(self.batch), model(self.batch))
-    self.assertLen(model.losses, len(twin.losses))
-    self.assertNotEmpty(model.losses)  # the regularizers
 
   def test_raw_twin_takes_raw_values(self):
     model = self.make()
@@ -319,52 +365,28 @@ class EgoModelChecks(_ZooModelChecks):
     with self.assertRaisesRegex(ValueError, r"features\['x'\] has dim=3"):
       model(wrong_width)
 
-  def test_learns_node_classes(self):
-    tf.keras.utils.set_random_seed(2)
-    model = self.make(dropout=0.0)
-    model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
-    ds = tfgle.data.ego_graph_dataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
-                                    shuffle=False).cache()
-    history = model.fit(ds, epochs=20, verbose=0)
-    self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])
+  def test_heterogeneous_meta_path(self):
+    g = hetero_graph()
+    model = self.model_class.from_graph(g, node_types=["user", "item", "user"], num_classes=2,
+                                        **self.hetero_kwargs)
+    batch = hetero_batch(g)
+    self.assertEqual(model(batch).shape, (6, 2))
+    per_entry = self.model_class.from_config(dict(model.get_config(), dedupe_nodes=False))
+    per_entry.set_weights(model.get_weights())
+    self.assertAllClose(per_entry(batch), model(batch), atol=1e-6)
+    assert_gradients(self, model, poison_ego_padding(batch))
 
 
 class SubGraphModelChecks(_ZooModelChecks):
   """Checks every SubGraph model of the zoo passes; mix into a tf.test.TestCase."""
   make_batch = staticmethod(subgraph_batch)
-
-  def test_outputs_and_embeddings(self):
-    model = self.make()
-    logits = model(self.batch)
-    self.assertEqual(logits.shape, (8, NUM_CLASSES))
-    self.assertEqual(model.embed(self.batch).shape, (8, model.embedding_dim))
-    _finite_outputs(self, logits)
-    unsupervised = self.make(num_classes=None)
-    self.assertAllClose(unsupervised(self.batch), unsupervised.embed(self.batch))
-
-  def test_save_and_reload(self):
-    model = self.make()
-    model(self.batch)
-    assert_reloads_identically(self, model, self.batch)
+  make_dataset = staticmethod(tfgle.data.subgraph_dataset)
 
   def test_padding_does_not_change_outputs_or_gradients(self):
     model = self.make(encoder_dim=4)
     padded = pad_subgraph(self.batch)
     self.assertAllClose(model(padded), model(self.batch), atol=1e-6)
     assert_gradients(self, model, padded)
-
-  def test_gradients(self):
-    assert_gradients(self, self.make(), self.batch)
-
-  def test_config_round_trip(self):
-    model = self.make(kernel_regularizer=tf.keras.regularizers.L2(1e-3), encoder_dim=6)
-    config = model.get_config()
-    twin = self.model_class.from_config(config)
-    self.assertEqual(twin.get_config(), config)
-    model.build()
-    twin.build()
-    twin.set_weights(model.get_weights())
-    self.assertAllClose(twin(self.batch), model(self.batch))
 
   def test_bad_configuration(self):
     features = self.make().get_config()["features"]
@@ -379,12 +401,3 @@ class SubGraphModelChecks(_ZooModelChecks):
       self.model_class({"edge_index": {"type": "numeric"}}, **self.model_kwargs)
     with self.assertRaisesRegex(ValueError, "must be a SubGraph dict with 'edge_index'"):
       self.make()({"x": tf.zeros([2, 3])})
-
-  def test_learns_node_classes(self):
-    tf.keras.utils.set_random_seed(2)
-    model = self.make(dropout=0.0)
-    model.compile(tf.keras.optimizers.Adam(0.03), loss=tfgle.losses.SoftmaxCrossEntropy())
-    ds = tfgle.data.subgraph_dataset(self.graph, "train", ["e", "e"], [4, 3], 8, seed=1,
-                                    shuffle=False).cache()
-    history = model.fit(ds, epochs=20, verbose=0)
-    self.assertLess(history.history["loss"][-1], 0.6 * history.history["loss"][0])

@@ -1,4 +1,5 @@
 """Tests of EgoBipartiteSAGE, the two-tower GraphSAGE of user-item recommendation."""
+import functools
 import tempfile
 
 import numpy as np
@@ -17,6 +18,7 @@ USER_TYPES = ["user", "item", "user"]
 ITEM_TYPES = ["item", "user", "item"]
 
 
+@functools.lru_cache(maxsize=None)
 def _graph():
   """Users with a categorical age, items with multi-valued genres and a price."""
   rng = np.random.default_rng(0)
@@ -90,14 +92,10 @@ def _poison_padding(batch, seed=0):
 
 class EgoBipartiteSAGETest(tf.test.TestCase):
 
-  @classmethod
-  def setUpClass(cls):
-    super().setUpClass()
-    cls.graph = _graph()
-
   def setUp(self):
     super().setUp()
     tf.keras.utils.set_random_seed(0)
+    self.graph = _graph()
     self.batch = _batch(self.graph)
 
   def test_scores_are_dot_products_of_the_towers(self):

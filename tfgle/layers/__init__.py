@@ -4,6 +4,10 @@ Ego convolutions aggregate hop i+1 ([..., k, D], with a bool mask [..., k])
 into hop i ([..., D]); `EgoLayer` applies one to every hop pair and `EgoGNN`
 stacks levels as GLE's pyramid does. SubGraph convolutions take node features
 [N, D] and edge_index [2, E] (src -> dst) and aggregate with segment ops.
+Every conv writes its math once, against an adjacency (a private base in
+`_conv_base`), so an Ego conv and its SubGraph twin (`EgoSAGEConv` and
+`SAGEConv`, `EgoGATConv` and `GATConv`) share it. Imports no other tfgle
+package; the models build on it.
 """
 from tfgle.layers import aggregation
 from tfgle.layers.ego_gat_conv import EgoGATConv

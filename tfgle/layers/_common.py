@@ -27,6 +27,13 @@ def check_rate(cls: str, name: str, value: Any) -> float:
   return float(value)
 
 
+def check_non_negative(cls: str, name: str, value: Any) -> float:
+  """`value` if it is a number >= 0, else a ValueError naming `name`."""
+  if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    raise ValueError(f"{cls}: {name} must be a float >= 0, got {value!r}")
+  return float(value)
+
+
 def fresh(initializer):
   """A new instance of a Keras initializer.
 

@@ -22,8 +22,13 @@ def _expand_mask(mask: tf.Tensor, values: tf.Tensor) -> tf.Tensor:
   return mask
 
 
+def _neighbor_axis(mask: tf.Tensor) -> int:
+  """The axis of `values` [..., k, ...] that a mask [..., k] marks: its own last one."""
+  return tf.convert_to_tensor(mask).shape.rank - 1
+
+
 def zero_masked(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-  """`values` [..., k, D] with entries where mask [..., k] is False set to 0."""
+  """`values` [..., k, ...] with entries where mask [..., k] is False set to 0."""
   values = tf.convert_to_tensor(values)
   mask = _expand_mask(mask, values)
   return tf.where(mask, values, tf.zeros_like(values))
@@ -35,24 +40,28 @@ def masked_count(mask: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
 
 
 def masked_sum(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-  """Sum of values [..., k, D] over k where mask [..., k] -> [..., D]."""
-  return tf.reduce_sum(zero_masked(values, mask), axis=-2)
+  """Sum of values [..., k, D...] over k where mask [..., k] -> [..., D...]."""
+  return tf.reduce_sum(zero_masked(values, mask), axis=_neighbor_axis(mask))
 
 
 def masked_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-  """Mean of values [..., k, D] over k where mask [..., k]; zeros where none."""
+  """Mean of values [..., k, D...] over k where mask [..., k]; zeros where none."""
   values = tf.convert_to_tensor(values)
-  count = masked_count(mask, values.dtype)
-  return masked_sum(values, mask) / tf.maximum(count, 1.0)
+  total = masked_sum(values, mask)
+  count = masked_count(mask, values.dtype)  # [..., 1]: one more axis per extra value axis
+  for _ in range(total.shape.rank - count.shape.rank):
+    count = count[..., tf.newaxis]
+  return total / tf.maximum(count, 1.0)
 
 
 def masked_max(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-  """Max of values [..., k, D] over k where mask [..., k]; zeros where none."""
+  """Max of values [..., k, D...] over k where mask [..., k]; zeros where none."""
   values = tf.convert_to_tensor(values)
+  axis = _neighbor_axis(mask)
   expanded = _expand_mask(mask, values)
   lowest = tf.fill(tf.shape(values), tf.constant(values.dtype.min, values.dtype))
-  result = tf.reduce_max(tf.where(expanded, values, lowest), axis=-2)
-  any_valid = tf.reduce_any(expanded, axis=-2)
+  result = tf.reduce_max(tf.where(expanded, values, lowest), axis=axis)
+  any_valid = tf.reduce_any(expanded, axis=axis)
   return tf.where(any_valid, result, tf.zeros_like(result))
 
 

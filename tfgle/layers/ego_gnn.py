@@ -6,7 +6,7 @@ from typing import Sequence
 import tensorflow as tf
 
 from tfgle.layers import _common
-from tfgle.layers.ego_layer import EgoLayer, unpack_hops
+from tfgle.layers.ego_layer import EgoLayer, is_distinct, unpack_hops
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
@@ -30,23 +30,27 @@ class EgoGNN(tf.keras.layers.Layer):
       in an EgoLayer that shares it across the level's hop pairs).
     activation: applied between levels (not after the last).
     dropout: dropout rate on every level's inputs while training.
+    dropout_inputs: False leaves the first level's inputs alone (for callers
+      that drop out the features themselves, before projecting them).
 
   Call args:
     inputs: (hops, masks) or (hops, masks, relations) with len(hops) ==
       len(layers) + 1: hops[i] [B, k1, ..., ki, D_i], masks[i] bool
       [B, k1, ..., ki], relations[i] int [B, k1, ..., k(i+1)].
+      A hop may be given as (nodes, positions); see `EgoLayer`.
     training: enables dropout.
+    depth: run only the first `depth` levels (default: all of them).
 
   Call returns:
-    hop 0's embedding [B, D].
+    hop 0's embedding [B, D] (after `depth` levels).
 
   Raises:
-    ValueError: no layers, a bad dropout rate, or a number of hops that is not
-      len(layers) + 1.
+    ValueError: no layers, a bad dropout rate, a number of hops that is not
+      len(layers) + 1, or a depth outside [1, len(layers)].
   """
 
   def __init__(self, layers: Sequence[tf.keras.layers.Layer], *, activation=None,
-               dropout: float = 0.0, **kwargs):
+               dropout: float = 0.0, dropout_inputs: bool = True, **kwargs):
     super().__init__(**kwargs)
     if isinstance(layers, tf.keras.layers.Layer) or not isinstance(layers, (list, tuple)):
       raise ValueError(f"EgoGNN: layers must be a list of EgoLayers or Ego convs, got {layers!r}")
@@ -60,6 +64,7 @@ class EgoGNN(tf.keras.layers.Layer):
     self.ego_layers = levels
     self.activation = tf.keras.activations.get(activation)
     self.dropout = _common.check_rate("EgoGNN", "dropout", dropout)
+    self.dropout_inputs = bool(dropout_inputs)
     self._dropout = tf.keras.layers.Dropout(self.dropout, dtype=self.dtype_policy)
 
   @property
@@ -67,21 +72,40 @@ class EgoGNN(tf.keras.layers.Layer):
     """The number of hops (after hop 0) the inputs must have."""
     return len(self.ego_layers)
 
-  def call(self, inputs, training=None):
+  def call(self, inputs, training=None, depth=None):
     hops, masks, relations = unpack_hops("EgoGNN", inputs)
     if len(hops) != self.num_hops + 1:
       raise ValueError(f"EgoGNN: {self.num_hops} levels need inputs with "
                        f"{self.num_hops + 1} hops, got {len(hops)}")
-    for j, level in enumerate(self.ego_layers):
+    if depth is None:
+      depth = self.num_hops
+    elif isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= self.num_hops:
+      raise ValueError(f"EgoGNN: depth must be an int in [1, {self.num_hops}] (the number of "
+                       f"levels to run), got {depth!r}")
+    for j, level in enumerate(self.ego_layers[:depth]):
       if j > 0:
         hops = [self.activation(h) for h in hops]
-      if self.dropout:
-        hops = [self._dropout(h, training=training) for h in hops]
+      if self.dropout and (j > 0 or self.dropout_inputs):
+        hops = self._drop(hops, training)
       n = len(hops)
       level_inputs = (hops, masks[:n]) if relations is None else (
           hops, masks[:n], relations[:n - 1])
       hops = level(level_inputs, training=training)
     return hops[0]
+
+  def _drop(self, hops, training):
+    """Dropout of every hop; hops given as distinct nodes share one mask per node."""
+    dropped = {}
+    out = []
+    for hop in hops:
+      if not is_distinct(hop):
+        out.append(self._dropout(hop, training=training))
+        continue
+      nodes, positions = hop
+      if id(nodes) not in dropped:
+        dropped[id(nodes)] = (nodes, self._dropout(nodes, training=training))
+      out.append((dropped[id(nodes)][1], positions))
+    return out
 
   def get_config(self):
     config = super().get_config()
@@ -89,6 +113,7 @@ class EgoGNN(tf.keras.layers.Layer):
         "layers": [_common.serialize_layer(layer) for layer in self.ego_layers],
         "activation": tf.keras.activations.serialize(self.activation),
         "dropout": self.dropout,
+        "dropout_inputs": self.dropout_inputs,
     })
     return config
 

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from tfgle.layers import _common
+from tfgle.layers import aggregation
 
 
 def unpack_hops(cls: str, inputs):
@@ -32,8 +33,21 @@ def unpack_hops(cls: str, inputs):
   return hops, masks, relations
 
 
-def _expand(mask: tf.Tensor, values: tf.Tensor) -> tf.Tensor:
-  return mask[..., tf.newaxis] if values.shape.rank == mask.shape.rank + 1 else mask
+def is_distinct(hop) -> bool:
+  """Whether a hop is given as (nodes [U, D], positions [B, k1..ki]): hop = nodes[positions]."""
+  return isinstance(hop, (tuple, list))
+
+
+def gather_hop(hop, mask: tf.Tensor):
+  """A hop's (or pretransformed hop's) values [B, k1..ki, ...] with padding zeroed.
+
+  `hop` is a tensor, or (nodes, positions) whose nodes may be a nest of tensors.
+  """
+  if is_distinct(hop):
+    nodes, positions = hop
+    return tf.nest.map_structure(
+        lambda v: aggregation.zero_masked(tf.gather(v, positions), mask), nodes)
+  return aggregation.zero_masked(hop, mask)
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
@@ -57,7 +71,11 @@ class EgoLayer(tf.keras.layers.Layer):
       of conv and convs).
 
   Call args:
-    inputs: (hops, masks) or (hops, masks, relations); see `unpack_hops`.
+    inputs: (hops, masks) or (hops, masks, relations); see `unpack_hops`. A
+      hop may also be given as (nodes [U, D], positions int [B, k1..ki]), each
+      entry the row of its node in `nodes` (see `encode_ego_batch(...,
+      dedupe_key=...)`): a built conv with a `pretransform` (e.g. SAGE's mean)
+      then maps each of the U nodes once, before they are gathered into the hop.
 
   Call returns:
     a list of len(hops) - 1 tensors: the new hop embeddings.
@@ -88,22 +106,56 @@ class EgoLayer(tf.keras.layers.Layer):
     if self.convs is not None and len(self.convs) != pairs:
       raise ValueError(f"EgoLayer: convs has {len(self.convs)} layers but inputs has "
                        f"{len(hops)} hops, i.e. {pairs} hop pairs")
+    masks = [tf.cast(m, tf.bool) for m in masks]
     # Padding never reaches a convolution's weights, not even as a "self" input:
     # NaN padding would otherwise poison the gradients of x W_self.
-    hops = [tf.where(_expand(tf.cast(m, tf.bool), h), h, tf.zeros_like(h))
-            for h, m in zip(hops, masks)]
+    gathered = {}  # (conv id or None, hop) -> the hop's values, padding zeroed
+    pretransformed = {}
     outputs = []
     for i in range(pairs):
       conv = self.conv if self.convs is None else self.convs[i]
+      pair_relations = None
       if getattr(conv, "takes_relations", False):
         if relations is None:
           raise ValueError(f"EgoLayer: {conv.name} needs relations: pass inputs as "
                            "(hops, masks, relations)")
-        conv_inputs = (hops[i], hops[i + 1], masks[i + 1], relations[i])
-      else:
-        conv_inputs = (hops[i], hops[i + 1], masks[i + 1])
-      outputs.append(conv(conv_inputs, training=training))
+        pair_relations = relations[i]
+      hop_nodes = self._pretransform(conv, hops[i:i + 2], pretransformed)
+      if hop_nodes is None:
+        for j in (i, i + 1):
+          if (None, j) not in gathered:
+            gathered[(None, j)] = gather_hop(hops[j], masks[j])
+        conv_inputs = (gathered[(None, i)], gathered[(None, i + 1)], masks[i + 1])
+        if pair_relations is not None:
+          conv_inputs += (pair_relations,)
+        outputs.append(conv(conv_inputs, training=training))
+        continue
+      for j, nodes in zip((i, i + 1), hop_nodes):
+        if (id(conv), j) not in gathered:
+          gathered[(id(conv), j)] = gather_hop((nodes, hops[j][1]), masks[j])
+      outputs.append(conv.call_pretransformed(
+          gathered[(id(conv), i)], gathered[(id(conv), i + 1)], masks[i + 1], pair_relations,
+          training=training))
     return outputs
+
+  @staticmethod
+  def _pretransform(conv, pair, cache):
+    """`conv.pretransform` of the distinct nodes of a (receiver, sender) hop pair, or None.
+
+    Only for hops given as distinct nodes and a built conv that has a
+    pretransform; each (conv, nodes) is transformed once per call.
+    """
+    if not all(is_distinct(h) for h in pair) or not getattr(conv, "built", False) or (
+        not hasattr(conv, "call_pretransformed")):
+      return None
+    _common.check_call_dims(conv, pair[0][0], pair[1][0])
+    out = []
+    for nodes, _ in pair:
+      key = (id(conv), id(nodes))
+      if key not in cache:
+        cache[key] = (nodes, conv.pretransform(nodes))  # holds `nodes`: its id stays unique
+      out.append(cache[key][1])
+    return None if any(t is None for t in out) else out
 
   def get_config(self):
     config = super().get_config()

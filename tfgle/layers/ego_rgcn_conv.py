@@ -6,13 +6,13 @@ from typing import Optional
 import tensorflow as tf
 
 from tfgle.layers import _common
-from tfgle.layers import aggregation
+from tfgle.layers import _conv_base
 
 AGGREGATORS = ("mean", "sum")
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class EgoRGCNConv(_common.DenseArgs, tf.keras.layers.Layer):
+class EgoRGCNConv(_conv_base.EgoConv):
   """R-GCN (Schlichtkrull et al. 2018): one weight per relation.
 
   out = x W_self + sum_r sum_{j in N_r} c_r n_j W_r + b, where N_r are the real
@@ -48,17 +48,12 @@ class EgoRGCNConv(_common.DenseArgs, tf.keras.layers.Layer):
       num_relations, an unknown aggregator, unknown feature dims.
   """
 
-  # EgoLayer passes relation ids to convolutions that declare this.
   takes_relations = True
 
   def __init__(self, units: int, *, num_relations: int, num_bases: Optional[int] = None,
-               aggregator: str = "mean", root_weight: bool = True,
-               activation=None, use_bias: bool = True,
-               kernel_initializer="glorot_uniform", bias_initializer="zeros",
-               kernel_regularizer=None, bias_regularizer=None, **kwargs):
-    super().__init__(**kwargs)
+               aggregator: str = "mean", root_weight: bool = True, **kwargs):
+    super().__init__(units, **kwargs)
     cls = type(self).__name__
-    self.units = _common.check_positive_int(cls, "units", units)
     self.num_relations = _common.check_positive_int(cls, "num_relations", num_relations)
     self.num_bases = (None if num_bases is None
                       else _common.check_positive_int(cls, "num_bases", num_bases))
@@ -67,36 +62,23 @@ class EgoRGCNConv(_common.DenseArgs, tf.keras.layers.Layer):
                        f"got {num_bases}")
     self.aggregator = _common.check_choice(cls, "aggregator", aggregator, AGGREGATORS)
     self.root_weight = bool(root_weight)
-    self._init_dense_args(activation=activation, use_bias=use_bias,
-                          kernel_initializer=kernel_initializer,
-                          bias_initializer=bias_initializer,
-                          kernel_regularizer=kernel_regularizer,
-                          bias_regularizer=bias_regularizer)
 
-  def build(self, input_shape):
-    cls = type(self).__name__
-    d_self, d_nbr = _common.ego_dims(cls, input_shape, with_relations=True)
-    self._ego_dims = (d_self, d_nbr)
+  def build_weights(self, d_receiver, d_sender):
     if self.num_bases is None:
       self.relation_kernel = self._add_kernel("relation_kernel",
-                                              (self.num_relations, d_nbr, self.units))
+                                              (self.num_relations, d_sender, self.units))
       self.bases = self.coefficients = None
     else:
       self.relation_kernel = None
-      self.bases = self._add_kernel("bases", (self.num_bases, d_nbr, self.units))
+      self.bases = self._add_kernel("bases", (self.num_bases, d_sender, self.units))
       self.coefficients = self._add_kernel("coefficients", (self.num_relations, self.num_bases))
-    self.self_kernel = (self._add_kernel("self_kernel", (d_self, self.units))
+    self.self_kernel = (self._add_kernel("self_kernel", (d_receiver, self.units))
                         if self.root_weight else None)
     self.bias = self._add_bias("bias", (self.units,))
-    super().build(input_shape)
 
-  def call(self, inputs, training=None):
-    x, neighbors, mask, relations = _common.unpack_ego_inputs(
-        type(self).__name__, inputs, with_relations=True)
-    _common.check_call_dims(self, x, neighbors)
-    mask = _common.neighbor_mask(neighbors, mask)
-    neighbors = aggregation.zero_masked(neighbors, mask)
-    relations = tf.cast(relations, tf.int64)
+  def convolve(self, receiver, sender, adjacency, *, training=None, pretransformed=False):
+    mask = adjacency.mask
+    relations = tf.cast(adjacency.relations, tf.int64)
     relations = tf.where(mask, relations, tf.zeros_like(relations))
     checks = [
         tf.debugging.assert_non_negative(
@@ -107,30 +89,20 @@ class EgoRGCNConv(_common.DenseArgs, tf.keras.layers.Layer):
     ]
     with tf.control_dependencies(checks):
       # [..., k, R]: which relation each real neighbor comes through.
-      onehot = tf.one_hot(relations, self.num_relations, dtype=neighbors.dtype)
+      onehot = tf.one_hot(relations, self.num_relations, dtype=sender.dtype)
     onehot = tf.where(mask[..., tf.newaxis], onehot, tf.zeros_like(onehot))
     if self.aggregator == "mean":
       count = tf.reduce_sum(onehot, axis=-2, keepdims=True)  # [..., 1, R]
       onehot = onehot / tf.maximum(count, 1.0)
-    per_relation = tf.einsum("...kr,...kd->...rd", onehot, neighbors)  # [..., R, D]
+    per_relation = tf.einsum("...kr,...kd->...rd", onehot, sender)  # [..., R, D]
     kernel = self.relation_kernel
     if kernel is None:
       kernel = tf.einsum("rb,bdu->rdu", self.coefficients, self.bases)
     out = tf.einsum("...rd,rdu->...u", per_relation, kernel)
     if self.self_kernel is not None:
-      out += _common.linear(x, self.self_kernel)
-    if self.bias is not None:
-      out = tf.nn.bias_add(out, self.bias)
-    return self.activation(out)
+      out += _common.linear(receiver, self.self_kernel)
+    return self._output(out)
 
-  def get_config(self):
-    config = super().get_config()
-    config.update({
-        "units": self.units,
-        "num_relations": self.num_relations,
-        "num_bases": self.num_bases,
-        "aggregator": self.aggregator,
-        "root_weight": self.root_weight,
-        **self._dense_config(),
-    })
-    return config
+  def _conv_config(self) -> dict:
+    return {"num_relations": self.num_relations, "num_bases": self.num_bases,
+            "aggregator": self.aggregator, "root_weight": self.root_weight}

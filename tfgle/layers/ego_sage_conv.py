@@ -6,13 +6,14 @@ from typing import Optional
 import tensorflow as tf
 
 from tfgle.layers import _common
-from tfgle.layers import aggregation
+from tfgle.layers import _conv_base
+from tfgle.layers import _sage
 
 AGGREGATORS = ("mean", "sum", "max", "gcn", "pool")
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class EgoSAGEConv(_common.DenseArgs, tf.keras.layers.Layer):
+class EgoSAGEConv(_sage.SAGEBase, _conv_base.EgoConv):
   """GraphSAGE convolution: aggregates hop i+1 into hop i.
 
   For a node x with neighbors n_1..n_k (the real ones, where mask is True):
@@ -48,81 +49,12 @@ class EgoSAGEConv(_common.DenseArgs, tf.keras.layers.Layer):
       with different self and neighbor dims.
   """
 
-  def __init__(self, units: int, *, aggregator: str = "mean", root_weight: bool = True,
-               normalize: bool = False, pool_units: Optional[int] = None,
-               activation=None, use_bias: bool = True,
-               kernel_initializer="glorot_uniform", bias_initializer="zeros",
-               kernel_regularizer=None, bias_regularizer=None, **kwargs):
-    super().__init__(**kwargs)
-    cls = type(self).__name__
-    self.units = _common.check_positive_int(cls, "units", units)
-    self.aggregator = _common.check_choice(cls, "aggregator", aggregator, AGGREGATORS)
-    self.root_weight = bool(root_weight)
-    self.normalize = bool(normalize)
-    self.pool_units = (None if pool_units is None
-                       else _common.check_positive_int(cls, "pool_units", pool_units))
-    self._init_dense_args(activation=activation, use_bias=use_bias,
-                          kernel_initializer=kernel_initializer,
-                          bias_initializer=bias_initializer,
-                          kernel_regularizer=kernel_regularizer,
-                          bias_regularizer=bias_regularizer)
+  AGGREGATORS = AGGREGATORS
 
-  def build(self, input_shape):
-    cls = type(self).__name__
-    d_self, d_nbr = _common.ego_dims(cls, input_shape)
-    self._ego_dims = (d_self, d_nbr)
-    if self.aggregator == "gcn" and d_self != d_nbr:
-      raise ValueError(f"{cls}: aggregator='gcn' averages self and neighbors, so their "
-                       f"feature dims must match, got {d_self} (x) and {d_nbr} (neighbors)")
-    d_agg = d_nbr
-    if self.aggregator == "pool":
-      d_agg = self.pool_units or d_nbr
-      self.pool_kernel = self._add_kernel("pool_kernel", (d_nbr, d_agg))
-      self.pool_bias = self.add_weight(name="pool_bias", shape=(d_agg,),
-                                       initializer="zeros", trainable=True)
-    self.neighbor_kernel = self._add_kernel("neighbor_kernel", (d_agg, self.units))
-    if self.root_weight and self.aggregator != "gcn":
-      self.self_kernel = self._add_kernel("self_kernel", (d_self, self.units))
-    else:
-      self.self_kernel = None
-    self.bias = self._add_bias("bias", (self.units,))
-    super().build(input_shape)
+  def __init__(self, units: int, *, pool_units: Optional[int] = None, **kwargs):
+    super().__init__(units, **kwargs)
+    self.pool_units = (None if pool_units is None else
+                       _common.check_positive_int(type(self).__name__, "pool_units", pool_units))
 
-  def call(self, inputs, training=None):
-    x, neighbors, mask, _ = _common.unpack_ego_inputs(type(self).__name__, inputs)
-    _common.check_call_dims(self, x, neighbors)
-    mask = _common.neighbor_mask(neighbors, mask)
-    neighbors = aggregation.zero_masked(neighbors, mask)
-    if self.aggregator == "mean":
-      agg = aggregation.masked_mean(neighbors, mask)
-    elif self.aggregator == "sum":
-      agg = aggregation.masked_sum(neighbors, mask)
-    elif self.aggregator == "max":
-      agg = aggregation.masked_max(neighbors, mask)
-    elif self.aggregator == "pool":
-      hidden = tf.nn.relu(_common.linear(neighbors, self.pool_kernel, self.pool_bias))
-      agg = aggregation.masked_max(hidden, mask)
-    else:  # gcn
-      count = aggregation.masked_count(mask, x.dtype)
-      agg = (x + aggregation.masked_sum(neighbors, mask)) / (1.0 + count)
-    out = _common.linear(agg, self.neighbor_kernel)
-    if self.self_kernel is not None:
-      out += _common.linear(x, self.self_kernel)
-    if self.bias is not None:
-      out = tf.nn.bias_add(out, self.bias)
-    out = self.activation(out)
-    if self.normalize:
-      out = tf.math.l2_normalize(out, axis=-1)
-    return out
-
-  def get_config(self):
-    config = super().get_config()
-    config.update({
-        "units": self.units,
-        "aggregator": self.aggregator,
-        "root_weight": self.root_weight,
-        "normalize": self.normalize,
-        "pool_units": self.pool_units,
-        **self._dense_config(),
-    })
-    return config
+  def _conv_config(self) -> dict:
+    return {**super()._conv_config(), "pool_units": self.pool_units}

@@ -1,14 +1,16 @@
 """`GCNConv`: graph convolution (Kipf & Welling) over a SubGraph's edge_index."""
 from __future__ import annotations
 
+import dataclasses
+
 import tensorflow as tf
 
 from tfgle.layers import _common
-from tfgle.layers import aggregation
+from tfgle.layers import _conv_base
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class GCNConv(_common.DenseArgs, tf.keras.layers.Layer):
+class GCNConv(_conv_base.SubGraphConv):
   """GCN: out_i = sum_{j -> i} w_ji / sqrt(d_j d_i) (x_j W) + b.
 
   Messages flow along edges src -> dst. With add_self_loops every node also
@@ -42,54 +44,29 @@ class GCNConv(_common.DenseArgs, tf.keras.layers.Layer):
   """
 
   def __init__(self, units: int, *, add_self_loops: bool = True, normalize: bool = True,
-               activation=None, use_bias: bool = True,
-               kernel_initializer="glorot_uniform", bias_initializer="zeros",
-               kernel_regularizer=None, bias_regularizer=None, **kwargs):
-    super().__init__(**kwargs)
-    self.units = _common.check_positive_int(type(self).__name__, "units", units)
+               **kwargs):
+    super().__init__(units, **kwargs)
     self.add_self_loops = bool(add_self_loops)
     self.normalize = bool(normalize)
-    self._init_dense_args(activation=activation, use_bias=use_bias,
-                          kernel_initializer=kernel_initializer,
-                          bias_initializer=bias_initializer,
-                          kernel_regularizer=kernel_regularizer,
-                          bias_regularizer=bias_regularizer)
 
-  def build(self, input_shape):
-    dim = _common.subgraph_dim(type(self).__name__, input_shape)
-    self._feature_dim = dim
-    self.kernel = self._add_kernel("kernel", (dim, self.units))
+  def build_weights(self, d_receiver, d_sender):
+    self.kernel = self._add_kernel("kernel", (d_sender, self.units))
     self.bias = self._add_bias("bias", (self.units,))
-    super().build(input_shape)
 
-  def call(self, inputs, edge_weight=None, edge_mask=None, training=None):
-    x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
-    _common.check_subgraph_dim(self, x)
-    num_nodes = tf.shape(x, out_type=tf.int64)[0]
-    src, dst, weight = aggregation.prepare_edges(edge_index, num_nodes, edge_weight, edge_mask,
-                                                 layer=self.name, dtype=x.dtype)
-    if weight is None:
-      weight = tf.ones(tf.shape(src), x.dtype)
+  def convolve(self, receiver, sender, adjacency, *, training=None, pretransformed=False):
+    if adjacency.weight is None:
+      ones = tf.ones(tf.shape(adjacency.src), sender.dtype)
+      adjacency = dataclasses.replace(adjacency, weight=ones)
     if self.add_self_loops:
-      src, dst, weight = aggregation.add_remaining_self_loops(src, dst, num_nodes, weight)
+      adjacency = adjacency.with_self_loops()
+    weight = adjacency.weight
     if self.normalize:
-      degree = tf.math.unsorted_segment_sum(weight, dst, num_nodes)
+      degree = adjacency.pool(weight, "sum")
       inv_sqrt = tf.where(degree > 0, tf.math.rsqrt(tf.maximum(degree, 1e-12)),
                           tf.zeros_like(degree))
-      weight = tf.gather(inv_sqrt, src) * weight * tf.gather(inv_sqrt, dst)
-    h = tf.matmul(x, self.kernel)
-    messages = tf.gather(h, src) * weight[:, tf.newaxis]
-    out = tf.math.unsorted_segment_sum(messages, dst, num_nodes)
-    if self.bias is not None:
-      out = tf.nn.bias_add(out, self.bias)
-    return self.activation(out)
+      weight = adjacency.from_sender(inv_sqrt) * weight * adjacency.from_receiver(inv_sqrt)
+    messages = adjacency.from_sender(_common.linear(sender, self.kernel))
+    return self._output(adjacency.pool(messages * weight[:, tf.newaxis], "sum"))
 
-  def get_config(self):
-    config = super().get_config()
-    config.update({
-        "units": self.units,
-        "add_self_loops": self.add_self_loops,
-        "normalize": self.normalize,
-        **self._dense_config(),
-    })
-    return config
+  def _conv_config(self) -> dict:
+    return {"add_self_loops": self.add_self_loops, "normalize": self.normalize}

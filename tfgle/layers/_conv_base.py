@@ -1,0 +1,238 @@
+"""The base of tfgle's convolutions: one `convolve` hook over an adjacency (private).
+
+As in TF-GNN's `AnyToAnyConvolutionBase`, a convolution's math is written once,
+against an adjacency that says how messages reach a receiver node:
+
+  adjacency.from_sender(values)    the senders' values, per edge
+  adjacency.from_receiver(values)  the receivers' values, broadcast to their edges
+  adjacency.pool(values, reduce)   per-edge values reduced into their receivers
+  adjacency.softmax(logits)        per-edge logits normalized over each receiver's edges
+
+`EgoAdjacency` is a hop pair of an EgoGraph (receivers [..., D], each with k
+senders [..., k, D] under a mask [..., k]); `EdgeAdjacency` is a SubGraph's
+edge_index. `EgoConv` and `SubGraphConv` turn their inputs into one and call
+`convolve`, so an Ego conv and its SubGraph twin share their math by sharing
+`convolve`.
+
+Ego convs may also declare a node-wise `pretransform` (for example the linear
+maps that SAGE's mean aggregation commutes with): `EgoLayer` then applies it to
+each distinct node of a deduplicated batch once, gathers the results into the
+hops and calls `convolve(..., pretransformed=True)`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import tensorflow as tf
+
+from tfgle.layers import _common
+from tfgle.layers import aggregation
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EgoAdjacency:
+  """Receivers [..., D] and their k senders [..., k, D]; mask [..., k] marks real ones.
+
+  With self_loops every receiver is also the first of its own senders.
+  """
+  mask: tf.Tensor
+  relations: Optional[tf.Tensor] = None
+  self_loops: bool = False
+  weight = None  # Ego edges carry no weights
+
+  @property
+  def _axis(self) -> int:
+    return self.mask.shape.rank - 1
+
+  @property
+  def needs_receiver_values(self) -> bool:
+    """True when `from_sender` needs the receivers' own values (their self loops)."""
+    return self.self_loops
+
+  def with_self_loops(self) -> "EgoAdjacency":
+    return dataclasses.replace(self, self_loops=True)
+
+  @property
+  def edge_mask(self) -> tf.Tensor:
+    if not self.self_loops:
+      return self.mask
+    return tf.concat([tf.ones_like(self.mask[..., :1]), self.mask], axis=-1)
+
+  def from_sender(self, values, receiver_values=None):
+    """Senders' values [..., k, ...] (already given per edge); self loops first."""
+    if not self.self_loops:
+      return values
+    return tf.concat([tf.expand_dims(receiver_values, self._axis), values], axis=self._axis)
+
+  def from_receiver(self, values):
+    return tf.expand_dims(values, self._axis)
+
+  def pool(self, values, reduce: str):
+    return _MASKED[reduce](values, self.edge_mask)
+
+  def softmax(self, logits):
+    mask = self.edge_mask
+    for _ in range(logits.shape.rank - mask.shape.rank):
+      mask = mask[..., tf.newaxis]
+    return aggregation.masked_softmax(logits, mask, axis=self._axis)
+
+  def degree(self, dtype) -> tf.Tensor:
+    """The number of real senders of each receiver, [..., 1]."""
+    return aggregation.masked_count(self.edge_mask, dtype)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EdgeAdjacency:
+  """Edges src -> dst (optionally weighted) among num_nodes nodes, senders and receivers alike."""
+  src: tf.Tensor
+  dst: tf.Tensor
+  num_nodes: Any
+  weight: Optional[tf.Tensor] = None
+  needs_receiver_values = False  # self loops are edges like any other
+
+  def with_self_loops(self) -> "EdgeAdjacency":
+    """Adds the missing (i, i) edges, of weight 1 (existing self loops are kept)."""
+    src, dst, weight = aggregation.add_remaining_self_loops(self.src, self.dst, self.num_nodes,
+                                                            self.weight)
+    return dataclasses.replace(self, src=src, dst=dst, weight=weight)
+
+  def from_sender(self, values, receiver_values=None):
+    del receiver_values  # senders and receivers are the same nodes
+    return tf.gather(values, self.src)
+
+  def from_receiver(self, values):
+    return tf.gather(values, self.dst)
+
+  def pool(self, values, reduce: str):
+    return _SEGMENT[reduce](values, self.dst, self.num_nodes)
+
+  def softmax(self, logits):
+    return aggregation.segment_softmax(logits, self.dst, self.num_nodes)
+
+  def degree(self, dtype) -> tf.Tensor:
+    ones = tf.ones(tf.shape(self.dst), dtype)
+    return tf.math.unsorted_segment_sum(ones, self.dst, self.num_nodes)[:, tf.newaxis]
+
+
+_MASKED = {"sum": aggregation.masked_sum, "mean": aggregation.masked_mean,
+           "max": aggregation.masked_max}
+_SEGMENT = {"sum": tf.math.unsorted_segment_sum, "mean": aggregation.segment_mean,
+            "max": aggregation.segment_max}
+
+
+class Conv(_common.DenseArgs, tf.keras.layers.Layer):
+  """Arguments, weights and output of a convolution; subclasses write `convolve`.
+
+  Subclasses implement `build_weights(d_receiver, d_sender)`, `convolve` and
+  `_conv_config()` (their own constructor arguments); `EgoConv` and
+  `SubGraphConv` give them their inputs.
+  """
+
+  # EgoLayer passes relation ids to convolutions that declare this.
+  takes_relations = False
+
+  def __init__(self, units: int, *, activation=None, use_bias: bool = True,
+               kernel_initializer="glorot_uniform", bias_initializer="zeros",
+               kernel_regularizer=None, bias_regularizer=None, **kwargs):
+    super().__init__(**kwargs)
+    self.units = _common.check_positive_int(type(self).__name__, "units", units)
+    self._init_dense_args(activation=activation, use_bias=use_bias,
+                          kernel_initializer=kernel_initializer,
+                          bias_initializer=bias_initializer,
+                          kernel_regularizer=kernel_regularizer,
+                          bias_regularizer=bias_regularizer)
+
+  def build_weights(self, d_receiver: int, d_sender: int):
+    """Creates the weights for receivers of dim d_receiver and senders of dim d_sender."""
+    raise NotImplementedError
+
+  def convolve(self, receiver, sender, adjacency, *, training=None, pretransformed=False):
+    """The output [..., units] of each receiver, from the receivers' and senders' values.
+
+    Args:
+      receiver: the receivers' features [..., D] (or, pretransformed, the output
+        of `pretransform` for them).
+      sender: the senders' features ([..., k, D] for an EgoAdjacency, [N, D] for
+        an EdgeAdjacency), or their `pretransform` output.
+      adjacency: an EgoAdjacency or EdgeAdjacency.
+      training: Keras' training flag.
+      pretransformed: receiver and sender are outputs of `pretransform`.
+    """
+    raise NotImplementedError
+
+  def pretransform(self, nodes: tf.Tensor):
+    """The node-wise first step of `convolve` applied to nodes [U, D], or None.
+
+    A conv whose math starts by mapping each node on its own (whether it
+    receives or sends) returns that map's outputs (a tensor or a dict of them,
+    [U, ...]); `convolve(..., pretransformed=True)` takes them, gathered per
+    hop, with the padding entries zeroed. The map must send zeros to zeros.
+    """
+    del nodes
+    return None
+
+  def _output(self, out: tf.Tensor) -> tf.Tensor:
+    """Bias and activation."""
+    if self.bias is not None:
+      out = tf.nn.bias_add(out, self.bias)
+    return self.activation(out)
+
+  def _conv_config(self) -> dict:
+    raise NotImplementedError
+
+  def get_config(self):
+    config = super().get_config()
+    config.update({"units": self.units, **self._conv_config(), **self._dense_config()})
+    return config
+
+
+class EgoConv(Conv):
+  """A conv on dense per-hop tensors: hop i+1 ([..., k, D]) aggregated into hop i ([..., D]).
+
+  Call args: (x, neighbors) or (x, neighbors, mask), or with takes_relations
+  (x, neighbors, mask, relations); see `_common.unpack_ego_inputs`.
+  """
+
+  def build(self, input_shape):
+    d_self, d_nbr = _common.ego_dims(type(self).__name__, input_shape,
+                                     with_relations=self.takes_relations)
+    self._ego_dims = (d_self, d_nbr)
+    self.build_weights(d_self, d_nbr)
+    super().build(input_shape)
+
+  def call(self, inputs, training=None):
+    x, neighbors, mask, relations = _common.unpack_ego_inputs(
+        type(self).__name__, inputs, with_relations=self.takes_relations)
+    _common.check_call_dims(self, x, neighbors)
+    mask = _common.neighbor_mask(neighbors, mask)
+    neighbors = aggregation.zero_masked(neighbors, mask)
+    return self.convolve(x, neighbors, EgoAdjacency(mask, relations), training=training)
+
+  def call_pretransformed(self, receiver, sender, mask, relations=None, training=None):
+    """`convolve` on `pretransform` outputs gathered per hop (receiver [..., ...],
+    sender [..., k, ...], padding zeroed) with the senders' mask [..., k]."""
+    return self.convolve(receiver, sender, EgoAdjacency(tf.cast(mask, tf.bool), relations),
+                         training=training, pretransformed=True)
+
+
+class SubGraphConv(Conv):
+  """A conv over a SubGraph: node features [N, D] and edge_index [2, E] (src -> dst).
+
+  Call args: inputs (x, edge_index); edge_weight, optional float [E]; edge_mask,
+  optional bool [E] (False edges are padding and ignored, whatever their ids).
+  """
+
+  def build(self, input_shape):
+    dim = _common.subgraph_dim(type(self).__name__, input_shape)
+    self._feature_dim = dim
+    self.build_weights(dim, dim)
+    super().build(input_shape)
+
+  def call(self, inputs, edge_weight=None, edge_mask=None, training=None):
+    x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
+    _common.check_subgraph_dim(self, x)
+    num_nodes = tf.shape(x, out_type=tf.int64)[0]
+    src, dst, weight = aggregation.prepare_edges(edge_index, num_nodes, edge_weight, edge_mask,
+                                                 layer=self.name, dtype=x.dtype)
+    return self.convolve(x, x, EdgeAdjacency(src, dst, num_nodes, weight), training=training)
