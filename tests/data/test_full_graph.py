@@ -1,13 +1,12 @@
 """Tests of full-graph batches: the whole graph as one SubGraph, and Cora trained full-batch."""
-import os
 import time
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 import tfgle
 import tfgle.models
+from tests.conftest import require_dataset
 
 
 def _graph():
@@ -41,11 +40,7 @@ class FullGraphTest(tf.test.TestCase):
 
 
 def test_cora_trains_full_batch_in_seconds():
-  root = os.environ.get("TFGLE_DATASETS")
-  if not root:
-    pytest.skip("TFGLE_DATASETS is not set")
-  path = os.path.join(root, "cora")
-  assert os.path.exists(os.path.join(path, "nodes.tsv")), f"TFGLE_DATASETS has no Cora: {path}"
+  path = require_dataset("cora")
   g, info = tfgle.datasets.load_citation(path)
   labels = g.labels("paper").numpy()
   test = g.split_indices("paper", "test").numpy()

@@ -2,29 +2,20 @@
 
 The accuracy on the grown graph must be within 2 points of a model trained and
 evaluated on the graph built whole (the test prints both numbers). Needs the
-shared Cora tables ($TFGLE_DATASETS/cora); fails when TFGLE_DATASETS is set and
-they are missing, skips when it is not set.
+shared Cora tables (tests.conftest.require_dataset: fails when TFGLE_DATASETS is
+set and they are missing).
 """
 import os
 
 import numpy as np
 import pyarrow.csv as pacsv
-import pytest
 import tensorflow as tf
 
 import tfgle
 import tfgle.models
+from tests.conftest import require_dataset
 
 _EPOCHS = 60
-
-
-def _cora_dir():
-  root = os.environ.get("TFGLE_DATASETS")
-  if not root:
-    pytest.skip("TFGLE_DATASETS is not set")
-  path = os.path.join(root, "cora")
-  assert os.path.exists(os.path.join(path, "edges.tsv")), f"TFGLE_DATASETS has no Cora: {path}"
-  return path
 
 
 def _train(graph, seed):
@@ -49,7 +40,7 @@ def _test_accuracy(model, graph):
 
 
 def test_edges_added_after_training_serve_the_test_papers():
-  path = _cora_dir()
+  path = require_dataset("cora")
   whole, _ = tfgle.datasets.load_citation(path)
   edges = pacsv.read_csv(os.path.join(path, "edges.tsv"),
                          parse_options=pacsv.ParseOptions(delimiter="\t"))
