@@ -11,16 +11,17 @@ from absl import flags
 from tfgle import training  # (tfgle sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 
 _T = "--dataset=tables: "
-DATASET = flags.DEFINE_enum("dataset", "synthetic", training.data_config.DATASETS,
-                            "The built-in synthetic graph, a citation directory (Cora layout), "
-                            "MovieLens (100K or current CSV), or your own --node/edge_table.")
+DATASET = flags.DEFINE_enum("dataset", "synthetic", training.data_config.DATASETS, "Synthetic, "
+                            "a citation (Cora) or MovieLens directory, or your --node/edge_table.")
 flags.DEFINE_string("data_dir", None, "Directory of the citation or MovieLens data set.")
 flags.DEFINE_multi_string("node_table", [], _T + "NODE_TYPE=PATH (file, glob, TSV/CSV, Parquet).")
 flags.DEFINE_multi_string("edge_table", [], _T + "SRC_TYPE,DST_TYPE,NAME=PATH (repeated).")
 flags.DEFINE_bool("undirected", True, _T + "add reverse edges (directed=False).")
 flags.DEFINE_string("label_column", "label", _T + "node label column ('' for none).")
 flags.DEFINE_string("split_column", "split", _T + "node split column ('' for none).")
-flags.DEFINE_list("features", [], _T + "NAME:float[:DIM], NAME:int, NAME:[multi_]categorical.")
+flags.DEFINE_list("features", [], _T + "NAME:float[:DIM]|int|categorical|multi_categorical[:D]")
+for _n, _of in (("id", "NODE_TYPE"), ("src", "EDGE"), ("dst", "EDGE")):
+  flags.DEFINE_multi_string(f"{_n}_column", [], f"{_T}the {_n} column: COLUMN or {_of}=COLUMN.")
 flags.DEFINE_integer("synthetic_nodes", 10_000, "--dataset=synthetic: number of nodes.")
 flags.DEFINE_integer("synthetic_edges", 100_000, "--dataset=synthetic: number of edges.")
 MODEL = flags.DEFINE_string("model", None, "Model of the zoo to train (default: the binary's).")
@@ -36,7 +37,8 @@ STRATEGY = flags.DEFINE_enum("strategy", "default", training.STRATEGIES,
                              "tf.distribute strategy; one that TF_CONFIG's cluster is made for.")
 DATA_FLAGS = dict({n: n for n in ("dataset", "seed", "data_dir", "synthetic_nodes", "undirected",
                                    "synthetic_edges", "label_column", "split_column", "features")},
-                   node_table="node_tables", edge_table="edge_tables")  # flag -> DataConfig field
+                   node_table="node_tables", edge_table="edge_tables", id_column="id_columns",
+                   src_column="src_columns", dst_column="dst_columns")  # flag -> DataConfig field
 
 
 def validator(check):

@@ -18,6 +18,13 @@ scores the held-out edges:
   on ua.base; for every user all items not rated in ua.base are ranked and
   ua.test is the truth: Recall@K and NDCG@K, for the model and for a
   popularity baseline (items by their number of ua.base ratings).
+- --dataset=tables (your own tables): the FIRST --edge_table is the edges to
+  predict; it is split per source (--split=random, or --split=temporal by its
+  --timestamp_column) into training, validation (--val_fraction) and test
+  edges (--test_fraction); the graph is built on the training edges, and for
+  every source with test edges all destinations are ranked, its training and
+  validation destinations masked (tfgle.ranking): Recall@K and NDCG@K of the
+  model and of popularity, as for MovieLens.
 
 Outputs, under --model_dir: the trained model `model` (Keras SavedModel: load
 it with `tf.keras.models.load_model(path, compile=False)` after importing
@@ -34,6 +41,11 @@ Examples:
   python examples/train_link_prediction.py
   python examples/train_link_prediction.py --dataset=movielens \
       --data_dir=../shared/datasets/ml-100k --model_dir=/tmp/ml100k
+  python examples/train_link_prediction.py --dataset=tables \
+      --node_table=user=users.csv --node_table=item=movies.csv \
+      --edge_table=user,item,rates=ratings.csv --id_column=user=userId \
+      --id_column=item=movieId --src_column=userId --dst_column=movieId \
+      --features='genres:multi_categorical:|' --split=temporal --test_fraction=0.2
 """
 import os
 import time
@@ -79,6 +91,15 @@ _EVAL_NEGATIVES = flags.DEFINE_integer(
     "eval_negatives", 100, "--dataset=synthetic: random destinations each test edge is ranked "
     "against.")
 _TOP_K = flags.DEFINE_integer("top_k", 20, "K of hits@K, Recall@K and NDCG@K.")
+_SPLIT = flags.DEFINE_enum("split", "random", ["random", "temporal"],
+                           "--dataset=tables: how each source's edges of the first edge table "
+                           "are held out: at random, or its latest by --timestamp_column.")
+_VAL_FRACTION = flags.DEFINE_float("val_fraction", 0.1, "--dataset=tables: share of each "
+                                   "source's edges held out for validation (masked in the test).")
+_TEST_FRACTION = flags.DEFINE_float("test_fraction", 0.1, "--dataset=tables: share of each "
+                                    "source's edges held out for the test.")
+_TIMESTAMP_COLUMN = flags.DEFINE_string("timestamp_column", "timestamp",
+                                        "--split=temporal: the edge table's int time column.")
 # The flags that change the model or its training (recorded in run_config.json).
 _MODEL_FLAGS = (_NUM_NEGATIVES, _SHARE_NEGATIVES, _NEG_STRATEGY, _HIDDEN_DIM, _EMBEDDING_DIM,
                 _ID_EMBEDDING_DIM, _FEATURE_EMBEDDING_DIM, _NODE_FEATURES, _AGGREGATOR, _DROPOUT,
@@ -103,6 +124,9 @@ flags.register_validator("model", common.validator(_check_model))
 flags.register_validator("dataset", common.validator(_check_dataset))
 flags.register_validator("holdout_edges", lambda v: 0 < v < 1,
                          "--holdout_edges must be a fraction in (0, 1)")
+for _holder in (_VAL_FRACTION, _TEST_FRACTION):
+  flags.register_validator(_holder.name, lambda v: 0 <= v < 1,
+                           f"--{_holder.name} must be a fraction in [0, 1)")
 for _holder in (_NUM_NEGATIVES, _EVAL_NEGATIVES, _TOP_K, common.EPOCHS, common.BATCH_SIZE):
   flags.register_validator(_holder.name, lambda v: v >= 1, f"--{_holder.name} must be >= 1")
 
@@ -117,18 +141,27 @@ def build_model(task: lp.LinkTask) -> EgoBipartiteSAGE:
       share_negatives=_SHARE_NEGATIVES.value, embeddings_regularizer=l2)
 
 
+def _held_out() -> dict:
+  """The DataConfig fields that hold test edges out of the graph."""
+  if common.DATASET.value != "tables":
+    return dict(holdout_edges=_HOLDOUT_EDGES.value)
+  return dict(edge_split=_SPLIT.value, val_fraction=_VAL_FRACTION.value,
+              test_fraction=_TEST_FRACTION.value, timestamp_column=_TIMESTAMP_COLUMN.value)
+
+
 def main(argv):
   del argv
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   fanouts = [int(v) for v in common.FANOUTS.value]
   directory, seed = common.model_dir(), common.SEED.value
   tf.keras.utils.set_random_seed(seed)
-  data = common.data_config(holdout_edges=_HOLDOUT_EDGES.value)
+  with common.usage_errors(ValueError):
+    data = common.data_config(**_held_out())
   model_flags = {holder.name: holder.value for holder in _MODEL_FLAGS}
   start = time.perf_counter()
   with common.usage_errors(ValueError, FileNotFoundError):
     graph, info = training.load_graph(data)
-    edge_type = info.edge_type[2] if data.dataset == "synthetic" else "rates"
+    edge_type = "rates" if data.dataset == "movielens" else info.edge_type[2]
     task = lp.make_task(graph, edge_type, len(fanouts), node_features=_NODE_FEATURES.value,
                         feature_embedding_dim=_FEATURE_EMBEDDING_DIM.value,
                         id_embedding_dim=_ID_EMBEDDING_DIM.value)
@@ -160,6 +193,8 @@ def main(argv):
                                                         **embed)
   if data.dataset == "movielens":
     metrics = ranking.evaluate_recommendation(graph, info, users, items, _TOP_K.value)
+  elif data.dataset == "tables":
+    metrics = lp.evaluate_held_out(graph, info, users, items, _TOP_K.value)
   else:
     metrics = ranking.evaluate_link_prediction(graph, task.edge_type, info.test_edges, users,
                                                items, _TOP_K.value, _EVAL_NEGATIVES.value, seed)

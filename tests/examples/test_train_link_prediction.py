@@ -113,5 +113,88 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     self.assertIn("--model must be one of ['ego_bipartite_sage'], got 'gcn'", proc.stderr)
 
 
+_GENRES = ("Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama",
+           "Fantasy", "Horror", "Musical", "Romance", "Sci-Fi")
+
+
+def _write_ratings(directory, num_users=500, num_items=300, per_user=30, seed=0):
+  """A MovieLens-like CSV pair the project has never seen: ratings.csv and movies.csv.
+
+  Planted structure: every user likes two genres and rates (mostly) movies of
+  them, so their held-out (latest) ratings are predictable from the genres and
+  co-ratings, not from popularity. Ids are sparse (userId 1000+, movieId 7, 14, ...).
+  """
+  rng = np.random.default_rng(seed)
+  movie_ids = 7 * (np.arange(num_items) + 1)
+  genres = [rng.choice(len(_GENRES), size=rng.integers(1, 3), replace=False)
+            for _ in range(num_items)]
+  with open(os.path.join(directory, "movies.csv"), "w") as f:
+    f.write("movieId,title,genres\n")
+    for movie, gs in zip(movie_ids, genres):
+      f.write(f"{movie},Movie {movie},{'|'.join(_GENRES[g] for g in gs)}\n")
+  by_genre = [[i for i, gs in enumerate(genres) if g in gs] for g in range(len(_GENRES))]
+  popularity = rng.pareto(1.5, num_items) + 1
+  with open(os.path.join(directory, "users.csv"), "w") as f:
+    f.write("userId\n" + "".join(f"{1000 + u}\n" for u in range(num_users)))
+  with open(os.path.join(directory, "ratings.csv"), "w") as f:
+    f.write("userId,movieId,rating,timestamp\n")
+    for user in range(num_users):
+      liked = np.unique(np.concatenate([by_genre[g] for g in rng.choice(len(_GENRES), 2,
+                                                                        replace=False)]))
+      others = np.setdiff1d(np.arange(num_items), liked)
+      count = min(per_user, len(liked))
+      chosen = list(rng.choice(liked, count, replace=False, p=popularity[liked] /
+                               popularity[liked].sum()))
+      chosen += list(rng.choice(others, per_user // 10, replace=False))
+      times = 1_500_000_000 + np.sort(rng.integers(0, 10**7, len(chosen)))
+      for item, time in zip(rng.permutation(chosen), times):
+        f.write(f"{1000 + user},{movie_ids[item]},{rng.integers(1, 6)},{time}\n")
+
+
+class TablesLinkPredictionTest(tf.test.TestCase):
+
+  def test_own_csvs_temporal_split_beat_popularity(self):
+    directory = _tempdir(self)
+    _write_ratings(directory)
+    model_dir = os.path.join(directory, "model_dir")
+    metrics_json = os.path.join(directory, "metrics.json")
+    tables = [f"--node_table=user={directory}/users.csv",
+              f"--node_table=item={directory}/movies.csv",
+              f"--edge_table=user,item,rates={directory}/ratings.csv",
+              "--id_column=user=userId", "--id_column=item=movieId", "--src_column=userId",
+              "--dst_column=rates=movieId", "--label_column=", "--split_column="]
+    proc = _run("--dataset=tables", *tables, "--features=genres:multi_categorical:|",
+                "--split=temporal", "--val_fraction=0.1", "--test_fraction=0.2",
+                "--fanouts=5,3", "--epochs=4", "--batch_size=256",
+                f"--model_dir={model_dir}", f"--metrics_json={metrics_json}")
+    metrics = _final_metrics(self, proc, metrics_json)
+    self.assertEqual(metrics["dataset"], "tables")
+    self.assertEqual(metrics["test_users"], 500)
+    self.assertGreater(metrics["popularity_recall_at_20"], 0)
+    self.assertGreaterEqual(metrics["recall_at_20"], 1.5 * metrics["popularity_recall_at_20"])
+    self.assertGreater(metrics["ndcg_at_20"], metrics["popularity_ndcg_at_20"])
+    info = tfgle.training.read_manifest(model_dir)
+    self.assertEqual(info.data["edge_split"], "temporal")
+    self.assertEqual(info.features["item"], ("genres",))
+    # The graph holds the training edges only: no test rating was sampled from.
+    graph, held_out = tfgle.training.load_graph(tfgle.training.DataConfig.from_dict(info.data))
+    self.assertEqual(graph.num_edges("rates"), len(held_out.train[0]))
+    self.assertLen(held_out.test[0], metrics["test_edges"])
+
+  def test_undeclared_delimiter_is_a_usage_error(self):
+    directory = _tempdir(self)
+    _write_ratings(directory, num_users=20, num_items=30, per_user=5)
+    proc = _run("--dataset=tables", f"--node_table=user={directory}/users.csv",
+                f"--node_table=item={directory}/movies.csv",
+                f"--edge_table=user,item,rates={directory}/ratings.csv",
+                "--id_column=user=userId", "--id_column=item=movieId", "--src_column=userId",
+                "--dst_column=movieId", "--label_column=", "--split_column=",
+                "--features=genres:multi_categorical")
+    self.assertNotEqual(proc.returncode, 0)
+    self.assertIn("column 'genres'", proc.stderr)
+    self.assertIn("delimiter='|'", proc.stderr)
+    self.assertIn("--features=NAME:multi_categorical:DELIMITER", proc.stderr)
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -5,7 +5,9 @@ derives each tower's meta-path (alternating the edge type and its reverse)
 and features from the edge type to predict; `training_data` streams
 (batch, label 0) pairs of link_ego_graph_dataset batches under a strategy;
 `embed_all` embeds every node of one side; `link_manifest` describes the
-trained model. The held-out evaluation is in tfgle.training.ranking.
+trained model; `evaluate_held_out` ranks every item for the held-out edges of
+a split edge table (DataConfig.edge_split). The held-out evaluation of the
+built-in data sets is in tfgle.training.ranking.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import tensorflow as tf
 from tfgle import data
 from tfgle import distribute
 from tfgle import features as features_lib
+from tfgle import ranking
 from tfgle.graph import EdgeType
 from tfgle.training import manifest as manifest_lib
 from tfgle.training import training_input as training_input_lib
@@ -151,3 +154,49 @@ def link_manifest(model, task: LinkTask, fanouts: list[int], *, data_config: dic
       features={t: tuple(names) for t, names in task.features.items()},
       embedding_dim=model.embedding_dim,
       settings=dict(settings or {}, score=model.score, share_towers=model.share_towers))
+
+
+def evaluate_held_out(graph, held_out, users: np.ndarray, items: np.ndarray,
+                      k: int) -> dict[str, float]:
+  """Full-ranking Recall@k / NDCG@k of the test edges of a split edge table, and popularity's.
+
+  For every source with test edges, every destination is ranked
+  (tfgle.ranking.evaluate_ranking) with its training and validation
+  destinations masked; the popularity baseline ranks the same candidates by
+  their number of training edges (ties: lower dense index first).
+
+  Args:
+    graph: the graph of the training edges.
+    held_out: the split (tfgle.training.data_config.HeldOutEdges).
+    users, items: embeddings [N, D] of every source and destination node, in
+      dense-index order.
+    k: the cut-off.
+
+  Returns:
+    recall_at_k, ndcg_at_k, their popularity_ counterparts, recall_lift
+    (model / popularity recall), test_users and test_edges.
+
+  Raises:
+    ValueError: no test edge (raise test_fraction).
+  """
+  src_type, dst_type, _ = held_out.edge_type
+
+  def indices(pairs):
+    return (graph.to_index(src_type, pairs[0]).numpy(), graph.to_index(dst_type, pairs[1]).numpy())
+  train, val, test = indices(held_out.train), indices(held_out.val), indices(held_out.test)
+  if not len(test[0]):
+    raise ValueError("the edge split holds out no test edge: raise test_fraction (a source "
+                     "needs about 1 / (2 * test_fraction) edges to hold one out)")
+  known = tuple(np.concatenate([a, b]) for a, b in zip(train, val))
+  popularity = tf.constant(np.bincount(train[1], minlength=len(items)), tf.float32)
+  options = dict(ks=[k], metrics=("recall", "ndcg"))
+  result = ranking.evaluate_ranking(known, test, user_embeddings=users, item_embeddings=items,
+                                    **options)
+  result.update(ranking.evaluate_ranking(
+      known, test, num_users=len(users), num_items=len(items), prefix="popularity_",
+      score_fn=lambda u, i: tf.broadcast_to(tf.gather(popularity, i), [tf.size(u), tf.size(i)]),
+      **options))
+  base = result[f"popularity_recall_at_{k}"]
+  result.update(recall_lift=result[f"recall_at_{k}"] / base if base else float("nan"),
+                test_users=int(len(np.unique(test[0]))), test_edges=int(len(test[0])))
+  return result
