@@ -146,5 +146,86 @@ class GraphLoadTest(tf.test.TestCase):
     self.assertAllEqual(g.node_features("n", [0, 1, 2])["words"].to_list(), [[1, 2], [], [3]])
 
 
+class InMemorySourcesTest(tf.test.TestCase):
+  """pyarrow Tables (and pandas DataFrames, if installed) are sources as dicts of arrays are."""
+
+  def _decoder(self, **kwargs):
+    return tfgle.Decoder(attrs={"genres": tfgle.CategoricalAttr(multivalued=True,
+                                                                delimiter="|"),
+                                "year": tfgle.IntAttr()}, **kwargs)
+
+  def test_arrow_tables_build_a_graph(self):
+    movies = pa.table({"id": pa.array([10, 20, 30], pa.int32()),
+                       "genres": ["Drama|Crime", "", "Comedy"], "year": [1990, 1995, 2001],
+                       "unused": ["x", "y", "z"]})
+    ratings = pa.table({"src_id": [10, 20, 30], "dst_id": [20, 30, 10]}).to_batches()[0]
+    g = (tfgle.Graph().node(movies, node_type="movie", decoder=self._decoder())
+         .edge(ratings, edge_type=("movie", "movie", "similar")).build())
+    self.assertEqual(g.num_edges("similar"), 3)
+    features = g.node_features("movie", [10, 20, 30])
+    self.assertAllEqual(features["year"], [1990, 1995, 2001])
+    self.assertAllEqual(features["genres"].row_lengths(), [2, 0, 1])
+
+  def test_arrow_list_columns(self):
+    movies = pa.table({"id": [1, 2], "genres": pa.array([["a", "b"], ["b"]]), "year": [1, 2]})
+    g = tfgle.Graph().node(movies, node_type="m", decoder=self._decoder()).build()
+    self.assertAllEqual(g.node_features("m", [1, 2])["genres"].row_lengths(), [2, 1])
+
+  def test_arrow_bad_tables(self):
+    with self.assertRaisesRegex(ValueError, "the arrow table: the table has no column 'year'"):
+      tfgle.Graph().node(pa.table({"id": [1], "genres": ["a"]}), node_type="m",
+                         decoder=self._decoder()).build()
+    with self.assertRaisesRegex(ValueError, "column 'year' has arrow type string"):
+      tfgle.Graph().node(pa.table({"id": [1], "genres": ["a"], "year": ["1999"]}),
+                         node_type="m", decoder=self._decoder()).build()
+    nulls = pa.table({"id": [1, 2, 3], "genres": ["a", "b", "c"], "year": [1, None, 3]})
+    with self.assertRaisesRegex(ValueError, "row 1: column 'year'"):
+      tfgle.Graph().node(nulls, node_type="m", decoder=self._decoder()).build()
+    g = tfgle.Graph(strict=False).node(nulls, node_type="m", decoder=self._decoder()).build()
+    self.assertEqual(g.num_nodes("m"), 2)
+    self.assertEqual([d.get(tables.ARRAYS) for d in g.load_report.values()], [1])
+    with self.assertRaisesRegex(ValueError, "a pyarrow Table or a pandas DataFrame; got an item"):
+      tfgle.Graph().node([object()], node_type="m").build()
+
+  def test_pandas_data_frames(self):
+    pandas = __import__("pytest").importorskip("pandas")
+    movies = pandas.DataFrame({"id": [10, 20], "genres": ["Drama|Crime", "Comedy"],
+                               "year": [1990, 1995]}, index=[5, 6])
+    g = tfgle.Graph().node(movies, node_type="movie", decoder=self._decoder()).build()
+    self.assertAllEqual(g.node_features("movie", [10, 20])["year"], [1990, 1995])
+    self.assertAllEqual(g.node_features("movie", [10, 20])["genres"].row_lengths(), [2, 1])
+
+
+class DelimiterTest(tf.test.TestCase):
+  """A multi-valued column written with another common delimiter is an error, not one value."""
+
+  def test_undeclared_delimiter(self):
+    path = write_file(self.get_temp_dir(), "movies.csv",
+                      "id,genres\n1,Action|Adventure\n2,Comedy\n3,Drama|Romance|War\n")
+    decoder = tfgle.Decoder(attrs={"genres": tfgle.CategoricalAttr(multivalued=True)})
+    for strict in (True, False):
+      with self.assertRaisesRegex(
+          ValueError, r"column 'genres': 2 of 3 values hold '\|' and none the delimiter ','.*"
+          r"'Action\|Adventure'.*delimiter='\|'"):
+        tfgle.Graph(strict=strict).node(path, node_type="movie", decoder=decoder).build()
+    decoder = tfgle.Decoder(attrs={"genres": tfgle.CategoricalAttr(multivalued=True,
+                                                                   delimiter="|")})
+    g = tfgle.Graph().node(path, node_type="movie", decoder=decoder).build()
+    self.assertAllEqual(g.node_features("movie", [1, 2, 3])["genres"].row_lengths(), [2, 1, 3])
+
+  def test_semicolons_in_arrays_of_strings(self):
+    tags = pa.table({"id": [1, 2], "tags": ["a;b", "c;d"]})
+    with self.assertRaisesRegex(ValueError, "column 'tags'.*delimiter=';'"):
+      tfgle.Graph().node(tags, node_type="n", decoder=tfgle.Decoder(
+          attrs={"tags": tfgle.CategoricalAttr(multivalued=True)})).build()
+
+  def test_a_few_other_delimiters_are_values(self):
+    # One title of three holds a '|': that is a value, not a delimiter.
+    path = write_file(self.get_temp_dir(), "n.csv", "id,tags\n1,a|b\n2,c\n3,d\n")
+    g = tfgle.Graph().node(path, node_type="n", decoder=tfgle.Decoder(
+        attrs={"tags": tfgle.CategoricalAttr(multivalued=True)})).build()
+    self.assertAllEqual(g.node_features("n", [1, 2, 3])["tags"].row_lengths(), [1, 1, 1])
+
+
 if __name__ == "__main__":
   tf.test.main()

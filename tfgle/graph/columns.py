@@ -30,6 +30,8 @@ _ROWS_PER_TASK = 1 << 16
 INT_TYPES = ("int64", "int32", "int")
 FLOAT_TYPES = ("float", "double")
 _INT64_MAX = np.iinfo(np.int64).max
+# Delimiters that list values are often written with; see _check_delimiter.
+COMMON_DELIMITERS = ("|", ";", ",")
 _INT32 = np.iinfo(np.int32)
 
 
@@ -396,6 +398,8 @@ def _parse_vector(column, array, marks, value) -> ParsedColumn:
 
 def _parse_list(column, array, marks, value) -> ParsedColumn:
   """An INT64_LIST / STRING_LIST column: delimited text ("" = []) or a list."""
+  if _is_text(array.type):
+    _check_delimiter(column, array)
   parts = array if is_list(array.type) else _split_list(array, column.delimiter)
   lengths = pc.list_value_length(parts).fill_null(0).to_numpy(zero_copy_only=False)
   lengths = lengths.astype(np.int64)
@@ -413,6 +417,29 @@ def _parse_list(column, array, marks, value) -> ParsedColumn:
     marks.mark(np.unique(parents[failed]),
                lambda r: f"list element {element[r]!r} is not an int64: {value(r)}")
   return marks.parsed(values.to_numpy(zero_copy_only=False), lengths)
+
+
+def _check_delimiter(column: schema.Column, text: pa.Array):
+  """Raises ValueError when no value holds the delimiter but most hold another common one.
+
+  Such a column would silently become one value per row (a "genre" such as
+  'Action|Adventure'), so it is an error of the whole column, lenient or not.
+  """
+  if not len(text) or pc.any(pc.match_substring(text, column.delimiter)).as_py():
+    return
+  filled = int(pc.sum(pc.not_equal(text, "")).as_py() or 0)
+  for other in COMMON_DELIMITERS:
+    if other == column.delimiter:
+      continue
+    holding = pc.match_substring(text, other)
+    count = int(pc.sum(holding).as_py() or 0)
+    if count * 2 > filled:
+      example = text.filter(holding)[0].as_py()
+      raise ValueError(
+          f"column {column.name!r}: {count} of {filled} values hold {other!r} and none the "
+          f"delimiter {column.delimiter!r} (for example {example!r}), so each would be read as "
+          f"a single value; declare the delimiter, e.g. CategoricalAttr(multivalued=True, "
+          f"delimiter={other!r})")
 
 
 def cast_strings(strings: pa.Array, to_type: pa.DataType, *, trim: bool = True):

@@ -80,7 +80,26 @@ def read_file(path: str, columns: Sequence[schema.Column], *, strict: bool = Tru
       value_type = _plain(file_schema.field(name).type)
       arrays[name] = pa.chunked_array(chunks, value_type)
   table = pa.table({c.name: arrays[c.name] for c in columns})
+  return read_arrow(table, columns, strict=strict, source=path,
+                    where=lambda row: f"{path}: row {row}", checked=True)
 
+
+def read_arrow(table: pa.Table, columns: Sequence[schema.Column], *, strict: bool, source: str,
+               where, checked: bool = False) -> columns_lib.Rows:
+  """The typed rows of a pyarrow table holding `columns` (checked as a Parquet file's are).
+
+  `source` names the table in messages, `where(row)` a row; `checked`: the
+  column types were checked already.
+
+  Raises:
+    ValueError: a missing column, a column type that does not fit the decoder,
+      or a malformed row (strict).
+  """
+  if not checked:
+    for column in columns:
+      _check_type(source, column, table.schema, "arrow")
+    table = pa.table({c.name: _decoded(table.column(c.name)) for c in columns})
+  num_rows = table.num_rows
   # Rows with nulls go first; the rest is parsed as text tables are.
   problems = []
   null = np.zeros(num_rows, bool)
@@ -94,18 +113,27 @@ def read_file(path: str, columns: Sequence[schema.Column], *, strict: bool = Tru
     rows = np.flatnonzero(~null)
     table = table.filter(pa.array(~null))
   return columns_lib.collect(columns, columns_lib.parse_columns(columns, table), rows,
-                             strict=strict, source=path, where=lambda row: f"{path}: row {row}",
-                             problems=problems, num_lost=int(null.sum()))
+                             strict=strict, source=source, where=where, problems=problems,
+                             num_lost=int(null.sum()))
+
+
+def _decoded(chunked: pa.ChunkedArray) -> pa.ChunkedArray:
+  """A column with its dictionary-encoded chunks decoded."""
+  chunks = [chunk.dictionary_decode() if pa.types.is_dictionary(chunk.type) else chunk
+            for chunk in chunked.chunks]
+  return pa.chunked_array(chunks, _plain(chunked.type))
 
 
 def _plain(data_type: pa.DataType) -> pa.DataType:
   return data_type.value_type if pa.types.is_dictionary(data_type) else data_type
 
 
-def _check_type(path: str, column: schema.Column, file_schema: pa.Schema):
+def _check_type(path: str, column: schema.Column, file_schema: pa.Schema,
+                kind_name: str = "Parquet"):
   """Raises ValueError when the file lacks `column` or its type does not fit the kind."""
   if column.name not in file_schema.names:
-    raise ValueError(f"{path}: the file has no column {column.name!r} (it has "
+    what = "file" if kind_name == "Parquet" else "table"
+    raise ValueError(f"{path}: the {what} has no column {column.name!r} (it has "
                      f"{file_schema.names})")
   data_type = _plain(file_schema.field(column.name).type)
 
@@ -143,7 +171,7 @@ def _check_type(path: str, column: schema.Column, file_schema: pa.Schema):
   else:
     raise ValueError(f"unknown column kind {kind!r} of column {column.name!r}")
   if not ok:
-    raise ValueError(f"{path}: column {column.name!r} has Parquet type {data_type}, but the "
+    raise ValueError(f"{path}: column {column.name!r} has {kind_name} type {data_type}, but the "
                      f"decoder reads it as {kind}, which needs {needs}")
 
 

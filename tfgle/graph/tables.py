@@ -1,9 +1,11 @@
 """Reading node and edge tables into typed numpy columns.
 
 `read_table` accepts what `Graph.node()` / `Graph.edge()` accept as a source:
-a path, a glob, a list of them (TSV/CSV text with a header, or Parquet), or a
-dict of numpy arrays. It returns a `Table` with one numpy array (or ragged
-column) per requested `schema.Column`, plus where every row came from, so that
+a path, a glob, a list of them (TSV/CSV text with a header, or Parquet), a
+dict of numpy arrays, a pyarrow Table (or RecordBatch), or a pandas DataFrame
+(if pandas is installed; it is converted with `pyarrow.Table.from_pandas`).
+It returns a `Table` with one numpy array (or ragged column) per requested
+`schema.Column`, plus where every row came from, so that
 later checks (dangling edges, duplicate ids) can name a file and line. The
 formats' readers (`text_reader`, `parquet_reader`) read one file each, and
 `tfgle.graph.columns` types its columns; here the files of a table are read in
@@ -18,6 +20,7 @@ import os
 from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
+import pyarrow as pa
 
 from tfgle.graph import columns as columns_lib
 from tfgle.graph import parquet_reader
@@ -36,7 +39,8 @@ class Table:
     num_rows: number of rows kept.
     files: (file name, line number of each kept row) per input file, in row
       order (text: 1-based lines, the header is line 1; Parquet: 0-based row
-      indices); in-memory sources: ("<arrays>", 0-based row of each kept row).
+      indices); in-memory sources (arrays, arrow tables, data frames):
+      ("<arrays>", 0-based row of each kept row).
     dropped: file name (`<arrays>` for in-memory sources) -> rows dropped in
       lenient mode.
   """
@@ -70,7 +74,8 @@ class Table:
 # The name of in-memory sources in `Table.files` and `Table.dropped`.
 ARRAYS = "<arrays>"
 
-Source = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]], Mapping[str, Any]]
+Source = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]], Mapping[str, Any], pa.Table,
+               pa.RecordBatch, Any]  # Any: a pandas DataFrame
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -81,8 +86,9 @@ def expand_paths(source) -> list[str]:
   paths = []
   for item in items:
     if not isinstance(item, (str, os.PathLike)):
-      raise ValueError(f"a table source must be a path, a glob, a list of them or a dict of "
-                       f"arrays; got an item {item!r}")
+      raise ValueError(f"a table source must be a path, a glob, a list of them, a dict of "
+                       f"arrays, a pyarrow Table or a pandas DataFrame; got an item "
+                       f"{_shorten(item)}")
     item = os.fspath(item)
     matches = sorted(glob_lib.glob(item)) if glob_lib.has_magic(item) else [item]
     if not matches:
@@ -108,7 +114,9 @@ def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool
 
   Args:
     source: a path, glob or list of them (`.parquet`/`.pq` files are Parquet,
-      anything else TSV/CSV text with a header row), or a dict of arrays.
+      anything else TSV/CSV text with a header row), a dict of arrays, a
+      pyarrow Table or RecordBatch (columns typed as Parquet's may be), or a
+      pandas DataFrame (its index is not a column).
     columns: the columns to produce (other columns of the source are ignored).
     strict: a malformed row is an error naming file, line and column (for
       arrays: row and column). With strict=False such rows are dropped and
@@ -130,8 +138,15 @@ def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool
     raise ValueError(f"max_dropped_rows must be an int >= 0, got {max_dropped_rows!r}")
   check_dropped_fraction(max_dropped_fraction)
   limits = _DropLimits(strict, max_dropped_rows, max_dropped_fraction)
-  if isinstance(source, Mapping):
-    rows = columns_lib.from_arrays(source, columns, strict=strict)
+  source = _from_pandas(source)
+  if isinstance(source, pa.RecordBatch):
+    source = pa.Table.from_batches([source])
+  if isinstance(source, (Mapping, pa.Table)):
+    if isinstance(source, pa.Table):
+      rows = parquet_reader.read_arrow(source, columns, strict=strict, source="the arrow table",
+                                       where=lambda row: f"row {row}")
+    else:
+      rows = columns_lib.from_arrays(source, columns, strict=strict)
     limits.add(ARRAYS, rows)
     return Table(rows.columns, rows.num_rows, [(ARRAYS, rows.positions)], limits.dropped)
   paths = expand_paths(source)
@@ -145,6 +160,21 @@ def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool
     limits.add(path, rows)
     parts.append(rows)
   return _concatenate(parts, paths, columns, limits.dropped)
+
+
+def _from_pandas(source):
+  """A pandas DataFrame as a pyarrow Table (pandas is imported only if it is loaded)."""
+  if not type(source).__module__.startswith("pandas"):
+    return source
+  import pandas  # pylint: disable=g-import-not-at-top
+  if not isinstance(source, pandas.DataFrame):
+    return source
+  return pa.Table.from_pandas(source, preserve_index=False)
+
+
+def _shorten(value) -> str:
+  text = repr(value)
+  return text if len(text) <= 80 else text[:76] + "..."
 
 
 class _DropLimits:
