@@ -68,7 +68,13 @@ class DataConfigTest(tf.test.TestCase, parameterized.TestCase):
     name, attr = data_config_lib.parse_feature("x:float:3")
     self.assertEqual((name, type(attr).__name__, attr.dim), ("x", "FloatAttr", 3))
     name, attr = data_config_lib.parse_feature("tags:multi_categorical")
-    self.assertEqual((name, attr.multivalued), ("tags", True))
+    self.assertEqual((name, attr.multivalued, attr.delimiter), ("tags", True, ","))
+    name, attr = data_config_lib.parse_feature("tags:multi_categorical:|")
+    self.assertEqual((name, attr.multivalued, attr.delimiter), ("tags", True, "|"))
+    self.assertEqual(data_config_lib.parse_node_feature("item=tags:categorical")[:2],
+                     ("item", "tags"))
+    self.assertEqual(data_config_lib.parse_node_feature("tags:multi_categorical:=")[2].delimiter,
+                     "=")
 
   def test_loads_the_synthetic_graph_of_the_run_seed(self):
     config = training.DataConfig(synthetic_nodes=300, synthetic_edges=1500, seed=2)
@@ -104,6 +110,97 @@ class DataConfigTest(tf.test.TestCase, parameterized.TestCase):
                                 r"'ua.test'\] to hold out test ratings"):
       training.load_graph(training.DataConfig(dataset="movielens", data_dir=directory,
                                               holdout_edges=0.1))
+
+
+
+def _write(directory, name, text):
+  path = os.path.join(directory, name)
+  with open(path, "w") as f:
+    f.write(text)
+  return path
+
+
+class TablesEdgeSplitTest(tf.test.TestCase, parameterized.TestCase):
+  """dataset 'tables' with an edge_split: own column names, the graph on training edges only."""
+
+  def setUp(self):
+    super().setUp()
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    self.users = _write(directory, "users.csv", "userId,age\n" + "".join(
+        f"{u},{20 + u}\n" for u in range(1, 5)))
+    self.movies = _write(directory, "movies.csv", "movieId,genres\n" + "".join(
+        f"{m},{'Drama|Crime' if m % 3 else 'Comedy'}\n" for m in range(10, 20)))
+    # User u rates movies 10..19 at times 100 * m, except user 4 (one rating).
+    rows = [f"{u},{m},{100 * m}" for u in range(1, 4) for m in range(10, 20)] + ["4,10,5"]
+    self.ratings = _write(directory, "ratings.csv", "userId,movieId,ts\n" + "\n".join(rows))
+
+  def config(self, **changes):
+    values = dict(
+        dataset="tables", node_tables=[f"user={self.users}", f"item={self.movies}"],
+        edge_tables=[f"user,item,rates={self.ratings}"], label_column="", split_column="",
+        id_columns=["user=userId", "item=movieId"], src_columns=["userId"],
+        dst_columns=["rates=movieId"], features=["genres:multi_categorical:|", "user=age:int"],
+        edge_split="temporal", val_fraction=0.1, test_fraction=0.2, timestamp_column="ts")
+    values.update(changes)
+    return training.DataConfig(**values)
+
+  def test_temporal_split_holds_out_each_users_latest_edges(self):
+    config = self.config()
+    self.assertEqual(training.DataConfig.from_dict(config.to_dict()), config)
+    self.assertEqual(config.to_dict()["edge_split"], "temporal")
+    graph, held_out = training.load_graph(config)
+    self.assertEqual(held_out.edge_type, ("user", "item", "rates"))
+    # Users 1-3: 1 validation and 2 test edges each, the latest; user 4 keeps its one edge.
+    self.assertAllEqual(held_out.test[0], [1, 1, 2, 2, 3, 3])
+    self.assertAllEqual(held_out.test[1], [18, 19] * 3)
+    self.assertAllEqual(held_out.val[1], [17] * 3)
+    self.assertEqual(graph.num_edges("rates"), 3 * 7 + 1)
+    self.assertLen(held_out.train[0], 22)
+    # No held-out edge is in the graph, in either direction.
+    for user, movie in zip(*held_out.test):
+      self.assertNotIn(movie, graph.neighbors("rates", [user]).ids.flat_values.numpy())
+      self.assertNotIn(user, graph.neighbors("rates_reverse", [movie]).ids.flat_values.numpy())
+    # Features go to the tables that have their columns.
+    self.assertEqual(sorted(graph.node_attrs("item")), ["genres"])
+    self.assertEqual(sorted(graph.node_attrs("user")), ["age"])
+    self.assertAllEqual(graph.node_features("item", [11])["genres"].row_lengths(), [2])
+
+  def test_random_split_is_deterministic(self):
+    first = training.load_graph(self.config(edge_split="random"))[1]
+    again = training.load_graph(self.config(edge_split="random"))[1]
+    self.assertAllEqual(first.test[1], again.test[1])
+    self.assertLen(first.test[0], 6)
+
+  def test_without_a_split(self):
+    graph, held_out = training.load_graph(self.config(edge_split=""))
+    self.assertIsNone(held_out)
+    self.assertEqual(graph.num_edges("rates"), 31)
+
+  def test_missing_timestamp_column(self):
+    with self.assertRaisesRegex(ValueError, r"ratings.csv: .*no column 'timestamp'.*"
+                                r"--timestamp_column names the time column"):
+      training.load_graph(self.config(timestamp_column="timestamp"))
+
+  def test_undeclared_delimiter(self):
+    with self.assertRaisesRegex(ValueError, r"column 'genres'.*delimiter='\|'.*"
+                                r"--features=NAME:multi_categorical:DELIMITER"):
+      training.load_graph(self.config(features=["genres:multi_categorical"]))
+
+  @parameterized.named_parameters(
+      ("split", dict(edge_split="time"), r"edge_split must be one of \['', 'random'"),
+      ("not_tables", dict(dataset="synthetic"), "edge_split splits dataset 'tables'"),
+      ("fraction", dict(val_fraction=1.0), r"val_fraction must be a fraction in \[0, 1\)"),
+      ("sum", dict(val_fraction=0.5, test_fraction=0.5), r"val_fraction \+ test_fraction"),
+      ("column", dict(id_columns=["user="]), "id_columns entry 'user=' must be COLUMN or "),
+      ("column_key", dict(src_columns=["cites=a"]),
+       r"src_columns entry 'cites=a' names 'cites', which is none of \['rates'\]"),
+      ("feature_type", dict(features=["paper=x:int"]),
+       "features entry 'paper=x:int' names node type 'paper'"),
+      ("timestamp", dict(timestamp_column=""), "timestamp_column must be a column name"),
+  )
+  def test_bad_values(self, changes, message):
+    with self.assertRaisesRegex(ValueError, message):
+      self.config(**changes)
 
 
 if __name__ == "__main__":
