@@ -51,7 +51,7 @@ _EXPORT_DIR = flags.DEFINE_string("export_dir", None, "Export embeddings and the
                                   "here.")
 _VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras verbosity: 1 progress bars, 2 one line "
                                 "per epoch, 0 silent.")
-flags.mark_flags_as_required(["warm_start_from", "model_dir", "updates"])
+flags.mark_flags_as_required(["warm_start_from", "model_dir"])
 
 
 def _check_manifest(directory):
@@ -61,6 +61,14 @@ def _check_manifest(directory):
                      "train_incremental.py trains node classifiers")
 
 
+def _check_updates(items):
+  if not items:
+    raise ValueError("--updates must name at least one table: node:NODE_TYPE=PATH or "
+                     "edge:EDGE_TYPE=PATH")
+  for item in items:
+    incremental.parse_update(item)
+
+
 def _check_no_data_flags(values):
   given = [f"--{name}" for name in common.DATA_FLAGS if flags.FLAGS[name].present]
   if given:
@@ -68,8 +76,7 @@ def _check_no_data_flags(values):
 
 
 flags.register_validator("warm_start_from", common.validator(_check_manifest))
-flags.register_validator("updates", common.validator(
-    lambda items: [incremental.parse_update(item) for item in items]))
+flags.register_validator("updates", common.validator(_check_updates))
 flags.register_validator("graph", lambda d: d is None or os.path.isdir(d),
                          "--graph must be a graph snapshot directory")
 flags.register_validator("replay_fraction", lambda f: 0 <= f <= 1,

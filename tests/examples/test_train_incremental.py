@@ -133,6 +133,8 @@ def test_usage_errors(tmp_path, trained):
   assert proc.returncode == 1
   assert ("updates entry 'paper=x.tsv' must be node:NODE_TYPE=PATH or edge:EDGE_TYPE=PATH"
           in proc.stderr)
+  proc = _run(*base)
+  assert "--updates must name at least one table" in proc.stderr
   proc = _run(*base, "--updates=node:node=x.tsv", "--replay_fraction=2")
   assert "--replay_fraction must be a fraction in [0, 1]" in proc.stderr
   proc = _run(*base, "--updates=node:node=x.tsv", "--synthetic_nodes=50")
