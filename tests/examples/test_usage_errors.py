@@ -99,18 +99,19 @@ class UsageErrorTest(tf.test.TestCase, parameterized.TestCase):
     self.assertUsageError(proc, "model_info.json is not a valid model manifest: format_version "
                           "is 1, but this tfgle reads manifests of version 2")
 
-  def test_export_refuses_a_two_tower_model(self):
+  def test_export_refuses_a_graph_servable_of_a_subgraph_model(self):
+    # Two-tower models export both towers now (tests/examples/test_export_embeddings.py).
     directory = tempfile.mkdtemp(dir=self.get_temp_dir())
-    towers = {side: training.Tower("node", ("links",), ("node", "node"), method=f"embed_{side}s")
-              for side in ("user", "item")}
     training.write_manifest(directory, training.ModelManifest(
-        task="link_prediction", model="ego_bipartite_sage", model_class="tfgle>EgoBipartiteSAGE",
-        batch="ego_graph", data={"dataset": "synthetic", "seed": 0}, towers=towers,
+        task="node_classification", model="gcn", model_class="tfgle>GCN", batch="subgraph",
+        data={"dataset": "synthetic", "seed": 0},
+        towers={"node": training.Tower("node", ("links",), ("node", "node"))},
         edge_type=("node", "node", "links"), fanouts=(5,), features={"node": ()},
-        embedding_dim=8))
-    proc = _run("export_embeddings.py", f"--model_dir={directory}", f"--output_dir={directory}/o")
-    self.assertUsageError(proc, f"{directory} holds a link_prediction model; this binary exports "
-                          "node classifiers")
+        embedding_dim=8, num_classes=2))
+    proc = _run("export_embeddings.py", f"--model_dir={directory}", f"--output_dir={directory}/o",
+                "--graph_servable")
+    self.assertUsageError(proc, f"--graph_servable needs an EgoGraph model; {directory} holds a "
+                          "SubGraph model")
 
   @parameterized.parameters("train_supervised.py", "train_link_prediction.py")
   def test_one_process_strategy_in_a_cluster_is_refused(self, binary):

@@ -4,6 +4,12 @@ Example:
   manifest = tfgle.training.read_manifest(model_dir)
   ids, embeddings = tfgle.training.embed_nodes(model, graph, manifest, batch_size=512, seed=0)
   tfgle.training.write_embeddings(out_dir, ids, embeddings, "npy")
+
+  # Everything an export writes, for each tower of the model (one for a node
+  # classifier, "user" and "item" for a two-tower model):
+  for name in manifest.towers:
+    tfgle.training.bulk_inference.export_tower(os.path.join(out_dir, name), model, graph,
+                                               manifest, tower=name, fmt="npy")
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgle import data
+from tfgle import export
 from tfgle.training.manifest import ModelManifest
 
 FORMATS = ("npy", "tsv", "parquet")
@@ -91,3 +98,52 @@ def write_embeddings(directory: str, ids: np.ndarray, embeddings: np.ndarray, fm
     pq.write_table(pa.table({"id": ids, "embedding": pa.FixedSizeListArray.from_arrays(
         values, embeddings.shape[1])}), path)
   return path
+
+
+def tower_features(manifest: ModelManifest, tower: Optional[str] = None) -> list[str]:
+  """The attributes the tower's hops read (those of every node type on its meta-path)."""
+  spec = manifest.tower(tower)
+  names = [name for t in dict.fromkeys(spec.hop_node_types) for name in manifest.features.get(
+      t, ())]
+  return list(dict.fromkeys(names))
+
+
+def export_tower(directory: str, model, graph, manifest: ModelManifest, *,
+                 tower: Optional[str] = None, fmt: str = "npy", batch_size: int = 512,
+                 seed: int = 0, servable: bool = False) -> dict:
+  """Writes one tower's exports under `directory`; returns {what: path} and sizes.
+
+  Writes embeddings.{fmt} (every node of the tower's node type, bulk
+  inference), embedding_table/ (SavedModel: ids -> embeddings), for EgoGraph
+  models encoder/ (SavedModel: raw ego-graph features -> embeddings) and with
+  `servable` graph_servable/ (SavedModel: ids -> embeddings, sampling in the
+  model; tfgle.export.export_graph_servable). Every SavedModel embeds with the
+  tower's method (`embed`, `embed_users`, `embed_items`).
+
+  Raises:
+    ValueError: `servable` for a SubGraph model (the servable samples EgoGraphs).
+  """
+  spec = manifest.tower(tower)
+  if servable and manifest.batch != "ego_graph":
+    raise ValueError(f"servable=True needs an EgoGraph model, got batch={manifest.batch!r}")
+  ids, embeddings = embed_nodes(model, graph, manifest, batch_size=batch_size, seed=seed,
+                                tower=tower)
+  string_ids = (graph.id_strings(spec.node_type, ids) if graph.has_string_ids(spec.node_type)
+                else None)
+  result = {"node_type": spec.node_type, "nodes": int(len(ids)),
+            "embedding_dim": int(embeddings.shape[1]),
+            "embeddings": write_embeddings(directory, ids, embeddings, fmt),
+            "embedding_table": export.export_embedding_table(
+                os.path.join(directory, "embedding_table"), ids, embeddings,
+                string_ids=string_ids)}
+  if manifest.batch == "ego_graph":
+    embed = getattr(model, spec.method)
+    features = tower_features(manifest, tower)
+    ego = data.ego_spec(graph, spec.node_type, list(spec.meta_path), list(manifest.eval_fanouts))
+    result["encoder"] = export.export_encoder(os.path.join(directory, "encoder"), model, graph,
+                                              ego, features, embed=embed)
+    if servable:
+      result["graph_servable"] = export.export_graph_servable(
+          os.path.join(directory, "graph_servable"), model, graph, ego, features, embed=embed,
+          seed=seed)
+  return result
