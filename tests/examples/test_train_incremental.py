@@ -5,7 +5,6 @@ embedding on the synthetic graph, saved with its manifest as
 train_supervised.py saves it) so that its id-embedding rows can be compared
 with the incremental model's; the binary runs in a subprocess.
 """
-import dataclasses
 import json
 import os
 import subprocess
@@ -67,8 +66,8 @@ def _trained(tmp_path_factory):
   manifest = nc.classifier_manifest(
       model, graph, s, data_config=data.to_dict(), batch="ego_graph", node_type="node",
       meta_path=meta_path, num_classes=num_classes)
-  # The batches carry the graph's attributes; the id embedding reads their "index".
-  training.write_manifest(model_dir, dataclasses.replace(manifest, features={"node": ("feat",)}))
+  assert manifest.features == {"node": ("feat",)}   # the id embedding is no graph attribute
+  training.write_manifest(model_dir, manifest)
   return model_dir, graph.save(str(tmp_path / "snapshot")), graph
 
 

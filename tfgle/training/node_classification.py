@@ -162,7 +162,10 @@ def classifier_manifest(model: tf.keras.Model, graph, settings: NodeClassificati
                                          hop_node_types=tuple(spec.node_types))},
       edge_type=tuple(graph.edge_type(meta_path[0])), fanouts=settings.fanouts,
       eval_fanouts=settings.eval_fanouts, sampling=settings.sampling,
-      eval_strategy=EVAL_STRATEGY, features={node_type: tuple(sorted(model.features))},
+      eval_strategy=EVAL_STRATEGY,
+      # The graph attributes the batches must carry (an id embedding reads "index").
+      features={node_type: tuple(sorted(n for n in model.features
+                                        if n in graph.node_attrs(node_type)))},
       multi_hot=tuple(n for n in settings.multi_hot if n in model.features),
       embedding_dim=model.embedding_dim, num_classes=num_classes,
       settings=settings.as_dict())
