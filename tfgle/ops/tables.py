@@ -71,7 +71,8 @@ def _as_int64_vector(values, name):
     return to_tensor(values, np.int64, copy=False)
   tensor = tf.convert_to_tensor(values)
   if tensor.dtype != tf.int64:
-    if not tensor.dtype.is_integer:
+    # (An empty list converts to float32: it holds no non-integer.)
+    if not tensor.dtype.is_integer and tensor.shape.num_elements() != 0:
       raise TypeError(f"{name} must be integers, got dtype {tensor.dtype.name}")
     tensor = tf.cast(tensor, tf.int64)
   return tensor
