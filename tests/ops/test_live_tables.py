@@ -552,6 +552,7 @@ class ConcurrentUpdateAndSampleTest(tf.test.TestCase):
                      weights=(1 + ids % 3).astype(np.float32), timestamps=ids,
                      order="timestamp")
     self.assertEqual(csr.fingerprint(), whole.fingerprint())
+    self.assertEqual((csr.num_src, csr.num_edges), (stream.counts[v], stream.ends[v]))
 
 
 if __name__ == "__main__":

@@ -100,7 +100,8 @@ class _Table(tf.saved_model.experimental.TrackableResource):
   def __init__(self, prefix):
     super().__init__()
     self._shared_name = f"tfgle_{prefix}_{uuid.uuid4().hex}"
-    self._cached_sizes = None
+    self._cached_sizes = None  # (generation, sizes)
+    self._generation = 0
     self._updated_in_graph = False
 
   def _create_resource(self):
@@ -110,12 +111,18 @@ class _Table(tf.saved_model.experimental.TrackableResource):
     tf.raw_ops.DestroyResourceOp(resource=self.resource_handle, ignore_lookup_error=True)
 
   def _sizes(self, read):
-    """The table's sizes as Python ints: cached until an update, else `read()` (eagerly)."""
-    sizes = self._cached_sizes
-    if sizes is None or self._updated_in_graph:
-      with tf.init_scope():
-        sizes = tuple(int(x) for x in read())
-      self._cached_sizes = sizes
+    """The table's sizes as Python ints: cached until an update, else `read()` (eagerly).
+
+    The cache is stamped with the number of updates made through this object,
+    so that sizes read while another thread updates are never kept.
+    """
+    generation = self._generation
+    cached = self._cached_sizes
+    if cached is not None and cached[0] == generation and not self._updated_in_graph:
+      return cached[1]
+    with tf.init_scope():
+      sizes = tuple(int(x) for x in read())
+    self._cached_sizes = (generation, sizes)
     return sizes
 
   def _updated(self):
@@ -123,7 +130,7 @@ class _Table(tf.saved_model.experimental.TrackableResource):
     if not tf.executing_eagerly():
       # The update runs whenever the function does: never trust the cache again.
       self._updated_in_graph = True
-    self._cached_sizes = None
+    self._generation += 1
 
 
 class IdMapTable(_Table):
@@ -145,7 +152,7 @@ class IdMapTable(_Table):
     super().__init__("id_map")
     ids = _as_int64_vector(ids, "ids")
     ops.tfgle_id_map_init(self.resource_handle, ids)
-    self._cached_sizes = (int(ids.shape[0]),)
+    self._cached_sizes = (0, (int(ids.shape[0]),))
 
   @property
   def size(self) -> int:
