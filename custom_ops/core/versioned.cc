@@ -17,6 +17,11 @@ std::shared_ptr<const CsrSnapshot> LiveCsr::Publishable(std::unique_ptr<CsrGraph
       });
 }
 
+void LiveCsr::KeepSpare(std::unique_ptr<CsrGraph> graph) {
+  std::lock_guard<std::mutex> lock(spare_->mu);
+  if (spare_->graph == nullptr) spare_->graph = std::move(graph);
+}
+
 std::unique_ptr<CsrGraph> LiveCsr::TakeSpare() {
   std::unique_ptr<CsrGraph> graph;
   {
@@ -57,7 +62,11 @@ Status LiveCsr::Append(const EdgeList& edges, const Executor& executor, int64_t*
           return g.CheckAppend(added);  // nothing changes
         }
         std::unique_ptr<CsrGraph> graph = TakeSpare();
-        TFGLE_RETURN_IF_ERROR(g.Append(added, executor, graph.get()));
+        const Status status = g.Append(added, executor, graph.get());
+        if (!status.ok()) {
+          KeepSpare(std::move(graph));  // for the next update
+          return status;
+        }
         *next = Publishable(std::move(graph), /*pages_advised=*/true);
         return Status::Ok();
       },
@@ -70,9 +79,13 @@ Status LiveCsr::RemoveBefore(int64_t timestamp, const Executor& executor, int64_
         if (current == nullptr) return Status::FailedPrecondition("the table is not built");
         std::unique_ptr<CsrGraph> graph = TakeSpare();
         int64_t removed = 0;
-        TFGLE_RETURN_IF_ERROR(
-            current->graph().RemoveBefore(timestamp, executor, graph.get(), &removed));
-        if (removed > 0) *next = Publishable(std::move(graph), /*pages_advised=*/true);
+        const Status status =
+            current->graph().RemoveBefore(timestamp, executor, graph.get(), &removed);
+        if (!status.ok() || removed == 0) {
+          KeepSpare(std::move(graph));
+          return status;
+        }
+        *next = Publishable(std::move(graph), /*pages_advised=*/true);
         return Status::Ok();
       },
       number);

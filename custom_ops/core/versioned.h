@@ -115,7 +115,9 @@ class LiveCsr {
   // A version of `graph` that gives its memory to spare_ when deleted.
   std::shared_ptr<const CsrSnapshot> Publishable(std::unique_ptr<CsrGraph> graph,
                                                  bool pages_advised) const;
+  // The spare memory (or an empty graph), and back when an update failed.
   std::unique_ptr<CsrGraph> TakeSpare();
+  void KeepSpare(std::unique_ptr<CsrGraph> graph);
 
   Versioned<CsrSnapshot> versions_;
   std::shared_ptr<Spare> spare_ = std::make_shared<Spare>();
