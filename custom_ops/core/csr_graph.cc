@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "custom_ops/core/huge_pages.h"
 #include "custom_ops/core/weights.h"
 
 namespace tfgle {
@@ -168,7 +169,196 @@ void SortRowsByWeight(CsrGraph* g, int64_t num_input_edges, const float* weight,
   });
 }
 
+// Sets g->in_degree from g's entries: per-part histograms of the dst column, summed.
+void CountInDegrees(const Executor& executor, CsrGraph* g) {
+  const int64_t num_entries = g->num_edges();
+  const int64_t parts = std::max<int64_t>(
+      1, std::min<int64_t>({executor.num_threads, 8, num_entries / (1 << 16) + 1}));
+  std::vector<std::vector<int64_t>> counts(parts);
+  executor.ForEachChunk(parts, [&](int64_t p) {
+    counts[p].assign(g->num_dst, 0);
+    for (int64_t i = num_entries * p / parts, end = num_entries * (p + 1) / parts; i < end;
+         ++i) {
+      ++counts[p][g->indices[i]];
+    }
+  });
+  g->in_degree = std::move(counts[0]);
+  for (int64_t p = 1; p < parts; ++p) {
+    for (int64_t v = 0; v < g->num_dst; ++v) g->in_degree[v] += counts[p][v];
+  }
+}
+
+// Sets `to`'s sizes, flags and order to `from`'s, and its columns to `num_entries`
+// entries (memory reused when large enough, values to be overwritten).
+void ShapeLike(const CsrGraph& from, int64_t num_src, int64_t num_dst, int64_t num_entries,
+               CsrGraph* to) {
+  to->num_src = num_src;
+  to->num_dst = num_dst;
+  to->has_weights = from.has_weights;
+  to->has_timestamps = from.has_timestamps;
+  to->order = from.order;
+  to->symmetric = from.symmetric;
+  // New memory gets 1/8 more room, so that the next updates can reuse it.
+  auto resize = [](auto* column, int64_t n) { ResizeWithHugePages(column, n, n + n / 8); };
+  resize(&to->indptr, num_src + 1);
+  resize(&to->indices, num_entries);
+  resize(&to->edge_ids, num_entries);
+  resize(&to->weights, from.has_weights ? num_entries : 0);
+  resize(&to->timestamps, from.has_timestamps ? num_entries : 0);
+}
+
+// Copies entries [from, from + n) of `g` to entries [to, to + n) of `out`.
+void CopyEntries(const CsrGraph& g, int64_t from, int64_t n, int64_t to, CsrGraph* out) {
+  if (n <= 0) return;
+  std::memcpy(out->indices.data() + to, g.indices.data() + from, n * sizeof(int64_t));
+  std::memcpy(out->edge_ids.data() + to, g.edge_ids.data() + from, n * sizeof(int64_t));
+  if (g.has_weights) {
+    std::memcpy(out->weights.data() + to, g.weights.data() + from, n * sizeof(float));
+  }
+  if (g.has_timestamps) {
+    std::memcpy(out->timestamps.data() + to, g.timestamps.data() + from, n * sizeof(int64_t));
+  }
+}
+
+void CopyEntry(const CsrGraph& g, int64_t from, int64_t to, CsrGraph* out) {
+  out->indices[to] = g.indices[from];
+  out->edge_ids[to] = g.edge_ids[from];
+  if (g.has_weights) out->weights[to] = g.weights[from];
+  if (g.has_timestamps) out->timestamps[to] = g.timestamps[from];
+}
+
+// Merges old entries [i, i_end) of `g` and new entries [j, j_end) of `delta`,
+// both descending by key(graph, entry), into `out` from entry `to`; on equal
+// keys the old entries come first.
+template <typename Key>
+void MergeDescending(const CsrGraph& g, int64_t i, int64_t i_end, const CsrGraph& delta,
+                     int64_t j, int64_t j_end, int64_t to, Key key, CsrGraph* out) {
+  while (i < i_end && j < j_end) {
+    if (key(delta, j) > key(g, i)) {
+      CopyEntry(delta, j++, to++, out);
+    } else {
+      CopyEntry(g, i++, to++, out);
+    }
+  }
+  CopyEntries(g, i, i_end - i, to, out);
+  CopyEntries(delta, j, j_end - j, to + (i_end - i), out);
+}
+
 }  // namespace
+
+Status CsrGraph::CheckAppend(const EdgeList& e) const {
+  if (e.num_src < num_src) {
+    return Status::InvalidArgument(StrCat("num_src = ", e.num_src, " is less than the table's ",
+                                          num_src, " source nodes; tables only grow"));
+  }
+  if (e.num_dst < num_dst) {
+    return Status::InvalidArgument(StrCat("num_dst = ", e.num_dst, " is less than the table's ",
+                                          num_dst, " destination nodes; tables only grow"));
+  }
+  if (e.num_edges > 0 && e.edge_ids == nullptr) {
+    return Status::InvalidArgument("appended edges need edge ids, one per edge");
+  }
+  if (e.weights != nullptr && !has_weights) {
+    return Status::InvalidArgument("the table has no weights; appended edges cannot have any");
+  }
+  if (e.weights == nullptr && has_weights && e.num_edges > 0) {
+    return Status::InvalidArgument("the table has weights; appended edges need one each");
+  }
+  if (e.timestamps != nullptr && !has_timestamps) {
+    return Status::InvalidArgument(
+        "the table has no timestamps; appended edges cannot have any");
+  }
+  if (e.timestamps == nullptr && has_timestamps && e.num_edges > 0) {
+    return Status::InvalidArgument("the table has timestamps; appended edges need one each");
+  }
+  return Status::Ok();
+}
+
+Status CsrGraph::Append(const EdgeList& e, const Executor& executor, CsrGraph* out) const {
+  TFGLE_RETURN_IF_ERROR(CheckAppend(e));
+  // The new edges as a CSR of their own, in the table's order.
+  static const float kNoWeight = 0;
+  static const int64_t kNoTimestamp = 0;
+  EdgeList added = e;
+  added.symmetric = symmetric;
+  if (has_weights && added.weights == nullptr) added.weights = &kNoWeight;
+  if (has_timestamps && added.timestamps == nullptr) added.timestamps = &kNoTimestamp;
+  CsrGraph delta;
+  TFGLE_RETURN_IF_ERROR(Build(added, order, executor, &delta));
+
+  CsrGraph& g = *out;
+  ShapeLike(*this, e.num_src, e.num_dst, num_edges() + delta.num_edges(), &g);
+  // Row v's old entries: [old_begin(v), old_begin(v + 1)) (rows past num_src are empty).
+  auto old_begin = [this](int64_t v) { return indptr[std::min(v, num_src)]; };
+  executor.parallel_for(e.num_src + 1, 2, [&](int64_t begin, int64_t end) {
+    for (int64_t v = begin; v < end; ++v) g.indptr[v] = old_begin(v) + delta.indptr[v];
+  });
+  const int64_t avg_degree = num_src > 0 ? num_edges() / num_src + 1 : 1;
+  executor.parallel_for(e.num_src, 4 * avg_degree + 8, [&](int64_t begin, int64_t end) {
+    int64_t run = begin;  // the first row of the run of rows without new entries
+    for (int64_t v = begin; v <= end; ++v) {
+      if (v < end && delta.indptr[v + 1] == delta.indptr[v]) continue;
+      CopyEntries(*this, old_begin(run), old_begin(v) - old_begin(run), g.indptr[run], &g);
+      if (v == end) break;
+      const int64_t i = old_begin(v), i_end = old_begin(v + 1);
+      const int64_t j = delta.indptr[v], j_end = delta.indptr[v + 1];
+      switch (order) {
+        case NeighborOrder::kInput:
+          CopyEntries(*this, i, i_end - i, g.indptr[v], &g);
+          CopyEntries(delta, j, j_end - j, g.indptr[v] + (i_end - i), &g);
+          break;
+        case NeighborOrder::kWeightDescending:
+          MergeDescending(*this, i, i_end, delta, j, j_end, g.indptr[v],
+                          [](const CsrGraph& x, int64_t p) { return x.weights[p]; }, &g);
+          break;
+        case NeighborOrder::kTimestampDescending:
+          MergeDescending(*this, i, i_end, delta, j, j_end, g.indptr[v],
+                          [](const CsrGraph& x, int64_t p) { return x.timestamps[p]; }, &g);
+          break;
+      }
+      run = v + 1;
+    }
+  });
+  ResizeWithHugePages(&g.in_degree, e.num_dst, e.num_dst + e.num_dst / 8);
+  executor.parallel_for(e.num_dst, 2, [&](int64_t begin, int64_t end) {
+    for (int64_t v = begin; v < end; ++v) {
+      g.in_degree[v] = (v < num_dst ? in_degree[v] : 0) + delta.in_degree[v];
+    }
+  });
+  return Status::Ok();
+}
+
+Status CsrGraph::RemoveBefore(int64_t timestamp, const Executor& executor, CsrGraph* out,
+                              int64_t* removed) const {
+  if (!has_timestamps) {
+    return Status::InvalidArgument(
+        "removing edges before a timestamp needs a table with timestamps; this one has none");
+  }
+  std::vector<int64_t> kept(num_src + 1, 0);  // kept[v + 1]: entries row v keeps
+  const int64_t avg_degree = num_src > 0 ? num_edges() / num_src + 1 : 1;
+  executor.parallel_for(num_src, 2 * avg_degree + 4, [&](int64_t begin, int64_t end) {
+    for (int64_t v = begin; v < end; ++v) {
+      int64_t n = 0;
+      for (int64_t p = indptr[v]; p < indptr[v + 1]; ++p) n += timestamps[p] >= timestamp;
+      kept[v + 1] = n;
+    }
+  });
+  for (int64_t v = 0; v < num_src; ++v) kept[v + 1] += kept[v];
+  CsrGraph& g = *out;
+  ShapeLike(*this, num_src, num_dst, kept[num_src], &g);
+  std::copy(kept.begin(), kept.end(), g.indptr.begin());
+  executor.parallel_for(num_src, 4 * avg_degree + 8, [&](int64_t begin, int64_t end) {
+    for (int64_t v = begin; v < end; ++v) {
+      int64_t to = g.indptr[v];
+      for (int64_t p = indptr[v]; p < indptr[v + 1]; ++p) {
+        if (timestamps[p] >= timestamp) CopyEntry(*this, p, to++, &g);
+      }
+    }
+  });
+  CountInDegrees(executor, &g);
+  if (removed != nullptr) *removed = num_edges() - g.num_edges();
+  return Status::Ok();
+}
 
 int64_t CsrGraph::ByteSize() const {
   return static_cast<int64_t>((indptr.capacity() + indices.capacity() + edge_ids.capacity() +
@@ -231,6 +421,8 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
   g.num_dst = e.num_dst;
   g.has_weights = e.weights != nullptr;
   g.has_timestamps = e.timestamps != nullptr;
+  g.order = order;
+  g.symmetric = e.symmetric;
 
   // Logical chunks: (pass, part). Pass 0 adds src->dst, pass 1 (symmetric only)
   // dst->src. Each chunk counts its rows, then places its entries at its own
@@ -319,21 +511,7 @@ Status CsrGraph::Build(const EdgeList& e, NeighborOrder order, const Executor& e
     }
   });
 
-  // In-degrees: per-part histograms of the dst column, summed.
-  const int64_t degree_parts = std::max<int64_t>(
-      1, std::min<int64_t>({executor.num_threads, 8, num_entries / (1 << 16) + 1}));
-  std::vector<std::vector<int64_t>> counts(degree_parts);
-  executor.ForEachChunk(degree_parts, [&](int64_t p) {
-    counts[p].assign(e.num_dst, 0);
-    for (int64_t i = num_entries * p / degree_parts, end = num_entries * (p + 1) / degree_parts;
-         i < end; ++i) {
-      ++counts[p][g.indices[i]];
-    }
-  });
-  g.in_degree = std::move(counts[0]);
-  for (int64_t p = 1; p < degree_parts; ++p) {
-    for (int64_t v = 0; v < e.num_dst; ++v) g.in_degree[v] += counts[p][v];
-  }
+  CountInDegrees(executor, &g);
   return Status::Ok();
 }
 

@@ -15,6 +15,13 @@ class IdMap {
   // Maps ids[i] -> i. Fails, naming both rows, if an id occurs twice.
   Status Build(const int64_t* ids, int64_t n, const Executor& executor);
 
+  // Maps ids[i] -> size() + i for the n new ids. Fails, naming it, if an id
+  // is already in the map or occurs twice among `ids`; on failure the map is
+  // left partly grown (append to a copy to keep the original). Contiguous ids
+  // that continue a contiguous map stay on the fast path (O(n)); otherwise the
+  // ids go into the hash table, rehashed to a larger one when it is half full.
+  Status Append(const int64_t* ids, int64_t n, const Executor& executor);
+
   // The dense index of `id`, or -1 if the id is unknown.
   int64_t Find(int64_t id) const {
     if (identity_) {
@@ -35,6 +42,12 @@ class IdMap {
   }
 
  private:
+  // Empties the hash table, sized for ids_ (at most half full).
+  void Rehash();
+  // Adds ids_[index] to the hash table; false if the id is there already
+  // (`*existing` gets its index).
+  bool Insert(int64_t index, int64_t* existing);
+
   static uint64_t Hash(int64_t id) {  // splitmix64 finalizer
     uint64_t x = static_cast<uint64_t>(id);
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -6,39 +6,9 @@
 #include <numeric>
 
 #include "custom_ops/core/alias_table.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "custom_ops/core/huge_pages.h"
 
 namespace tfgle {
-
-namespace {
-
-// Best effort: asks for huge pages on the 2 MB-aligned interior of [p, p + bytes).
-void AdviseHugePagesFor(const void* p, size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr uintptr_t kHuge = uintptr_t{1} << 21;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  if (p == nullptr || end <= begin) return;
-  void* start = reinterpret_cast<void*>(begin);
-  if (madvise(start, end - begin, MADV_HUGEPAGE) != 0) return;
-  // MADV_COLLAPSE (Linux 6.1+) moves the pages now instead of some day.
-  constexpr int kMadvCollapse = 25;
-  madvise(start, end - begin, kMadvCollapse);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
-template <typename T>
-void AdviseHugePagesFor(const std::vector<T>& v) {
-  AdviseHugePagesFor(v.data(), v.size() * sizeof(T));
-}
-
-}  // namespace
 
 bool NeighborSet::Contains(const CsrGraph& g, int64_t src, int64_t dst) const {
   const int64_t first = slot_start[src];
@@ -99,8 +69,9 @@ Status SamplingIndex::Get(Lazy<T>* lazy, BuildFn build, const T** out) {
 
 Status SamplingIndex::BuildRowAlias(bool by_in_degree, RowAlias* out) const {
   const CsrGraph& g = *graph_;
-  out->threshold.resize(g.num_edges());
-  out->alias.resize(g.num_edges());
+  // (Huge pages are asked for before the tables are first touched: no collapse needed.)
+  ResizeWithHugePages(&out->threshold, g.num_edges());
+  ResizeWithHugePages(&out->alias, g.num_edges());
   AliasScratch scratch;
   for (int64_t v = 0; v < g.num_src; ++v) {
     const int64_t begin = g.indptr[v];
@@ -125,8 +96,6 @@ Status SamplingIndex::BuildRowAlias(bool by_in_degree, RowAlias* out) const {
           alias, &scratch);
     }
   }
-  AdviseHugePagesFor(out->threshold);
-  AdviseHugePagesFor(out->alias);
   return Status::Ok();
 }
 
@@ -160,13 +129,12 @@ Status SamplingIndex::GetTimeOrder(const TimeOrder** out) {
     }
     order->rows_sorted = sorted;
     if (sorted) return Status::Ok();
-    order->perm.resize(g.num_edges());
+    ResizeWithHugePages(&order->perm, g.num_edges());
     std::iota(order->perm.begin(), order->perm.end(), int64_t{0});
     for (int64_t v = 0; v < g.num_src; ++v) {
       std::stable_sort(order->perm.begin() + g.indptr[v], order->perm.begin() + g.indptr[v + 1],
                        [ts](int64_t a, int64_t b) { return ts[a] > ts[b]; });
     }
-    AdviseHugePagesFor(order->perm);
     return Status::Ok();
   }, out);
 }
@@ -177,7 +145,7 @@ Status SamplingIndex::TimeOrderedSums(bool by_in_degree, const std::vector<doubl
   return Get(by_in_degree ? &in_degree_sums_ : &weight_sums_,
              [this, order, by_in_degree](std::vector<double>* sums) {
                const CsrGraph& g = *graph_;
-               sums->resize(g.num_edges());
+               ResizeWithHugePages(sums, g.num_edges());
                for (int64_t v = 0; v < g.num_src; ++v) {
                  double total = 0;
                  for (int64_t i = g.indptr[v]; i < g.indptr[v + 1]; ++i) {
@@ -187,7 +155,6 @@ Status SamplingIndex::TimeOrderedSums(bool by_in_degree, const std::vector<doubl
                    (*sums)[i] = total;
                  }
                }
-               AdviseHugePagesFor(*sums);
                return Status::Ok();
              },
              out);
@@ -208,7 +175,8 @@ Status SamplingIndex::GetNeighborSet(const NeighborSet** out) {
   return Get(&neighbor_set_, [this](NeighborSet* set) {
     const CsrGraph& g = *graph_;
     set->wide = g.num_dst >= static_cast<int64_t>(NeighborSet::kEmpty32);
-    set->slot_start.assign(g.num_src + 1, 0);
+    ResizeWithHugePages(&set->slot_start, g.num_src + 1);
+    set->slot_start[0] = 0;
     for (int64_t v = 0; v < g.num_src; ++v) {
       const int64_t degree = g.OutDegree(v);
       set->slot_start[v + 1] =
@@ -216,9 +184,11 @@ Status SamplingIndex::GetNeighborSet(const NeighborSet** out) {
     }
     const int64_t total = set->slot_start[g.num_src];
     if (set->wide) {
-      set->wide_slots.assign(total, -1);
+      ResizeWithHugePages(&set->wide_slots, total);
+      std::fill(set->wide_slots.begin(), set->wide_slots.end(), -1);
     } else {
-      set->slots.assign(total, NeighborSet::kEmpty32);
+      ResizeWithHugePages(&set->slots, total);
+      std::fill(set->slots.begin(), set->slots.end(), NeighborSet::kEmpty32);
     }
     for (int64_t v = 0; v < g.num_src; ++v) {
       const int64_t first = set->slot_start[v];
@@ -241,15 +211,13 @@ Status SamplingIndex::GetNeighborSet(const NeighborSet** out) {
         }
       }
     }
-    AdviseHugePagesFor(set->slot_start);
-    AdviseHugePagesFor(set->slots);
-    AdviseHugePagesFor(set->wide_slots);
     return Status::Ok();
   }, out);
 }
 
 void SamplingIndex::AdviseHugePages() {
   std::call_once(huge_pages_once_, [this] {
+    if (graph_pages_advised_) return;
     AdviseHugePagesFor(graph_->indptr);
     AdviseHugePagesFor(graph_->indices);
     AdviseHugePagesFor(graph_->edge_ids);

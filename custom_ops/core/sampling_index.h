@@ -5,6 +5,10 @@
 // temporal filters, per-row hash sets for rejecting true neighbors, and
 // degree-weighted distributions over destination nodes for negatives.
 //
+// An index belongs to one immutable graph: a table that takes updates gives
+// every version its own index (see versioned.h), so no table built for one
+// version ever serves another.
+//
 // Thread safety: getters may be called concurrently. A table is built once,
 // under a mutex, by the first caller; later callers read it without locking.
 // Builds run on the calling thread only: a build that waited on a thread pool
@@ -66,8 +70,12 @@ struct NeighborSet {
 
 class SamplingIndex {
  public:
-  // `graph` must outlive the index and be complete before the first getter call.
-  explicit SamplingIndex(const CsrGraph* graph) : graph_(graph) {}
+  // `graph` must outlive the index and be complete before the first getter
+  // call. `graph_pages_advised`: the graph's arrays already asked for huge
+  // pages before they were filled (CsrGraph::Append), so AdviseHugePages does
+  // nothing.
+  explicit SamplingIndex(const CsrGraph* graph, bool graph_pages_advised = false)
+      : graph_(graph), graph_pages_advised_(graph_pages_advised) {}
   SamplingIndex(const SamplingIndex&) = delete;
   SamplingIndex& operator=(const SamplingIndex&) = delete;
 
@@ -107,6 +115,7 @@ class SamplingIndex {
   Status TimeOrderedSums(bool by_in_degree, const std::vector<double>** out);
 
   const CsrGraph* graph_;
+  const bool graph_pages_advised_;
   mutable std::mutex mu_;
   Lazy<RowAlias> edge_weight_alias_;
   Lazy<RowAlias> in_degree_alias_;

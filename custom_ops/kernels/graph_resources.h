@@ -1,13 +1,16 @@
 // TensorFlow resources that hold tfgle's in-graph tables.
 //
 // Like tf.lookup tables, each is created by a *Handle op and filled once by an
-// *Init op; lookups and samplers read them without locks (a table is immutable
-// after Init, which is published under the resource's mutex).
+// *Init op. Id maps and CSR tables then take updates (*Append, CsrRemoveBefore)
+// that publish new immutable versions (core/versioned.h): a kernel takes the
+// current version once, at its start (VersionKernel), and reads it without
+// locks for the whole call, while updates run concurrently.
 #ifndef TFGLE_KERNELS_GRAPH_RESOURCES_H_
 #define TFGLE_KERNELS_GRAPH_RESOURCES_H_
 
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 
 #include "custom_ops/core/csr_graph.h"
@@ -15,6 +18,7 @@
 #include "custom_ops/core/id_map.h"
 #include "custom_ops/core/node_distribution.h"
 #include "custom_ops/core/sampling_index.h"
+#include "custom_ops/core/versioned.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/resource_mgr.h"
 #include "tensorflow/core/lib/core/threadpool.h"
@@ -36,6 +40,17 @@ inline Status ToTfStatus(const ::tfgle::Status& status) {
       return errors::ResourceExhausted(status.message());
   }
   return errors::Internal(status.message());
+}
+
+// Runs fn() (a ::tfgle::Status) and turns a failed allocation into
+// ResourceExhausted("out of memory <what>").
+template <typename Fn>
+Status CatchingOom(const std::string& what, Fn fn) {
+  try {
+    return ToTfStatus(fn());
+  } catch (const std::bad_alloc&) {
+    return errors::ResourceExhausted("out of memory ", what);
+  }
 }
 
 // An Executor backed by the kernel's intra-op thread pool.
@@ -69,12 +84,7 @@ class InitOnceResource : public ResourceBase {
       }
       initializing_ = true;
     }
-    Status status;
-    try {
-      status = ToTfStatus(build());
-    } catch (const std::bad_alloc&) {
-      status = errors::ResourceExhausted("out of memory building the ", what);
-    }
+    const Status status = CatchingOom("building the " + what, build);
     mutex_lock lock(mu_);
     initializing_ = false;
     initialized_ = status.ok();
@@ -91,7 +101,7 @@ class InitOnceResource : public ResourceBase {
   bool initializing_ TF_GUARDED_BY(mu_) = false;
 };
 
-// A resource holding one core table (an id map, a node distribution) as `table`.
+// A resource holding one core table (a node distribution) as `table`.
 template <typename Table>
 class CoreTableResource : public InitOnceResource {
  public:
@@ -100,31 +110,48 @@ class CoreTableResource : public InitOnceResource {
   Table table;
 };
 
-// The external ids of one node type, mapped to dense indices.
-using IdMapResource = CoreTableResource<::tfgle::IdMap>;
 // A distribution over the nodes of one type, for negative sampling.
 using NodeDistributionResource = CoreTableResource<::tfgle::NodeDistribution>;
 
-template <>
-inline std::string IdMapResource::DebugString() const {
-  return strings::StrCat("tfgle IdMap of ", table.size(), " ids");
-}
 template <>
 inline std::string NodeDistributionResource::DebugString() const {
   return strings::StrCat("tfgle NodeDistribution over ", table.num_nodes(), " nodes");
 }
 
-// The CSR topology of one edge type, with the sampling tables built over it.
+// The external ids of one node type, mapped to dense indices; grows.
+class IdMapResource : public InitOnceResource {
+ public:
+  using Version = ::tfgle::IdMap;
+  std::string DebugString() const override {
+    const std::shared_ptr<const Version> map = Current();
+    return strings::StrCat("tfgle IdMap of ", map ? map->size() : 0, " ids");
+  }
+  int64_t MemoryUsed() const override {
+    const std::shared_ptr<const Version> map = Current();
+    return map ? map->ByteSize() : 0;
+  }
+  // The current version (null before Init).
+  std::shared_ptr<const Version> Current() const { return map.Current(); }
+  ::tfgle::LiveIdMap map;
+};
+
+// The CSR topology of one edge type, with the sampling tables built over it;
+// takes appended edges and expires old ones.
 class CsrResource : public InitOnceResource {
  public:
+  // A version: CsrSnapshot::graph() and its sampling index, index().
+  using Version = ::tfgle::CsrSnapshot;
   std::string DebugString() const override {
-    return strings::StrCat("tfgle CSR with ", graph.num_src, " source nodes and ",
-                           graph.num_edges(), " edges");
+    int64_t number = 0;
+    const std::shared_ptr<const Version> current = csr.Current(&number);
+    if (current == nullptr) return "tfgle CSR (not built)";
+    return strings::StrCat("tfgle CSR with ", current->graph().num_src, " source nodes and ",
+                           current->graph().num_edges(), " edges (version ", number, ")");
   }
-  int64_t MemoryUsed() const override { return graph.ByteSize() + index.ByteSize(); }
-  ::tfgle::CsrGraph graph;
-  // Sampling tables over `graph`, built lazily by the sampling kernels.
-  ::tfgle::SamplingIndex index{&graph};
+  int64_t MemoryUsed() const override { return csr.ByteSize(); }
+  // The current version (null before Init).
+  std::shared_ptr<const Version> Current() const { return csr.Current(); }
+  ::tfgle::LiveCsr csr;
 };
 
 // InvalidArgument naming `name` unless `t` is a vector.
@@ -182,6 +209,40 @@ class TableKernel : public OpKernel {
 
  protected:
   virtual void ComputeWithTable(OpKernelContext* ctx, Resource* table) = 0;
+};
+
+// A kernel that reads one version of the table of its input 0 (an
+// IdMapResource or CsrResource): Compute takes the table's current version
+// ONCE and hands it to ComputeWithVersion, so that the whole call sees one
+// consistent table while updates publish newer ones.
+template <typename Resource>
+class VersionKernel : public TableKernel<Resource> {
+ public:
+  using TableKernel<Resource>::TableKernel;
+  using Version = typename Resource::Version;
+
+ protected:
+  virtual void ComputeWithVersion(OpKernelContext* ctx, const Version& table) = 0;
+
+ private:
+  void ComputeWithTable(OpKernelContext* ctx, Resource* table) final {
+    const std::shared_ptr<const Version> version = table->Current();  // kept to the end
+    ComputeWithVersion(ctx, *version);
+  }
+};
+
+// The kernel of a reader without attributes: kFn(ctx, version) does the work.
+template <typename Resource,
+          void (*kFn)(OpKernelContext*, const typename Resource::Version&)>
+class VersionFunctionKernel : public VersionKernel<Resource> {
+ public:
+  using VersionKernel<Resource>::VersionKernel;
+
+ protected:
+  void ComputeWithVersion(OpKernelContext* ctx,
+                          const typename Resource::Version& table) override {
+    kFn(ctx, table);
+  }
 };
 
 // The kernel of an op without attributes: the function kFn(ctx, table) does

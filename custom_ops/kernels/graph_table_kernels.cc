@@ -1,4 +1,4 @@
-// Kernels of the in-graph tables: creation, initialization and lookups.
+// Kernels of the in-graph tables: creation, initialization, updates and lookups.
 #include <algorithm>
 #include <atomic>
 #include <limits>
@@ -41,19 +41,29 @@ void IdMapInit(OpKernelContext* ctx, IdMapResource* table) {
   const Tensor& ids = ctx->input(1);
   OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
   OP_REQUIRES_OK(ctx, table->InitializeWith("id map", [&] {
-    return table->table.Build(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
+    return table->map.Init(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx));
   }));
 }
 
-class IdMapLookupOp : public TableKernel<IdMapResource> {
+void IdMapAppend(OpKernelContext* ctx, IdMapResource* table) {
+  const Tensor& ids = ctx->input(1);
+  OP_REQUIRES_OK(ctx, CheckVector(ids, "ids"));
+  int64_t size;
+  OP_REQUIRES_OK(ctx, CatchingOom("appending to the id map", [&] {
+    return table->map.Append(ids.flat<int64_t>().data(), ids.NumElements(), MakeExecutor(ctx),
+                             &size);
+  }));
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, size));
+}
+
+class IdMapLookupOp : public VersionKernel<IdMapResource> {
  public:
-  explicit IdMapLookupOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
+  explicit IdMapLookupOp(OpKernelConstruction* ctx) : VersionKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("allow_missing", &allow_missing_));
   }
 
  protected:
-  void ComputeWithTable(OpKernelContext* ctx, IdMapResource* table) override {
-    const ::tfgle::IdMap& map = table->table;
+  void ComputeWithVersion(OpKernelContext* ctx, const ::tfgle::IdMap& map) override {
     const Tensor& ids = ctx->input(1);
     Tensor* out;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ids.shape(), &out));
@@ -82,8 +92,8 @@ class IdMapLookupOp : public TableKernel<IdMapResource> {
   bool allow_missing_;
 };
 
-void IdMapSize(OpKernelContext* ctx, IdMapResource* table) {
-  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, table->table.size()));
+void IdMapSize(OpKernelContext* ctx, const ::tfgle::IdMap& map) {
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, map.size()));
 }
 
 // ---------------------------------------------------------------- CSR
@@ -117,6 +127,44 @@ Status GetEdgeColumn(const Tensor& t, int64_t num_edges, bool declared, const ch
   return OkStatus();
 }
 
+// The inputs CsrInit and CsrAppend share: src and dst (inputs 1, 2) are
+// vectors of one length, `num_edges`; edge_ids, weights and timestamps
+// (inputs 3-5) are vectors, empty or of that length; num_src and num_dst
+// (inputs 6, 7) are scalars.
+Status GetEdgeInputs(OpKernelContext* ctx, int64_t* num_edges) {
+  const Tensor& src = ctx->input(1);
+  const Tensor& dst = ctx->input(2);
+  TF_RETURN_IF_ERROR(CheckVector(src, "src"));
+  TF_RETURN_IF_ERROR(CheckVector(dst, "dst"));
+  *num_edges = src.NumElements();
+  if (dst.NumElements() != *num_edges) {
+    return errors::InvalidArgument("src and dst must have the same length, got ", *num_edges,
+                                   " and ", dst.NumElements());
+  }
+  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(3), "edge_ids", *num_edges));
+  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(4), "weights", *num_edges));
+  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(5), "timestamps", *num_edges));
+  for (int i : {6, 7}) {
+    const Tensor& t = ctx->input(i);
+    if (!TensorShapeUtils::IsScalar(t.shape())) {
+      return errors::InvalidArgument(i == 6 ? "num_src" : "num_dst", " must be a scalar, got shape ",
+                                     t.shape().DebugString());
+    }
+  }
+  return OkStatus();
+}
+
+// Per-node arrays of larger counts could not be allocated (and sizes near
+// 2^63 would overflow std::vector): they are refused before building.
+Status CheckNodeCounts(int64_t num_src, int64_t num_dst) {
+  constexpr int64_t kMaxNodes = int64_t{1} << 40;
+  if (num_src > kMaxNodes || num_dst > kMaxNodes) {
+    return errors::InvalidArgument("num_src and num_dst must be at most 2^40, got ", num_src,
+                                   " and ", num_dst);
+  }
+  return OkStatus();
+}
+
 class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
  public:
   explicit CsrInitOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
@@ -139,18 +187,8 @@ class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
     const Tensor& timestamps = ctx->input(5);
     const Tensor& num_src = ctx->input(6);
     const Tensor& num_dst = ctx->input(7);
-    OP_REQUIRES_OK(ctx, CheckVector(src, "src"));
-    OP_REQUIRES_OK(ctx, CheckVector(dst, "dst"));
-    const int64_t num_edges = src.NumElements();
-    OP_REQUIRES(ctx, dst.NumElements() == num_edges,
-                errors::InvalidArgument("src and dst must have the same length, got ", num_edges,
-                                        " and ", dst.NumElements()));
-    OP_REQUIRES_OK(ctx, CheckOptionalColumn(edge_ids, "edge_ids", num_edges));
-    OP_REQUIRES_OK(ctx, CheckOptionalColumn(weights, "weights", num_edges));
-    OP_REQUIRES_OK(ctx, CheckOptionalColumn(timestamps, "timestamps", num_edges));
-    OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_src.shape()) &&
-                         TensorShapeUtils::IsScalar(num_dst.shape()),
-                errors::InvalidArgument("num_src and num_dst must be scalars"));
+    int64_t num_edges;
+    OP_REQUIRES_OK(ctx, GetEdgeInputs(ctx, &num_edges));
 
     ::tfgle::EdgeList edges;
     edges.src = src.flat<int64_t>().data();
@@ -163,15 +201,10 @@ class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
                                       &edges.timestamps));
     edges.num_src = num_src.scalar<int64_t>()();
     edges.num_dst = num_dst.scalar<int64_t>()();
-    // Per-node arrays of larger counts could not be allocated (and sizes near
-    // 2^63 would overflow std::vector): refuse them before building.
-    constexpr int64_t kMaxNodes = int64_t{1} << 40;
-    OP_REQUIRES(ctx, edges.num_src <= kMaxNodes && edges.num_dst <= kMaxNodes,
-                errors::InvalidArgument("num_src and num_dst must be at most 2^40, got ",
-                                        edges.num_src, " and ", edges.num_dst));
+    OP_REQUIRES_OK(ctx, CheckNodeCounts(edges.num_src, edges.num_dst));
     edges.symmetric = symmetric_;
     OP_REQUIRES_OK(ctx, table->InitializeWith("CSR table", [&] {
-      return ::tfgle::CsrGraph::Build(edges, order_, MakeExecutor(ctx), &table->graph);
+      return table->csr.Init(edges, order_, MakeExecutor(ctx));
     }));
   }
 
@@ -182,27 +215,78 @@ class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
   ::tfgle::NeighborOrder order_;
 };
 
-void CsrInfo(OpKernelContext* ctx, CsrResource* table) {
-  const ::tfgle::CsrGraph& g = table->graph;
+void CsrAppend(OpKernelContext* ctx, CsrResource* table) {
+  int64_t num_edges;
+  OP_REQUIRES_OK(ctx, GetEdgeInputs(ctx, &num_edges));
+  const Tensor& edge_ids = ctx->input(3);
+  const Tensor& weights = ctx->input(4);
+  const Tensor& timestamps = ctx->input(5);
+  OP_REQUIRES(ctx, edge_ids.NumElements() == num_edges,
+              errors::InvalidArgument("edge_ids must have one value per appended edge (",
+                                      num_edges, "), got ", edge_ids.NumElements()));
+  ::tfgle::EdgeList edges;
+  edges.src = ctx->input(1).flat<int64_t>().data();
+  edges.dst = ctx->input(2).flat<int64_t>().data();
+  edges.num_edges = num_edges;
+  edges.edge_ids = edge_ids.flat<int64_t>().data();
+  if (weights.NumElements() > 0) edges.weights = weights.flat<float>().data();
+  if (timestamps.NumElements() > 0) edges.timestamps = timestamps.flat<int64_t>().data();
+  edges.num_src = ctx->input(6).scalar<int64_t>()();
+  edges.num_dst = ctx->input(7).scalar<int64_t>()();
+  for (const auto& [count, name] : {std::pair<int64_t, const char*>{edges.num_src, "num_src"},
+                                    {edges.num_dst, "num_dst"}}) {
+    OP_REQUIRES(ctx, count >= -1,
+                errors::InvalidArgument(name, " must be >= 0, or -1 to keep the table's, got ",
+                                        count));
+  }
+  OP_REQUIRES_OK(ctx, CheckNodeCounts(edges.num_src, edges.num_dst));
+  int64_t version;
+  OP_REQUIRES_OK(ctx, CatchingOom("appending edges", [&] {
+    return table->csr.Append(edges, MakeExecutor(ctx), &version);
+  }));
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, version));
+}
+
+void CsrRemoveBefore(OpKernelContext* ctx, CsrResource* table) {
+  const Tensor& timestamp = ctx->input(1);
+  OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(timestamp.shape()),
+              errors::InvalidArgument("timestamp must be a scalar, got shape ",
+                                      timestamp.shape().DebugString()));
+  int64_t version;
+  OP_REQUIRES_OK(ctx, CatchingOom("removing edges", [&] {
+    return table->csr.RemoveBefore(timestamp.scalar<int64_t>()(), MakeExecutor(ctx), &version);
+  }));
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, version));
+}
+
+void CsrVersion(OpKernelContext* ctx, CsrResource* table) {
+  int64_t version;
+  table->csr.Current(&version);
+  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, version));
+}
+
+void CsrInfo(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table) {
+  const ::tfgle::CsrGraph& g = table.graph();
   const int64_t values[3] = {g.num_src, g.num_dst, g.num_edges()};
   for (int i = 0; i < 3; ++i) OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, i, values[i]));
 }
 
-void CsrFingerprint(OpKernelContext* ctx, CsrResource* table) {
-  OP_REQUIRES_OK(ctx, SetScalarOutput(ctx, 0, static_cast<int64_t>(table->graph.Fingerprint())));
+void CsrFingerprint(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table) {
+  OP_REQUIRES_OK(ctx,
+                 SetScalarOutput(ctx, 0, static_cast<int64_t>(table.graph().Fingerprint())));
 }
 
-class CsrDegreeOp : public TableKernel<CsrResource> {
+class CsrDegreeOp : public VersionKernel<CsrResource> {
  public:
-  explicit CsrDegreeOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
+  explicit CsrDegreeOp(OpKernelConstruction* ctx) : VersionKernel(ctx) {
     std::string direction;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("direction", &direction));
     out_ = direction == "out";
   }
 
  protected:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) override {
-    const ::tfgle::CsrGraph& g = table->graph;
+  void ComputeWithVersion(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table) override {
+    const ::tfgle::CsrGraph& g = table.graph();
     const Tensor& indices = ctx->input(1);
     OP_REQUIRES_OK(ctx, CheckIndices(indices, "indices", out_ ? g.num_src : g.num_dst,
                                      out_ ? " (source nodes)" : " (destination nodes)"));
@@ -219,8 +303,8 @@ class CsrDegreeOp : public TableKernel<CsrResource> {
   bool out_;
 };
 
-void CsrNeighbors(OpKernelContext* ctx, CsrResource* table) {
-  const ::tfgle::CsrGraph& g = table->graph;
+void CsrNeighbors(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table) {
+  const ::tfgle::CsrGraph& g = table.graph();
   const Tensor* indices;
   OP_REQUIRES_OK(ctx, GetIndexVector(ctx, 1, "indices", g.num_src, " (source nodes)", &indices));
   const auto in = indices->flat<int64_t>();
@@ -261,8 +345,8 @@ void CsrNeighbors(OpKernelContext* ctx, CsrResource* table) {
   }
 }
 
-void CsrEdgesAt(OpKernelContext* ctx, CsrResource* table) {
-  const ::tfgle::CsrGraph& g = table->graph;
+void CsrEdgesAt(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table) {
+  const ::tfgle::CsrGraph& g = table.graph();
   const Tensor* positions;
   OP_REQUIRES_OK(ctx, GetIndexVector(ctx, 1, "positions", g.num_edges(), "", &positions));
   const auto pos = positions->flat<int64_t>();
@@ -288,21 +372,29 @@ REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<IdMapResource>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapInit").Device(DEVICE_CPU),
                         TableFunctionKernel<IdMapResource, IdMapInit, TableAccess::kCreate>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapAppend").Device(DEVICE_CPU),
+                        TableFunctionKernel<IdMapResource, IdMapAppend>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapLookup").Device(DEVICE_CPU), IdMapLookupOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>IdMapSize").Device(DEVICE_CPU),
-                        TableFunctionKernel<IdMapResource, IdMapSize>);
+                        VersionFunctionKernel<IdMapResource, IdMapSize>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<CsrResource>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInit").Device(DEVICE_CPU), CsrInitOp);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrAppend").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrAppend>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrRemoveBefore").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrRemoveBefore>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrVersion").Device(DEVICE_CPU),
+                        TableFunctionKernel<CsrResource, CsrVersion>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrInfo").Device(DEVICE_CPU),
-                        TableFunctionKernel<CsrResource, CsrInfo>);
+                        VersionFunctionKernel<CsrResource, CsrInfo>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrFingerprint").Device(DEVICE_CPU),
-                        TableFunctionKernel<CsrResource, CsrFingerprint>);
+                        VersionFunctionKernel<CsrResource, CsrFingerprint>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrDegree").Device(DEVICE_CPU), CsrDegreeOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrNeighbors").Device(DEVICE_CPU),
-                        TableFunctionKernel<CsrResource, CsrNeighbors>);
+                        VersionFunctionKernel<CsrResource, CsrNeighbors>);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>CsrEdgesAt").Device(DEVICE_CPU),
-                        TableFunctionKernel<CsrResource, CsrEdgesAt>);
+                        VersionFunctionKernel<CsrResource, CsrEdgesAt>);
 
 }  // namespace
 }  // namespace tfgle_kernels

@@ -21,11 +21,7 @@ namespace {
 // Runs fn() and turns a failed allocation into ResourceExhausted.
 template <typename Fn>
 void RunCatchingOom(OpKernelContext* ctx, const char* what, Fn fn) {
-  try {
-    OP_REQUIRES_OK(ctx, ToTfStatus(fn()));
-  } catch (const std::bad_alloc&) {
-    ctx->SetStatus(errors::ResourceExhausted("out of memory ", what));
-  }
+  OP_REQUIRES_OK(ctx, CatchingOom(what, fn));
 }
 
 // The Philox generator of a `seed` input: int64 [2], as tf.random.stateless_*.
@@ -71,20 +67,20 @@ Status CheckRows(int64_t rows, int64_t per_row, const char* what) {
   return OkStatus();
 }
 
-// A sampler over one CSR table. Its inputs begin with table, ids [B] and
-// seed [2]; Sample gets them checked, with the seed's generator for
-// `philox_tag`.
-class CsrSamplerKernel : public TableKernel<CsrResource> {
+// A sampler over one version of a CSR table. Its inputs begin with table,
+// ids [B] and seed [2]; Sample gets them checked, with the seed's generator
+// for `philox_tag`.
+class CsrSamplerKernel : public VersionKernel<CsrResource> {
  public:
   CsrSamplerKernel(OpKernelConstruction* ctx, uint8_t philox_tag)
-      : TableKernel(ctx), philox_tag_(philox_tag) {}
+      : VersionKernel(ctx), philox_tag_(philox_tag) {}
 
  protected:
-  virtual void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+  virtual void Sample(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table, const Tensor& ids,
                       const ::tfgle::Philox& philox) = 0;
 
  private:
-  void ComputeWithTable(OpKernelContext* ctx, CsrResource* table) final {
+  void ComputeWithVersion(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table) final {
     const Tensor* ids;
     ::tfgle::Philox philox(0, 0);
     OP_REQUIRES_OK(ctx, GetIdsAndSeed(ctx, 1, philox_tag_, &ids, &philox));
@@ -113,7 +109,7 @@ class SampleNeighborsOp : public CsrSamplerKernel {
   }
 
  protected:
-  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+  void Sample(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table, const Tensor& ids,
               const ::tfgle::Philox& philox) override {
     const int64_t rows = ids.NumElements();
     ::tfgle::NeighborRequest request;
@@ -133,7 +129,7 @@ class SampleNeighborsOp : public CsrSamplerKernel {
     output.edge_ids = return_edge_ids_ ? edge_ids->flat<int64_t>().data() : nullptr;
     output.mask = mask->flat<bool>().data();
     RunCatchingOom(ctx, "sampling neighbors", [&] {
-      return ::tfgle::SampleNeighbors(table->graph, &table->index, options_, request, philox,
+      return ::tfgle::SampleNeighbors(table.graph(), table.index(), options_, request, philox,
                                       MakeExecutor(ctx), output);
     });
   }
@@ -180,13 +176,20 @@ class SampleFanoutsOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     const int num_hops = static_cast<int>(options_.size());
-    std::vector<core::RefCountPtr<CsrResource>> tables(num_hops);
+    // One version of each table for the whole call: a table on several hops
+    // is read at the same version on all of them.
+    std::vector<core::RefCountPtr<CsrResource>> resources(num_hops);
+    std::vector<std::shared_ptr<const ::tfgle::CsrSnapshot>> tables(num_hops);
     for (int i = 0; i < num_hops; ++i) {
       OP_REQUIRES_OK(ctx, GetInitializedResource(ctx, i, strings::StrCat("tables[", i, "]"),
-                                                 &tables[i]));
+                                                 &resources[i]));
+      for (int j = 0; j < i && tables[i] == nullptr; ++j) {
+        if (resources[j].get() == resources[i].get()) tables[i] = tables[j];
+      }
+      if (tables[i] == nullptr) tables[i] = resources[i]->Current();
     }
     for (int i = 0; i + 1 < num_hops; ++i) {
-      const int64_t dst = tables[i]->graph.num_dst, src = tables[i + 1]->graph.num_src;
+      const int64_t dst = tables[i]->graph().num_dst, src = tables[i + 1]->graph().num_src;
       OP_REQUIRES(ctx, dst == src,
                   errors::InvalidArgument("the meta-path does not chain: edge type ", i, " has ",
                                           dst, " destination nodes but edge type ", i + 1,
@@ -252,7 +255,7 @@ class SampleFanoutsOp : public OpKernel {
       }
       OP_REQUIRES_OK(ctx, GetPhilox(seed, static_cast<uint8_t>(i), &philox));
       RunCatchingOom(ctx, "sampling neighbors", [&] {
-        return ::tfgle::SampleNeighbors(tables[i]->graph, &tables[i]->index, options_[i],
+        return ::tfgle::SampleNeighbors(tables[i]->graph(), tables[i]->index(), options_[i],
                                         request, philox, executor, output);
       });
       if (!ctx->status().ok()) return;
@@ -277,7 +280,7 @@ class SampleFullNeighborsOp : public CsrSamplerKernel {
   }
 
  protected:
-  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+  void Sample(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table, const Tensor& ids,
               const ::tfgle::Philox& philox) override {
     ::tfgle::FullNeighborRequest request;
     request.ids = ids.flat<int64_t>().data();
@@ -291,7 +294,7 @@ class SampleFullNeighborsOp : public CsrSamplerKernel {
     int64_t* row_splits = splits->flat<int64_t>().data();
     const ::tfgle::Executor executor = MakeExecutor(ctx);
     RunCatchingOom(ctx, "counting neighbors", [&] {
-      return ::tfgle::CountFullNeighbors(table->graph, &table->index, request, executor,
+      return ::tfgle::CountFullNeighbors(table.graph(), table.index(), request, executor,
                                          row_splits);
     });
     if (!ctx->status().ok()) return;
@@ -300,7 +303,7 @@ class SampleFullNeighborsOp : public CsrSamplerKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({total}), &neighbors));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({total}), &edge_ids));
     RunCatchingOom(ctx, "gathering neighbors", [&] {
-      return ::tfgle::FillFullNeighbors(table->graph, &table->index, request, philox, executor,
+      return ::tfgle::FillFullNeighbors(table.graph(), table.index(), request, philox, executor,
                                         row_splits, neighbors->flat<int64_t>().data(),
                                         edge_ids->flat<int64_t>().data());
     });
@@ -366,7 +369,7 @@ class SampleNegativesOp : public CsrSamplerKernel {
   }
 
  protected:
-  void Sample(OpKernelContext* ctx, CsrResource* table, const Tensor& ids,
+  void Sample(OpKernelContext* ctx, const ::tfgle::CsrSnapshot& table, const Tensor& ids,
               const ::tfgle::Philox& philox) override {
     const int64_t rows = ids.NumElements();
     ::tfgle::NegativeSamplerOptions options = options_;
@@ -392,7 +395,7 @@ class SampleNegativesOp : public CsrSamplerKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, shape, &negatives));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, shape, &mask));
     RunCatchingOom(ctx, "sampling negatives", [&] {
-      return ::tfgle::SampleNegatives(table->graph, &table->index, options,
+      return ::tfgle::SampleNegatives(table.graph(), table.index(), options,
                                       ids.flat<int64_t>().data(), rows, "ids", philox,
                                       MakeExecutor(ctx), negatives->flat<int64_t>().data(),
                                       mask->flat<bool>().data());

@@ -1,4 +1,4 @@
-// Op definitions of the in-graph tables: id maps and CSR topologies.
+// Op definitions of the in-graph tables: id maps and CSR topologies, and their updates.
 #include "custom_ops/ops/shape_fns.h"
 #include "tensorflow/core/framework/common_shape_fns.h"
 #include "tensorflow/core/framework/op.h"
@@ -28,6 +28,30 @@ Status CsrInitShape(InferenceContext* c) {
   return Scalar(c, 7);                // num_dst
 }
 
+// CsrAppend: CsrInit's inputs, with one edge id per edge; outputs a scalar.
+Status CsrAppendShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(CsrInitShape(c));
+  ShapeHandle src, edge_ids;
+  TF_RETURN_IF_ERROR(Vector(c, 1, &src));
+  TF_RETURN_IF_ERROR(Vector(c, 3, &edge_ids));
+  TF_RETURN_IF_ERROR(c->Merge(src, edge_ids, &src));
+  c->set_output(0, c->Scalar());
+  return OkStatus();
+}
+
+// An update with a scalar argument: table and a scalar in, a scalar out.
+Status ScalarUpdateShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(Scalar(c, 1));
+  return TableScalars(c);
+}
+
+// An update with a vector argument: table and a vector in, a scalar out.
+Status VectorUpdateShape(InferenceContext* c) {
+  ShapeHandle vector;
+  TF_RETURN_IF_ERROR(Vector(c, 1, &vector));
+  return TableScalars(c);
+}
+
 Status CsrNeighborsShape(InferenceContext* c) {
   TF_RETURN_IF_ERROR(Scalar(c, 0));
   ShapeHandle indices;
@@ -50,6 +74,18 @@ REGISTER_OP("Tfgle>IdMapInit")
     .Input("ids: int64")
     .SetShapeFn(TableAndVector)
     .Doc("Fills the id map with ids[i] -> i; fails on duplicate ids.");
+
+REGISTER_OP("Tfgle>IdMapAppend")
+    .Input("table: resource")
+    .Input("ids: int64")
+    .Output("size: int64")
+    .SetIsStateful()
+    .SetShapeFn(VectorUpdateShape)
+    .Doc(R"doc(
+Grows the id map with ids[i] -> size + i and returns the new size. An id
+already in the map, or twice in `ids`, is an InvalidArgument naming it (the
+map is then unchanged). Lookups running meanwhile see the map before or after.
+)doc");
 
 REGISTER_OP("Tfgle>IdMapLookup")
     .Input("table: resource")
@@ -102,6 +138,53 @@ symmetric: also add dst -> src for every non-self-loop edge (one node type).
 order: neighbor order within a row: input order, weight descending or
 timestamp descending (ties keep input order).
 )doc");
+
+REGISTER_OP("Tfgle>CsrAppend")
+    .Input("table: resource")
+    .Input("src: int64")
+    .Input("dst: int64")
+    .Input("edge_ids: int64")
+    .Input("weights: float")
+    .Input("timestamps: int64")
+    .Input("num_src: int64")
+    .Input("num_dst: int64")
+    .Output("version: int64")
+    .SetIsStateful()
+    .SetShapeFn(CsrAppendShape)
+    .Doc(R"doc(
+Appends edges src[i] -> dst[i] to the table and publishes the result as a new
+version (returns its number; the first version is 0).
+
+edge_ids: one per edge. weights, timestamps: one per edge if the table has
+them, else empty (as in CsrInit). num_src, num_dst: the new node counts, at
+least the table's (new nodes start without edges), or -1 to keep the table's;
+src and dst must lie in the new ranges. A symmetric table also adds the reverse
+of each new non-loop edge.
+Rows keep their entries and order; new entries join in the table's order
+(input: last; weight / timestamp: merged in, after old entries of equal key).
+An append costs O(k log k + num_src) to sort the k new edges, then one
+parallel copy of the table (no re-sort). Samplers running meanwhile each see one whole
+version, before or after. Appending nothing without growing publishes nothing.
+)doc");
+
+REGISTER_OP("Tfgle>CsrRemoveBefore")
+    .Input("table: resource")
+    .Input("timestamp: int64")
+    .Output("version: int64")
+    .SetIsStateful()
+    .SetShapeFn(ScalarUpdateShape)
+    .Doc(R"doc(
+Drops the edges with timestamp < `timestamp` (a sliding window) and publishes
+the result as a new version (returns the number of the current version; none
+is published when no edge is that old). Needs a table with timestamps.
+)doc");
+
+REGISTER_OP("Tfgle>CsrVersion")
+    .Input("table: resource")
+    .Output("version: int64")
+    .SetIsStateful()
+    .SetShapeFn(TableScalars)
+    .Doc("The number of the table's current version: 0 when built, + 1 per published update.");
 
 REGISTER_OP("Tfgle>CsrInfo")
     .Input("table: resource")

@@ -1,4 +1,4 @@
-// Tests of tfgle::CsrGraph::Build against a brute-force reference.
+// Tests of tfgle::CsrGraph::Build, Append and RemoveBefore against a brute-force reference.
 #include "custom_ops/core/csr_graph.h"
 
 #include <algorithm>
@@ -397,6 +397,280 @@ void TestFirstBadRowIsReportedOnAnyThreadCount() {
   }
 }
 
+// ------------------------------------------------------------------ updates
+
+// Edges [begin, end) of `e`, as their own list with the given node counts.
+Edges Slice(const Edges& e, size_t begin, size_t end, int64_t num_src, int64_t num_dst) {
+  Edges out = e;
+  auto cut = [begin, end](auto* column) {
+    if (column->size() >= end) {
+      column->assign(column->begin() + begin, column->begin() + end);
+    }
+  };
+  cut(&out.src);
+  cut(&out.dst);
+  cut(&out.edge_ids);
+  cut(&out.weights);
+  cut(&out.timestamps);
+  out.num_src = num_src;
+  out.num_dst = num_dst;
+  return out;
+}
+
+// The edges of `b` after those of `a` (the node counts of `b`).
+Edges Concat(const Edges& a, const Edges& b) {
+  Edges out = b;
+  auto join = [](auto* to, const auto& first, const auto& second) {
+    to->assign(first.begin(), first.end());
+    to->insert(to->end(), second.begin(), second.end());
+  };
+  join(&out.src, a.src, b.src);
+  join(&out.dst, a.dst, b.dst);
+  join(&out.edge_ids, a.edge_ids, b.edge_ids);
+  join(&out.weights, a.weights, b.weights);
+  join(&out.timestamps, a.timestamps, b.timestamps);
+  return out;
+}
+
+// The entries of `g`, in CSR order, as a (non-symmetric) edge list.
+Edges EntriesOf(const CsrGraph& g) {
+  Edges e;
+  e.num_src = g.num_src;
+  e.num_dst = g.num_dst;
+  e.has_edge_ids = true;
+  e.has_weights = g.weighted();
+  e.has_timestamps = g.timed();
+  for (int64_t v = 0; v < g.num_src; ++v) {
+    for (int64_t p = g.indptr[v]; p < g.indptr[v + 1]; ++p) {
+      e.src.push_back(v);
+      e.dst.push_back(g.indices[p]);
+      e.edge_ids.push_back(g.edge_ids[p]);
+      e.weights.push_back(g.weighted() ? g.weights[p] : 0.0f);
+      e.timestamps.push_back(g.timed() ? g.timestamps[p] : 0);
+    }
+  }
+  return e;
+}
+
+// Batches of random edges whose node counts grow: batch b uses nodes below
+// its counts. Batch 1 has no edges (it only grows the counts), batch 2 one.
+std::vector<Edges> GrowingBatches(uint64_t seed, bool square) {
+  const int64_t counts[][3] = {{60, 40, 2000}, {70, 45, 0}, {70, 50, 1}, {90, 50, 600},
+                               {150, 120, 3000}};
+  std::vector<Edges> batches;
+  for (const auto& c : counts) {
+    batches.push_back(RandomEdges(seed++, c[0], square ? c[0] : c[1], c[2]));
+  }
+  return batches;
+}
+
+Status AppendStatus(const CsrGraph& g, const Edges& e, CsrGraph* out = nullptr,
+                    const Executor& executor = SerialExecutor()) {
+  CsrGraph scratch;
+  return g.Append(e.View(), executor, out != nullptr ? out : &scratch);
+}
+
+// Appending batches (growing the node counts) gives the graph built from all
+// the edges at once, field by field and by fingerprint: in every order, with
+// and without the optional columns, on 1 and 3 threads, writing into the
+// memory of an older graph (whose stale content must not leak through).
+void TestAppendMatchesBuildOfAllEdges() {
+  uint64_t seed = 100;
+  for (NeighborOrder order : {NeighborOrder::kInput, NeighborOrder::kWeightDescending,
+                              NeighborOrder::kTimestampDescending}) {
+    for (bool extras : {false, true}) {
+      for (int threads : {1, 3}) {
+        const Executor executor = threads == 1 ? SerialExecutor() : ThreadExecutor(threads);
+        std::vector<Edges> batches = GrowingBatches(seed++, /*square=*/false);
+        for (Edges& b : batches) {
+          b.has_edge_ids = true;
+          b.has_weights = extras || order == NeighborOrder::kWeightDescending;
+          b.has_timestamps = extras || order == NeighborOrder::kTimestampDescending;
+        }
+        CsrGraph graphs[2];
+        graphs[0] = BuildOrDie(batches[0], order, executor);
+        Edges all = batches[0];
+        for (size_t i = 1; i < batches.size(); ++i) {
+          const CsrGraph& from = graphs[(i - 1) % 2];
+          CsrGraph* to = &graphs[i % 2];
+          CHECK_OK(from.Append(batches[i].View(), executor, to));
+          all = Concat(all, batches[i]);
+          const std::string what = StrCat("append ", i, " order=", static_cast<int>(order),
+                                          " extras=", extras, " threads=", threads);
+          if (!MatchesReference(*to, all, ReferenceRows(all, order), what)) return;
+          const CsrGraph whole = BuildOrDie(all, order);
+          EXPECT_EQ(to->Fingerprint(), whole.Fingerprint());
+          EXPECT_TRUE(to->order == order && !to->symmetric);
+        }
+      }
+    }
+  }
+}
+
+// A symmetric graph also appends the reverse of every new non-loop edge; the
+// new entries follow the old ones among equal keys, forward before reverse:
+// the graph built (not symmetric) from its old entries, then the new edges,
+// then their reverses.
+void TestSymmetricAppendAddsReverses() {
+  uint64_t seed = 200;
+  for (NeighborOrder order : {NeighborOrder::kInput, NeighborOrder::kWeightDescending,
+                              NeighborOrder::kTimestampDescending}) {
+    std::vector<Edges> batches = GrowingBatches(seed++, /*square=*/true);
+    for (Edges& b : batches) {
+      b.has_edge_ids = b.has_weights = b.has_timestamps = true;
+      b.symmetric = true;
+    }
+    CsrGraph g = BuildOrDie(batches[0], order, ThreadExecutor(2));
+    for (size_t i = 1; i < batches.size(); ++i) {
+      Edges expected = EntriesOf(g);
+      Edges added = batches[i];
+      added.symmetric = false;  // ignored by Append: the graph's flag applies
+      Edges reverses = Slice(added, 0, 0, added.num_src, added.num_dst);
+      for (size_t k = 0; k < added.src.size(); ++k) {
+        if (added.src[k] == added.dst[k]) continue;
+        reverses.src.push_back(added.dst[k]);
+        reverses.dst.push_back(added.src[k]);
+        reverses.edge_ids.push_back(added.edge_ids[k]);
+        reverses.weights.push_back(added.weights[k]);
+        reverses.timestamps.push_back(added.timestamps[k]);
+      }
+      expected = Concat(Concat(expected, added), reverses);
+      CsrGraph next;
+      CHECK_OK(g.Append(added.View(), ThreadExecutor(2), &next));
+      const std::string what = StrCat("symmetric append ", i, " order=", static_cast<int>(order));
+      if (!MatchesReference(next, expected, ReferenceRows(expected, order), what)) return;
+      EXPECT_TRUE(next.symmetric);
+      g = std::move(next);
+    }
+  }
+}
+
+// RemoveBefore drops the entries older than the timestamp and keeps the
+// order of the rest: the graph built from the edges that are that recent.
+void TestRemoveBeforeMatchesBuildOfRecentEdges() {
+  uint64_t seed = 300;
+  for (NeighborOrder order : {NeighborOrder::kInput, NeighborOrder::kWeightDescending,
+                              NeighborOrder::kTimestampDescending}) {
+    for (bool symmetric : {false, true}) {
+      Edges e = RandomEdges(seed++, 80, 80, 4000);
+      e.has_edge_ids = e.has_weights = e.has_timestamps = true;
+      e.symmetric = symmetric;
+      const CsrGraph g = BuildOrDie(e, order, ThreadExecutor(3));
+      for (int64_t t : {-100, -3, 0, 5, 100}) {
+        Edges recent = Slice(e, 0, 0, e.num_src, e.num_dst);
+        for (size_t k = 0; k < e.src.size(); ++k) {
+          if (e.timestamps[k] < t) continue;
+          recent = Concat(recent, Slice(e, k, k + 1, e.num_src, e.num_dst));
+        }
+        CsrGraph out = BuildOrDie(e, NeighborOrder::kInput);  // memory to reuse
+        int64_t removed = -1;
+        CHECK_OK(g.RemoveBefore(t, ThreadExecutor(3), &out, &removed));
+        const std::string what = StrCat("remove before ", t, " order=", static_cast<int>(order),
+                                        " symmetric=", symmetric);
+        if (!MatchesReference(out, recent, ReferenceRows(recent, order), what)) return;
+        EXPECT_EQ(removed, g.num_edges() - out.num_edges());
+        EXPECT_EQ(out.Fingerprint(), BuildOrDie(recent, order).Fingerprint());
+      }
+    }
+  }
+  Edges untimed = RandomEdges(1, 3, 3, 5);
+  CsrGraph out;
+  EXPECT_ERROR(BuildOrDie(untimed, NeighborOrder::kInput).RemoveBefore(0, SerialExecutor(), &out),
+               Status::Code::kInvalidArgument,
+               "removing edges before a timestamp needs a table with timestamps; this one has none");
+}
+
+void TestAppendValidationErrors() {
+  constexpr auto kInvalid = Status::Code::kInvalidArgument;
+  Edges base;
+  base.src = {0, 1};
+  base.dst = {1, 0};
+  base.num_src = 3;
+  base.num_dst = 2;
+  const CsrGraph plain = BuildOrDie(base, NeighborOrder::kInput);
+  base.has_weights = base.has_timestamps = true;
+  base.weights = {1.0f, 2.0f};
+  base.timestamps = {1, 2};
+  const CsrGraph full = BuildOrDie(base, NeighborOrder::kWeightDescending);
+
+  Edges e;
+  e.src = {2, 0};
+  e.dst = {1, 2};
+  e.edge_ids = {7, 8};
+  e.has_edge_ids = true;
+  e.num_src = 3;
+  e.num_dst = 3;
+  EXPECT_OK(AppendStatus(plain, e));
+  Edges bad = e;
+  bad.num_src = 2;
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid,
+               "num_src = 2 is less than the table's 3 source nodes; tables only grow");
+  bad = e;
+  bad.num_dst = 1;
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid,
+               "num_dst = 1 is less than the table's 2 destination nodes; tables only grow");
+  bad = e;
+  bad.num_dst = 2;
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid, "dst[1] = 2 is not in [0, 2)");
+  bad = e;
+  bad.src[0] = 3;
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid, "src[0] = 3 is not in [0, 3)");
+  bad.src[0] = -1;
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid, "src[0] = -1 is not in [0, 3)");
+  bad = e;
+  bad.has_edge_ids = false;
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid, "appended edges need edge ids, one per edge");
+  bad = e;
+  bad.has_weights = true;
+  bad.weights = {1.0f, 1.0f};
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid,
+               "the table has no weights; appended edges cannot have any");
+  bad = e;
+  bad.has_timestamps = true;
+  bad.timestamps = {1, 1};
+  EXPECT_ERROR(AppendStatus(plain, bad), kInvalid,
+               "the table has no timestamps; appended edges cannot have any");
+
+  Edges w = e;
+  w.has_weights = w.has_timestamps = true;
+  w.weights = {1.0f, 0.0f};
+  w.timestamps = {3, 4};
+  EXPECT_OK(AppendStatus(full, w));
+  bad = w;
+  bad.has_weights = false;
+  EXPECT_ERROR(AppendStatus(full, bad), kInvalid,
+               "the table has weights; appended edges need one each");
+  bad = w;
+  bad.has_timestamps = false;
+  EXPECT_ERROR(AppendStatus(full, bad), kInvalid,
+               "the table has timestamps; appended edges need one each");
+  bad = w;
+  bad.weights[1] = -2.0f;
+  EXPECT_ERROR(AppendStatus(full, bad), kInvalid, "weights[1] = -2 is not a finite number >= 0");
+  bad.weights[1] = std::nanf("");
+  EXPECT_ERROR(AppendStatus(full, bad), kInvalid, "weights[1] = nan is not a finite number >= 0");
+  bad.weights[1] = 1e-40f;
+  EXPECT_ERROR(AppendStatus(full, bad), kInvalid,
+               "weights[1] = 1e-40 is subnormal; weights must be 0 or >= 1.17549435e-38");
+  // No edges: the columns may be absent even where the table has them.
+  Edges none = Slice(e, 0, 0, 4, 5);
+  none.has_edge_ids = false;
+  CsrGraph grown;
+  CHECK_OK(AppendStatus(full, none, &grown));
+  EXPECT_EQ(grown.indptr, (std::vector<int64_t>{0, 1, 2, 2, 2}));
+  EXPECT_EQ(grown.in_degree, (std::vector<int64_t>{1, 1, 0, 0, 0}));
+  EXPECT_TRUE(grown.weighted() && grown.timed());
+
+  Edges square = RandomEdges(3, 4, 4, 10);
+  square.symmetric = true;
+  const CsrGraph symmetric = BuildOrDie(square, NeighborOrder::kInput);
+  Edges more = RandomEdges(4, 5, 5, 3);
+  more.has_edge_ids = true;
+  more.num_dst = 6;
+  EXPECT_ERROR(AppendStatus(symmetric, more), kInvalid,
+               "symmetric edges need num_src == num_dst, got 5 and 6");
+}
+
 #if defined(__SSE__)
 // TensorFlow runs kernels with denormals flushed to zero (MXCSR FTZ and DAZ),
 // where a subnormal weight compares equal to 0: the check and the value it
@@ -435,6 +709,10 @@ int main() {
   RUN_TEST(TestRandomGraphsMatchReferenceOnAnyThreadCount);
   RUN_TEST(TestValidationErrors);
   RUN_TEST(TestFirstBadRowIsReportedOnAnyThreadCount);
+  RUN_TEST(TestAppendMatchesBuildOfAllEdges);
+  RUN_TEST(TestSymmetricAppendAddsReverses);
+  RUN_TEST(TestRemoveBeforeMatchesBuildOfRecentEdges);
+  RUN_TEST(TestAppendValidationErrors);
 #if defined(__SSE__)
   RUN_TEST(TestSubnormalWeightsAreRefusedWhenDenormalsAreFlushed);
 #endif

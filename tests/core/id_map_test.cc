@@ -1,4 +1,4 @@
-// Tests of tfgle::IdMap: external int64 id -> dense index.
+// Tests of tfgle::IdMap: external int64 id -> dense index, built and grown.
 #include "custom_ops/core/id_map.h"
 
 #include <cstdint>
@@ -180,6 +180,87 @@ void TestThreadCountDoesNotMatter() {
   }
 }
 
+// ------------------------------------------------------------------ Append
+
+void AppendOrDie(IdMap* map, const std::vector<int64_t>& ids,
+                 const Executor& executor = SerialExecutor()) {
+  CHECK_OK(map->Append(ids.data(), static_cast<int64_t>(ids.size()), executor));
+}
+
+// Ids that continue a contiguous map keep it on the fast path (no table).
+void TestAppendContinuingIdsStaysContiguous() {
+  IdMap map = BuildOrDie({5, 6, 7});
+  AppendOrDie(&map, {8, 9});
+  AppendOrDie(&map, {}, ThreadExecutor(2));
+  AppendOrDie(&map, {10}, ThreadExecutor(2));
+  ExpectMapsRows(map, {5, 6, 7, 8, 9, 10});
+  EXPECT_EQ(map.Find(4), -1);
+  EXPECT_EQ(map.Find(11), -1);
+  EXPECT_EQ(map.ByteSize(), 0);
+}
+
+// Other ids move a contiguous map to the hash table; an empty map takes the
+// appended ids as if built from them.
+void TestAppendLeavesTheContiguousPath() {
+  IdMap map = BuildOrDie({0, 1, 2, 3});
+  AppendOrDie(&map, {100, -5, 4});
+  ExpectMapsRows(map, {0, 1, 2, 3, 100, -5, 4});
+  EXPECT_EQ(map.Find(5), -1);
+  EXPECT_EQ(map.Find(99), -1);
+  EXPECT_TRUE(map.ByteSize() > 0);
+
+  IdMap empty = BuildOrDie({});
+  AppendOrDie(&empty, {kMax - 1, kMax});
+  ExpectMapsRows(empty, {kMax - 1, kMax});
+  EXPECT_EQ(empty.ByteSize(), 0);
+  AppendOrDie(&empty, {kMin});
+  ExpectMapsRows(empty, {kMax - 1, kMax, kMin});
+}
+
+// Many appends to a hashed map (with rehashes) against a reference.
+void TestAppendManyBatchesMatchesReference() {
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> all;
+  std::unordered_set<int64_t> seen;
+  auto fresh = [&](int64_t n) {
+    std::vector<int64_t> ids;
+    while (static_cast<int64_t>(ids.size()) < n) {
+      const int64_t id = static_cast<int64_t>(rng() % 1000000) - 500000;
+      if (seen.insert(id).second) ids.push_back(id);
+    }
+    all.insert(all.end(), ids.begin(), ids.end());
+    return ids;
+  };
+  IdMap map = BuildOrDie(fresh(100));
+  for (int batch = 0; batch < 40; ++batch) {
+    AppendOrDie(&map, fresh(batch * 7 % 150), ThreadExecutor(2));
+  }
+  ExpectMapsRows(map, all);
+  for (int q = 0; q < 20000; ++q) {
+    const int64_t id = static_cast<int64_t>(rng() % 2000000) - 1000000;
+    if (seen.count(id) == 0) EXPECT_EQ(map.Find(id), -1);
+  }
+}
+
+void TestAppendErrorsNameTheId() {
+  constexpr auto kInvalid = Status::Code::kInvalidArgument;
+  const std::vector<int64_t> known = {3, 1};
+  IdMap contiguous = BuildOrDie({0, 1, 2});
+  EXPECT_ERROR(contiguous.Append(known.data(), 2, SerialExecutor()), kInvalid,
+               "ids[1] = 1 is already in the id map (at index 1); only new ids can be appended");
+  IdMap hashed = BuildOrDie({10, 30, 20});
+  const std::vector<int64_t> again = {5, 30};
+  EXPECT_ERROR(hashed.Append(again.data(), 2, SerialExecutor()), kInvalid,
+               "ids[1] = 30 is already in the id map (at index 1)");
+  IdMap other = BuildOrDie({10, 30, 20});
+  const std::vector<int64_t> twice = {5, 6, 7, 6};
+  EXPECT_ERROR(other.Append(twice.data(), 4, SerialExecutor()), kInvalid,
+               "duplicate id 6 at ids[1] and ids[3]; appended ids must be unique");
+  IdMap any = BuildOrDie({1});
+  EXPECT_ERROR(any.Append(twice.data(), -1, SerialExecutor()), kInvalid,
+               "number of ids must be >= 0, got -1");
+}
+
 }  // namespace
 }  // namespace tfgle
 
@@ -197,5 +278,9 @@ int main() {
   RUN_TEST(TestDuplicateNamesBothRows);
   RUN_TEST(TestRebuildReplacesTheMap);
   RUN_TEST(TestThreadCountDoesNotMatter);
+  RUN_TEST(TestAppendContinuingIdsStaysContiguous);
+  RUN_TEST(TestAppendLeavesTheContiguousPath);
+  RUN_TEST(TestAppendManyBatchesMatchesReference);
+  RUN_TEST(TestAppendErrorsNameTheId);
   return tfgle_test::Finish();
 }
