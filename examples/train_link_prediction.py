@@ -79,6 +79,8 @@ _EVAL_NEGATIVES = flags.DEFINE_integer(
     "eval_negatives", 100, "--dataset=synthetic: random destinations each test edge is ranked "
     "against.")
 _TOP_K = flags.DEFINE_integer("top_k", 20, "K of hits@K, Recall@K and NDCG@K.")
+_CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
+                                        "(for resuming) every this many steps.", lower_bound=1)
 # The flags that change the model or its training (recorded in run_config.json).
 _MODEL_FLAGS = (_NUM_NEGATIVES, _SHARE_NEGATIVES, _NEG_STRATEGY, _HIDDEN_DIM, _EMBEDDING_DIM,
                 _ID_EMBEDDING_DIM, _FEATURE_EMBEDDING_DIM, _NODE_FEATURES, _AGGREGATOR, _DROPOUT,
@@ -122,7 +124,7 @@ def main(argv):
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   fanouts = [int(v) for v in common.FANOUTS.value]
   directory, seed = common.model_dir(), common.SEED.value
-  tf.keras.utils.set_random_seed(seed)
+  training.resume.seed_random(seed, exact_resume=training.resume.exact(strategy))
   data = common.data_config(holdout_edges=_HOLDOUT_EDGES.value)
   model_flags = {holder.name: holder.value for holder in _MODEL_FLAGS}
   start = time.perf_counter()
@@ -142,15 +144,18 @@ def main(argv):
     model.compile(optimizer=tf.keras.optimizers.Adam(common.LEARNING_RATE.value),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[tfgle.metrics.MeanReciprocalRank()])
+  with common.usage_errors(ValueError):
+    resumption = training.resumption(strategy, directory, graph, model,
+                                     every_steps=_CHECKPOINT_STEPS.value)
   throughput = training.Throughput(common.BATCH_SIZE.value)
-  train, steps = lp.training_data(graph, task, fanouts, batch_size=common.BATCH_SIZE.value,
-                                  seed=seed, strategy=strategy,
-                                  num_negatives=_NUM_NEGATIVES.value,
-                                  neg_strategy=_NEG_STRATEGY.value)
   start = time.perf_counter()
-  history = model.fit(train, epochs=common.EPOCHS.value, steps_per_epoch=steps,
-                      callbacks=training.fit_callbacks(directory) + [throughput],
-                      verbose=training.fit_verbosity(1, strategy))
+  history, _ = resumption.fit(
+      model, lambda **position: lp.training_data(
+          graph, task, fanouts, batch_size=common.BATCH_SIZE.value, seed=seed, strategy=strategy,
+          num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value, **position),
+      epochs=common.EPOCHS.value, announce=lambda line: print(line, flush=True),
+      callbacks=training.fit_callbacks(directory, backup=resumption.checkpoint is None) + [
+          throughput], verbose=training.fit_verbosity(1, strategy))
   train_seconds = time.perf_counter() - start
 
   start = time.perf_counter()
@@ -170,9 +175,9 @@ def main(argv):
   training.write_manifest(own_dir, lp.link_manifest(model, task, fanouts,
                                                     data_config=data.to_dict(),
                                                     settings=model_flags))
-  epochs_run = len(history.history.get("loss", []))
-  metrics.update(dataset=data.dataset, epochs=epochs_run,
-                 final_loss=float(history.history["loss"][-1]) if epochs_run else None,
+  losses = history.get("loss", [])  # of the epochs trained by this process
+  metrics.update(dataset=data.dataset, epochs=common.EPOCHS.value,
+                 final_loss=float(losses[-1]) if losses else None,
                  examples_per_second=throughput.examples_per_second,
                  train_seconds=train_seconds, eval_seconds=eval_seconds, model_dir=directory)
   training.report_metrics(metrics, strategy, common.METRICS_JSON.value)

@@ -108,10 +108,13 @@ def _with_labels(ds: tf.data.Dataset) -> tf.data.Dataset:
 
 
 def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int, seed: int,
-                  strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str):
+                  strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str,
+                  start_step: int = 0, skip_epochs: int = 0):
   """(data, steps per epoch) of the task's edges for model.fit under `strategy`.
 
-  In one process every epoch is one pass over the edges (steps None).
+  Every epoch is one pass over the edges; in one process the data is an
+  endless position stream from step `start_step`, multi-worker strategies
+  skip `skip_epochs` epochs (see training_input).
   """
   args = (task.edge_type.name, task.meta_paths["user"], task.meta_paths["item"], fanouts)
   kwargs = dict(num_negatives=num_negatives, neg_strategy=neg_strategy, features=task.features)
@@ -121,7 +124,7 @@ def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int,
       lambda g, seed: distribute.link_ego_dataset_fn(g, *args, batch_size, repeat=True,
                                                      seed=seed, **kwargs),
       num_examples=graph.num_edges(task.edge_type.name), batch_size=batch_size, seed=seed,
-      repeat=False, finish=_with_labels)
+      start_step=start_step, skip_epochs=skip_epochs, finish=_with_labels)
 
 
 def embed_all(model, graph, task: LinkTask, side: str, fanouts: list[int], *,
