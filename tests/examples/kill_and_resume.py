@@ -9,30 +9,37 @@ import time
 import numpy as np
 import tensorflow as tf
 
-_CHECKPOINT = re.compile(r"ckpt-(\d+)\.index$")
+_LATEST = re.compile(r'^model_checkpoint_path: "ckpt-(\d+)"')
 
 
-def mid_epoch_checkpoints(backup_dir, steps_per_epoch):
-  """The steps of the checkpoints in `backup_dir` that lie inside an epoch after the first."""
-  names = os.listdir(backup_dir) if os.path.isdir(backup_dir) else []
-  steps = [int(m.group(1)) for m in map(_CHECKPOINT.search, names) if m]
-  return [s for s in steps if s > steps_per_epoch and s % steps_per_epoch]
+def latest_step(backup_dir):
+  """The step of the latest checkpoint that the CheckpointManager in `backup_dir` recorded."""
+  try:
+    with open(os.path.join(backup_dir, "checkpoint")) as f:
+      match = _LATEST.match(f.read())
+  except FileNotFoundError:
+    return None
+  return int(match.group(1)) if match else None
 
 
 def kill_mid_epoch(test, command, env, backup_dir, steps_per_epoch, log_path):
-  """Runs `command` until it saves a checkpoint inside its second epoch or later, then SIGKILLs
-  it; returns the checkpoint steps seen."""
+  """Runs `command` until its latest checkpoint lies inside its second epoch or a later one,
+  then SIGKILLs it; returns the step of the latest checkpoint after the kill."""
+
+  def mid_epoch():
+    step = latest_step(backup_dir)
+    return step is not None and step > steps_per_epoch and step % steps_per_epoch
   with open(log_path, "w") as log:
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 600
-    while not mid_epoch_checkpoints(backup_dir, steps_per_epoch) and proc.poll() is None:
+    while not mid_epoch() and proc.poll() is None:
       test.assertLess(time.monotonic(), deadline, "no mid-epoch checkpoint after 600 s")
       time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     code = proc.wait()
   with open(log_path) as f:
     test.assertEqual(code, -signal.SIGKILL, f"the run ended before it was killed:\n{f.read()}")
-  return mid_epoch_checkpoints(backup_dir, steps_per_epoch)
+  return latest_step(backup_dir)
 
 
 def assert_same_weights(test, path_a, path_b):

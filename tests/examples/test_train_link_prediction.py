@@ -97,7 +97,7 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     expected = _final_metrics(self, _run(*flags, f"--model_dir={whole}",
                                          f"--metrics_json={whole}/metrics.json"),
                               f"{whole}/metrics.json")
-    seen = kill_and_resume.kill_mid_epoch(
+    killed_at = kill_and_resume.kill_mid_epoch(
         self, [sys.executable, _SCRIPT, *flags, f"--model_dir={killed}"], _env(),
         os.path.join(killed, "backup"), 36, os.path.join(_tempdir(self), "killed.log"))
     self.assertFalse(os.path.exists(os.path.join(killed, "model")))
@@ -107,7 +107,7 @@ class TrainLinkPredictionTest(tf.test.TestCase):
                       proc.stdout)
     self.assertIsNotNone(match, proc.stdout[-3000:])
     step, batch = map(int, match.groups())
-    self.assertIn(step, seen)
+    self.assertEqual(step, killed_at)
     self.assertEqual(batch, step - 36)
     self.assertGreater(batch, 0)  # inside an epoch
     kill_and_resume.assert_same_weights(self, os.path.join(whole, "checkpoints", "ckpt-2"),
