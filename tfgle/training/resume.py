@@ -37,13 +37,13 @@ from typing import Callable, Optional, Sequence
 
 import tensorflow as tf
 
+from tfgle import data
+
 BACKUP_DIR = "backup"
 # tf-keras 2.17: BackupAndRestore checkpoints the chief's state (which the
 # chief writes under "chief") with the last finished epoch (0-based) here.
 _CHIEF_DIR = "chief"
 _SAVED_EPOCH_KEY = "ckpt_saved_epoch/.ATTRIBUTES/VARIABLE_VALUE"
-_FINGERPRINT_KEY = "graph_fingerprint/.ATTRIBUTES/VARIABLE_VALUE"
-_STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
 _MULTI_WORKER = (tf.distribute.MultiWorkerMirroredStrategy,
                  tf.distribute.experimental.ParameterServerStrategy)
 
@@ -121,11 +121,10 @@ class TrainingCheckpoint(tf.keras.callbacks.Callback):
       raise ValueError("TrainingCheckpoint needs a compiled model (model.optimizer is None)")
     self.directory = directory
     self.every_steps = every_steps
-    self._fingerprint = graph.fingerprint()
     self._step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-    self._checkpoint = tf.train.Checkpoint(
-        model=model, optimizer=model.optimizer, rng=random_generators(model), step=self._step,
-        graph_fingerprint=tf.Variable(self._fingerprint, trainable=False))
+    self._checkpoint = data.IteratorCheckpoint(
+        graph, model=model, optimizer=model.optimizer, rng=random_generators(model),
+        step=self._step)
     self._manager = tf.train.CheckpointManager(self._checkpoint, directory,
                                                max_to_keep=max_to_keep)
 
@@ -141,22 +140,13 @@ class TrainingCheckpoint(tf.keras.callbacks.Callback):
 
     Raises:
       ValueError: the checkpoint was written for a graph with other content, or
-        not by TrainingCheckpoint; nothing is restored then.
+        holds no graph fingerprint (tfgle.data.IteratorCheckpoint's checks);
+        nothing is restored then.
     """
     path = self.latest()
     if path is None:
       return 0
-    reader = tf.train.load_checkpoint(path)
-    if not reader.has_tensor(_FINGERPRINT_KEY) or not reader.has_tensor(_STEP_KEY):
-      raise ValueError(f"checkpoint {path} holds no graph fingerprint or step: it was not "
-                       "written by tfgle.training.TrainingCheckpoint")
-    saved = reader.get_tensor(_FINGERPRINT_KEY).decode()
-    if saved != self._fingerprint:
-      raise ValueError(
-          f"checkpoint {path} was written for a graph with fingerprint {saved}, but this "
-          f"graph's is {self._fingerprint}: resuming it would train on another graph. Use the "
-          f"run's graph, or start afresh in another model directory.")
-    self._checkpoint.restore(path)
+    self._checkpoint.restore(path)  # checks the graph fingerprint first
     return int(self._step.numpy())
 
   def save(self) -> str:
