@@ -12,7 +12,7 @@ batches, the dropout masks and the epoch-end work are those of an
 uninterrupted run, and so are the final weights, bit for bit.
 
 Dropout is resumable only with TF-Keras' tf.random.Generator RNG
-(`seed_random(seed, exact=True)` before the model is built): each Dropout
+(`seed_random(seed, exact_resume=True)` before the model is built): each Dropout
 layer then draws from a generator whose state is a variable, saved in the
 checkpoint. (Plain `tf.keras.utils.set_random_seed` seeds stateful ops whose
 state no checkpoint holds.)
@@ -20,13 +20,15 @@ state no checkpoint holds.)
 Multi-worker strategies resume at the start of the last unfinished epoch with
 Keras' BackupAndRestore (`backup_and_restore`, `resume_epoch`).
 
-Example (one process):
-  resume.seed_random(seed, exact=True)
-  model = ...; model.compile(...)
-  state = resume.TrainingCheckpoint(resume.backup_dir(model_dir), graph, model, every_steps=50)
-  step = state.restore()                  # 0 for a fresh run
-  resume.fit_from(model, lambda start: make_train(start), start_step=step, epochs=10,
-                  checkpoint=state, validation_data=val, callbacks=[...])
+Example (any strategy; examples/train_supervised.py):
+  resume.seed_random(seed, exact_resume=resume.exact(strategy))
+  with strategy.scope():
+    model = ...; model.compile(...)
+  resumption = tfgle.training.resumption(strategy, model_dir, graph, model, every_steps=50)
+  history, resumed_at = resumption.fit(
+      model, lambda **start: nc.training_data(graph, ..., **start), epochs=10,
+      validation_data=val, callbacks=tfgle.training.fit_callbacks(
+          model_dir, backup=resumption.checkpoint is None) + [best])
 """
 from __future__ import annotations
 
