@@ -151,7 +151,7 @@ def run() -> dict:
   start = time.perf_counter()
   _, resumed_at = resumption.fit(
       model, lambda **position: nc.training_data(graph, s, meta_path, batch=batch,
-                                              strategy=strategy, seed=seed, **position),
+                                                 strategy=strategy, seed=seed, **position),
       epochs=s.epochs, validation_data=val, announce=lambda line: print(line, flush=True),
       callbacks=callbacks + training.fit_callbacks(
           directory, backup=resumption.checkpoint is None) + [best],
