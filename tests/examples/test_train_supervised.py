@@ -1,5 +1,6 @@
 """Tests of examples/train_supervised.py: the main job on the synthetic graph, resuming
-exactly after a SIGKILL mid-epoch, and the Cora accuracy of EgoGraphSAGE and EgoGAT (5 seeds each)."""
+exactly after a SIGKILL mid-epoch, and the Cora accuracy of EgoGraphSAGE and EgoGAT (5 seeds
+each)."""
 import json
 import os
 import re

@@ -3,9 +3,10 @@
 `fit_callbacks(model_dir)` wires ModelCheckpoint (weights after every epoch),
 TensorBoard and, for multi-worker runs (backup=True), BackupAndRestore (resume
 after a kill at an epoch start; one-process runs resume exactly with
-tfgle.training.resume.TrainingCheckpoint) under `model_dir`. `BestCheckpoint` keeps the weights of the epoch with the best
-validation accuracy, so that the model evaluated and saved at the end is the
-one selected on validation, not the last one.
+tfgle.training.resume.TrainingCheckpoint) under `model_dir`. `BestCheckpoint`
+keeps the weights of the epoch with the best validation accuracy, so that the
+model evaluated and saved at the end is the one selected on validation, not
+the last one.
 
 Example:
   best = tfgle.training.BestCheckpoint(os.path.join(model_dir, "best"), resume=False)
