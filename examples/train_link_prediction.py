@@ -26,26 +26,17 @@ scores the held-out edges:
   validation destinations masked (tfgle.ranking): Recall@K and NDCG@K of the
   model and of popularity, as for MovieLens.
 
-Outputs, under --model_dir: the trained model `model` (Keras SavedModel: load
-it with `tf.keras.models.load_model(path, compile=False)` after importing
-tfgle.models) and `model_info.json`, which says how to rebuild the graph and
-the EgoGraphs that the model embeds (tfgle.training.ModelManifest); checkpoints, the
-backup for resuming and TensorBoard logs; run_config.json (a --model_dir serves one
-run configuration). The final metrics line is printed
-and written to --metrics_json.
-
-Defaults: this binary trains 3 epochs (--epochs): with B x N shared
-negatives per step a few passes over the edges converge.
+Outputs, under --model_dir: the model `model` (a Keras SavedModel: load it after
+importing tfgle.models), `model_info.json` (tfgle.training.ModelManifest: how
+to rebuild the graph and the EgoGraphs it embeds), checkpoints, the backup for
+an exact resume, TensorBoard logs and run_config.json. The final metrics line
+is printed and written to --metrics_json. 3 epochs by default (--epochs).
 
 Examples:
   python examples/train_link_prediction.py
   python examples/train_link_prediction.py --dataset=movielens \
       --data_dir=../shared/datasets/ml-100k --model_dir=/tmp/ml100k
-  python examples/train_link_prediction.py --dataset=tables \
-      --node_table=user=users.csv --node_table=item=movies.csv \
-      --edge_table=user,item,rates=ratings.csv --id_column=user=userId \
-      --id_column=item=movieId --src_column=userId --dst_column=movieId \
-      --features='genres:multi_categorical:|' --split=temporal --test_fraction=0.2
+  python examples/train_link_prediction.py --dataset=tables ...   # README: your own data
 """
 import os
 import time
@@ -60,7 +51,6 @@ import tfgle
 from tfgle import training
 from tfgle.models import EgoBipartiteSAGE
 from tfgle.training import link_prediction as lp
-from tfgle.training import ranking
 
 MODELS = ("ego_bipartite_sage",)
 
@@ -100,6 +90,8 @@ _TEST_FRACTION = flags.DEFINE_float("test_fraction", 0.1, "--dataset=tables: sha
                                     "source's edges held out for the test.")
 _TIMESTAMP_COLUMN = flags.DEFINE_string("timestamp_column", "timestamp",
                                         "--split=temporal: the edge table's int time column.")
+_CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
+                                        "(for resuming) every this many steps.", lower_bound=1)
 # The flags that change the model or its training (recorded in run_config.json).
 _MODEL_FLAGS = (_NUM_NEGATIVES, _SHARE_NEGATIVES, _NEG_STRATEGY, _HIDDEN_DIM, _EMBEDDING_DIM,
                 _ID_EMBEDDING_DIM, _FEATURE_EMBEDDING_DIM, _NODE_FEATURES, _AGGREGATOR, _DROPOUT,
@@ -114,14 +106,9 @@ def _check_model(model):
     raise ValueError(f"--model must be one of {list(MODELS)}, got {model!r}")
 
 
-def _check_dataset(dataset):
-  if dataset not in training.data_config.HOLDOUT_DATASETS:
-    raise ValueError(f"--dataset={dataset} has no held-out edges for link prediction; use "
-                     f"one of {list(training.data_config.HOLDOUT_DATASETS)}")
-
-
 flags.register_validator("model", common.validator(_check_model))
-flags.register_validator("dataset", common.validator(_check_dataset))
+flags.register_validator("dataset",
+                         common.validator(training.data_config.check_holdout_dataset))
 flags.register_validator("holdout_edges", lambda v: 0 < v < 1,
                          "--holdout_edges must be a fraction in (0, 1)")
 for _holder in (_VAL_FRACTION, _TEST_FRACTION):
@@ -154,7 +141,7 @@ def main(argv):
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   fanouts = [int(v) for v in common.FANOUTS.value]
   directory, seed = common.model_dir(), common.SEED.value
-  tf.keras.utils.set_random_seed(seed)
+  training.resume.seed_random(seed, exact_resume=training.resume.exact(strategy))
   with common.usage_errors(ValueError):
     data = common.data_config(**_held_out())
   model_flags = {holder.name: holder.value for holder in _MODEL_FLAGS}
@@ -175,29 +162,24 @@ def main(argv):
     model.compile(optimizer=tf.keras.optimizers.Adam(common.LEARNING_RATE.value),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[tfgle.metrics.MeanReciprocalRank()])
+  with common.usage_errors(ValueError):
+    resumption = training.resumption(strategy, directory, graph, model,
+                                     every_steps=_CHECKPOINT_STEPS.value)
   throughput = training.Throughput(common.BATCH_SIZE.value)
-  train, steps = lp.training_data(graph, task, fanouts, batch_size=common.BATCH_SIZE.value,
-                                  seed=seed, strategy=strategy,
-                                  num_negatives=_NUM_NEGATIVES.value,
-                                  neg_strategy=_NEG_STRATEGY.value)
   start = time.perf_counter()
-  history = model.fit(train, epochs=common.EPOCHS.value, steps_per_epoch=steps,
-                      callbacks=training.fit_callbacks(directory) + [throughput],
-                      verbose=training.fit_verbosity(1, strategy))
+  history, _ = resumption.fit(
+      model, lambda **position: lp.training_data(
+          graph, task, fanouts, batch_size=common.BATCH_SIZE.value, seed=seed, strategy=strategy,
+          num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value, **position),
+      epochs=common.EPOCHS.value, announce=lambda line: print(line, flush=True),
+      callbacks=training.fit_callbacks(directory, backup=resumption.checkpoint is None) + [
+          throughput], verbose=training.fit_verbosity(1, strategy))
   train_seconds = time.perf_counter() - start
 
   start = time.perf_counter()
-  embed = dict(batch_size=max(common.BATCH_SIZE.value, 1024), seed=seed + 1)
-  users = lp.embed_all(model, graph, task, "user", fanouts, **embed)
-  items = users if model.share_towers else lp.embed_all(model, graph, task, "item", fanouts,
-                                                        **embed)
-  if data.dataset == "movielens":
-    metrics = ranking.evaluate_recommendation(graph, info, users, items, _TOP_K.value)
-  elif data.dataset == "tables":
-    metrics = lp.evaluate_held_out(graph, info, users, items, _TOP_K.value)
-  else:
-    metrics = ranking.evaluate_link_prediction(graph, task.edge_type, info.test_edges, users,
-                                               items, _TOP_K.value, _EVAL_NEGATIVES.value, seed)
+  metrics = lp.evaluate_task(model, graph, info, task, data.dataset, fanouts,
+                             top_k=_TOP_K.value, eval_negatives=_EVAL_NEGATIVES.value, seed=seed,
+                             batch_size=common.BATCH_SIZE.value)
   eval_seconds = time.perf_counter() - start
 
   own_dir = training.task_dir(directory, strategy)
@@ -205,9 +187,9 @@ def main(argv):
   training.write_manifest(own_dir, lp.link_manifest(model, task, fanouts,
                                                     data_config=data.to_dict(),
                                                     settings=model_flags))
-  epochs_run = len(history.history.get("loss", []))
-  metrics.update(dataset=data.dataset, epochs=epochs_run,
-                 final_loss=float(history.history["loss"][-1]) if epochs_run else None,
+  losses = history.get("loss", [])  # of the epochs trained by this process
+  metrics.update(dataset=data.dataset, epochs=common.EPOCHS.value,
+                 final_loss=float(losses[-1]) if losses else None,
                  examples_per_second=throughput.examples_per_second,
                  train_seconds=train_seconds, eval_seconds=eval_seconds, model_dir=directory)
   training.report_metrics(metrics, strategy, common.METRICS_JSON.value)

@@ -23,8 +23,11 @@ examples/train_supervised.py --strategy=...`, or one process per task with
 TF_CONFIG set (README: "Running on a cluster").
 
 Under --model_dir (one run configuration per directory; run_config.json) it
-leaves backup/ (a killed run restarted with the same flags resumes from its
-last finished epoch), checkpoints/ (weights per epoch), best/ (the best val
+leaves backup/ while training (a killed run restarted with the same flags
+resumes at its last checkpoint, saved every --checkpoint_steps steps and
+every epoch end, and ends bit-identical to an uninterrupted run; under a
+multi-worker strategy it resumes at the last unfinished epoch's start),
+checkpoints/ (weights per epoch), best/ (the best val
 epoch's weights), logs/ (TensorBoard), model/ (a Keras SavedModel whose
 `embed(batch)` gives embeddings [B, D]) and model_info.json (the manifest,
 tfgle.training.ModelManifest, that export_embeddings.py reads).
@@ -73,6 +76,8 @@ _NODE_TYPE = flags.DEFINE_string("node_type", None, "Node type to classify (defa
                                  "dataset's).")
 _EDGE_TYPE = flags.DEFINE_string("edge_type", None, "Edge type to sample along (default: the "
                                  "dataset's).")
+_CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
+                                        "(for resuming) every this many steps.", lower_bound=1)
 _VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras verbosity: 1 progress bars, 2 one line "
                                 "per epoch, 0 silent.")
 
@@ -110,7 +115,7 @@ def run() -> dict:
   batch = "ego_graph" if s.model in EGO_MODELS else "subgraph"
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   seed = common.SEED.value
-  tf.keras.utils.set_random_seed(seed)
+  training.resume.seed_random(seed, exact_resume=training.resume.exact(strategy))
   directory, data = common.model_dir(), common.data_config()
   # What changes the model or its data (a killed run may resume with more epochs).
   kept = {k: v for k, v in s.as_dict().items() if k not in ("epochs", "eval_batch_size")}
@@ -124,21 +129,17 @@ def run() -> dict:
   meta_path = [edge_type] * len(s.fanouts)
   num_classes = nc.count_classes(graph, node_type, info)
 
-  backup_dir = training.backup_dir(directory)
-  initial_epoch = min(training.resume_epoch(backup_dir), s.epochs)
-  if initial_epoch:
-    logging.info("resuming from the backup in %s at epoch %d", backup_dir, initial_epoch + 1)
-    print(f"resuming at epoch {initial_epoch + 1} from {backup_dir}", flush=True)
-  train, steps = nc.training_data(graph, s, meta_path, batch=batch, strategy=strategy,
-                                  seed=seed, skip_epochs=initial_epoch)
   val, test = nc.evaluation_data(graph, s, meta_path, batch=batch, seed=seed)
   with strategy.scope():
     model = nc.build_classifier(MODELS[s.model], graph, s, node_type, num_classes)
     model.compile(tf.keras.optimizers.Adam(s.learning_rate), loss=nc.classification_loss(),
                   metrics=nc.classification_metrics(num_classes))
+  with common.usage_errors(ValueError):
+    resumption = training.resumption(strategy, directory, graph, model,
+                                     every_steps=_CHECKPOINT_STEPS.value)
   throughput = training.Throughput(s.batch_size)
   own_dir = training.task_dir(directory, strategy)
-  best = training.BestCheckpoint(os.path.join(own_dir, "best"), resume=initial_epoch > 0)
+  best = training.BestCheckpoint(os.path.join(own_dir, "best"), resume=resumption.resumed)
   # Callbacks run in this order: the throughput stops its clock before the
   # validation, and the val metrics are in the logs before the checkpoints.
   callbacks, local = [throughput], None
@@ -148,9 +149,13 @@ def run() -> dict:
     callbacks.append(training.LocalValidation(local, val))
     val = None
   start = time.perf_counter()
-  model.fit(train, epochs=s.epochs, steps_per_epoch=steps, validation_data=val,
-            callbacks=callbacks + training.fit_callbacks(directory) + [best],
-            verbose=training.fit_verbosity(_VERBOSE.value, strategy))
+  _, resumed_at = resumption.fit(
+      model, lambda **position: nc.training_data(graph, s, meta_path, batch=batch,
+                                                 strategy=strategy, seed=seed, **position),
+      epochs=s.epochs, validation_data=val, announce=lambda line: print(line, flush=True),
+      callbacks=callbacks + training.fit_callbacks(
+          directory, backup=resumption.checkpoint is None) + [best],
+      verbose=training.fit_verbosity(_VERBOSE.value, strategy))
   train_seconds = time.perf_counter() - start
   best.restore(model)
   results = local(test) if local else model.evaluate(test, return_dict=True, verbose=0)
@@ -164,7 +169,8 @@ def run() -> dict:
       **{f"test_{name}": results[name] for name in ("accuracy", "micro_f1", "macro_f1", "loss")},
       "best_epoch": best.best["epoch"] if best.best else None,
       "best_val_accuracy": best.best["val_accuracy"] if best.best else None,
-      "epochs_run": s.epochs, "resumed_at_epoch": initial_epoch + 1 if initial_epoch else None,
+      "epochs_run": s.epochs, "resumed_at_epoch": resumed_at[0] + 1 if resumed_at else None,
+      "resumed_at_step": resumption.start_step or None,
       "examples_per_second": throughput.examples_per_second,
       "train_seconds": train_seconds, "model_dir": directory,
   }

@@ -1,6 +1,8 @@
-"""Runs examples/train_link_prediction.py in a subprocess: synthetic graph and MovieLens 100K."""
+"""Runs examples/train_link_prediction.py in a subprocess: synthetic graph, exact resume after a
+SIGKILL mid-epoch, and MovieLens 100K."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,16 +14,20 @@ import tensorflow as tf
 import tfgle
 import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
 from tests.conftest import require_dataset
+from tests.examples import kill_and_resume
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _SCRIPT = os.path.join(_ROOT, "examples", "train_link_prediction.py")
 
 
+def _env():
+  return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+              PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
+
+
 def _run(*flags, timeout=600):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-             PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
   return subprocess.run([sys.executable, _SCRIPT, *flags], capture_output=True, text=True,
-                        env=env, timeout=timeout, check=False)
+                        env=_env(), timeout=timeout, check=False)
 
 
 def _tempdir(test):
@@ -82,6 +88,34 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     embeddings = getattr(model, side.method)(batch)
     self.assertEqual(embeddings.shape, (3, info.embedding_dim))
     self.assertTrue(np.all(np.isfinite(embeddings.numpy())))
+
+  def test_resumes_mid_epoch_bit_identical_with_dropout(self):
+    # 4500 training edges in batches of 128: 36 steps per epoch, a checkpoint every 10.
+    flags = ["--synthetic_nodes=500", "--synthetic_edges=5000", "--epochs=2", "--batch_size=128",
+             "--fanouts=5,3", "--dropout=0.3", "--checkpoint_steps=10", "--eval_negatives=20"]
+    whole, killed = _tempdir(self), _tempdir(self)
+    expected = _final_metrics(self, _run(*flags, f"--model_dir={whole}",
+                                         f"--metrics_json={whole}/metrics.json"),
+                              f"{whole}/metrics.json")
+    killed_at = kill_and_resume.kill_mid_epoch(
+        self, [sys.executable, _SCRIPT, *flags, f"--model_dir={killed}"], _env(),
+        os.path.join(killed, "backup"), 36, os.path.join(_tempdir(self), "killed.log"))
+    self.assertFalse(os.path.exists(os.path.join(killed, "model")))
+    proc = _run(*flags, f"--model_dir={killed}", f"--metrics_json={killed}/metrics.json")
+    resumed = _final_metrics(self, proc, f"{killed}/metrics.json")
+    match = re.search(r"resuming at epoch 2 from \S+ at step (\d+) \(batch (\d+) of 36\)",
+                      proc.stdout)
+    self.assertIsNotNone(match, proc.stdout[-3000:])
+    step, batch = map(int, match.groups())
+    self.assertEqual(step, killed_at)
+    self.assertEqual(batch, step - 36)
+    self.assertGreater(batch, 0)  # inside an epoch
+    kill_and_resume.assert_same_weights(self, os.path.join(whole, "checkpoints", "ckpt-2"),
+                                        os.path.join(killed, "checkpoints", "ckpt-2"))
+    for key in ("auc", "mrr", "hits_at_20"):
+      self.assertEqual(resumed[key], expected[key], msg=key)
+    self.assertFalse(os.listdir(os.path.join(killed, "backup"))
+                     if os.path.isdir(os.path.join(killed, "backup")) else [])
 
   def test_movielens_beats_popularity(self):
     data_dir = require_dataset("ml-100k")

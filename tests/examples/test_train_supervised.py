@@ -1,23 +1,27 @@
 """Tests of examples/train_supervised.py: the main job on the synthetic graph, resuming
-after SIGKILL, and the Cora accuracy of EgoGraphSAGE and EgoGAT (5 seeds each)."""
+exactly after a SIGKILL mid-epoch, and the Cora accuracy of EgoGraphSAGE and EgoGAT (5 seeds
+each)."""
 import json
 import os
-import signal
+import re
 import subprocess
 import sys
-import time
 
 import numpy as np
 import tensorflow as tf
 
 import tfgle
+import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
 from tests.conftest import require_dataset
+from tests.examples import kill_and_resume
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _SCRIPT = os.path.join(_ROOT, "examples", "train_supervised.py")
-# A small synthetic graph whose epochs last long enough to kill a run between them.
+# A small synthetic graph whose epochs last long enough to kill a run inside one: 2400
+# training nodes, 38 steps per epoch, a checkpoint every 10 steps; with dropout.
 _SMALL = ["--synthetic_nodes=4000", "--synthetic_edges=20000", "--epochs=6", "--batch_size=64",
-          "--verbose=2", "--seed=3"]
+          "--verbose=2", "--seed=3", "--dropout=0.3", "--checkpoint_steps=10"]
+_STEPS_PER_EPOCH = 38
 _SEEDS = (0, 1, 2, 3, 4)
 
 
@@ -54,32 +58,37 @@ class TrainSupervisedTest(tf.test.TestCase):
     self.assertIn("Epoch 6/6", proc.stdout)
     self._check_saved_model(whole)
 
-    # The same run, killed once its first epoch's checkpoint exists, then restarted.
+    # The same run, killed inside an epoch after a mid-epoch checkpoint, then restarted.
     killed = os.path.join(self.get_temp_dir(), "killed")
-    first_checkpoint = os.path.join(killed, "checkpoints", "ckpt-1.index")
-    with open(os.path.join(self.get_temp_dir(), "killed.log"), "w") as log:
-      proc = subprocess.Popen([sys.executable, _SCRIPT, *_SMALL, f"--model_dir={killed}"],
-                              stdout=log, stderr=subprocess.STDOUT, env=_env())
-      deadline = time.monotonic() + 600
-      while not os.path.exists(first_checkpoint) and proc.poll() is None:
-        self.assertLess(time.monotonic(), deadline, "no checkpoint after 600 s")
-        time.sleep(0.02)
-      os.kill(proc.pid, signal.SIGKILL)
-      self.assertEqual(proc.wait(), -signal.SIGKILL, "the run ended before it was killed")
-    self.assertTrue(os.path.isdir(os.path.join(killed, "backup")))
+    killed_at = kill_and_resume.kill_mid_epoch(
+        self, [sys.executable, _SCRIPT, *_SMALL, f"--model_dir={killed}"], _env(),
+        os.path.join(killed, "backup"), _STEPS_PER_EPOCH,
+        os.path.join(self.get_temp_dir(), "killed.log"))
     self.assertFalse(os.path.exists(os.path.join(killed, "model")))
 
     proc = _run(*_SMALL, f"--model_dir={killed}")
     self.assertEqual(proc.returncode, 0, proc.stderr)
-    self.assertRegex(proc.stdout, r"resuming at epoch [2-6] from ")
+    match = re.search(r"resuming at epoch ([2-6]) from \S+ at step (\d+) \(batch (\d+) of 38\)",
+                      proc.stdout)
+    self.assertIsNotNone(match, proc.stdout[-3000:])
+    epoch, step, batch = map(int, match.groups())
+    self.assertEqual((epoch - 1, batch), divmod(step, _STEPS_PER_EPOCH))
+    self.assertGreater(batch, 0)  # inside an epoch
+    self.assertEqual(step, killed_at)
     resumed = _final_metrics(proc.stdout)
-    self.assertGreaterEqual(resumed["resumed_at_epoch"], 2)
+    self.assertEqual(resumed["resumed_at_epoch"], epoch)
+    self.assertEqual(resumed["resumed_at_step"], step)
     self.assertEqual(resumed["epochs_run"], 6)
-    # The same batches in the same order, the same weights and optimizer state at
-    # the restart: the same result (up to float nondeterminism).
-    for key in ("test_accuracy", "test_micro_f1", "test_macro_f1", "best_val_accuracy"):
-      self.assertAllClose(resumed[key], expected[key], atol=0.01, msg=key)
-    # A finished run leaves no backup to resume from (Keras empties the directory).
+    # The batches, dropout masks, optimizer state and epoch-end work of the
+    # uninterrupted run: bit-identical weights, the same best epoch and results.
+    kill_and_resume.assert_same_weights(self, os.path.join(whole, "checkpoints", "ckpt-6"),
+                                        os.path.join(killed, "checkpoints", "ckpt-6"))
+    kill_and_resume.assert_same_weights(self, os.path.join(whole, "best", "weights"),
+                                        os.path.join(killed, "best", "weights"))
+    for key in ("test_accuracy", "test_micro_f1", "test_macro_f1", "test_loss", "best_epoch",
+                "best_val_accuracy"):
+      self.assertEqual(resumed[key], expected[key], msg=key)
+    # A finished run leaves no backup to resume from (its checkpoints are removed).
     backup = os.path.join(killed, "backup")
     leftovers = [f for _, _, files in os.walk(backup) for f in files]
     self.assertEqual(leftovers, [], "the backup was not cleared after training finished")

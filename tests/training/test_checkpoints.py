@@ -109,6 +109,10 @@ class FitCallbacksTest(tf.test.TestCase):
     self.assertEqual(checkpoints.filepath, "/m/checkpoints/ckpt-{epoch}")
     self.assertTrue(checkpoints.save_weights_only)
     self.assertEqual(logs.log_dir, "/m/logs")
+    # One-process runs resume with TrainingCheckpoint instead.
+    checkpoints, logs = training.fit_callbacks("/m", backup=False)
+    self.assertIsInstance(checkpoints, tf.keras.callbacks.ModelCheckpoint)
+    self.assertIsInstance(logs, tf.keras.callbacks.TensorBoard)
 
 
 if __name__ == "__main__":

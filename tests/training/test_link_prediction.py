@@ -55,8 +55,8 @@ class LinkTaskTest(tf.test.TestCase):
     data, steps = lp.training_data(graph, task, [2, 2], batch_size=4, seed=0,
                                    strategy=tf.distribute.get_strategy(), num_negatives=2,
                                    neg_strategy="random")
-    self.assertIsNone(steps)  # one pass per epoch
-    batches = list(data)
+    self.assertEqual(steps, 2)  # one pass over the 6 edges per epoch
+    batches = list(data.take(steps))
     self.assertEqual([len(labels) for _, labels in batches], [4, 2])  # 6 edges
     self.assertAllEqual(np.concatenate([labels for _, labels in batches]), np.zeros(6))
     self.assertEqual(batches[0][0]["neg"]["hop0"]["ids"].shape, (4, 2))

@@ -69,10 +69,12 @@ class DataTest(tf.test.TestCase):
     train, steps = nc.training_data(graph, settings, ["links", "links"], batch="ego_graph",
                                     strategy=strategy, seed=1)
     self.assertEqual(steps, -(-120 // 32))  # 120 training seeds of 200
+    # Resumed at step 2 * steps + 1: epoch 2, batch 1.
     resumed, _ = nc.training_data(graph, settings, ["links", "links"], batch="ego_graph",
-                                  strategy=strategy, seed=1, skip_epochs=2)
-    uninterrupted = [b["hop0"]["ids"].numpy() for b, _ in train.take(3 * steps)][2 * steps:]
-    for expected, (batch, _) in zip(uninterrupted, resumed.take(steps)):
+                                  strategy=strategy, seed=1, start_step=2 * steps + 1)
+    uninterrupted = [b["hop0"]["ids"].numpy() for b, _ in train.take(3 * steps)][2 * steps + 1:]
+    self.assertLen(uninterrupted, steps - 1)
+    for expected, (batch, _) in zip(uninterrupted, resumed.take(steps - 1)):
       self.assertAllEqual(batch["hop0"]["ids"], expected)
     first = np.concatenate(
         [b["hop0"]["ids"].numpy() for b, _ in train.take(steps)])

@@ -1,11 +1,134 @@
-"""resume_epoch reads the epoch a restarted run begins with, where BackupAndRestore keeps it."""
+"""Exact resume (TrainingCheckpoint, fit_from) and, for multi-worker runs, resume_epoch, which
+reads the epoch a restarted run begins with where BackupAndRestore keeps it."""
 import os
 import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+from tfgle import gsl
 from tfgle import training
+from tfgle.training import resume
+
+_X = np.random.RandomState(0).rand(64, 4).astype(np.float32)
+_Y = (_X.sum(axis=1) > 2).astype(np.int64)
+_STEPS = 8  # batches of 8 of 64 examples
+
+
+class _Graph:
+  """Stands for a built graph: its content fingerprint."""
+
+  def __init__(self, fingerprint):
+    self._fingerprint = fingerprint
+
+  def fingerprint(self):
+    return self._fingerprint
+
+
+def _make_train(start_step):
+  ds = gsl.seed_batches(64, 8, seed=5, position=divmod(start_step, _STEPS))
+  return ds.map(lambda items, key: (tf.gather(_X, items), tf.gather(_Y, items))), _STEPS
+
+
+def _model(seed):
+  resume.seed_random(seed, exact_resume=True)
+  model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu", input_shape=(4,)),
+                               tf.keras.layers.Dropout(0.5), tf.keras.layers.Dense(2)])
+  model.compile(tf.keras.optimizers.Adam(0.01),
+                tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+  return model
+
+
+class _KillAtStep(tf.keras.callbacks.Callback):
+
+  def __init__(self, step):
+    super().__init__()
+    self.step = step
+
+  def on_train_batch_end(self, batch, logs=None):
+    if int(self.model.optimizer.iterations.numpy()) == self.step:
+      raise KeyboardInterrupt(f"killed at step {self.step}")
+
+
+class _EpochEnds(tf.keras.callbacks.Callback):
+
+  def __init__(self):
+    super().__init__()
+    self.epochs = []
+
+  def on_epoch_end(self, epoch, logs=None):
+    self.epochs.append((epoch, sorted(k for k in logs if k.startswith("val_"))))
+
+
+class ExactResumeTest(tf.test.TestCase):
+
+  def tearDown(self):
+    tf.keras.backend.experimental.disable_tf_random_generator()
+    super().tearDown()
+
+  def _fit(self, directory, seed, *callbacks, graph=_Graph("g")):
+    model = _model(seed)
+    checkpoint = resume.TrainingCheckpoint(directory, graph, model, every_steps=3)
+    step = checkpoint.restore()
+    ends = _EpochEnds()
+    resume.fit_from(model, _make_train, start_step=step, epochs=3, checkpoint=checkpoint,
+                    callbacks=[*callbacks, ends], validation_data=_make_train(0)[0].take(2),
+                    verbose=0)
+    return model, step, ends.epochs
+
+  def test_killed_mid_epoch_with_dropout_ends_bit_identical(self):
+    whole, _, ends = self._fit(tempfile.mkdtemp(dir=self.get_temp_dir()), seed=1)
+    self.assertEqual([e for e, _ in ends], [0, 1, 2])
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    with self.assertRaises(KeyboardInterrupt):
+      self._fit(directory, 1, _KillAtStep(14))  # epoch 1, batch 6; checkpoint at step 12
+    # A fresh process (other initial weights and RNG): the checkpoint's state wins.
+    resumed, step, ends = self._fit(directory, seed=2)
+    self.assertEqual(step, 12)
+    # The rest of epoch 1, then epoch 2, each ending with its validation.
+    self.assertEqual(ends, [(1, ["val_loss"]), (2, ["val_loss"])])
+    for a, b in zip(whole.get_weights(), resumed.get_weights()):
+      self.assertAllEqual(a, b)
+    self.assertFalse(os.path.exists(directory))  # a finished run leaves nothing to resume
+
+  def test_a_checkpoint_of_another_graph_is_refused_and_restores_nothing(self):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    with self.assertRaises(KeyboardInterrupt):
+      self._fit(directory, 1, _KillAtStep(4), graph=_Graph("a"))
+    model = _model(3)
+    model.fit(_X, _Y, epochs=1, verbose=0)  # variables and optimizer state exist
+    before = [v.numpy() for v in model.variables + model.optimizer.variables()]
+    checkpoint = resume.TrainingCheckpoint(directory, _Graph("b"), model, every_steps=3)
+    with self.assertRaisesRegex(ValueError, r"checkpoint .*ckpt-3 was written for a graph with "
+                                r"fingerprint a, but this graph's is b"):
+      checkpoint.restore()
+    after = [v.numpy() for v in model.variables + model.optimizer.variables()]
+    for a, b in zip(before, after):
+      self.assertAllEqual(a, b)
+
+  def test_a_checkpoint_not_written_by_training_checkpoint_is_refused(self):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable(1)), directory, 1)
+    manager.save()
+    checkpoint = resume.TrainingCheckpoint(directory, _Graph("g"), _model(1), every_steps=3)
+    with self.assertRaisesRegex(ValueError, "holds no graph fingerprint"):
+      checkpoint.restore()
+
+  def test_bad_arguments(self):
+    with self.assertRaisesRegex(ValueError, "every_steps must be an int >= 1, got 0"):
+      resume.TrainingCheckpoint("/tmp/x", _Graph("g"), _model(1), every_steps=0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    with self.assertRaisesRegex(ValueError, "needs a compiled model"):
+      resume.TrainingCheckpoint("/tmp/x", _Graph("g"), model, every_steps=1)
+
+  def test_one_process_resumes_exactly_clusters_at_an_epoch_start(self):
+    self.assertTrue(resume.exact(tf.distribute.get_strategy()))
+    model_dir = tempfile.mkdtemp(dir=self.get_temp_dir())
+    r = training.resumption(tf.distribute.get_strategy(), model_dir, _Graph("g"), _model(1),
+                            every_steps=5)
+    self.assertIsInstance(r.checkpoint, training.TrainingCheckpoint)
+    self.assertEqual((r.start_step, r.resumed, r.directory),
+                     (0, False, os.path.join(model_dir, "backup")))
 
 
 class _Kill(tf.keras.callbacks.Callback):

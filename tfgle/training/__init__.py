@@ -7,8 +7,9 @@ The training binaries in examples/ are flags wired to these pieces:
 - `make_strategy`: the tf.distribute strategy, refused if the TF_CONFIG
   cluster cannot use it; `claim_model_dir`: a model directory serves one run
   configuration.
-- `fit_callbacks`, `BestCheckpoint`, `resume_epoch`: checkpoints, the best
-  validation epoch's weights, the epoch a resumed run begins with.
+- `fit_callbacks`, `BestCheckpoint`, `resumption` (`TrainingCheckpoint`):
+  checkpoints, the best validation epoch's weights, the exact step a killed
+  run resumes at (one process) and `Resumption.fit`, which trains from it.
 - `LocalEvaluation` / `LocalValidation`: evaluation on the chief under
   ParameterServerStrategy.
 - `ModelManifest` (`read_manifest` / `write_manifest`): model_info.json, what
@@ -32,7 +33,10 @@ from tfgle.training.presets import PRESETS
 from tfgle.training.presets import NodeClassificationSettings
 from tfgle.training.presets import resolve_preset
 from tfgle.training.report import report_metrics
+from tfgle.training.resume import Resumption
+from tfgle.training.resume import TrainingCheckpoint
 from tfgle.training.resume import backup_dir
+from tfgle.training.resume import resumption
 from tfgle.training.resume import resume_epoch
 from tfgle.training.run_config import ModelDirInUseError
 from tfgle.training.run_config import claim_model_dir
@@ -55,9 +59,11 @@ __all__ = [
     "ModelManifest",
     "NodeClassificationSettings",
     "PRESETS",
+    "Resumption",
     "STRATEGIES",
     "Throughput",
     "Tower",
+    "TrainingCheckpoint",
     "backup_dir",
     "check_strategy",
     "claim_model_dir",
@@ -71,6 +77,7 @@ __all__ = [
     "report_metrics",
     "resolve_preset",
     "resume_epoch",
+    "resumption",
     "task_dir",
     "write_embeddings",
 ]

@@ -1,10 +1,12 @@
 """Checkpoints of a training run: the standard `fit` callbacks and the best epoch's weights.
 
-`fit_callbacks(model_dir)` wires BackupAndRestore (resume after a kill),
-ModelCheckpoint (weights after every epoch) and TensorBoard under
-`model_dir`. `BestCheckpoint` keeps the weights of the epoch with the best
-validation accuracy, so that the model evaluated and saved at the end is the
-one selected on validation, not the last one.
+`fit_callbacks(model_dir)` wires ModelCheckpoint (weights after every epoch),
+TensorBoard and, for multi-worker runs (backup=True), BackupAndRestore (resume
+after a kill at an epoch start; one-process runs resume exactly with
+tfgle.training.resume.TrainingCheckpoint) under `model_dir`. `BestCheckpoint`
+keeps the weights of the epoch with the best validation accuracy, so that the
+model evaluated and saved at the end is the one selected on validation, not
+the last one.
 
 Example:
   best = tfgle.training.BestCheckpoint(os.path.join(model_dir, "best"), resume=False)
@@ -24,11 +26,11 @@ import tensorflow as tf
 from tfgle.training import resume
 
 
-def fit_callbacks(model_dir: str) -> list[tf.keras.callbacks.Callback]:
-  """BackupAndRestore (`model_dir`/backup), ModelCheckpoint
+def fit_callbacks(model_dir: str, *, backup: bool = True) -> list[tf.keras.callbacks.Callback]:
+  """BackupAndRestore (`model_dir`/backup; only with backup=True), ModelCheckpoint
   (`model_dir`/checkpoints/ckpt-EPOCH, weights) and TensorBoard (`model_dir`/logs)."""
   return [
-      resume.backup_and_restore(model_dir),
+      *([resume.backup_and_restore(model_dir)] if backup else []),
       tf.keras.callbacks.ModelCheckpoint(os.path.join(model_dir, "checkpoints", "ckpt-{epoch}"),
                                          save_weights_only=True),
       tf.keras.callbacks.TensorBoard(os.path.join(model_dir, "logs")),

@@ -380,3 +380,10 @@ def _split(config: DataConfig, edge_type, path: str, decoder: Decoder):
            for part in ("train", "val", "test")}
   return ({src: pairs["train"][0], dst: pairs["train"][1]},
           HeldOutEdges(edge_type=tuple(edge_type), **pairs))
+
+
+def check_holdout_dataset(dataset: str):
+  """Raises ValueError unless `dataset` holds edges out of the graph (for link prediction)."""
+  if dataset not in HOLDOUT_DATASETS:
+    raise ValueError(f"--dataset={dataset} has no held-out edges for link prediction; use "
+                     f"one of {list(HOLDOUT_DATASETS)}")

@@ -111,10 +111,13 @@ def _with_labels(ds: tf.data.Dataset) -> tf.data.Dataset:
 
 
 def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int, seed: int,
-                  strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str):
+                  strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str,
+                  start_step: int = 0, skip_epochs: int = 0):
   """(data, steps per epoch) of the task's edges for model.fit under `strategy`.
 
-  In one process every epoch is one pass over the edges (steps None).
+  Every epoch is one pass over the edges; in one process the data is an
+  endless position stream from step `start_step`, multi-worker strategies
+  skip `skip_epochs` epochs (see training_input).
   """
   args = (task.edge_type.name, task.meta_paths["user"], task.meta_paths["item"], fanouts)
   kwargs = dict(num_negatives=num_negatives, neg_strategy=neg_strategy, features=task.features)
@@ -124,7 +127,7 @@ def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int,
       lambda g, seed: distribute.link_ego_dataset_fn(g, *args, batch_size, repeat=True,
                                                      seed=seed, **kwargs),
       num_examples=graph.num_edges(task.edge_type.name), batch_size=batch_size, seed=seed,
-      repeat=False, finish=_with_labels)
+      start_step=start_step, skip_epochs=skip_epochs, finish=_with_labels)
 
 
 def embed_all(model, graph, task: LinkTask, side: str, fanouts: list[int], *,
@@ -200,3 +203,25 @@ def evaluate_held_out(graph, held_out, users: np.ndarray, items: np.ndarray,
   result.update(recall_lift=result[f"recall_at_{k}"] / base if base else float("nan"),
                 test_users=int(len(np.unique(test[0]))), test_edges=int(len(test[0])))
   return result
+
+
+def evaluate_task(model, graph, info, task: LinkTask, dataset: str, fanouts, *, top_k: int,
+                  eval_negatives: int, seed: int, batch_size: int) -> dict:
+  """Embeds every node and scores the held-out edges as `dataset` holds them out.
+
+  movielens: all unrated items ranked per user against ua.test; tables: all
+  destinations ranked per source, training and validation ones masked;
+  otherwise (synthetic) each test edge against `eval_negatives` random
+  destinations. Each with the popularity baseline beside the model.
+  """
+  from tfgle.training import ranking as ranking_lib  # pylint: disable=g-import-not-at-top
+  embed = dict(batch_size=max(batch_size, 1024), seed=seed + 1)
+  users = embed_all(model, graph, task, "user", fanouts, **embed)
+  items = users if model.share_towers else embed_all(model, graph, task, "item", fanouts,
+                                                     **embed)
+  if dataset == "movielens":
+    return ranking_lib.evaluate_recommendation(graph, info, users, items, top_k)
+  if dataset == "tables":
+    return evaluate_held_out(graph, info, users, items, top_k)
+  return ranking_lib.evaluate_link_prediction(graph, task.edge_type, info.test_edges, users,
+                                              items, top_k, eval_negatives, seed)

@@ -83,8 +83,12 @@ def _dataset_class(batch: str):
 
 def training_data(graph, settings: NodeClassificationSettings, meta_path: Sequence[str], *,
                   batch: str, strategy: tf.distribute.Strategy, seed: int,
-                  skip_epochs: int = 0):
+                  start_step: int = 0, skip_epochs: int = 0):
   """(train data, steps per epoch) of the "train" split for model.fit under `strategy`.
+
+  In one process the data is an endless position stream from step
+  `start_step`; multi-worker strategies skip `skip_epochs` epochs (see
+  training_input).
 
   Raises:
     ValueError: SubGraph batches (batch="subgraph") under a multi-worker strategy.
@@ -102,7 +106,7 @@ def training_data(graph, settings: NodeClassificationSettings, meta_path: Sequen
       lambda g, seed: distribute.ego_dataset_fn(g, *args, repeat=True, shuffle=True,
                                                 strategy=settings.sampling, seed=seed),
       num_examples=int(graph.split_indices(node_type, "train").shape[0]),
-      batch_size=settings.batch_size, seed=seed, skip_epochs=skip_epochs,
+      batch_size=settings.batch_size, seed=seed, start_step=start_step, skip_epochs=skip_epochs,
       finish=lambda ds: ds.prefetch(2))
 
 
