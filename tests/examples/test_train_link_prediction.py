@@ -51,12 +51,15 @@ class TrainLinkPredictionTest(tf.test.TestCase):
   def test_synthetic_link_prediction(self):
     model_dir = _tempdir(self)
     metrics_json = os.path.join(model_dir, "metrics.json")
-    proc = _run("--synthetic_nodes=500", "--synthetic_edges=5000", "--epochs=2",
+    # The binary's default 3 epochs (2 sat at the edge of the bounds below for
+    # some seeds: seed 0 gave hits@20 0.37 with the old pipeline's draws, 0.28
+    # with the position streams' draws; 3 epochs give 0.37 / 0.32 for seeds 0 / 1).
+    proc = _run("--synthetic_nodes=500", "--synthetic_edges=5000", "--epochs=3",
                 "--batch_size=128", "--fanouts=5,3", f"--model_dir={model_dir}",
                 f"--metrics_json={metrics_json}")
     metrics = _final_metrics(self, proc, metrics_json)
     self.assertEqual(metrics["dataset"], "synthetic")
-    self.assertEqual(metrics["epochs"], 2)
+    self.assertEqual(metrics["epochs"], 3)
     self.assertGreater(metrics["examples_per_second"], 0)
     self.assertGreater(metrics["test_edges"], 300)
     # Edges follow node popularity, which the model learns: random scores give
@@ -66,7 +69,7 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     self.assertGreater(metrics["mrr"], 0.08)
     self.assertGreater(metrics["hits_at_20"], 0.3)
     self.assertGreater(metrics["popularity_auc"], 0.6)  # the in-degree baseline
-    self.assertIn("Epoch 2/2", proc.stdout)  # Keras progress bars
+    self.assertIn("Epoch 3/3", proc.stdout)  # Keras progress bars
 
     info = tfgle.training.read_manifest(model_dir)
     self.assertEqual(info.task, "link_prediction")
