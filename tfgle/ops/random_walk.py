@@ -144,7 +144,7 @@ def check_walk_options(length, p, q, num_edge_types: int = 1):
                      f"q={q!r}")
   weights = (1 / p32, 1.0, 1 / q32)
   ratio = max(weights) / min(weights)
-  if ratio > MAX_BIAS_RATIO:
+  if ratio > MAX_BIAS_RATIO * (1 + 1e-6):  # (the op's slack for float32 rounding)
     raise ValueError(
         f"p={p!r} and q={q!r} give max(1/p, 1, 1/q) / min(1/p, 1, 1/q) = {ratio:g}, more than "
         f"the {MAX_BIAS_RATIO:g} that rejection sampling allows (the expected proposals per "
