@@ -12,3 +12,4 @@ from .ego_graph_sage import EgoGraphSAGE
 from .ego_rgcn import EgoRGCN
 from .subgraph_gat import GAT
 from .subgraph_gcn import GCN
+from .node2vec import Node2Vec

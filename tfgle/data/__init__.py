@@ -11,3 +11,4 @@ from tfgle.data.ego_graph import link_ego_graph_dataset
 from tfgle.data.subgraph import induced_subgraph
 from tfgle.data.subgraph import subgraph_dataset
 from tfgle.data.subgraph import to_graph_tensor
+from tfgle.data.skip_gram import skip_gram_dataset
