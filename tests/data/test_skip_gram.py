@@ -121,8 +121,9 @@ class SkipGramDatasetTest(tf.test.TestCase):
       make(exponent=float("nan"))
     with self.assertRaisesRegex(ValueError, "dynamic_window must be True or False"):
       make(dynamic_window=1)
-    with self.assertRaisesRegex(ValueError, "seed must be an int"):
-      make(seed=1.5)
+    for seed in (1.5, 2**63 - 1):
+      with self.assertRaisesRegex(ValueError, "seed must be an int"):
+        make(seed=seed)
     with self.assertRaisesRegex(ValueError, r"window_size \(5\) must be at most walk_length"):
       make(window_size=5)
     with self.assertRaisesRegex(ValueError, "nope"):

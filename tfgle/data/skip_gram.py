@@ -23,6 +23,7 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Optional
 
@@ -35,7 +36,7 @@ NEGATIVES = ("degree", "uniform")
 
 def skip_gram_dataset(graph, edge_types, *, walk_length: int = 80, window_size: int = 5,
                       num_negatives: int = 5, batch_size: int = 1024, walks_per_node: int = 10,
-                      walks_per_batch: int = 256, p: float = 1.0, q: float = 1.0,
+                      walks_per_batch: int = 4096, p: float = 1.0, q: float = 1.0,
                       dynamic_window: bool = True, negatives: str = "degree",
                       exponent: float = 0.75, seed: int = 0,
                       num_parallel_calls: Optional[int] = None, deterministic: bool = True,
@@ -51,7 +52,9 @@ def skip_gram_dataset(graph, edge_types, *, walk_length: int = 80, window_size: 
     num_negatives: negatives per (target, context) pair (> 0).
     batch_size: pairs per batch (> 0); an epoch's last batch may be shorter.
     walks_per_node: walks started from every node per epoch (> 0).
-    walks_per_batch: walks sampled per op call (> 0).
+    walks_per_batch: walks sampled per op call (> 0). Pairs are shuffled
+      within the walks of one call, so larger batches mix batches better
+      (SGD on pairs from few walks at a time learns worse embeddings).
     p, q: node2vec's return and in-out parameters (1, 1: DeepWalk).
     dynamic_window: sample each pair's window as word2vec does (closer
       contexts count more); False keeps every pair within window_size.
@@ -81,12 +84,13 @@ def skip_gram_dataset(graph, edge_types, *, walk_length: int = 80, window_size: 
   if negatives not in NEGATIVES:
     raise ValueError(f"negatives must be one of {NEGATIVES}, got {negatives!r}")
   if (not isinstance(exponent, numbers.Real) or isinstance(exponent, bool)
-      or not float(exponent) == float(exponent) or abs(float(exponent)) == float("inf")):
+      or not math.isfinite(exponent)):
     raise ValueError(f"exponent must be a finite number, got {exponent!r}")
   if not isinstance(dynamic_window, bool):
     raise ValueError(f"dynamic_window must be True or False, got {dynamic_window!r}")
-  if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-    raise ValueError(f"seed must be an int, got {seed!r}")
+  if (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
+      or not -2**63 <= seed < 2**63 - 1):
+    raise ValueError(f"seed must be an int in [-2^63, 2^63 - 1), got {seed!r}")
   types = sampler.walk_path(edge_types, walk_length, p, q)
   node_type = types[0].src
   for et in types:
