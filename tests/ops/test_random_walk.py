@@ -1,7 +1,4 @@
 """Tests of tfgle.ops.sample_random_walks (the custom C++ op) and Sampler.sample_random_walks."""
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -12,6 +9,7 @@ import tensorflow as tf
 from tfgle import ops
 from tfgle.ops._library import ops as raw
 from tests.ops import sampling_graphs
+from tests.ops import test_sample_neighbors
 
 # Significance of the chi-square tests. Seeds are fixed, so a test either
 # always passes or always fails; a wrong distribution fails by far (see
@@ -260,8 +258,8 @@ class RandomWalkTest(tf.test.TestCase):
       trace(tf.TensorSpec([None], tf.int64), tf.TensorSpec([2], tf.int64), length=2, q=0.0)
 
 
-class RandomWalkThreadCountTest(tf.test.TestCase):
-  """Walks are bit-identical whatever the intra-op thread count."""
+class RandomWalkThreadCountTest(test_sample_neighbors.ThreadCountTest):
+  """Walks are bit-identical whatever the intra-op thread count (the neighbor tests' harness)."""
 
   _SCRIPT = textwrap.dedent("""
       import hashlib, sys
@@ -277,18 +275,6 @@ class RandomWalkThreadCountTest(tf.test.TestCase):
         h.update(walks.ids.numpy().tobytes())
       print(h.hexdigest())
       """)
-
-  def _digest(self, threads):
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               TF_CPP_MIN_LOG_LEVEL="2", TF_USE_LEGACY_KERAS="1")
-    proc = subprocess.run([sys.executable, "-c", self._SCRIPT, str(threads)], cwd=repo,
-                          env=env, capture_output=True, text=True, timeout=600, check=False)
-    self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
-    return proc.stdout.strip().splitlines()[-1]
-
-  def test_one_and_two_threads_agree(self):
-    self.assertEqual(self._digest(1), self._digest(2))
 
 
 if __name__ == "__main__":

@@ -162,12 +162,11 @@ class Sampler(abc.ABC):
                        f"{edge_types!r}")
     random_walk.check_walk_options(length, p, q, len(edge_types))
     types = [self.graph.edge_type(e) for e in edge_types]
-    for i in range(min(length - 1, len(types))):
-      a, b = types[i], types[(i + 1) % len(types)]
+    for step, a, b in random_walk.consecutive_steps(types, length):
       if a.dst != b.src:
         raise ValueError(
-            f"the walk's edge types do not chain: step {i + 1} follows {a.name!r} to node type "
-            f"{a.dst!r}, but step {i + 2} follows {b.name!r}, which starts at {b.src!r}")
+            f"the walk's edge types do not chain: step {step} follows {a.name!r} to node type "
+            f"{a.dst!r}, but step {step + 1} follows {b.name!r}, which starts at {b.src!r}")
     return types
 
   def negative_inputs(self, edge_type, strategy: str, *, distribution, attr, targets,

@@ -95,17 +95,23 @@ def sample_random_walks(tables: Union[CsrTable, Sequence[CsrTable]], starts, len
   """
   tables = check_walk_tables(tables)
   check_walk_options(length, p, q, len(tables))
-  for i in range(min(length - 1, len(tables))):
-    a, b = tables[i], tables[(i + 1) % len(tables)]
+  for step, a, b in consecutive_steps(tables, length):
     if a.num_dst != b.num_src:
       raise ValueError(
-          f"tables do not chain: step {i + 1} follows {a.name!r} to its {a.num_dst} destination "
-          f"nodes, but step {i + 2} follows {b.name!r}, which has {b.num_src} source nodes")
+          f"tables do not chain: step {step} follows {a.name!r} to its {a.num_dst} destination "
+          f"nodes, but step {step + 1} follows {b.name!r}, which has {b.num_src} source nodes")
   starts = int64_vector(starts, "starts")
   walks = ops.tfgle_sample_random_walks([t.resource_handle for t in tables], starts,
                                         seed_tensor(seed), length=int(length), p=float(p),
                                         q=float(q))
   return RandomWalks(walks, walks >= 0)
+
+
+def consecutive_steps(path: Sequence, length: int) -> list:
+  """(step s, what step s follows, what step s + 1 follows) for a walk of `length`
+  steps that cycles through `path`, for each such pair that has to chain."""
+  return [(i + 1, path[i], path[(i + 1) % len(path)])
+          for i in range(min(length - 1, len(path)))]
 
 
 def check_walk_tables(tables) -> list:
