@@ -88,7 +88,9 @@ void TestWalksFollowEdges() {
     EXPECT_OK(Walk({{&g, &index}}, Options(10, p, q), starts, &walks));
     for (size_t w = 0; w < starts.size(); ++w) {
       EXPECT_EQ(walks[w * 11], starts[w]);
-      for (int s = 1; s <= 10; ++s) EXPECT_TRUE(HasEdge(g, walks[w * 11 + s - 1], walks[w * 11 + s]));
+      for (int s = 1; s <= 10; ++s) {
+        EXPECT_TRUE(HasEdge(g, walks[w * 11 + s - 1], walks[w * 11 + s]));
+      }
     }
   }
 }
