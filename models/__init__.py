@@ -15,3 +15,4 @@ from .subgraph_gcn import GCN
 from .lightgcn import LightGCN
 from .mf_bpr import BPRMF
 from .mf_bpr import bpr_dataset
+from .node2vec import Node2Vec

@@ -42,6 +42,7 @@ import tensorflow as tf
 from tfgle.graph.sampler import Sampler
 from tfgle.ops import sampling
 from tfgle.ops._library import ops
+from tfgle.ops.random_walk import RandomWalks
 from tfgle.ops.sampling import (FullNeighbors, NodeDistribution, SampledNegatives,
                                 SampledNeighbors, int64_tensor, int64_vector, seed_tensor)
 from tfgle.ops.tables import CsrTable
@@ -337,6 +338,76 @@ class PartitionedGraph(Sampler):
           target_categories=rest[0] if rest else None)
       return tuple(out)
     return SampledNegatives(*self.scatter_gather(owner, inputs, run))
+
+  def sample_random_walks(self, edge_types, starts, length, *, p=1.0, q=1.0, seed):
+    """Sampler.sample_random_walks, step by step on the partitions.
+
+    Every step moves all walks at once: a uniform step is sample_neighbors
+    with fanout 1 on the current nodes' owners. A node2vec-biased step reads
+    the whole neighbor lists of the current node (from its owner) and of the
+    previous one (from its owner), weighs each candidate by its exact bias
+    (1/p, 1 or 1/q) and draws one; so it costs O(degree) per walk and step
+    (the local op's rejection sampling needs both rows in one place). The
+    walks follow the same distribution as the local op's, not the same draws.
+    """
+    types = self.walk_path(edge_types, length, p, q)
+    biased = float(np.float32(p)) != 1 or float(np.float32(q)) != 1
+    starts = int64_vector(starts, "starts")
+    num_src = self._graph.csr(types[0].name).num_src
+    check = tf.debugging.Assert(tf.reduce_all((starts >= 0) & (starts < num_src)),
+                                [f"starts must be dense node indices in [0, {num_src})"])
+    with tf.control_dependencies([check]):
+      current = tf.identity(starts)
+    seed = seed_tensor(seed)
+    live = tf.ones_like(current, tf.bool)
+    previous = None
+    columns = [current]
+    for step in range(1, length + 1):
+      edge_type = types[(step - 1) % len(types)].name
+      step_seed = tf.random.experimental.stateless_fold_in(seed, step)
+      safe = tf.where(live, current, tf.zeros_like(current))
+      if biased and step >= 2:
+        nxt, found = self._biased_step(edge_type, previous, safe, p, q, step_seed)
+      else:
+        out = self.sample_neighbors(edge_type, safe, 1, seed=step_seed, edge_ids=False)
+        nxt, found = out.ids[:, 0], out.mask[:, 0]
+      live = live & found
+      previous, current = safe, tf.where(live, nxt, tf.constant(-1, tf.int64))
+      columns.append(current)
+    ids = tf.stack(columns, axis=1)
+    return RandomWalks(ids, ids >= 0)
+
+  def _biased_step(self, edge_type, previous, current, p, q, seed):
+    """One node2vec step from `current` for walks that came from `previous`.
+
+    Returns (next node [B], found [B]: False where `current` has no neighbors).
+    """
+    here = self.sample_full_neighbors(edge_type, current).ids
+    before = self.sample_full_neighbors(edge_type, previous).ids
+    num_nodes = self._graph.csr(edge_type).num_dst
+    # Is each candidate x (a neighbor of current) a neighbor of previous? Rows
+    # become disjoint key ranges (row * num_nodes + node) to search at once.
+    row_keys = lambda ragged: (ragged.value_rowids() * num_nodes + ragged.flat_values)
+    known = tf.sort(row_keys(before))
+    candidates = row_keys(here)
+    where = tf.searchsorted(known, candidates, out_type=tf.int64)
+    member = tf.gather(tf.concat([known, [-1]], 0), where) == candidates
+    rows = here.value_rowids()
+    back = here.flat_values == tf.gather(previous, rows)
+    weight = lambda value: tf.constant(value, tf.float64)
+    alpha = tf.where(back, weight(1 / p), tf.where(member, weight(1), weight(1 / q)))
+    # One draw per row, ∝ alpha, by inverse CDF over all rows' candidates at once.
+    cumulative = tf.cumsum(alpha)
+    splits = here.row_splits
+    ends = tf.gather(tf.concat([[0.0], cumulative], 0), splits)
+    low, high = ends[:-1], ends[1:]
+    u = tf.random.stateless_uniform(tf.shape(low), seed=seed, dtype=tf.float64)
+    pick = tf.searchsorted(cumulative, low + u * (high - low), side="right", out_type=tf.int64)
+    found = here.row_lengths() > 0
+    # (Floating-point rounding could step past a row's end: stay in the row.)
+    pick = tf.minimum(tf.maximum(pick, splits[:-1]), tf.maximum(splits[1:] - 1, 0))
+    values = tf.concat([here.flat_values, [-1]], 0)
+    return tf.where(found, tf.gather(values, pick), tf.constant(-1, tf.int64)), found
 
   def num_edge_positions(self, edge_type, reverse=False):
     return sum(self.table(p, edge_type, reverse).num_edges for p in self.partitions)

@@ -14,6 +14,7 @@ Example:
   sampler = g.sampler
   hop1, hop2 = sampler.sample_fanouts(["cites", "cites"], seeds, [10, 5], seed=[7, step])
   negs = sampler.sample_negatives("cites", seeds, 5, strategy="in_degree", seed=7)
+  walks = sampler.sample_random_walks("cites", seeds, 80, p=0.25, q=4.0, seed=7)
   ds = sampler.V("paper").batch(64).outV("cites").sample(10).by("random").values()
 """
 from __future__ import annotations
@@ -24,7 +25,9 @@ from typing import Callable, Optional, Sequence
 import tensorflow as tf
 
 from tfgle.gsl.query import Query
+from tfgle.ops import random_walk
 from tfgle.ops import sampling
+from tfgle.ops.random_walk import RandomWalks
 from tfgle.ops.sampling import (FullNeighbors, NodeDistribution, SampledNegatives,
                                 SampledNeighbors)
 
@@ -85,6 +88,19 @@ class Sampler(abc.ABC):
     """
 
   @abc.abstractmethod
+  def sample_random_walks(self, edge_types, starts, length: int, *, p: float = 1.0,
+                          q: float = 1.0, seed) -> RandomWalks:
+    """Walks of `length` steps from each start (tfgle.ops.sample_random_walks), [B, length + 1].
+
+    `edge_types` is one edge type (its source and destination node types
+    must be equal for walks longer than one step), or a list of them that the
+    walk cycles through (a meta-path, p = q = 1). `starts` are dense indices
+    of the first edge type's source nodes. p != 1 or q != 1 applies node2vec's
+    second-order bias. Column 0 holds the starts; a walk that reaches a node
+    without out-neighbors ends there (ids -1, mask False for the rest).
+    """
+
+  @abc.abstractmethod
   def num_edge_positions(self, edge_type, reverse: bool = False) -> int:
     """The number of edges of `edge_type`: edge positions are 0..this-1 (GSL E() sources)."""
 
@@ -128,6 +144,29 @@ class Sampler(abc.ABC):
             f"meta_path does not chain: hop {i} ({types[i].name!r}) ends at node type "
             f"{types[i].dst!r} but hop {i + 1} ({types[i + 1].name!r}) starts at "
             f"{types[i + 1].src!r}")
+    return types
+
+  def walk_path(self, edge_types, length, p=1.0, q=1.0) -> list:
+    """The EdgeType of each table a walk cycles through; checks the walk's options.
+
+    Raises:
+      ValueError: bad length, p or q; no or an unknown edge type; edge types
+        whose node types do not chain (cyclically, for walks longer than the
+        list); node2vec's bias over several edge types.
+    """
+    if isinstance(edge_types, str) or (isinstance(edge_types, tuple) and len(edge_types) == 3
+                                       and all(isinstance(e, str) for e in edge_types)):
+      edge_types = [edge_types]
+    if not isinstance(edge_types, (list, tuple)) or not edge_types:
+      raise ValueError(f"edge_types must be an edge type or a non-empty list of them, got "
+                       f"{edge_types!r}")
+    random_walk.check_walk_options(length, p, q, len(edge_types))
+    types = [self.graph.edge_type(e) for e in edge_types]
+    for step, a, b in random_walk.consecutive_steps(types, length):
+      if a.dst != b.src:
+        raise ValueError(
+            f"the walk's edge types do not chain: step {step} follows {a.name!r} to node type "
+            f"{a.dst!r}, but step {step + 1} follows {b.name!r}, which starts at {b.src!r}")
     return types
 
   def negative_inputs(self, edge_type, strategy: str, *, distribution, attr, targets,
@@ -204,6 +243,10 @@ class LocalSampler(Sampler):
     return sampling.sample_negatives(csr, ids, num, strategy=strategy,
                                      distribution=distribution,
                                      target_categories=target_categories, **options)
+
+  def sample_random_walks(self, edge_types, starts, length, *, p=1.0, q=1.0, seed):
+    tables = [self._graph.csr(t.name) for t in self.walk_path(edge_types, length, p, q)]
+    return random_walk.sample_random_walks(tables, starts, length, p=p, q=q, seed=seed)
 
   def num_edge_positions(self, edge_type, reverse=False):
     return self._graph.csr(edge_type, reverse=reverse).num_edges

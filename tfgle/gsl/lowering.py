@@ -13,7 +13,8 @@ strategy are fused into a single multi-hop sampling call (no op launch per hop).
 A by("full") step pads its neighbor lists to the batch's longest one.
 
 Element layout, per aliased step:
-  vertex steps: {"ids": int64 [B, k1, ...] external ids (-1 where padded),
+  vertex steps: {"ids": int64 [B, k1, ...] external ids (-1 where padded; a
+                 random_walk step adds an axis of length + 1),
                  "index": int64 dense indices (0 where padded), "mask": bool,
                  <node feature>: feature values of each vertex, ["label"]}
   edge steps:   {"src_ids", "dst_ids", "edge_ids", "mask", "weight"?, <edge features>}
@@ -136,6 +137,8 @@ def _step(sampler, step: Step, results, aliases, seed) -> dict:
             "mask": parent["mask"]}
   if step.negative:
     return _negatives(sampler, step, results, aliases, parent, seed)
+  if step.op == "random_walk":
+    return _random_walk(sampler, step, parent, seed)
   index = parent["index"]
   if step.strategy == "full":
     sampled, count = _full(sampler, step, tf.reshape(index, [-1]), seed)
@@ -187,6 +190,18 @@ def _negatives(sampler, step: Step, results, aliases, parent, seed) -> dict:
                                      **kwargs)
   mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
   return {"index": tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64)),
+          "mask": mask}
+
+
+def _random_walk(sampler, step: Step, parent, seed) -> dict:
+  """random_walk(): a walk from every parent vertex, [..., length + 1]."""
+  index = parent["index"]
+  walks = sampler.sample_random_walks([t.name for t in step.walk_edge_types],
+                                      tf.reshape(index, [-1]), step.walk_length, p=step.p,
+                                      q=step.q, seed=seed)
+  shape = tf.concat([tf.shape(index), [step.walk_length + 1]], 0)
+  mask = tf.reshape(walks.mask, shape) & parent["mask"][..., tf.newaxis]
+  return {"index": tf.where(mask, tf.reshape(walks.ids, shape), tf.constant(0, tf.int64)),
           "mask": mask}
 
 

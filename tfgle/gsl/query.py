@@ -3,7 +3,8 @@
 A query is a small DAG of steps. Sources pick seeds (`g.V`, `g.E`); traversal
 steps sample vertices or edges from the current step (`outV`, `inV`, `outE`,
 `inE` with `.sample(k).by(strategy)`); negative steps draw non-neighbors
-(`outNeg`, `inNeg`, `Neg`). `values()` lowers the whole DAG into a `tf.data`
+(`outNeg`, `inNeg`, `Neg`); `random_walk(edge_type, length, p=, q=)` walks from
+each vertex (DeepWalk, node2vec). `values()` lowers the whole DAG into a `tf.data`
 pipeline of TensorFlow ops (see tfgle.gsl.lowering) whose elements are
 `{alias: {"ids": ..., "mask": ..., <features>...}}` for every aliased step.
 
@@ -46,6 +47,11 @@ class Step:
   drop_remainder: bool = False
   order: str = "ordered"
   mask: object = None                   # V: split name or ids restricting the seeds
+  # random_walk only: the edge types the walk cycles through, its steps, node2vec's p and q.
+  walk_edge_types: Optional[tuple] = None
+  walk_length: Optional[int] = None
+  p: float = 1.0
+  q: float = 1.0
 
   @property
   def negative(self) -> bool:
@@ -191,6 +197,48 @@ class Query:
           f"{start!r} vertices, but {current.describe()} yields {current.node_type!r} vertices")
     return et, end
 
+  def random_walk(self, edge_type, length: int, *, p: float = 1.0, q: float = 1.0) -> "Query":
+    """Random walks of `length` steps from each current vertex.
+
+    The step yields vertices with one more axis, [..., length + 1]: position
+    0 is the start, position s the vertex after step s (see
+    tfgle.ops.sample_random_walks). A walk that reaches a vertex without
+    out-neighbors ends; the rest is padding (mask False). p = q = 1 walks
+    uniformly (DeepWalk); other values apply node2vec's second-order bias.
+
+    Example:
+      ds = (g.V("paper").batch(256).shuffle().alias("start")
+             .random_walk("cites", 80, p=0.25, q=4.0).alias("walk").values())
+      # element["walk"]["ids"]: int64 [256, 81]
+
+    Args:
+      edge_type: an edge type whose ends have the current vertices' type, or a
+        list of such edge types that the walk cycles through (uniform walks).
+      length: steps per walk (> 0).
+      p, q: node2vec's return and in-out parameters (finite, > 0).
+
+    Raises:
+      ValueError: naming the step: not from vertices, an unknown edge type,
+        edge types that leave the current node type, bad length, p or q.
+    """
+    current = self._step
+    describe = f"step {len(self._dag.steps)} random_walk({edge_type!r})"
+    if current.kind != VERTEX:
+      raise ValueError(f"{describe}: random_walk follows a vertex step, not {current.describe()}")
+    try:
+      types = self._dag.sampler.walk_path(edge_type, length, p, q)
+    except ValueError as e:
+      raise ValueError(f"{describe}: {e}") from None
+    for et in types:
+      if et.src != current.node_type or et.dst != current.node_type:
+        raise ValueError(
+            f"{describe}: a walk step yields vertices of one node type, the type of "
+            f"{current.describe()} ({current.node_type!r}), but edge type {et.name!r} goes "
+            f"{et.src!r} -> {et.dst!r}")
+    return self._then(op="random_walk", kind=VERTEX, node_type=current.node_type,
+                      edge_type=types[0], walk_edge_types=tuple(types), walk_length=int(length),
+                      p=float(p), q=float(q))
+
   def sample(self, count: Optional[int] = None) -> "Query":
     """Samples `count` per current element.
 
@@ -333,6 +381,9 @@ class Query:
 
   def _require_sampling(self, method):
     step = self._step
+    if step.op == "random_walk":
+      raise ValueError(f"{step.describe()}: {method}() does not apply to random_walk (its "
+                       "options are its arguments)")
     if step.parent is None or (step.parent.kind == EDGE and step.op in ("outV", "inV")):
       raise ValueError(f"{step.describe()}: {method}() applies to sampling steps "
                        "(outV/inV/outE/inE from vertices, outNeg/inNeg/Neg)")
@@ -349,7 +400,8 @@ class Query:
     if source.batch_size is None:
       raise ValueError(f"{source.describe()}: call batch(n) on the source")
     for step in self._dag.steps[1:]:
-      sampling = not (step.parent.kind == EDGE and step.op in ("outV", "inV"))
+      sampling = not (step.parent.kind == EDGE and step.op in ("outV", "inV")
+                      or step.op == "random_walk")
       if sampling and not step.strategy:
         what = "sample() without by()" if step.strategy == "" else "no sample(k).by(strategy)"
         raise ValueError(f"{step.describe()}: {what}")

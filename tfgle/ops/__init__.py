@@ -12,3 +12,5 @@ from tfgle.ops.sampling import sample_fanouts
 from tfgle.ops.sampling import sample_full_neighbors
 from tfgle.ops.sampling import sample_negatives
 from tfgle.ops.sampling import sample_neighbors
+from tfgle.ops.random_walk import RandomWalks
+from tfgle.ops.random_walk import sample_random_walks
