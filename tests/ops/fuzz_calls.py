@@ -37,10 +37,13 @@ PUBLIC_OPS = {
     "partitioned.sample_neighbors": 2, "partitioned.sample_fanouts": 2,
     "partitioned.sample_full_neighbors": 2, "partitioned.sample_negatives": 2,
     "partitioned.edges_at": 1,
+    "CsrTable.append": 2, "CsrTable.remove_before": 1, "CsrTable.version": 1,
+    "IdMapTable.append": 1, "ops.sample_random_walks": 3, "sampler.sample_random_walks": 2,
 }
 RAW_WEIGHTS = {"raw.tfgle_sample_neighbors": 4, "raw.tfgle_sample_fanouts": 3,
                "raw.tfgle_sample_full_neighbors": 3, "raw.tfgle_sample_negatives": 4,
-               "raw.tfgle_csr_init": 2}
+               "raw.tfgle_csr_init": 2, "raw.tfgle_csr_append": 2,
+               "raw.tfgle_sample_random_walks": 2}
 P_VALID = 0.6            # else one (or, one time in four, two) faults
 
 
@@ -1469,6 +1472,486 @@ def gen_sampler(b, method, partitioned=False):
   raise ValueError(method)
 
 
+# ---- table updates (each call builds its own fresh table: the fixtures are never mutated)
+
+def appended_spec(rng, spec):
+  """A valid append to a table built from `spec` (random_edge_list): new node counts, edges."""
+  grow = rng.random() < 0.4
+  num_src = spec["num_src"] + (int(rng.integers(0, 4)) if grow else 0)
+  num_dst = num_src if spec["symmetric"] else spec["num_dst"] + (
+      int(rng.integers(0, 4)) if grow else 0)
+  k = int(rng.integers(0, 15)) if num_src and num_dst else 0
+  new = dict(src=rng.integers(0, max(num_src, 1), k), dst=rng.integers(0, max(num_dst, 1), k),
+             edge_ids=rng.integers(-3, 80, k), weights=None, timestamps=None,
+             num_src=num_src if grow or rng.random() < 0.3 else None,
+             num_dst=num_dst if grow or rng.random() < 0.3 else None)
+  if spec["weights"] is not None:
+    new["weights"] = rng.random(k).astype(np.float32)
+    new["weights"][rng.random(k) < 0.3] = rng.choice([0.0, 1.0])
+  if spec["timestamps"] is not None:
+    new["timestamps"] = rng.integers(-5, 9, k)
+  return new, num_src, num_dst
+
+
+def combined_oracle(spec, new, num_src, num_dst):
+  """The oracle of a table built from scratch over the old and the appended edges."""
+  n = len(spec["src"])
+  old_ids = spec["edge_ids"] if spec["edge_ids"] is not None else np.arange(n)
+  cat = lambda key: (None if spec[key] is None else
+                     np.concatenate([spec[key], new[key]]).astype(np.asarray(spec[key]).dtype))
+  return oracle.CsrOracle(
+      np.concatenate([spec["src"], new["src"]]), np.concatenate([spec["dst"], new["dst"]]),
+      num_src, num_dst, edge_ids=np.concatenate([old_ids, new["edge_ids"]]).astype(np.int64),
+      weights=cat("weights"), timestamps=cat("timestamps"), symmetric=spec["symmetric"],
+      order=spec["order"], weighted=spec["weights"] is not None,
+      timed=spec["timestamps"] is not None)
+
+
+def build_csr(spec):
+  return CsrTable(spec["src"], spec["dst"], spec["num_src"], spec["num_dst"],
+                  edge_ids=spec["edge_ids"], weights=spec["weights"],
+                  timestamps=spec["timestamps"], symmetric=spec["symmetric"],
+                  order=spec["order"])
+
+
+def table_state(handle):
+  return (int(raw.tfgle_csr_fingerprint(handle)), int(raw.tfgle_csr_version(handle)))
+
+
+def refused_unchanged(handle, update):
+  """Runs `update`; if it is refused, the table must be unchanged (same fingerprint and
+  version): a change raises RuntimeError, which the fuzz reports as a failure."""
+  before = table_state(handle)
+  try:
+    return update()
+  except ALLOWED_ERRORS:
+    after = table_state(handle)
+    if after != before:
+      raise RuntimeError(f"a refused update changed the table: (fingerprint, version) "
+                         f"{before} -> {after}")  # pylint: disable=raise-missing-from
+    raise
+
+
+def check_rows_as_multisets(checks, handle, table, what):
+  """A symmetric table's rows after append: the same entries as `table`'s, in any tie order."""
+  info = [int(x) for x in raw.tfgle_csr_info(handle)]
+  checks.check("csr_info", info == [table.num_src, table.num_dst, table.num_edges],
+               lambda: f"{what}: info {info}")
+  nbrs, eids, weights, times, splits = (x.numpy() for x in raw.tfgle_csr_neighbors(
+      handle, tf.range(table.num_src, dtype=tf.int64)))
+
+  def rows(indptr, nb, e, w, t):
+    return [sorted(zip(nb[a:z].tolist(), e[a:z].tolist(),
+                       (w[a:z] if len(w) else np.zeros(z - a)).tolist(),
+                       (t[a:z] if len(t) else np.zeros(z - a)).tolist()))
+            for a, z in zip(indptr[:-1], indptr[1:])]
+  got = rows(splits, nbrs, eids, weights, times)
+  want = rows(table.indptr, table.indices, table.edge_ids, table.weights, table.timestamps)
+  checks.check("neighbors", got == want, lambda: f"{what}: rows {got}, expected {want}")
+  degree = raw.tfgle_csr_degree(handle, tf.range(table.num_dst, dtype=tf.int64),
+                                direction="in").numpy()
+  checks.check("degree", np.array_equal(degree, table.in_degree), f"{what}: in-degrees")
+
+
+def gen_csr_append(b, raw_op=False):
+  rng = b.rng
+  spec = random_edge_list(rng)
+  new, num_src, num_dst = appended_spec(rng, spec)
+  table = combined_oracle(spec, new, num_src, num_dst)
+  k = len(new["src"])
+  changed = k > 0 or num_src != spec["num_src"] or num_dst != spec["num_dst"]
+  conv = i64 if raw_op else (lambda v: v)
+  b.kw["table"] = "<a fresh table>"
+  b.kw.update(src=conv(new["src"]), dst=conv(new["dst"]), edge_ids=conv(new["edge_ids"]))
+  if raw_op:
+    b.kw.update(weights=tf.constant(new["weights"]) if new["weights"] is not None
+                else tf.zeros([0]),
+                timestamps=i64(new["timestamps"]) if new["timestamps"] is not None
+                else empty_i64(),
+                num_src=i64(-1 if new["num_src"] is None else new["num_src"])[0],
+                num_dst=i64(-1 if new["num_dst"] is None else new["num_dst"])[0])
+  else:
+    for key in ("weights", "timestamps", "num_src", "num_dst"):
+      if new[key] is not None or rng.random() < 0.5:
+        b.kw[key] = new[key]
+
+  def put(key, value):
+    b.kw[key] = value
+  scalar = (lambda v: i64(v)[0]) if raw_op else (lambda v: v)
+  if k:
+    b.fault("src", "an index out of the new range", lambda: put("src", conv(np.where(
+        np.arange(k) == rng.integers(k), out_of_range(rng, num_src), new["src"]))))
+    b.fault("dst", "an index out of the new range", lambda: put("dst", conv(np.where(
+        np.arange(k) == rng.integers(k), out_of_range(rng, num_dst), new["dst"]))))
+    if spec["weights"] is None:
+      b.fault("weights", "on a table without weights", lambda: put(
+          "weights", tf.ones([k]) if raw_op else np.ones(k, np.float32)))
+    else:
+      b.fault("weights", "missing on a weighted table", lambda: put(
+          "weights", tf.zeros([0]) if raw_op else None))
+
+      def bad_weight():
+        w = new["weights"].copy()
+        w[int(rng.integers(k))] = b.choose([-1.0, np.nan, np.inf, -1e-30])
+        put("weights", tf.constant(w) if raw_op else w)
+      b.fault("weights", "negative or not finite", bad_weight)
+    if spec["timestamps"] is None:
+      b.fault("timestamps", "on a table without timestamps", lambda: put(
+          "timestamps", conv(np.zeros(k, np.int64))))
+    else:
+      b.fault("timestamps", "missing on a timed table", lambda: put(
+          "timestamps", empty_i64() if raw_op else None))
+  b.fault("dst", "another length", lambda: put("dst", conv(np.zeros(k + 1, np.int64))))
+  b.fault("edge_ids", "another length", lambda: put("edge_ids", conv(np.arange(k + 2))))
+  if spec["num_src"] > 0:
+    b.fault("num_src", "shrinking", lambda: put("num_src", scalar(spec["num_src"] - 1)))
+  if spec["num_dst"] > 0:
+    b.fault("num_dst", "shrinking", lambda: put("num_dst", scalar(
+        b.choose([spec["num_dst"] - 1, -2**63]))))
+  b.fault("num_src", "too large", lambda: put("num_src", scalar(b.choose([2**62, 2**63 - 1]))))
+  if raw_op:
+    b.fault("src", "rank 2", lambda: put("src", tf.zeros([k, 1], tf.int64)))
+    b.fault("num_dst", "a vector", lambda: put("num_dst", i64([1, 2])))
+    handle_faults(b, "table")
+  else:
+    b.fault("src", "floats", lambda: put("src", np.zeros(k, np.float64)))
+    b.fault("edge_ids", "missing", lambda: b.kw.pop("edge_ids"))
+    b.fault("num_src", "not an int", lambda: put("num_src", b.choose([2.5, "3"])))
+
+  def run(kw):
+    kw = dict(kw)
+    csr = build_csr(spec)
+    if raw_op:
+      handle = kw.pop("table")
+      handle = csr.resource_handle if isinstance(handle, str) else handle
+      version = refused_unchanged(csr.resource_handle,
+                                  lambda: int(raw.tfgle_csr_append(handle, **kw)))
+    else:
+      kw.pop("table")
+      refused_unchanged(csr.resource_handle,
+                        lambda: csr.append(kw.pop("src"), kw.pop("dst"), **kw))
+      version = csr.version
+    return ("table", csr, version)
+
+  def check(out, checks):
+    csr, version = out[1], out[2]
+    checks.check("version", version == int(changed) == int(raw.tfgle_csr_version(
+        csr.resource_handle)), lambda: f"version {version} after one append (changed: {changed})")
+    if not raw_op:
+      checks.check("csr_info", [csr.num_src, csr.num_dst, csr.num_edges] ==
+                   [table.num_src, table.num_dst, table.num_edges], "properties after append")
+    if spec["symmetric"]:
+      check_rows_as_multisets(checks, csr.resource_handle, table, "symmetric append")
+      checks.check("append", True)
+    else:
+      check_table_against(checks, csr.resource_handle, table, "append")
+      fp = int(raw.tfgle_csr_fingerprint(csr.resource_handle))
+      rebuilt_csr = build_csr(dict(
+          src=np.concatenate([spec["src"], new["src"]]),
+          dst=np.concatenate([spec["dst"], new["dst"]]), num_src=num_src, num_dst=num_dst,
+          edge_ids=np.concatenate([spec["edge_ids"] if spec["edge_ids"] is not None
+                                   else np.arange(len(spec["src"])), new["edge_ids"]]),
+          weights=None if spec["weights"] is None else np.concatenate(
+              [spec["weights"], new["weights"]]),
+          timestamps=None if spec["timestamps"] is None else np.concatenate(
+              [spec["timestamps"], new["timestamps"]]),
+          symmetric=False, order=spec["order"]))
+      rebuilt = int(raw.tfgle_csr_fingerprint(rebuilt_csr.resource_handle))
+      checks.check("append", fp == rebuilt, lambda: f"fingerprint {fp} != rebuilt {rebuilt}")
+  return b.finish(run, check, repeat=False)
+
+
+def gen_csr_remove_before(b, raw_op=False):
+  rng = b.rng
+  spec = random_edge_list(rng)
+  n = len(spec["src"])
+  if spec["timestamps"] is None:
+    spec["timestamps"] = rng.integers(-5, 9, n)
+  t = int(rng.choice([int(rng.integers(-6, 10))] * 6 + [-2**63, 2**63 - 1]))
+  keep = np.asarray(spec["timestamps"]) >= t
+  ids = spec["edge_ids"] if spec["edge_ids"] is not None else np.arange(n)
+  table = oracle.CsrOracle(
+      spec["src"][keep], spec["dst"][keep], spec["num_src"], spec["num_dst"],
+      edge_ids=np.asarray(ids)[keep],
+      weights=None if spec["weights"] is None else spec["weights"][keep],
+      timestamps=spec["timestamps"][keep], symmetric=spec["symmetric"], order=spec["order"],
+      weighted=spec["weights"] is not None, timed=True)
+  changed = not keep.all()
+  b.kw.update(table="<a fresh table>", timestamp=i64(t)[0] if raw_op else t)
+  spec_untimed = dict(spec, timestamps=None, order="input")
+  b.fault("table", "without timestamps", lambda: b.kw.__setitem__("untimed", True))
+  if raw_op:
+    b.fault("timestamp", "a vector", lambda: b.kw.__setitem__("timestamp", i64([t, t])))
+    b.fault("timestamp", "int32", lambda: b.kw.__setitem__("timestamp", tf.constant(1)))
+    handle_faults(b, "table")
+  else:
+    b.fault("timestamp", "not an int", lambda: b.kw.__setitem__(
+        "timestamp", b.choose([1.5, "3", None, 2**64])))
+
+  def run(kw):
+    kw = dict(kw)
+    csr = build_csr(spec_untimed if kw.pop("untimed", False) else spec)
+    handle = kw.pop("table")
+    if raw_op:
+      handle = csr.resource_handle if isinstance(handle, str) else handle
+      version = refused_unchanged(csr.resource_handle, lambda: int(
+          raw.tfgle_csr_remove_before(handle, kw["timestamp"])))
+    else:
+      refused_unchanged(csr.resource_handle, lambda: csr.remove_before(kw["timestamp"]))
+      version = csr.version
+    return ("table", csr, version)
+
+  def check(out, checks):
+    csr, version = out[1], out[2]
+    checks.check("version", version == int(changed) == int(raw.tfgle_csr_version(
+        csr.resource_handle)), lambda: f"version {version} (an edge dropped: {changed})")
+    check_table_against(checks, csr.resource_handle, table, f"remove_before({t})")
+    times = table.timestamps
+    checks.check("remove_before", len(times) == int(keep.sum()) * (
+        2 if spec["symmetric"] else 1) - (int((keep & (spec["src"] == spec["dst"])).sum())
+                                          if spec["symmetric"] else 0) and (times >= t).all(),
+                 lambda: f"kept {times.tolist()} for t={t}")
+  return b.finish(run, check, repeat=False)
+
+
+def gen_csr_version(b, raw_op=False):
+  rng = b.rng
+  fresh = rng.random() < 0.5
+  if fresh:
+    spec = random_edge_list(rng)
+    spec["timestamps"] = rng.integers(-5, 9, len(spec["src"]))
+    spec["order"] = "input"
+    updates = [int(rng.integers(-6, 10)) for _ in range(int(rng.integers(0, 4)))]
+    name = f"<fresh table, remove_before {updates}>"
+  else:
+    name, (csr_fixture, _) = fixture_table(b)
+  if raw_op:
+    b.kw["table"] = name
+    handle_faults(b, "table")
+  else:
+    b.kw["csr"] = name
+    b.fault("csr", "destroyed", lambda: b.kw.__setitem__("csr", "<destroyed>"))
+
+  def run(kw):
+    expected = 0
+    target = kw["table" if raw_op else "csr"]
+    if not isinstance(target, str):
+      return ("version", int(raw.tfgle_csr_version(target)), None)
+    if target == "<destroyed>":
+      csr = b.f.destroyed_table
+    elif fresh:
+      csr = build_csr(spec)
+      times = np.asarray(spec["timestamps"])
+      for t in updates:
+        expected += int(bool((times < t).any()))
+        times = times[times >= t]
+        csr.remove_before(t)
+    else:
+      csr = csr_fixture
+    got = int(raw.tfgle_csr_version(csr.resource_handle)) if raw_op else csr.version
+    return ("version", got, expected)
+
+  def check(out, checks):
+    checks.check("version", out[1] == out[2], lambda: f"{name}: version {out[1]} != {out[2]}")
+  return b.finish(run, check, repeat=False)
+
+
+def gen_id_map_append(b, raw_op=False):
+  rng = b.rng
+  pool = np.unique(np.concatenate([rng.integers(-2**63, 2**63 - 1, 40, dtype=np.int64),
+                                   np.arange(-5, 30)]))
+  pool = rng.permutation(pool)
+  n, k = int(rng.integers(0, 15)), int(rng.integers(0, 10))
+  old, new = pool[:n].astype(np.int64), pool[n:n + k].astype(np.int64)
+  b.kw["table"] = "<a fresh id map>"
+  b.kw["ids"] = i64(new) if raw_op else as_format(rng, new)
+  conv = i64 if raw_op else (lambda v: v)
+  if n:
+    b.fault("ids", "an id already in the map", lambda: b.kw.__setitem__("ids", conv(
+        np.append(new, old[int(rng.integers(n))]))))
+  if k:
+    b.fault("ids", "a duplicate", lambda: b.kw.__setitem__("ids", conv(np.append(
+        new, new[int(rng.integers(k))]))))
+  if raw_op:
+    b.fault("ids", "rank 2", lambda: b.kw.__setitem__("ids", tf.zeros([1, 1], tf.int64)))
+    b.fault("ids", "int32", lambda: b.kw.__setitem__("ids", tf.zeros([1], tf.int32)))
+    b.fault("table", "a CSR handle", lambda: b.kw.__setitem__(
+        "table", b.f.tables["empty"][0].resource_handle))
+    b.fault("table", "never created", lambda: b.kw.__setitem__(
+        "table", raw.tfgle_id_map_handle(shared_name="fuzz_no_such_id_map")))
+  else:
+    b.fault("ids", "floats", lambda: b.kw.__setitem__("ids", np.zeros(2, np.float32)))
+    b.fault("ids", "strings", lambda: b.kw.__setitem__("ids", ["a"]))
+
+  def run(kw):
+    table = IdMapTable(old)
+    handle = kw["table"]
+    handle = table.resource_handle if isinstance(handle, str) else handle
+    try:
+      if raw_op:
+        size = int(raw.tfgle_id_map_append(handle, kw["ids"]))
+      else:
+        table.append(kw["ids"])
+        size = table.size
+    except ALLOWED_ERRORS:
+      got = table.lookup(old, allow_missing=True).numpy()
+      if int(raw.tfgle_id_map_size(table.resource_handle)) != n or not np.array_equal(got, np.arange(n)):
+        raise RuntimeError(f"a refused append changed the id map: size {table.size}, "
+                           f"lookup {got.tolist()}")  # pylint: disable=raise-missing-from
+      raise
+    return ("id_map", table, size)
+
+  def check(out, checks):
+    table, size = out[1], out[2]
+    # (the raw op bypasses the wrapper's cached size: read it with the raw op)
+    now = int(raw.tfgle_id_map_size(table.resource_handle))
+    checks.check("id_map_size", size == now == n + k, f"size {size}, {now}, expected {n + k}")
+    got = table.lookup(np.concatenate([old, new])).numpy()
+    checks.check("id_map_append", np.array_equal(got, np.arange(n + k)),
+                 lambda: f"lookup after append {got.tolist()}")
+  return b.finish(run, check, repeat=False)
+
+
+# ---- random walks
+
+def check_walks(checks, tables, starts, ids, mask, length, what):
+  """Walks [B, length + 1] against the oracles `tables` (step s follows tables[(s-1) % N])."""
+  shape = (len(starts), length + 1)
+  oracle.check_shapes(checks, [ids, mask], [shape, shape], what)
+  if ids.shape != shape or mask.shape != shape:
+    return
+  checks.check("walk_start", np.array_equal(ids[:, 0], starts) if len(starts) else True,
+               lambda: f"{what}: column 0 {ids[:, 0].tolist()} != starts {starts.tolist()}")
+  checks.check("walk_mask", np.array_equal(mask, ids >= 0),
+               lambda: f"{what}: mask {mask.tolist()} for ids {ids.tolist()}")
+  bad = []
+  for r in range(len(starts)):
+    for s in range(1, length + 1):
+      table, prev, cur = tables[(s - 1) % len(tables)], int(ids[r, s - 1]), int(ids[r, s])
+      if prev < 0 or table.degree(prev) == 0:
+        ok = cur == -1
+      else:
+        ok = table.is_neighbor(prev, cur)
+      if not ok:
+        bad.append((r, s, prev, cur, table.name))
+  checks.check("walk_step", not bad, lambda: f"{what}: bad steps (row, step, from, to, table) "
+                                             f"{bad[:5]} in {ids.tolist()}")
+
+
+def walk_options(b, num_tables):
+  rng = b.rng
+  length = int(rng.integers(1, 12))
+  p = q = 1.0
+  if num_tables == 1 and rng.random() < 0.5:
+    p, q = (float(rng.choice([0.25, 0.5, 1.0, 2.0, 4.0, 100.0])) for _ in range(2))
+  return length, p, q
+
+
+def walk_option_faults(b, num_tables, raw_op):
+  b.fault("length", "not a positive int", lambda: b.kw.__setitem__(
+      "length", b.choose([0, -1] if raw_op else [0, -1, 2.5, True, None, 2**40])))
+  b.fault("p", "not finite or <= 0", lambda: b.kw.__setitem__(
+      "p", b.choose([0.0, -1.0, float("nan"), float("inf")])))
+  b.fault("q", "too biased", lambda: b.kw.update(p=1e-3, q=1e3))
+  if num_tables > 1:
+    b.fault("p", "a bias on a meta-path", lambda: b.kw.__setitem__("p", 0.5))
+
+
+def gen_sample_random_walks(b, raw_op=False):
+  rng = b.rng
+  f = b.f
+  square = [n for n, (t, o) in f.tables.items() if o.num_src == o.num_dst]
+  if rng.random() < 0.7:
+    names = [b.choose(square if rng.random() < 0.85 else list(f.tables))]
+  else:
+    names = [b.choose([n for n in f.tables if f.chainable[n]])]
+    while len(names) < int(rng.integers(2, 4)) and f.chainable[names[-1]]:
+      names.append(b.choose(f.chainable[names[-1]]))
+  tables = [f.tables[n][1] for n in names]
+  csrs = [f.tables[n][0] for n in names]
+  length, p, q = walk_options(b, len(names))
+  if tables[-1].num_dst != tables[0].num_src:
+    length = min(length, len(names))
+  starts = random_ids(rng, tables[0].num_src)
+  seed = random_seed(rng) if not raw_op else raw_seed(rng)
+  if raw_op:
+    b.kw.update(tables=[c.resource_handle for c in csrs], starts=i64(starts), seed=seed,
+                length=length, p=p, q=q)
+    ids_faults(b, "starts", tables[0].num_src, starts, wrapper=False)
+    seed_faults(b, wrapper=False)
+    for name, handle in b.f.bad_handles.items():
+      b.fault("tables", f"handle {name}", lambda h=handle: b.kw.__setitem__(
+          "tables", [h] + b.kw["tables"][1:]))
+  else:
+    b.kw.update(tables=csrs[0] if len(csrs) == 1 and rng.random() < 0.5 else csrs,
+                starts=as_format(rng, starts), length=length, p=p, q=q, seed=seed)
+    ids_faults(b, "starts", tables[0].num_src, starts)
+    seed_faults(b)
+    b.fault("tables", "none or not tables", lambda: b.kw.__setitem__(
+        "tables", b.choose([[], None, [b.f.id_maps["ids_small"][0]], "ts_sorted"])))
+  walk_option_faults(b, len(names), raw_op)
+  breaks = [n for n, (_, o) in f.tables.items() if o.num_src != tables[-1].num_dst]
+  if breaks:
+    def unchained():
+      bad = b.choose(breaks)
+      b.kw["tables"] = (b.kw["tables"] if isinstance(b.kw["tables"], list)
+                        else [b.kw["tables"]]) + [f.tables[bad][0].resource_handle if raw_op
+                                                  else f.tables[bad][0]]
+      b.kw.update(length=len(b.kw["tables"]) + 1, p=1.0, q=1.0)
+    b.fault("tables", "a table that does not chain", unchained)
+
+  def run(kw):
+    if raw_op:
+      walks = raw.tfgle_sample_random_walks(**kw).numpy()
+      return (walks, walks >= 0)
+    kw = dict(kw)
+    return np_outputs(tuple(tfgle.ops.sample_random_walks(kw.pop("tables"), kw.pop("starts"),
+                                                          kw.pop("length"), **kw)))
+
+  def check(out, checks):
+    check_walks(checks, tables, starts, out[0], out[1], length, "+".join(names))
+  return b.finish(run, check)
+
+
+def gen_sampler_walks(b):
+  rng = b.rng
+  f = b.f
+  types = list(f.edge_types)
+  if rng.random() < 0.6:
+    path = [b.choose([n for n in types if f.edge_types[n][0] == f.edge_types[n][1]] * 3 + types)]
+  else:
+    path = [b.choose(types)]
+    while len(path) < int(rng.integers(2, 4)):
+      path.append(b.choose([n for n in types if f.edge_types[n][0] == f.edge_types[path[-1]][1]]))
+  tables = [f.graph_table(n, False) for n in path]
+  length, p, q = walk_options(b, len(path))
+  if f.edge_types[path[-1]][1] != f.edge_types[path[0]][0]:
+    length = min(length, len(path))
+  starts = random_ids(rng, tables[0].num_src)
+  b.kw.update(edge_types=path[0] if len(path) == 1 and rng.random() < 0.5 else path,
+              starts=as_format(rng, starts), length=length, p=p, q=q, seed=random_seed(rng))
+  ids_faults(b, "starts", tables[0].num_src, starts)
+  seed_faults(b)
+  walk_option_faults(b, len(path), False)
+  b.fault("edge_types", "unknown", lambda: b.kw.__setitem__(
+      "edge_types", b.choose(["nope", None, [], [path[0], "nope"]])))
+  last = f.edge_types[path[-1]][1]
+  breaks = [n for n in types if f.edge_types[n][0] != last]
+  if breaks:
+    b.fault("edge_types", "a type that does not chain", lambda: b.kw.update(
+        edge_types=path + [b.choose(breaks)], length=len(path) + 2, p=1.0, q=1.0))
+
+  def run(kw):
+    kw = dict(kw)
+    return np_outputs(tuple(f.sampler.sample_random_walks(kw.pop("edge_types"),
+                                                          kw.pop("starts"), kw.pop("length"),
+                                                          **kw)))
+
+  def check(out, checks):
+    check_walks(checks, tables, starts, out[0], out[1], length, "+".join(path))
+  return b.finish(run, check)
+
+
 # ---------------------------------------------------------------- dispatch
 
 def generator(op):
@@ -1504,6 +1987,17 @@ def generator(op):
       "raw.tfgle_id_map_size": gen_id_map_size,
       "raw.tfgle_node_distribution_init": lambda b: gen_node_distribution(b, True),
       "raw.tfgle_table_memory": gen_table_memory,
+      "CsrTable.append": gen_csr_append,
+      "CsrTable.remove_before": gen_csr_remove_before,
+      "CsrTable.version": gen_csr_version,
+      "IdMapTable.append": gen_id_map_append,
+      "ops.sample_random_walks": gen_sample_random_walks,
+      "sampler.sample_random_walks": gen_sampler_walks,
+      "raw.tfgle_csr_append": lambda b: gen_csr_append(b, True),
+      "raw.tfgle_csr_remove_before": lambda b: gen_csr_remove_before(b, True),
+      "raw.tfgle_csr_version": lambda b: gen_csr_version(b, True),
+      "raw.tfgle_id_map_append": lambda b: gen_id_map_append(b, True),
+      "raw.tfgle_sample_random_walks": lambda b: gen_sample_random_walks(b, True),
   }
   if op in table:
     return table[op]

@@ -5,8 +5,9 @@ a dozen times) in forked children, so a crash or hang is caught and reported
 with the call's arguments. Valid calls must succeed and match the numpy oracle
 of tests/ops/fuzz_oracle.py (shapes, masks and padding, real edges of the right
 table, the time filter, distinct edges, topk order, full neighbor lists,
-negatives that are no neighbors, degrees, lookups, fingerprints, same seed =>
-same outputs); faulty calls must raise an allowed error. This test runs it in a
+negatives that are no neighbors, degrees, lookups, fingerprints, table
+updates on fresh tables against a rebuilt oracle, random walks along real
+edges, same seed => same outputs); faulty calls must raise an allowed error. This test runs it in a
 subprocess, prints its counts as one JSON line and asserts that nothing failed
 and that every kind of check ran.
 
@@ -37,6 +38,10 @@ _MIN_CHECKS = {
     "neighbors": 25, "degree": 25, "edges_at": 15, "csr_info": 20, "fingerprint": 25,
     "lookup": 20, "id_map_size": 10, "init_once": 15, "uninitialized_refused": 5,
     "table_memory": 3, "distribution": 5,
+    # table updates on fresh tables (append, remove_before, versions, id map append)
+    "version": 30, "append": 15, "remove_before": 8, "id_map_append": 10,
+    # random walks: starts in column 0, real edges of the step's table or -1, mask
+    "walk_start": 30, "walk_step": 30, "walk_mask": 30,
     # every sampling call, twice
     "same_seed_same_result": 300,
 }
