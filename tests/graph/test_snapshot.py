@@ -13,8 +13,8 @@ def _graph(directory):
   users = {"id": np.array(["u0", "u1", "u2"]), "age": np.array([20.0, 30.0, 40.0]),
            "label": np.array([0, 1, 0]), "split": np.array(["train", "test", "train"])}
   items = os.path.join(directory, "items.tsv")
-  with open(items, "w") as f:
-    f.write("id\tgenres\ttitle\tvec\n10\ta,b\tx\t1:2\n11\tb\ty\t3:4\n12\t\tz\t5:6\n"
+  with open(items, "w", encoding="utf-8") as f:
+    f.write("id\tgenres\ttitle\tvec\n10\ta,b\tx\t1:2\n11\tb\tCafé Noël\t3:4\n12\t\tz\t5:6\n"
             "13\tc,a\tw\t7:8\n")
   rates = {"src_id": np.array(["u0", "u0", "u1", "u2", "u2"]),
            "dst_id": np.array([10, 11, 12, 13, 10]), "w": np.array([1.0, 2.0, 0.5, 1.5, 3.0]),
@@ -53,6 +53,8 @@ class SnapshotTest(tf.test.TestCase):
       self.assertAllEqual(got.ids, want.ids)
       self.assertAllEqual(got.edge_ids, want.edge_ids)
     self.assertAllEqual(loaded.edge_features("rates", [0, 4])["r"], [1, 5])
+    self.assertEqual(loaded.node_features("item", [11])["title"].numpy()[0].decode(),
+                     "Café Noël")   # non-ASCII text is hashed and saved intact
     self.assertAllEqual(loaded.node_features("item", [13])["genres"].to_list(),
                         g.node_features("item", [13])["genres"].to_list())
     # Reverse tables built on first use agree too, and time filters still hold.

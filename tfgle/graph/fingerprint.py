@@ -21,7 +21,7 @@ def fingerprint(nodes: Mapping[str, NodeStore], edges: Mapping[str, EdgeStore]) 
     elif isinstance(value, (tf.Tensor, np.ndarray)):
       array = np.asarray(value)
       digest.update(f"{array.dtype}{array.shape}".encode())
-      digest.update(array.astype(str).astype(bytes) if array.dtype.kind in "OUS"
+      digest.update(_text_bytes(array) if array.dtype.kind in "OUS"
                     else np.ascontiguousarray(array))
     else:
       digest.update(repr(value).encode())
@@ -42,3 +42,9 @@ def fingerprint(nodes: Mapping[str, NodeStore], edges: Mapping[str, EdgeStore]) 
       add(feature)
       add(store.features[feature])
   return digest.hexdigest()
+
+
+def _text_bytes(array: np.ndarray) -> bytes:
+  """The UTF-8 bytes of a text array's values, NUL-separated (any language, not just ASCII)."""
+  return b"\0".join(v if isinstance(v, bytes) else str(v).encode("utf-8")
+                     for v in array.reshape(-1).tolist())
