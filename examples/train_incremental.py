@@ -28,7 +28,6 @@ import time
 
 from absl import app
 from absl import flags
-from absl import logging
 
 import common  # examples/common.py: shared flags; imports tfgle before TensorFlow
 
@@ -166,13 +165,5 @@ def run() -> dict:
   return metrics
 
 
-def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  if not flags.FLAGS["verbosity"].present:
-    logging.set_verbosity(logging.WARNING)  # TensorFlow's INFO lines would break the bars
-  run()
-
-
 if __name__ == "__main__":
-  app.run(main)
+  app.run(training.cli.main_of(run))

@@ -15,6 +15,7 @@ The training binaries in examples/ are flags wired to these pieces:
 - `ModelManifest` (`read_manifest` / `write_manifest`): model_info.json, what
   an export needs to use the trained model.
 """
+from tfgle.training import cli
 from tfgle.training.bulk_inference import embed_nodes
 from tfgle.training.bulk_inference import write_embeddings
 from tfgle.training.checkpoints import BestCheckpoint
