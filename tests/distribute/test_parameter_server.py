@@ -13,6 +13,7 @@ import collections
 import os
 import re
 import signal
+import threading
 
 from tests.distribute import cluster_runs
 
@@ -35,7 +36,14 @@ def test_cluster_trains_cora_through_a_worker_failure(cora_dir, single_process_m
       os.kill(pids["worker:1"], signal.SIGKILL)
       killed.append(pids["worker:1"])
     if killed and line.startswith("[worker:1]") and "Started server" in line:
-      go_on.touch()   # the replacement serves: let the chief schedule the rest
+      # The replacement serves, but the coordinator takes it back only when its
+      # recovery probe succeeds; scheduling before that lets worker 0 run every
+      # remaining step. Go on at the recovery, or after a grace period.
+      timer = threading.Timer(60, go_on.touch)
+      timer.daemon = True
+      timer.start()
+    if killed and "task:1 has been recovered" in line:
+      go_on.touch()
 
   metrics, output = cluster_runs.run(
       cora_dir, launch_args=["--workers", "2", "--ps", "2", "--max_restarts", "1"],
