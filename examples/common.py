@@ -1,14 +1,17 @@
 """Flags shared by the training binaries and export_embeddings.py, checked when parsed (a bad
 value stops a binary with absl's one-line usage error), and their graph: `data_config()`.
 """
-import contextlib
 import os
+import sys
 import tempfile
 
-from absl import app
 from absl import flags
 
-from tfgle import training  # (tfgle sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+# TensorFlow's C++ start-up lines (CUDA probes, CPU features) are noise to a user: hidden unless
+# --verbose (read here, as they print when TensorFlow loads) or TF_CPP_MIN_LOG_LEVEL is set.
+if not {"--verbose", "--verbose=true", "--verbose=1"} & set(sys.argv):
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tfgle import training  # pylint: disable=g-import-not-at-top (sets TF_USE_LEGACY_KERAS too)
 
 _T = "--dataset=tables: "
 DATASET = flags.DEFINE_enum("dataset", "synthetic", training.data_config.DATASETS, "Synthetic, "
@@ -22,6 +25,8 @@ flags.DEFINE_string("split_column", "split", _T + "node split column ('' for non
 flags.DEFINE_list("features", [], _T + "NAME:float[:DIM]|int|categorical|multi_categorical[:D]")
 for _n, _of in (("id", "NODE_TYPE"), ("src", "EDGE"), ("dst", "EDGE")):
   flags.DEFINE_multi_string(f"{_n}_column", [], f"{_T}the {_n} column: COLUMN or {_of}=COLUMN.")
+flags.DEFINE_float("val_fraction", 0.1, _T + "share held out for validation (see --split).")
+flags.DEFINE_float("test_fraction", 0.1, _T + "share held out for the test (see --split).")
 flags.DEFINE_integer("synthetic_nodes", 10_000, "--dataset=synthetic: number of nodes.")
 flags.DEFINE_integer("synthetic_edges", 100_000, "--dataset=synthetic: number of edges.")
 MODEL = flags.DEFINE_string("model", None, "Model of the zoo to train (default: the binary's).")
@@ -33,31 +38,19 @@ SEED = flags.DEFINE_integer("seed", 0, "Seed of weights, sampling and traversal.
 MODEL_DIR = flags.DEFINE_string("model_dir", None, "Checkpoints, backup, logs and the model "
                                 "(default: a fresh temporary directory); one run configuration.")
 METRICS_JSON = flags.DEFINE_string("metrics_json", None, "Write the final metrics here (JSON).")
+PROGRESS = flags.DEFINE_integer("progress", 1, "Keras progress output: 1 bars, 2 a line per "
+                                "epoch, 0 none.", lower_bound=0, upper_bound=2)
+flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up and INFO logs.")
 STRATEGY = flags.DEFINE_enum("strategy", "default", training.STRATEGIES,
                              "tf.distribute strategy; one that TF_CONFIG's cluster is made for.")
 DATA_FLAGS = dict({n: n for n in ("dataset", "seed", "data_dir", "synthetic_nodes", "undirected",
-                                   "synthetic_edges", "label_column", "split_column", "features")},
+                                   "synthetic_edges", "label_column", "split_column", "features",
+                                   "val_fraction", "test_fraction")},
                    node_table="node_tables", edge_table="edge_tables", id_column="id_columns",
                    src_column="src_columns", dst_column="dst_columns")  # flag -> DataConfig field
 
 
-def validator(check):
-  """A flag validator of check(value), which raises ValueError for a bad value."""
-  def validate(value):
-    try:
-      return check(value) or True
-    except ValueError as e:
-      raise flags.ValidationError(str(e)) from e
-  return validate
-
-
-@contextlib.contextmanager
-def usage_errors(*types):
-  """Errors of `types` (bad data, a model directory in use) end as absl usage errors."""
-  try:
-    yield
-  except types as e:
-    raise app.UsageError(str(e)) from e
+validator, usage_errors = training.cli.validator, training.cli.usage_errors
 
 
 def data_config(**changes) -> training.DataConfig:

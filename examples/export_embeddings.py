@@ -64,8 +64,8 @@ def _graph(manifest: training.ModelManifest):
   return training.load_graph(training.DataConfig.from_dict(dict(data.to_dict(), **given)))[0]
 
 
-def main(argv):
-  del argv
+def run() -> None:
+  """Exports as the flags say."""
   model_dir = common.MODEL_DIR.value
   manifest = training.read_manifest(model_dir)
   with common.usage_errors(ValueError, FileNotFoundError):
@@ -78,10 +78,13 @@ def main(argv):
       out if single else os.path.join(out, name), model, graph, manifest, tower=name,
       fmt=_FORMAT.value, batch_size=common.BATCH_SIZE.value,
       seed=manifest.data.get("base", manifest.data).get("seed", 0),
-      servable=_GRAPH_SERVABLE.value) for name in manifest.towers}
+      servable=_GRAPH_SERVABLE.value, verbose=common.PROGRESS.value) for name in manifest.towers}
   result = next(iter(towers.values())) if single else {"towers": towers}
+  for name, tower in towers.items():
+    print(f"Exported {tower['nodes']} {tower['node_type']!r} embeddings ({name}) to "
+          f"{os.path.dirname(tower['embeddings'])}", flush=True)
   print(f"exported: {json.dumps(result)}", flush=True)
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(training.cli.main_of(run))

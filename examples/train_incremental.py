@@ -48,8 +48,6 @@ _REPLAY = flags.DEFINE_float("replay_fraction", 0.1, "Fraction of the old traini
                              "on again besides the touched nodes, in [0, 1].")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", None, "Export embeddings and the graph servable "
                                   "here.")
-_VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras verbosity: 1 progress bars, 2 one line "
-                                "per epoch, 0 silent.")
 flags.mark_flags_as_required(["warm_start_from", "model_dir"])
 
 
@@ -138,7 +136,7 @@ def run() -> dict:
   history = model.fit(train, epochs=s.epochs, steps_per_epoch=steps,
                       validation_data=None if local else val,
                       callbacks=[training.LocalValidation(local, val)] if local else [],
-                      verbose=training.fit_verbosity(_VERBOSE.value, strategy))
+                      verbose=training.fit_verbosity(common.PROGRESS.value, strategy))
   train_seconds = time.perf_counter() - start
   graph.add_split(node_type, "train", graph.to_id(node_type, old_train))
   results = local(test) if local else model.evaluate(test, return_dict=True, verbose=0)

@@ -84,10 +84,6 @@ _TOP_K = flags.DEFINE_integer("top_k", 20, "K of hits@K, Recall@K and NDCG@K.")
 _SPLIT = flags.DEFINE_enum("split", "random", ["random", "temporal"],
                            "--dataset=tables: how each source's edges of the first edge table "
                            "are held out: at random, or its latest by --timestamp_column.")
-_VAL_FRACTION = flags.DEFINE_float("val_fraction", 0.1, "--dataset=tables: share of each "
-                                   "source's edges held out for validation (masked in the test).")
-_TEST_FRACTION = flags.DEFINE_float("test_fraction", 0.1, "--dataset=tables: share of each "
-                                    "source's edges held out for the test.")
 _TIMESTAMP_COLUMN = flags.DEFINE_string("timestamp_column", "timestamp",
                                         "--split=temporal: the edge table's int time column.")
 _CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
@@ -111,9 +107,6 @@ flags.register_validator("dataset",
                          common.validator(training.data_config.check_holdout_dataset))
 flags.register_validator("holdout_edges", lambda v: 0 < v < 1,
                          "--holdout_edges must be a fraction in (0, 1)")
-for _holder in (_VAL_FRACTION, _TEST_FRACTION):
-  flags.register_validator(_holder.name, lambda v: 0 <= v < 1,
-                           f"--{_holder.name} must be a fraction in [0, 1)")
 for _holder in (_NUM_NEGATIVES, _EVAL_NEGATIVES, _TOP_K, common.EPOCHS, common.BATCH_SIZE):
   flags.register_validator(_holder.name, lambda v: v >= 1, f"--{_holder.name} must be >= 1")
 
@@ -132,12 +125,11 @@ def _held_out() -> dict:
   """The DataConfig fields that hold test edges out of the graph."""
   if common.DATASET.value != "tables":
     return dict(holdout_edges=_HOLDOUT_EDGES.value)
-  return dict(edge_split=_SPLIT.value, val_fraction=_VAL_FRACTION.value,
-              test_fraction=_TEST_FRACTION.value, timestamp_column=_TIMESTAMP_COLUMN.value)
+  return dict(edge_split=_SPLIT.value, timestamp_column=_TIMESTAMP_COLUMN.value)
 
 
-def main(argv):
-  del argv
+def run() -> None:
+  """Trains and evaluates as the flags say."""
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   fanouts = [int(v) for v in common.FANOUTS.value]
   directory, seed = common.model_dir(), common.SEED.value
@@ -173,13 +165,14 @@ def main(argv):
           num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value, **position),
       epochs=common.EPOCHS.value, announce=lambda line: print(line, flush=True),
       callbacks=training.fit_callbacks(directory, backup=resumption.checkpoint is None) + [
-          throughput], verbose=training.fit_verbosity(1, strategy))
+          throughput], verbose=training.fit_verbosity(common.PROGRESS.value, strategy))
   train_seconds = time.perf_counter() - start
 
   start = time.perf_counter()
   metrics = lp.evaluate_task(model, graph, info, task, data.dataset, fanouts,
                              top_k=_TOP_K.value, eval_negatives=_EVAL_NEGATIVES.value, seed=seed,
-                             batch_size=common.BATCH_SIZE.value)
+                             batch_size=common.BATCH_SIZE.value,
+                             verbose=int(common.PROGRESS.value == 1))
   eval_seconds = time.perf_counter() - start
 
   own_dir = training.task_dir(directory, strategy)
@@ -196,4 +189,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(training.cli.main_of(run))

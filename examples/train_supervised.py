@@ -75,10 +75,11 @@ _NODE_TYPE = flags.DEFINE_string("node_type", None, "Node type to classify (defa
                                  "dataset's).")
 _EDGE_TYPE = flags.DEFINE_string("edge_type", None, "Edge type to sample along (default: the "
                                  "dataset's).")
+_SPLIT = flags.DEFINE_enum("split", "column", ["column", "random"], "--dataset=tables: the "
+                           "nodes' train/val/test splits: --split_column's, or at random by "
+                           "--val_fraction and --test_fraction.")
 _CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
                                         "(for resuming) every this many steps.", lower_bound=1)
-_VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras verbosity: 1 progress bars, 2 one line "
-                                "per epoch, 0 silent.")
 
 
 def settings() -> training.NodeClassificationSettings:
@@ -103,6 +104,8 @@ def _check_model(model):
 flags.register_validator("model", common.validator(_check_model))
 flags.register_multi_flags_validator(["dataset", "preset", "model", "fanouts"],
                                      common.validator(lambda _: settings()))
+flags.register_multi_flags_validator(["split", *common.DATA_FLAGS], common.validator(
+    lambda v: v["split"] == "column" or common.data_config(node_split=v["split"])))
 flags.register_multi_flags_validator(["strategy", "model"], lambda v: v["strategy"] in (
     "default", "mirrored") or (v["model"] or "ego_graph_sage") in EGO_MODELS,
     f"multi-worker strategies train the EgoGraph models {list(EGO_MODELS)}")
@@ -115,7 +118,8 @@ def run() -> dict:
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   seed = common.SEED.value
   training.resume.seed_random(seed, exact_resume=training.resume.exact(strategy))
-  directory, data = common.model_dir(), common.data_config()
+  directory = common.model_dir()
+  data = common.data_config(node_split="" if _SPLIT.value == "column" else _SPLIT.value)
   # What changes the model or its data (a killed run may resume with more epochs).
   kept = {k: v for k, v in s.as_dict().items() if k not in ("epochs", "eval_batch_size")}
   run_config = dict(binary="train_supervised", data=data.to_dict(), node_type=_NODE_TYPE.value,
@@ -154,7 +158,7 @@ def run() -> dict:
       epochs=s.epochs, validation_data=val, announce=lambda line: print(line, flush=True),
       callbacks=callbacks + training.fit_callbacks(
           directory, backup=resumption.checkpoint is None) + [best],
-      verbose=training.fit_verbosity(_VERBOSE.value, strategy))
+      verbose=training.fit_verbosity(common.PROGRESS.value, strategy))
   train_seconds = time.perf_counter() - start
   best.restore(model)
   results = local(test) if local else model.evaluate(test, return_dict=True, verbose=0)

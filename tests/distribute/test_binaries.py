@@ -37,7 +37,7 @@ def _launch(binary, strategy, tmp_path, *flags):
 @pytest.mark.parametrize("strategy", sorted(_CLUSTERS))
 def test_train_supervised(strategy, tmp_path):
   metrics, finals = _launch("train_supervised.py", strategy, tmp_path, "--batch_size=64",
-                            "--verbose=2")
+                            "--progress=2")
   assert metrics["epochs_run"] == 2
   assert metrics["test_accuracy"] > 0.5, metrics  # 16 classes: chance is 1/16
   assert metrics["examples_per_second"] > 0

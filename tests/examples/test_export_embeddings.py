@@ -23,7 +23,7 @@ def _run(script, *flags):
 def test_train_then_export(tmp_path):
   model_dir, out = str(tmp_path / "model"), str(tmp_path / "export")
   small = ["--synthetic_nodes=2000", "--synthetic_edges=20000", "--epochs=1"]
-  _run("train_supervised.py", f"--model_dir={model_dir}", "--verbose=0", *small)
+  _run("train_supervised.py", f"--model_dir={model_dir}", "--progress=0", *small)
   stdout = _run("export_embeddings.py", f"--model_dir={model_dir}", f"--output_dir={out}")
   result = json.loads(stdout.strip().splitlines()[-1].split("exported: ", 1)[1])
   assert result["nodes"] == 2000

@@ -87,7 +87,7 @@ def test_warm_started_after_add_nodes_trains_and_serves_new_nodes(tmp_path, trai
   proc = _run(f"--graph={snapshot}", f"--warm_start_from={model_dir}", f"--model_dir={new_dir}",
               f"--updates=node:node={nodes}", f"--updates=edge:links={edges}",
               "--replay_fraction=0", "--epochs=2", f"--export_dir={export_dir}",
-              f"--metrics_json={metrics_json}", "--verbose=0")
+              f"--metrics_json={metrics_json}", "--progress=0")
   assert proc.returncode == 0, proc.stderr[-4000:]
   with open(metrics_json) as f:
     metrics = json.load(f)

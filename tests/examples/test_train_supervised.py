@@ -20,7 +20,7 @@ _SCRIPT = os.path.join(_ROOT, "examples", "train_supervised.py")
 # A small synthetic graph whose epochs last long enough to kill a run inside one: 2400
 # training nodes, 38 steps per epoch, a checkpoint every 10 steps; with dropout.
 _SMALL = ["--synthetic_nodes=4000", "--synthetic_edges=20000", "--epochs=6", "--batch_size=64",
-          "--verbose=2", "--seed=3", "--dropout=0.3", "--checkpoint_steps=10"]
+          "--progress=2", "--seed=3", "--dropout=0.3", "--checkpoint_steps=10"]
 _STEPS_PER_EPOCH = 38
 _SEEDS = (0, 1, 2, 3, 4)
 
@@ -137,7 +137,7 @@ logging.set_verbosity(logging.WARNING)
 for seed in {seeds!r}:
   flags.FLAGS.unparse_flags()
   flags.FLAGS(["train_supervised", "--dataset=citation", "--data_dir={data_dir}",
-               "--model={model}", "--verbose=0", f"--seed={{seed}}",
+               "--model={model}", "--progress=0", f"--seed={{seed}}",
                f"--model_dir={model_dir}/{model}_{{seed}}"])
   print("RESULT " + json.dumps(train_supervised.run()), flush=True)
 """

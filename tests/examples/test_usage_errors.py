@@ -17,7 +17,7 @@ import tensorflow as tf
 from tfgle import training
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_SMALL = ["--synthetic_nodes=300", "--synthetic_edges=1500", "--epochs=1", "--verbose=0"]
+_SMALL = ["--synthetic_nodes=300", "--synthetic_edges=1500", "--epochs=1", "--progress=0"]
 
 
 def _run(binary, *flags, tf_config=None):
@@ -143,7 +143,7 @@ class UsageErrorTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(link.returncode, 1, link.stderr[-3000:])
     self.assertIn("binary: 'train_supervised' -> 'train_link_prediction'", link.stderr)
     # The same flags (more epochs included) go on with the directory's run.
-    again = _run("train_supervised.py", *_SMALL[:2], "--epochs=2", "--verbose=0",
+    again = _run("train_supervised.py", *_SMALL[:2], "--epochs=2", "--progress=0",
                  f"--model_dir={model_dir}")
     self.assertEqual(again.returncode, 0, again.stderr[-3000:])
     self.assertIn("final metrics", again.stdout)

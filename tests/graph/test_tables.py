@@ -1,5 +1,7 @@
 """Tests of read_table: the limits on dropped rows, in-memory sources, and what Graph sees."""
+import io
 import os
+from unittest import mock
 
 import numpy as np
 from parameterized import parameterized
@@ -21,6 +23,17 @@ class ReadTableTest(tf.test.TestCase):
 
   def write(self, name, text):
     return write_file(self.get_temp_dir(), name, text)
+
+  def test_big_tables_show_progress(self):
+    paths = [self.write("a.tsv", "id\n" + "".join(f"{i}\n" for i in range(500))),
+             self.write("b.tsv", "id\n7\n")]
+    for min_bytes, shown in ((1 << 20, False), (100, True)):
+      with mock.patch.object(tables, "PROGRESS_MIN_BYTES", min_bytes), mock.patch(
+          "sys.stdout", new_callable=io.StringIO) as out:
+        self.assertEqual(tables.read_table(paths, IDS).num_rows, 501)
+      self.assertEqual("rows/s" in out.getvalue(), shown, out.getvalue())
+      if shown:  # the bar counts the files' bytes
+        self.assertIn(f"{sum(os.path.getsize(p) for p in paths)}/", out.getvalue())
 
   def test_lenient_mode_fails_when_a_file_loses_every_row(self):
     # Such a file once gave an empty table (and an empty graph).

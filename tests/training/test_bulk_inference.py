@@ -1,6 +1,8 @@
 """Bulk inference: every node's embedding, as the manifest says to build its batches."""
+import io
 import os
 import tempfile
+from unittest import mock
 
 import numpy as np
 import tensorflow as tf
@@ -32,6 +34,14 @@ class BulkInferenceTest(tf.test.TestCase):
     first = next(iter(batches))
     self.assertEqual(first["hop1"]["ids"].shape, (64, 10))  # eval_fanouts
     self.assertAllClose(embeddings[:64], model.embed(first), atol=1e-6)
+
+  def test_progress_bar(self):
+    graph, model, manifest = self._trained("ego_graph_sage", models.EgoGraphSAGE, "ego_graph")
+    for verbose in (0, 1):
+      with mock.patch("sys.stdout", new_callable=io.StringIO) as out:
+        training.embed_nodes(model, graph, manifest, batch_size=64, seed=7, verbose=verbose)
+      self.assertEqual("150/150" in out.getvalue() and "nodes/s" in out.getvalue(),
+                       bool(verbose), out.getvalue())
 
   def test_subgraph_models(self):
     graph, model, manifest = self._trained("gcn", models.GCN, "subgraph")

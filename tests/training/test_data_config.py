@@ -3,6 +3,7 @@ import os
 import tempfile
 
 from absl.testing import parameterized
+import numpy as np
 import tensorflow as tf
 
 import tfgle
@@ -201,6 +202,48 @@ class TablesEdgeSplitTest(tf.test.TestCase, parameterized.TestCase):
   def test_bad_values(self, changes, message):
     with self.assertRaisesRegex(ValueError, message):
       self.config(**changes)
+
+
+class TablesNodeSplitTest(tf.test.TestCase):
+  """dataset 'tables' with node_split="random": the nodes' splits drawn instead of read."""
+
+  def config(self, **changes):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    # A split column that says "train" everywhere: a random split must not read it.
+    nodes = _write(directory, "nodes.csv", "id,label,split\n" + "".join(
+        f"{100 + i},{i % 3},train\n" for i in range(200)))
+    edges = _write(directory, "edges.csv", "src_id,dst_id\n" + "".join(
+        f"{100 + i},{100 + (i * 7) % 200}\n" for i in range(200)))
+    values = dict(dataset="tables", node_tables=[f"paper={nodes}"],
+                  edge_tables=[f"paper,paper,cites={edges}"], node_split="random",
+                  val_fraction=0.2, test_fraction=0.3)
+    values.update(changes)
+    return training.DataConfig(**values)
+
+  def test_random_split_partitions_the_nodes(self):
+    config = self.config()
+    self.assertEqual(training.DataConfig.from_dict(config.to_dict()), config)
+    graph, _ = training.load_graph(config)
+    parts = {name: graph.split("paper", name).numpy() for name in ("train", "val", "test")}
+    self.assertEqual({name: len(ids) for name, ids in parts.items()},
+                     {"train": 100, "val": 40, "test": 60})
+    self.assertAllEqual(np.sort(np.concatenate(list(parts.values()))), np.arange(100, 300))
+    again, _ = training.load_graph(config)
+    self.assertAllEqual(again.split("paper", "test"), parts["test"])
+    other, _ = training.load_graph(self.config(seed=1))
+    self.assertNotAllEqual(other.split("paper", "test"), parts["test"])
+
+  def test_the_split_column_without_node_split(self):
+    graph, _ = training.load_graph(self.config(node_split=""))
+    self.assertEqual(graph.splits("paper"), ["train"])
+
+  def test_bad_values(self):
+    with self.assertRaisesRegex(ValueError, r"node_split must be one of \['', 'random'\]"):
+      self.config(node_split="column")
+    with self.assertRaisesRegex(ValueError, "node_split splits dataset 'tables', not 'synthetic'"):
+      training.DataConfig(node_split="random")
+    with self.assertRaisesRegex(ValueError, r"val_fraction \+ test_fraction must be < 1"):
+      self.config(val_fraction=0.5, test_fraction=0.5)
 
 
 if __name__ == "__main__":

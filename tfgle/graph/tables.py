@@ -22,11 +22,17 @@ from typing import Any, Mapping, Sequence, Union
 import numpy as np
 import pyarrow as pa
 
+from tfgle._progress import RateProgress
 from tfgle.graph import columns as columns_lib
 from tfgle.graph import parquet_reader
 from tfgle.graph import schema
 from tfgle.graph import text_reader
 from tfgle.graph.columns import ColumnData, RaggedColumn  # pylint: disable=unused-import
+
+
+# Files of a table this large (in all) are read with a progress bar (bytes read, rows/s);
+# None turns it off.
+PROGRESS_MIN_BYTES = 256 << 20
 
 
 @dataclasses.dataclass
@@ -154,11 +160,15 @@ def read_table(source: Source, columns: Sequence[schema.Column], *, strict: bool
   if any(parquet) and not all(parquet):
     raise ValueError(f"a table source mixes Parquet and text files: {paths}")
   reader = parquet_reader if all(parquet) else text_reader
+  sizes = [os.path.getsize(path) for path in paths]
+  big = PROGRESS_MIN_BYTES is not None and sum(sizes) >= PROGRESS_MIN_BYTES
+  progress = RateProgress(sum(sizes), unit="byte", rate_name="rows/s", verbose=int(big))
   parts = []
-  for path in paths:
+  for path, size in zip(paths, sizes):
     rows = reader.read_file(path, columns, strict=strict, drop_limit=limits.left())
     limits.add(path, rows)
     parts.append(rows)
+    progress.add(size, rows.num_rows)
   return _concatenate(parts, paths, columns, limits.dropped)
 
 

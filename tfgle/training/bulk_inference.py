@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgle import data
+from tfgle._progress import RateProgress
 from tfgle import export
 from tfgle.training.manifest import ModelManifest
 
@@ -51,18 +52,24 @@ def seed_ids(batch, manifest: ModelManifest) -> tf.Tensor:
 
 
 def embed_nodes(model, graph, manifest: ModelManifest, *, batch_size: int, seed: int,
-                tower: Optional[str] = None) -> tuple[np.ndarray, np.ndarray]:
+                tower: Optional[str] = None,
+                verbose: int = 0) -> tuple[np.ndarray, np.ndarray]:
   """(ids [N], embeddings [N, D]) of every node of the tower's node type.
+
+  verbose=1 shows a progress bar over the nodes, with nodes/s.
 
   Raises:
     RuntimeError: the batches did not cover every node once.
   """
   spec = manifest.tower(tower)
   embed = tf.function(getattr(model, spec.method))
+  progress = RateProgress(graph.num_nodes(spec.node_type), unit="node", rate_name="nodes/s",
+                          verbose=verbose)
   ids, embeddings = [], []
   for batch in node_batches(graph, manifest, batch_size=batch_size, seed=seed, tower=tower):
     ids.append(seed_ids(batch, manifest).numpy())
     embeddings.append(embed(batch).numpy())
+    progress.add(len(ids[-1]), len(ids[-1]))
   ids, embeddings = np.concatenate(ids), np.concatenate(embeddings)
   expected = graph.num_nodes(spec.node_type)
   if len(ids) != expected or len(np.unique(ids)) != expected:
@@ -110,7 +117,7 @@ def tower_features(manifest: ModelManifest, tower: Optional[str] = None) -> list
 
 def export_tower(directory: str, model, graph, manifest: ModelManifest, *,
                  tower: Optional[str] = None, fmt: str = "npy", batch_size: int = 512,
-                 seed: int = 0, servable: bool = False) -> dict:
+                 seed: int = 0, servable: bool = False, verbose: int = 0) -> dict:
   """Writes one tower's exports under `directory`; returns {what: path} and sizes.
 
   Writes embeddings.{fmt} (every node of the tower's node type, bulk
@@ -118,7 +125,8 @@ def export_tower(directory: str, model, graph, manifest: ModelManifest, *,
   models encoder/ (SavedModel: raw ego-graph features -> embeddings) and with
   `servable` graph_servable/ (SavedModel: ids -> embeddings, sampling in the
   model; tfgle.export.export_graph_servable). Every SavedModel embeds with the
-  tower's method (`embed`, `embed_users`, `embed_items`).
+  tower's method (`embed`, `embed_users`, `embed_items`). verbose=1 shows
+  the bulk inference's progress.
 
   Raises:
     ValueError: `servable` for a SubGraph model (the servable samples EgoGraphs).
@@ -127,7 +135,7 @@ def export_tower(directory: str, model, graph, manifest: ModelManifest, *,
   if servable and manifest.batch != "ego_graph":
     raise ValueError(f"servable=True needs an EgoGraph model, got batch={manifest.batch!r}")
   ids, embeddings = embed_nodes(model, graph, manifest, batch_size=batch_size, seed=seed,
-                                tower=tower)
+                                tower=tower, verbose=verbose)
   string_ids = (graph.id_strings(spec.node_type, ids) if graph.has_string_ids(spec.node_type)
                 else None)
   result = {"node_type": spec.node_type, "nodes": int(len(ids)),

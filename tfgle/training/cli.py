@@ -1,6 +1,7 @@
 """Command-line plumbing shared by the absl binaries in examples/."""
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 from absl import app
@@ -12,13 +13,33 @@ def main_of(run: Callable[[], object]) -> Callable[[list], None]:
   """The absl `main` of a binary whose work is `run()`.
 
   It refuses positional arguments (a one-line usage error) and keeps the logs
-  at WARNING unless --verbosity is given: TensorFlow's INFO lines would break
-  Keras' progress bars.
+  at WARNING unless the binary's --verbose flag (or absl's --verbosity) is
+  given: TensorFlow's INFO lines would break Keras' progress bars.
   """
   def main(argv):
     if len(argv) > 1:
       raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    if not flags.FLAGS["verbosity"].present:
+    verbose = "verbose" in flags.FLAGS and flags.FLAGS["verbose"].value is True
+    if not verbose and not flags.FLAGS["verbosity"].present:
       logging.set_verbosity(logging.WARNING)
     run()
   return main
+
+
+def validator(check: Callable) -> Callable:
+  """A flag validator of check(value), which raises ValueError for a bad value."""
+  def validate(value):
+    try:
+      return check(value) or True
+    except ValueError as e:
+      raise flags.ValidationError(str(e)) from e
+  return validate
+
+
+@contextlib.contextmanager
+def usage_errors(*types):
+  """Errors of `types` (bad data, a model directory in use) end as absl usage errors."""
+  try:
+    yield
+  except types as e:
+    raise app.UsageError(str(e)) from e

@@ -34,6 +34,8 @@ DATASETS = ("synthetic", "citation", "movielens", "tables")
 HOLDOUT_DATASETS = ("synthetic", "movielens", "tables")
 # How the first edge table of dataset "tables" is split (tfgle.data.split_edges); "" none.
 EDGE_SPLITS = ("", "random", "temporal")
+# How the nodes of dataset "tables" get their train/val/test splits: "" the split column.
+NODE_SPLITS = ("", "random")
 # The synthetic graph's generator seed is the run's seed plus this.
 SYNTHETIC_SEED_OFFSET = 20261121
 # MovieLens 100K's standard split whose training ratings build the graph.
@@ -166,6 +168,9 @@ class DataConfig:
     val_fraction, test_fraction: with edge_split: shares of each source's edges
       held out.
     timestamp_column: edge_split="temporal": the edge table's time column.
+    node_split: "random" splits the nodes of every node table at random into
+      "train", "val" (val_fraction) and "test" (test_fraction) instead of
+      reading `split_column`; "" (default) reads the split column.
 
   Raises (on construction):
     ValueError: an unknown dataset, a missing data_dir or tables, entries that
@@ -190,6 +195,7 @@ class DataConfig:
   val_fraction: float = 0.1
   test_fraction: float = 0.1
   timestamp_column: str = "timestamp"
+  node_split: str = ""
 
   def __post_init__(self):
     if self.dataset not in DATASETS:
@@ -228,7 +234,11 @@ class DataConfig:
       value = getattr(self, name)
       if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(f"{name} must be a fraction in [0, 1), got {value!r}")
-    if self.edge_split and self.val_fraction + self.test_fraction >= 1:
+    if self.node_split not in NODE_SPLITS:
+      raise ValueError(f"node_split must be one of {list(NODE_SPLITS)}, got {self.node_split!r}")
+    if self.node_split and self.dataset != "tables":
+      raise ValueError(f"node_split splits dataset 'tables', not {self.dataset!r}")
+    if (self.edge_split or self.node_split) and self.val_fraction + self.test_fraction >= 1:
       raise ValueError(f"val_fraction + test_fraction must be < 1, got {self.val_fraction!r} + "
                        f"{self.test_fraction!r}")
     if not isinstance(self.timestamp_column, str) or not self.timestamp_column:
@@ -283,6 +293,9 @@ class DataConfig:
                    test_fraction=self.test_fraction)
         if self.edge_split == "temporal":
           out["timestamp_column"] = self.timestamp_column
+      if self.node_split:
+        out.update(node_split=self.node_split, val_fraction=self.val_fraction,
+                   test_fraction=self.test_fraction)
     return out
 
   @classmethod
@@ -344,7 +357,7 @@ def _load_tables(config: DataConfig):
         attrs[name] = attr
     graph.node(path, node_type=node_type, decoder=Decoder(
         id_column=names["id"].get(node_type, "id"), label=config.label_column or None,
-        split=config.split_column or None, attrs=attrs))
+        split=None if config.node_split else config.split_column or None, attrs=attrs))
   for i, item in enumerate(config.edge_tables):
     edge_type, source = parse_edge_table(item)
     decoder = Decoder(src_column=names["src"].get(edge_type[2], "src_id"),
@@ -353,11 +366,27 @@ def _load_tables(config: DataConfig):
       source, held_out = _split(config, edge_type, source, decoder)
     graph.edge(source, edge_type=edge_type, directed=not config.undirected, decoder=decoder)
   try:
-    return graph.build(), held_out
+    graph.build()
   except ValueError as e:
     if "delimiter=" not in str(e):
       raise
     raise ValueError(f"{e} (flag: --features=NAME:multi_categorical:DELIMITER)") from e
+  if config.node_split == "random":
+    for node_type in graph.node_types:
+      _split_nodes_at_random(graph, node_type, config)
+  return graph, held_out
+
+
+def _split_nodes_at_random(graph: Graph, node_type: str, config: DataConfig) -> None:
+  """Adds the splits "train", "val" and "test" of `node_type`, a random partition of its nodes."""
+  num_nodes = graph.num_nodes(node_type)
+  order = np.random.default_rng([config.seed, SYNTHETIC_SEED_OFFSET]).permutation(num_nodes)
+  num_test = int(round(config.test_fraction * num_nodes))
+  num_val = int(round(config.val_fraction * num_nodes))
+  parts = {"test": order[:num_test], "val": order[num_test:num_test + num_val],
+           "train": order[num_test + num_val:]}
+  for name, indices in parts.items():
+    graph.add_split(node_type, name, graph.to_id(node_type, np.sort(indices)))
 
 
 def _split(config: DataConfig, edge_type, path: str, decoder: Decoder):

@@ -21,6 +21,7 @@ from tfgle import data
 from tfgle import distribute
 from tfgle import features as features_lib
 from tfgle import ranking
+from tfgle._progress import RateProgress
 from tfgle.graph import EdgeType
 from tfgle.training import manifest as manifest_lib
 from tfgle.training import training_input as training_input_lib
@@ -131,15 +132,19 @@ def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int,
 
 
 def embed_all(model, graph, task: LinkTask, side: str, fanouts: list[int], *,
-              batch_size: int, seed: int) -> np.ndarray:
-  """Embeddings [N, D] of every node of `side`'s node type, in dense-index order."""
+              batch_size: int, seed: int, verbose: int = 0) -> np.ndarray:
+  """Embeddings [N, D] of every node of `side`'s node type, in dense-index order (verbose=1:
+  with a progress bar)."""
   node_type = task.node_types[side]
   ds = data.ego_graph_dataset(graph, None, task.meta_paths[side], fanouts, batch_size=batch_size,
                             label=False, shuffle=False, features=task.features, seed=seed)
   embed = tf.function(lambda batch: model.embed(batch, side))
   out = np.zeros((graph.num_nodes(node_type), model.embedding_dim), np.float32)
+  progress = RateProgress(len(out), unit="node", rate_name="nodes/s", verbose=verbose)
   for batch in ds:
-    out[batch["hop0"]["index"].numpy()] = embed(batch).numpy()
+    index = batch["hop0"]["index"].numpy()
+    out[index] = embed(batch).numpy()
+    progress.add(len(index), len(index))
   return out
 
 
@@ -206,16 +211,17 @@ def evaluate_held_out(graph, held_out, users: np.ndarray, items: np.ndarray,
 
 
 def evaluate_task(model, graph, info, task: LinkTask, dataset: str, fanouts, *, top_k: int,
-                  eval_negatives: int, seed: int, batch_size: int) -> dict:
+                  eval_negatives: int, seed: int, batch_size: int, verbose: int = 0) -> dict:
   """Embeds every node and scores the held-out edges as `dataset` holds them out.
 
   movielens: all unrated items ranked per user against ua.test; tables: all
   destinations ranked per source, training and validation ones masked;
   otherwise (synthetic) each test edge against `eval_negatives` random
-  destinations. Each with the popularity baseline beside the model.
+  destinations. Each with the popularity baseline beside the model. verbose=1
+  shows the bulk inference's progress.
   """
   from tfgle.training import ranking as ranking_lib  # pylint: disable=g-import-not-at-top
-  embed = dict(batch_size=max(batch_size, 1024), seed=seed + 1)
+  embed = dict(batch_size=max(batch_size, 1024), seed=seed + 1, verbose=verbose)
   users = embed_all(model, graph, task, "user", fanouts, **embed)
   items = users if model.share_towers else embed_all(model, graph, task, "item", fanouts,
                                                      **embed)
