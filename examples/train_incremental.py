@@ -18,7 +18,11 @@ old training seeds, then reports val/test metrics of the updated graph.
 
 Under NEW_DIR it leaves graph/ (the updated graph's snapshot, which the
 manifest names: export_embeddings.py and a further train_incremental.py run
-read it), model/ and model_info.json. --export_dir writes what
+read it), backup/ while training (a killed run restarted with the same flags
+resumes at its last checkpoint, saved every --checkpoint_steps steps and
+every epoch end, and ends bit-identical to an uninterrupted run, as in
+train_supervised.py), checkpoints/ (weights per epoch), logs/ (TensorBoard),
+model/ and model_info.json. --export_dir writes what
 export_embeddings.py writes (embeddings, embedding_table/, encoder/) and
 graph_servable/: node ids -> embeddings with neighborhoods sampled inside
 the SavedModel, new nodes included. --strategy works as in train_supervised.py.
@@ -48,6 +52,8 @@ _REPLAY = flags.DEFINE_float("replay_fraction", 0.1, "Fraction of the old traini
                              "on again besides the touched nodes, in [0, 1].")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", None, "Export embeddings and the graph servable "
                                   "here.")
+_CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
+                                        "(for resuming) every this many steps.", lower_bound=1)
 flags.mark_flags_as_required(["warm_start_from", "model_dir"])
 
 
@@ -95,7 +101,7 @@ def run() -> dict:
   """Updates the graph, trains the warm-started model and saves it; returns the metrics."""
   strategy = training.make_strategy(common.STRATEGY.value)  # first: see make_strategy
   seed = common.SEED.value
-  tf.keras.utils.set_random_seed(seed)
+  training.resume.seed_random(seed, exact_resume=training.resume.exact(strategy))
   directory, source = common.model_dir(), _WARM_START_FROM.value
   manifest = training.read_manifest(source)
   tower = manifest.tower()
@@ -120,23 +126,29 @@ def run() -> dict:
     graph.save(snapshot_dir)  # the updated graph, before its "train" split changes below
   # Training reads the "train" split: it holds the seeds while the model trains.
   graph.add_split(node_type, "train", graph.to_id(node_type, seeds))
-  train, steps = nc.training_data(graph, s, meta_path, batch=manifest.batch, strategy=strategy,
-                                  seed=seed)
   val, test = nc.evaluation_data(graph, s, meta_path, batch=manifest.batch, seed=seed)
   trained = tf.keras.models.load_model(os.path.join(source, manifest.saved_model))
   with strategy.scope():
     model, report = incremental.rebuild_model(trained, graph, node_type)
     model.compile(tf.keras.optimizers.Adam(s.learning_rate), loss=nc.classification_loss(),
                   metrics=nc.classification_metrics(manifest.num_classes))
-  local = None
+  with common.usage_errors(ValueError):  # a backup of another graph
+    resumption = training.resumption(strategy, directory, graph, model,
+                                     every_steps=_CHECKPOINT_STEPS.value)
+  callbacks, local = [], None
   if training.is_parameter_server(strategy):  # the chief validates and tests
     local = training.LocalEvaluation(model, nc.classification_loss(reduction="none"),
                                      nc.classification_metrics(manifest.num_classes))
+    callbacks.append(training.LocalValidation(local, val))
+    val = None
   start = time.perf_counter()
-  history = model.fit(train, epochs=s.epochs, steps_per_epoch=steps,
-                      validation_data=None if local else val,
-                      callbacks=[training.LocalValidation(local, val)] if local else [],
-                      verbose=training.fit_verbosity(common.PROGRESS.value, strategy))
+  history, _ = resumption.fit(
+      model, lambda **position: nc.training_data(graph, s, meta_path, batch=manifest.batch,
+                                                 strategy=strategy, seed=seed, **position),
+      epochs=s.epochs, validation_data=val, announce=lambda line: print(line, flush=True),
+      callbacks=callbacks + training.fit_callbacks(directory,
+                                                   backup=resumption.checkpoint is None),
+      verbose=training.fit_verbosity(common.PROGRESS.value, strategy))
   train_seconds = time.perf_counter() - start
   graph.add_split(node_type, "train", graph.to_id(node_type, old_train))
   results = local(test) if local else model.evaluate(test, return_dict=True, verbose=0)
@@ -151,14 +163,14 @@ def run() -> dict:
       "touched_nodes": int(len(touched[node_type])), "training_seeds": int(len(seeds)),
       "grown_tables": {k: list(v) for k, v in report.grown.items()},
       **{f"test_{name}": results[name] for name in ("accuracy", "micro_f1", "macro_f1", "loss")},
-      "final_val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
-      "epochs_run": s.epochs, "train_seconds": train_seconds, "model_dir": directory,
-      "graph_snapshot": snapshot_dir,
+      "final_val_accuracy": (history.get("val_accuracy") or [None])[-1],
+      "epochs_run": s.epochs, "resumed_at_step": resumption.start_step or None,
+      "train_seconds": train_seconds, "model_dir": directory, "graph_snapshot": snapshot_dir,
   }
   if _EXPORT_DIR.value and chief:
     metrics["export"] = training.bulk_inference.export_tower(
         _EXPORT_DIR.value, model, graph, new_manifest, fmt="npy", batch_size=s.eval_batch_size,
-        seed=seed, servable=manifest.batch == "ego_graph")
+        seed=seed, servable=manifest.batch == "ego_graph", verbose=common.PROGRESS.value)
   training.report_metrics(metrics, strategy, common.METRICS_JSON.value)
   return metrics
 

@@ -162,6 +162,39 @@ inline Status CheckVector(const Tensor& t, const char* name) {
   return OkStatus();
 }
 
+// InvalidArgument naming `name` unless the optional column `t` is a vector,
+// empty or with one value per `row` ("edge", "node"; `rows` of them).
+inline Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t rows,
+                                  const char* row) {
+  TF_RETURN_IF_ERROR(CheckVector(t, name));
+  if (t.NumElements() != 0 && t.NumElements() != rows) {
+    return errors::InvalidArgument(name, " must be empty or have one value per ", row, " (",
+                                   rows, "), got ", t.NumElements());
+  }
+  return OkStatus();
+}
+
+// Points `out` at the optional column `t` (checked by CheckOptionalColumn:
+// edge weights, node categories, ...), or leaves it null when `t` is empty. A
+// table that declares the column (attr `declared_by`=true) has it even when
+// empty: then it must have no rows, and `out` points at a dummy value (an empty
+// column alone cannot tell a table of 0 rows with the column from one without).
+template <typename T>
+Status GetDeclaredColumn(const Tensor& t, int64_t rows, const char* row, bool declared,
+                         const char* declared_by, const char* value, const T** out) {
+  static const T kNone[1] = {T{0}};
+  if (t.NumElements() > 0) {
+    *out = t.flat<T>().data();
+  } else if (declared) {
+    if (rows != 0) {
+      return errors::InvalidArgument(declared_by, "=true needs one ", value, " per ", row, " (",
+                                     rows, "), got none");
+    }
+    *out = kNone;
+  }
+  return OkStatus();
+}
+
 // Sets int64 scalar output `index` to `value`.
 inline Status SetScalarOutput(OpKernelContext* ctx, int index, int64_t value) {
   Tensor* out;

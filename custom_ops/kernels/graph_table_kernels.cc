@@ -98,35 +98,6 @@ void IdMapSize(OpKernelContext* ctx, const ::tfgle::IdMap& map) {
 
 // ---------------------------------------------------------------- CSR
 
-Status CheckOptionalColumn(const Tensor& t, const char* name, int64_t num_edges) {
-  TF_RETURN_IF_ERROR(CheckVector(t, name));
-  if (t.NumElements() != 0 && t.NumElements() != num_edges) {
-    return errors::InvalidArgument(name, " must be empty or have one value per edge (",
-                                   num_edges, "), got ", t.NumElements());
-  }
-  return OkStatus();
-}
-
-// Points `out` at the optional edge column `t` (weights, timestamps), or
-// leaves it null when `t` is empty. An edge type that declares the column
-// (attr `declared_by`=true) has it even when empty: then it must have no edges,
-// and `out` points at a dummy value.
-template <typename T>
-Status GetEdgeColumn(const Tensor& t, int64_t num_edges, bool declared, const char* declared_by,
-                     const char* value, const T** out) {
-  static const T kNone[1] = {T{0}};
-  if (t.NumElements() > 0) {
-    *out = t.flat<T>().data();
-  } else if (declared) {
-    if (num_edges != 0) {
-      return errors::InvalidArgument(declared_by, "=true needs one ", value, " per edge (",
-                                     num_edges, "), got none");
-    }
-    *out = kNone;
-  }
-  return OkStatus();
-}
-
 // The inputs CsrInit and CsrAppend share: src and dst (inputs 1, 2) are
 // vectors of one length, `num_edges`; edge_ids, weights and timestamps
 // (inputs 3-5) are vectors, empty or of that length; num_src and num_dst
@@ -141,9 +112,9 @@ Status GetEdgeInputs(OpKernelContext* ctx, int64_t* num_edges) {
     return errors::InvalidArgument("src and dst must have the same length, got ", *num_edges,
                                    " and ", dst.NumElements());
   }
-  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(3), "edge_ids", *num_edges));
-  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(4), "weights", *num_edges));
-  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(5), "timestamps", *num_edges));
+  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(3), "edge_ids", *num_edges, "edge"));
+  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(4), "weights", *num_edges, "edge"));
+  TF_RETURN_IF_ERROR(CheckOptionalColumn(ctx->input(5), "timestamps", *num_edges, "edge"));
   for (int i : {6, 7}) {
     const Tensor& t = ctx->input(i);
     if (!TensorShapeUtils::IsScalar(t.shape())) {
@@ -195,10 +166,10 @@ class CsrInitOp : public TableKernel<CsrResource, TableAccess::kCreate> {
     edges.dst = dst.flat<int64_t>().data();
     edges.num_edges = num_edges;
     if (edge_ids.NumElements() > 0) edges.edge_ids = edge_ids.flat<int64_t>().data();
-    OP_REQUIRES_OK(ctx, GetEdgeColumn(weights, num_edges, weighted_, "weighted", "weight",
-                                      &edges.weights));
-    OP_REQUIRES_OK(ctx, GetEdgeColumn(timestamps, num_edges, timed_, "timed", "timestamp",
-                                      &edges.timestamps));
+    OP_REQUIRES_OK(ctx, GetDeclaredColumn(weights, num_edges, "edge", weighted_, "weighted",
+                                          "weight", &edges.weights));
+    OP_REQUIRES_OK(ctx, GetDeclaredColumn(timestamps, num_edges, "edge", timed_, "timed",
+                                          "timestamp", &edges.timestamps));
     edges.num_src = num_src.scalar<int64_t>()();
     edges.num_dst = num_dst.scalar<int64_t>()();
     OP_REQUIRES_OK(ctx, CheckNodeCounts(edges.num_src, edges.num_dst));

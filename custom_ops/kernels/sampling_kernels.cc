@@ -315,31 +315,42 @@ class SampleFullNeighborsOp : public CsrSamplerKernel {
 
 // ------------------------------------------------------------- negatives
 
-void NodeDistributionInit(OpKernelContext* ctx, NodeDistributionResource* table) {
-  const Tensor& num_nodes_t = ctx->input(1);
-  const Tensor& weights = ctx->input(2);
-  const Tensor& categories = ctx->input(3);
-  OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_nodes_t.shape()),
-              errors::InvalidArgument("num_nodes must be a scalar, got shape ",
-                                      num_nodes_t.shape().DebugString()));
-  const int64_t num_nodes = num_nodes_t.scalar<int64_t>()();
-  OP_REQUIRES(ctx, num_nodes >= 0,
-              errors::InvalidArgument("num_nodes must be >= 0, got ", num_nodes));
-  OP_REQUIRES_OK(ctx, CheckVector(weights, "weights"));
-  OP_REQUIRES_OK(ctx, CheckVector(categories, "categories"));
-  for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&weights, "weights"},
-                                {&categories, "categories"}}) {
-    OP_REQUIRES(ctx, t->NumElements() == 0 || t->NumElements() == num_nodes,
-                errors::InvalidArgument(name, " must be empty or have one value per node (",
-                                        num_nodes, "), got ", t->NumElements()));
+class NodeDistributionInitOp
+    : public TableKernel<NodeDistributionResource, TableAccess::kCreate> {
+ public:
+  explicit NodeDistributionInitOp(OpKernelConstruction* ctx) : TableKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("weighted", &weighted_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("categorized", &categorized_));
   }
-  OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
-    return ::tfgle::NodeDistribution::Build(
-        num_nodes, weights.NumElements() > 0 ? weights.flat<float>().data() : nullptr,
-        categories.NumElements() > 0 ? categories.flat<int64_t>().data() : nullptr,
-        &table->table);
-  }));
-}
+
+ protected:
+  void ComputeWithTable(OpKernelContext* ctx, NodeDistributionResource* table) override {
+    const Tensor& num_nodes_t = ctx->input(1);
+    const Tensor& weights_t = ctx->input(2);
+    const Tensor& categories_t = ctx->input(3);
+    OP_REQUIRES(ctx, TensorShapeUtils::IsScalar(num_nodes_t.shape()),
+                errors::InvalidArgument("num_nodes must be a scalar, got shape ",
+                                        num_nodes_t.shape().DebugString()));
+    const int64_t num_nodes = num_nodes_t.scalar<int64_t>()();
+    OP_REQUIRES(ctx, num_nodes >= 0,
+                errors::InvalidArgument("num_nodes must be >= 0, got ", num_nodes));
+    OP_REQUIRES_OK(ctx, CheckOptionalColumn(weights_t, "weights", num_nodes, "node"));
+    OP_REQUIRES_OK(ctx, CheckOptionalColumn(categories_t, "categories", num_nodes, "node"));
+    const float* weights = nullptr;
+    const int64_t* categories = nullptr;
+    OP_REQUIRES_OK(ctx, GetDeclaredColumn(weights_t, num_nodes, "node", weighted_, "weighted",
+                                          "weight", &weights));
+    OP_REQUIRES_OK(ctx, GetDeclaredColumn(categories_t, num_nodes, "node", categorized_,
+                                          "categorized", "category", &categories));
+    OP_REQUIRES_OK(ctx, table->InitializeWith("node distribution", [&] {
+      return ::tfgle::NodeDistribution::Build(num_nodes, weights, categories, &table->table);
+    }));
+  }
+
+ private:
+  bool weighted_;
+  bool categorized_;
+};
 
 class SampleNegativesOp : public CsrSamplerKernel {
  public:
@@ -413,9 +424,8 @@ REGISTER_KERNEL_BUILDER(Name("Tfgle>SampleFullNeighbors").Device(DEVICE_CPU),
                         SampleFullNeighborsOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>NodeDistributionHandle").Device(DEVICE_CPU),
                         ResourceHandleOp<NodeDistributionResource>);
-REGISTER_KERNEL_BUILDER(
-    Name("Tfgle>NodeDistributionInit").Device(DEVICE_CPU),
-    TableFunctionKernel<NodeDistributionResource, NodeDistributionInit, TableAccess::kCreate>);
+REGISTER_KERNEL_BUILDER(Name("Tfgle>NodeDistributionInit").Device(DEVICE_CPU),
+                        NodeDistributionInitOp);
 REGISTER_KERNEL_BUILDER(Name("Tfgle>SampleNegatives").Device(DEVICE_CPU), SampleNegativesOp);
 
 }  // namespace

@@ -233,11 +233,16 @@ REGISTER_OP("Tfgle>NodeDistributionInit")
     .Input("num_nodes: int64")
     .Input("weights: float")
     .Input("categories: int64")
+    .Attr("weighted: bool = false")
+    .Attr("categorized: bool = false")
     .SetShapeFn(NodeDistributionInitShape)
     .Doc(R"doc(
 Fills a node distribution over num_nodes nodes: weights [num_nodes] (draws ∝
 weight) or [] for uniform; categories [num_nodes] (int64 ids that conditional
 draws match) or [].
+weighted, categorized: the distribution has weights / categories even when it
+has no nodes (non-empty weights / categories imply them), as CsrInit's
+weighted and timed attrs.
 A weight is 0 or a finite number >= 1.17549435e-38 (the smallest normal
 float32): a subnormal weight is an InvalidArgument naming it, as a negative or
 non-finite one is (TensorFlow flushes denormals to zero, so it could never be

@@ -3,12 +3,17 @@
 The warm-start source is trained in this process (EgoGraphSAGE with an id
 embedding on the synthetic graph, saved with its manifest as
 train_supervised.py saves it) so that its id-embedding rows can be compared
-with the incremental model's; the binary runs in a subprocess.
+with the incremental model's; the binary runs in a subprocess. The source has
+dropout, so that a killed run resumes bit-identically only if its dropout
+masks are those of the uninterrupted run.
 """
 import json
+import math
 import os
+import re
 import subprocess
 import sys
+import unittest
 
 import numpy as np
 import pytest
@@ -18,17 +23,21 @@ import tfgle
 import tfgle.models as models
 from tfgle import training
 from tfgle.training import node_classification as nc
+from tests.examples import kill_and_resume
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "examples", "train_incremental.py")
 NUM_OLD, NUM_NEW = 400, 20
 
 
+def _env():
+  return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join(filter(None, [
+      ROOT, os.environ.get("PYTHONPATH")])))
+
+
 def _run(*flags):
-  env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get(
-      "PYTHONPATH")])))
   return subprocess.run([sys.executable, SCRIPT, *flags], capture_output=True, text=True,
-                        timeout=600, check=False, env=env)
+                        timeout=600, check=False, env=_env())
 
 
 def _write_tsv(path, columns):
@@ -55,7 +64,7 @@ def _trained(tmp_path_factory):
   meta_path = ["links", "links"]
   num_classes = nc.count_classes(graph, "node", info)
   model = models.EgoGraphSAGE.from_graph(graph, "node", id_embedding_dim=4, hidden_dims=[16, 16],
-                                         num_classes=num_classes)
+                                         num_classes=num_classes, dropout=0.3)
   model.compile(tf.keras.optimizers.Adam(0.01), loss=nc.classification_loss())
   train, steps = nc.training_data(graph, s, meta_path, batch="ego_graph",
                                   strategy=tf.distribute.get_strategy(), seed=0)
@@ -71,8 +80,8 @@ def _trained(tmp_path_factory):
   return model_dir, graph.save(str(tmp_path / "snapshot")), graph
 
 
-def test_warm_started_after_add_nodes_trains_and_serves_new_nodes(tmp_path, trained):
-  model_dir, snapshot, graph = trained
+def _updates(tmp_path):
+  """The --updates flags of NUM_NEW new nodes that link to each other."""
   rng = np.random.default_rng(0)
   new_ids = np.arange(NUM_OLD, NUM_OLD + NUM_NEW)
   nodes = _write_tsv(tmp_path / "nodes.tsv", {
@@ -82,12 +91,17 @@ def test_warm_started_after_add_nodes_trains_and_serves_new_nodes(tmp_path, trai
   src = np.repeat(new_ids, 2)
   dst = new_ids[(np.arange(2 * NUM_NEW) // 2 + np.tile([1, 3], NUM_NEW)) % NUM_NEW]
   edges = _write_tsv(tmp_path / "edges.tsv", {"src_id": src, "dst_id": dst})
+  return [f"--updates=node:node={nodes}", f"--updates=edge:links={edges}"]
+
+
+def test_warm_started_after_add_nodes_trains_and_serves_new_nodes(tmp_path, trained):
+  model_dir, snapshot, _ = trained
+  new_ids = np.arange(NUM_OLD, NUM_OLD + NUM_NEW)
   new_dir, export_dir = str(tmp_path / "new"), str(tmp_path / "export")
   metrics_json = str(tmp_path / "metrics.json")
   proc = _run(f"--graph={snapshot}", f"--warm_start_from={model_dir}", f"--model_dir={new_dir}",
-              f"--updates=node:node={nodes}", f"--updates=edge:links={edges}",
-              "--replay_fraction=0", "--epochs=2", f"--export_dir={export_dir}",
-              f"--metrics_json={metrics_json}", "--progress=0")
+              *_updates(tmp_path), "--replay_fraction=0", "--epochs=2",
+              f"--export_dir={export_dir}", f"--metrics_json={metrics_json}", "--progress=0")
   assert proc.returncode == 0, proc.stderr[-4000:]
   with open(metrics_json) as f:
     metrics = json.load(f)
@@ -122,6 +136,49 @@ def test_warm_started_after_add_nodes_trains_and_serves_new_nodes(tmp_path, trai
   np.testing.assert_array_equal(new_rows[:NUM_OLD], old_rows[:NUM_OLD])
   assert np.isfinite(new_rows).all()
   assert not np.allclose(new_rows[NUM_OLD:NUM_OLD + NUM_NEW], new_rows[NUM_OLD])
+
+
+def test_killed_mid_epoch_resumes_bit_identical(tmp_path, trained):
+  """A run SIGKILLed inside its second epoch or later, restarted with the same flags, ends with
+  the uninterrupted run's weights and metrics, bit for bit (the model has dropout)."""
+  model_dir, snapshot, _ = trained
+  batch_size = 8
+  flags = [f"--graph={snapshot}", f"--warm_start_from={model_dir}", *_updates(tmp_path),
+           "--replay_fraction=1", "--epochs=3", f"--batch_size={batch_size}",
+           "--checkpoint_steps=3", "--progress=0"]
+  whole, killed = str(tmp_path / "whole"), str(tmp_path / "killed")
+  proc = _run(*flags, f"--model_dir={whole}", f"--metrics_json={whole}.json")
+  assert proc.returncode == 0, proc.stderr[-4000:]
+  with open(f"{whole}.json") as f:
+    expected = json.load(f)
+  assert expected["resumed_at_step"] is None
+  steps = math.ceil(expected["training_seeds"] / batch_size)
+  assert steps >= 20, expected  # epochs long enough to kill a run inside one
+
+  checks = unittest.TestCase()  # the helpers assert with a TestCase's methods
+  killed_at = kill_and_resume.kill_mid_epoch(
+      checks, [sys.executable, SCRIPT, *flags, f"--model_dir={killed}"], _env(),
+      os.path.join(killed, "backup"), steps, str(tmp_path / "killed.log"))
+  assert not os.path.exists(os.path.join(killed, "model"))
+  proc = _run(*flags, f"--model_dir={killed}", f"--metrics_json={killed}.json")
+  assert proc.returncode == 0, proc.stderr[-4000:]
+  match = re.search(r"resuming at epoch ([23]) from \S+ at step (\d+) \(batch (\d+) of "
+                    rf"{steps}\)", proc.stdout)
+  assert match, proc.stdout[-3000:]
+  epoch, step, batch = map(int, match.groups())
+  assert (epoch - 1, batch) == divmod(step, steps) and batch > 0 and step == killed_at
+  with open(f"{killed}.json") as f:
+    resumed = json.load(f)
+  assert resumed["resumed_at_step"] == step
+  kill_and_resume.assert_same_weights(checks, os.path.join(whole, "checkpoints", "ckpt-3"),
+                                      os.path.join(killed, "checkpoints", "ckpt-3"))
+  kill_and_resume.assert_same_weights(checks, os.path.join(whole, "model", "variables",
+                                                           "variables"),
+                                      os.path.join(killed, "model", "variables", "variables"))
+  for key in ("test_accuracy", "test_micro_f1", "test_macro_f1", "test_loss",
+              "final_val_accuracy", "training_seeds"):
+    assert resumed[key] == expected[key], key
+  assert not [f for _, _, files in os.walk(os.path.join(killed, "backup")) for f in files]
 
 
 def test_usage_errors(tmp_path, trained):

@@ -1158,8 +1158,12 @@ def gen_node_distribution(b, raw_op=False):
   if raw_op:
     b.kw.update(num_nodes=i64(n)[0],
                 weights=tf.constant(weights) if weights is not None else tf.zeros([0]),
-                categories=i64(categories) if categories is not None else empty_i64())
+                categories=i64(categories) if categories is not None else empty_i64(),
+                weighted=weights is not None, categorized=categories is not None)
     b.fault("num_nodes", "negative", lambda: put("num_nodes", i64(-1)[0]))
+    if n:
+      b.fault("weighted", "declared without weights", lambda: b.kw.update(
+          weighted=True, weights=tf.zeros([0])))
     b.fault("num_nodes", "a vector", lambda: put("num_nodes", i64([n, n])))
     b.fault("weights", "another length", lambda: put("weights", tf.ones([n + 1])))
     b.fault("categories", "another length", lambda: put("categories", i64(np.zeros(n + 2))))

@@ -52,22 +52,10 @@ def schedule(seed: int, num_calls: int) -> list:
 # KNOWN LIBRARY DEFECTS, reported to the coordinator: a valid call refused in one of these
 # ways is counted under "known_defects" (printed) instead of failing the fuzz. Remove an entry
 # once the library is fixed.
-#  - "empty_distribution_loses_columns": a NodeDistribution of 0 nodes built with weights= /
-#    categories= is unweighted / uncategorized in the kernel (an empty column reads as absent,
-#    as CsrInit's weighted/timed attrs avoid for tables), so "node_weight" / "conditional"
-#    negatives on an empty batch refuse it although the wrapper accepts it. Repro:
-#      d = NodeDistribution(0, categories=np.zeros(0, np.int64))
-#      sample_negatives(CsrTable([], [], 0, 0), [], 1, strategy="conditional", distribution=d,
-#                       target_categories=[], seed=1)
-#      -> InvalidArgumentError: strategy 'conditional' needs a node distribution with categories
+#  (none at present)
+KNOWN_DEFECTS = {}
 _TABLE_METHODS = ("CsrTable.neighbors", "CsrTable.degree", "CsrTable.edges_at",
                   "IdMapTable.lookup", "IdMapTable")
-KNOWN_DEFECTS = {
-    "empty_distribution_loses_columns": lambda call, e: (
-        call.op.endswith("sample_negatives") and
-        isinstance(e, tf.errors.InvalidArgumentError) and
-        "needs a node distribution with" in str(e) and "empty0" in str(call.args)),
-}
 
 
 def known_defect(call, error):

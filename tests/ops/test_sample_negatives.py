@@ -138,6 +138,23 @@ class SampleNegativesTest(tf.test.TestCase):
                      [None, 4])
     self.assertAllEqual(fn(tf.constant([0, 2], tf.int64)).ids.shape, [2, 4])
 
+  def test_empty_distribution_keeps_its_columns(self):
+    # A distribution of 0 nodes built with weights= / categories= has them (an
+    # empty column alone would read as absent): node_weight and conditional
+    # negatives on an empty batch of a 0-node table are empty, not refused.
+    table = ops.CsrTable([], [], 0, 0)
+    empty = np.zeros([0], np.int64)
+    for kwargs, strategy, extra in [
+        (dict(weights=np.zeros(0, np.float32)), "node_weight", {}),
+        (dict(categories=empty), "conditional", dict(target_categories=[])),
+        (dict(weights=np.zeros(0, np.float32), categories=empty), "conditional",
+         dict(target_categories=empty))]:
+      with self.subTest(strategy=strategy, columns=sorted(kwargs)):
+        neg = ops.sample_negatives(table, [], 3, strategy=strategy, seed=1,
+                                   distribution=ops.NodeDistribution(0, **kwargs), **extra)
+        self.assertEqual(neg.ids.shape, [0, 3])
+        self.assertEqual(neg.mask.shape, [0, 3])
+
   def test_distributions_are_built_once_and_work_in_tf_function(self):
     g = sampling_graphs.homogeneous([0], [1], 4, node_weights=[1, 1, 1, 1],
                                     node_attrs={"c": [0, 0, 1, 1]})
@@ -222,17 +239,21 @@ class SampleNegativesBadInputTest(tf.test.TestCase):
       ops.NodeDistribution(-1)
 
   def test_raw_node_distribution_init_checks(self):
-    def init(case, num_nodes, weights, categories):
+    def init(case, num_nodes, weights, categories, attrs=None):
       handle = raw.tfgle_node_distribution_handle(shared_name=f"bad_init_{case}")
       raw.tfgle_node_distribution_init(handle, tf.constant(num_nodes, tf.int64),
                                        tf.constant(weights, tf.float32),
-                                       tf.constant(categories, tf.int64))
+                                       tf.constant(categories, tf.int64), **(attrs or {}))
     cases = [
         ((-1, [], []), "num_nodes must be >= 0, got -1"),
         ((2, [[1.0, 1.0]], []), r"weights must be a vector, got shape \[1,2\]"),
         ((2, [], [[0, 1]]), r"categories must be a vector, got shape \[1,2\]"),
         ((2, [1.0], []), r"weights must be empty or have one value per node \(2\), got 1"),
         ((2, [], [0, 1, 2]), r"categories must be empty or have one value per node \(2\)"),
+        ((2, [], [], dict(weighted=True)), r"weighted=true needs one weight per node \(2\), "
+         "got none"),
+        ((3, [], [], dict(categorized=True)), r"categorized=true needs one category per node "
+         r"\(3\), got none"),
     ]
     for case, (args, message) in enumerate(cases):
       with self.subTest(message), self.assertRaisesRegex(tf.errors.InvalidArgumentError,

@@ -116,7 +116,9 @@ class NodeDistribution(_Table):
     ops.tfgle_node_distribution_init(
         self.resource_handle, num_nodes=tf.constant(num_nodes, tf.int64),
         weights=tf.zeros([0], tf.float32) if self.weights is None else self.weights,
-        categories=tf.zeros([0], tf.int64) if self.categories is None else self.categories)
+        categories=tf.zeros([0], tf.int64) if self.categories is None else self.categories,
+        # Explicit: a distribution of 0 nodes has empty columns, with or without them.
+        weighted=self.weights is not None, categorized=self.categories is not None)
 
   @property
   def num_nodes(self) -> int:
