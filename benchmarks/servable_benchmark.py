@@ -44,28 +44,27 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
-def _peak_rss_mb():
-  """This process's peak RSS: VmHWM (ru_maxrss would count a parent's before exec)."""
+def _status_mb(field):
+  """A memory line of /proc/self/status ("VmHWM", "VmRSS") in MB, or None without /proc."""
   try:
     with open("/proc/self/status") as f:
       for line in f:
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
           return int(line.split()[1]) / 1024.0
   except OSError:
     pass
-  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+  return None
+
+
+def _peak_rss_mb():
+  """This process's peak RSS: VmHWM (ru_maxrss would count a parent's before exec)."""
+  peak = _status_mb("VmHWM")
+  return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rss_mb():
-  """This process's current RSS (VmRSS), or 0 where /proc is missing."""
-  try:
-    with open("/proc/self/status") as f:
-      for line in f:
-        if line.startswith("VmRSS:"):
-          return int(line.split()[1]) / 1024.0
-  except OSError:
-    pass
-  return 0.0
+  """This process's current RSS (0 without /proc)."""
+  return _status_mb("VmRSS") or 0.0
 
 
 def _ints(text, name):
