@@ -183,8 +183,8 @@ def main(argv):
     finished = threading.Event()
     errors = []
 
-    def append_all(csr=csr, target=target, batch_edges=batch_edges, latencies=latencies, finished=finished,
-                   errors=errors):
+    def append_all(csr=csr, target=target, batch_edges=batch_edges, latencies=latencies,
+                   finished=finished, errors=errors):
       try:
         start = time.perf_counter()
         for begin in range(0, num_updates, batch_edges):
