@@ -3,7 +3,7 @@
 usage:
   python benchmarks/update_benchmark.py DATA_DIR [--batch 512] [--fanouts 10,5]
       [--update-fraction 0.1] [--update-batches 10000,100000] [--rate 0]
-      [--min-seconds 3] [--threads N]
+      [--min-seconds 3] [--threads N] [--via table|graph]
 
 DATA_DIR holds edges.npy (int64 [E, 2] src, dst), as written by
 ../shared/peers/gen_graph.py (1M nodes / 20M edges by default; smaller with
@@ -14,10 +14,15 @@ Phases, each printing one JSON line:
   static          W1 on a table built at once from all the edges: the baseline.
   update_ingest   for each --update-batches size, a table built from the other
                   edges takes the held-out ones in appends of that many edges
-                  (CsrTable.append, in a thread), as fast as it can or at
-                  --rate edges/s, while W1 runs: edges/s appended, append
-                  latency, and W1's seeds/s during the updates as a ratio to
-                  static (goal >= 0.70).
+                  (in a thread), as fast as it can or at --rate edges/s, while
+                  W1 runs: edges/s appended, append latency, and W1's seeds/s
+                  during the updates as a ratio to static (goal >= 0.70).
+                  --via table appends to a CsrTable (CsrTable.append); --via
+                  graph builds a tfgle.Graph (node type "n", edge type "r")
+                  and adds each batch with Graph.add_edges (reading and
+                  checking the arrays, then appending to the graph's table in
+                  place), while W1 samples through the graph's sampler in a
+                  pipeline made before the first update.
   after_updates   W1 on the updated table (the same content as static: its
                   fingerprint must match) as a ratio to static (goal >= 0.95).
 
@@ -66,6 +71,8 @@ def _parse_args(argv):
   parser.add_argument("--parallel-calls", type=int, default=2)
   parser.add_argument("--threads", type=int, default=0,
                       help="intra-op threads (0: TensorFlow's default, all cores)")
+  parser.add_argument("--via", choices=("table", "graph"), default="table",
+                      help="append to a CsrTable, or add edges to a tfgle.Graph")
   return parser.parse_args(argv)
 
 
@@ -106,12 +113,17 @@ def main(argv):
   batch = args.batch
 
   def w1_iterator(csr):
+    """W1 over a CsrTable, or through the sampler of a tfgle.Graph."""
     def fn(step):
       positions = (step * batch + tf.range(batch, dtype=tf.int64)) % num_nodes
       seeds = tf.gather(node_order, positions)
-      hops = tfgle.ops.sample_fanouts([csr] * len(fanouts), seeds, fanouts, strategy="random",
-                                      seed=tf.stack([tf.constant(7, tf.int64), step]),
-                                      edge_ids=False)
+      seed = tf.stack([tf.constant(7, tf.int64), step])
+      if isinstance(csr, tfgle.Graph):
+        hops = csr.sampler.sample_fanouts("r", seeds, fanouts, strategy="random", seed=seed,
+                                          edge_ids=False)
+      else:
+        hops = tfgle.ops.sample_fanouts([csr] * len(fanouts), seeds, fanouts,
+                                        strategy="random", seed=seed, edge_ids=False)
       return tuple(h.ids for h in hops)
     dataset = (tf.data.Dataset.range(2**62)
                .map(fn, num_parallel_calls=args.parallel_calls, deterministic=True)
@@ -159,14 +171,20 @@ def main(argv):
 
   # ---------------------------------------------------------------- updates
   for batch_edges in update_batches:
-    csr = tfgle.ops.CsrTable(base_src, base_dst, num_nodes, num_nodes)
-    iterator = w1_iterator(csr)
+    if args.via == "graph":
+      target = (tfgle.Graph().node({"id": np.arange(num_nodes, dtype=np.int64)}, node_type="n")
+                .edge({"src_id": base_src, "dst_id": base_dst}, edge_type=("n", "n", "r"))
+                .build())
+      csr = target.csr("r")
+    else:
+      csr = target = tfgle.ops.CsrTable(base_src, base_dst, num_nodes, num_nodes)
+    iterator = w1_iterator(target)
     latencies = []
     finished = threading.Event()
     errors = []
 
-    def append_all(csr=csr, batch_edges=batch_edges, latencies=latencies, finished=finished,
-                   errors=errors):
+    def append_all(csr=csr, target=target, batch_edges=batch_edges, latencies=latencies,
+                   finished=finished, errors=errors):
       try:
         start = time.perf_counter()
         for begin in range(0, num_updates, batch_edges):
@@ -176,8 +194,11 @@ def main(argv):
             if delay > 0:
               time.sleep(delay)
           t = time.perf_counter()
-          csr.append(upd_src[begin:end], upd_dst[begin:end],
-                     edge_ids=np.arange(num_base + begin, num_base + end))
+          if args.via == "graph":  # edge ids: the graph numbers new edges on from num_base
+            target.add_edges("r", {"src_id": upd_src[begin:end], "dst_id": upd_dst[begin:end]})
+          else:
+            csr.append(upd_src[begin:end], upd_dst[begin:end],
+                       edge_ids=np.arange(num_base + begin, num_base + end))
           latencies.append(time.perf_counter() - t)
       except Exception as e:  # pylint: disable=broad-except
         errors.append(e)
@@ -194,7 +215,8 @@ def main(argv):
       raise errors[0]
     lat_ms = np.array(latencies) * 1000
     print(json.dumps({
-        "system": "tfgle", "workload": "update_ingest", "batch_edges": batch_edges,
+        "system": "tfgle", "workload": "update_ingest", "via": args.via,
+        "batch_edges": batch_edges,
         "edges_per_s": round(num_updates / ingest_s, 1), "appends": len(latencies),
         "edges": num_updates, "seconds": round(ingest_s, 3),
         "append_ms_p50": round(float(np.percentile(lat_ms, 50)), 2),
@@ -203,7 +225,7 @@ def main(argv):
         "rate_target": args.rate or "unpaced", "table_edges_after": csr.num_edges,
         "peak_rss_mb": round(_peak_rss_mb(), 1)}), flush=True)
     if count:
-      w1_line("during_updates", count, seconds, batch_edges=batch_edges,
+      w1_line("during_updates", count, seconds, batch_edges=batch_edges, via=args.via,
               ratio_to_static=round(count * batch / seconds / static_rate, 3))
     else:
       print(json.dumps({"system": "tfgle", "workload": "W1_ids_2hop_random",
@@ -211,10 +233,10 @@ def main(argv):
                         "batches": 0, "note": "the updates ended before one W1 batch"}),
             flush=True)
     count, seconds = run_w1(iterator, min_time)
-    w1_line("after_updates", count, seconds, batch_edges=batch_edges,
+    w1_line("after_updates", count, seconds, batch_edges=batch_edges, via=args.via,
             ratio_to_static=round(count * batch / seconds / static_rate, 3),
             fingerprint_matches_static=csr.fingerprint() == static_fingerprint)
-    del iterator, csr
+    del iterator, csr, target
     gc.collect()
 
 

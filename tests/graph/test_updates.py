@@ -27,6 +27,47 @@ def _full(g, edge_type, ids):
   return g.sampler.sample_full_neighbors(edge_type, ids).ids.to_list()
 
 
+def _edge_tables(begin, end):
+  """Rows [begin, end) of four edge tables (weights with ties, distinct timestamps)."""
+  rows = slice(begin, end)
+  follows = {"src_id": np.array([0, 1, 2, 3, 4, 2, 5, 0, 2, 2, 1]),
+             "dst_id": np.array([1, 2, 3, 4, 5, 0, 1, 3, 4, 5, 0]),
+             "w": np.array([1.0, 2.0, 2.0, 1.0, 0.5, 2.0, 1.0, 1.0, 3.0, 2.0, 2.0]),
+             "r": np.arange(11)}
+  rates = {"src_id": np.array([0, 0, 1, 2, 5, 3, 0, 1, 4, 0, 2]),
+           "dst_id": np.array([10, 11, 10, 12, 13, 10, 12, 10, 11, 10, 13]),
+           "t": np.array([5, 3, 5, 1, 2, 4, 5, 3, 9, 0, 7])}
+  knows = {"src_id": np.array([0, 1, 2, 3, 0, 5, 0, 2, 1, 4, 3]),
+           "dst_id": np.array([1, 2, 0, 3, 4, 1, 2, 5, 5, 4, 0]),
+           "t": np.array([10, 3, 7, 1, 8, 2, 5, 9, 4, 6, 11])}
+  links = {"src_id": np.array([10, 11, 12, 10, 13, 11, 10, 12, 11, 10, 13]),
+           "dst_id": np.array([11, 12, 10, 12, 10, 10, 13, 11, 13, 11, 12])}
+  return {name: {k: v[rows] for k, v in table.items()}
+          for name, table in (("follows", follows), ("rates", rates), ("knows", knows),
+                              ("links", links))}
+
+
+def _typed_graph(edges, num_users=6):
+  """Users and items with a directed weighted, an undirected timed (both node types and one),
+  and a directed plain edge type."""
+  return (tfgle.Graph()
+          .node({"id": np.arange(num_users)}, node_type="u")
+          .node({"id": np.arange(10, 14)}, node_type="i")
+          .edge(edges["follows"], edge_type=("u", "u", "follows"),
+                decoder=tfgle.Decoder(weight="w", attrs={"r": tfgle.IntAttr()}))
+          .edge(edges["rates"], edge_type=("u", "i", "rates"), directed=False,
+                decoder=tfgle.Decoder(timestamp="t"))
+          .edge(edges["knows"], edge_type=("u", "u", "knows"), directed=False,
+                decoder=tfgle.Decoder(timestamp="t"))
+          .edge(edges["links"], edge_type=("i", "i", "links"))
+          .build())
+
+
+def _snapshot_bytes(path):
+  """{file name: bytes} of a snapshot directory."""
+  return {name: open(os.path.join(path, name), "rb").read() for name in sorted(os.listdir(path))}
+
+
 class UpdateTest(tf.test.TestCase):
 
   def test_add_nodes_extends_ids_features_splits_and_vocab(self):
@@ -105,6 +146,72 @@ class UpdateTest(tf.test.TestCase):
     loaded.add_edges("rates", {"src_id": np.array(["u0"]), "dst_id": np.array([13]),
                                "t": np.array([6])})
     self.assertEqual(_full(loaded, "rates_reverse", [3]), [[0, 1]])
+
+  def test_edges_added_in_place_reach_pipelines_made_before(self):
+    g = (tfgle.Graph().node({"id": np.arange(4)}, node_type="n")
+         .edge({"src_id": np.array([0, 1]), "dst_id": np.array([1, 2])},
+               edge_type=("n", "n", "e"))
+         .build())
+    csr, reverse = g.csr("e"), g.csr("e", reverse=True)
+    version = csr.version
+    full = (g.V("n").batch(4).alias("seed").outV("e").sample().by("full").alias("out")
+            .values())
+    into = g.V("n").batch(4).alias("seed").inV("e").sample().by("full").alias("in").values()
+    sample = tf.function(lambda ids: g.sampler.sample_full_neighbors("e", ids).ids)
+    self.assertEqual(sample(tf.constant([0, 3], tf.int64)).to_list(), [[1], []])
+
+    def rows(ds, alias):
+      batch = next(iter(ds))[alias]
+      return [sorted(ids[mask].tolist()) for ids, mask in
+              zip(batch["ids"].numpy(), batch["mask"].numpy())]
+    self.assertEqual(rows(full, "out"), [[1], [2], [], []])
+    g.add_edges("e", {"src_id": np.array([3, 0]), "dst_id": np.array([0, 3])})
+    # The same tables, a new version: what was made before samples the new edges.
+    self.assertIs(g.csr("e"), csr)
+    self.assertIs(g.csr("e", reverse=True), reverse)
+    self.assertEqual(csr.version, version + 1)
+    self.assertEqual(sample(tf.constant([0, 3], tf.int64)).to_list(), [[1, 3], [0]])
+    self.assertEqual(rows(full, "out"), [[1, 3], [2], [], [0]])
+    self.assertEqual(rows(into, "in"), [[3], [0], [1], [0]])
+
+  def test_expired_edges_leave_pipelines_made_before(self):
+    g = _users_items()
+    g.csr("rates", reverse=True)
+    sample = tf.function(lambda ids: g.sampler.sample_full_neighbors("rates", ids).ids)
+    back = tf.function(
+        lambda ids: g.sampler.sample_full_neighbors("rates", ids, reverse=True).ids)
+    self.assertEqual(sample(tf.constant([0, 1], tf.int64)).to_list(), [[0], [1]])
+    g.remove_edges_before("rates", 2)
+    self.assertEqual(sample(tf.constant([0, 1], tf.int64)).to_list(), [[], [1]])
+    self.assertEqual(back(tf.constant([0, 1], tf.int64)).to_list(), [[], [1]])
+    self.assertEqual(_full(g, "rates_reverse", [0, 1]), [[], [1]])
+
+  def test_appended_graph_saves_as_the_graph_built_whole(self):
+    first, later = _edge_tables(0, 6), _edge_tables(6, 11)
+    whole = _typed_graph({name: {k: np.concatenate([v, later[name][k]]) for k, v in t.items()}
+                          for name, t in first.items()})
+    grown = _typed_graph(first)
+    grown.add_edges("follows", later["follows"])
+    grown.update(edges={n: later[n] for n in ("rates", "knows", "links")})
+    self.assertEqual(grown.fingerprint(), whole.fingerprint())
+    directory = self.get_temp_dir()
+    self.assertEqual(_snapshot_bytes(grown.save(os.path.join(directory, "grown"))),
+                     _snapshot_bytes(whole.save(os.path.join(directory, "whole"))))
+    # A loaded snapshot (its tables keep the edge types' order) takes appends alike.
+    loaded = tfgle.Graph.load(_typed_graph(first).save(os.path.join(directory, "first")))
+    loaded.update(edges=later)
+    self.assertEqual(loaded.fingerprint(), whole.fingerprint())
+
+  def test_tables_rebuilt_for_new_nodes_keep_the_edge_order(self):
+    first, later = _edge_tables(0, 6), _edge_tables(6, 11)
+    whole = _typed_graph({name: {k: np.concatenate([v, later[name][k]]) for k, v in t.items()}
+                          for name, t in first.items()}, num_users=8)
+    grown = _typed_graph(first)
+    grown.add_nodes("u", {"id": np.arange(6, 8)})   # new tables, then appends in place
+    grown.update(edges=later)
+    self.assertEqual(grown.fingerprint(), whole.fingerprint())
+    # u2's follows (weights 2, 2 then 3, 2 added): heaviest first, ties in edge order.
+    self.assertEqual(grown.neighbors("follows", [2]).edge_ids.to_list(), [[8, 2, 5, 9]])
 
   def test_errors(self):
     g = _users_items()

@@ -18,7 +18,6 @@ those, and `to_index` / `to_id` convert.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any, Optional, Sequence, Union
 
@@ -129,7 +128,9 @@ class Graph:
 
     Endpoints must be nodes of the graph (dangling edges are refused as in
     build(); use `update` to add their nodes in the same update). Undirected
-    edge types get both directions. Returns self.
+    edge types get both directions. The edges are appended to the graph's
+    tables in place, so pipelines made before sample them (see `update`).
+    Returns self.
     """
     return self.update(edges={self.edge_type(edge_type).name: source})
 
@@ -137,10 +138,17 @@ class Graph:
     """Adds nodes ({node type: source}) and then edges ({edge type: source}) in one update.
 
     Everything is read and validated first: a failed update leaves the graph
-    unchanged. The update publishes new in-graph tables: queries, datasets and
-    samplers made afterwards see it; pipelines made before keep sampling the
-    graph as it was (one consistent version), so build them again. The
-    fingerprint changes.
+    unchanged. The fingerprint changes.
+
+    An update without nodes appends its edges to the graph's in-graph tables
+    in place: queries, datasets, samplers and tf.functions made before sample
+    the new edges from then on (each op call reads one whole version of a
+    table). Pipelines that read edge features of the new edges need making
+    again (the feature tensors they hold end at the old edges).
+
+    An update with nodes publishes new in-graph tables: everything made
+    afterwards sees it; pipelines made before keep sampling the graph as it
+    was (one consistent version), so build them again.
 
     Raises:
       ValueError: an unknown type, a node id already in the graph, a dangling
@@ -148,17 +156,24 @@ class Graph:
     """
     self._check_built()
     edges = {self.edge_type(name).name: source for name, source in (edges or {}).items()}
+    options = dict(strict=self._strict, max_dropped_rows=self._max_dropped_rows,
+                   max_dropped_fraction=self._max_dropped_fraction,
+                   load_report=self.load_report)
+    if not nodes:
+      self._edges = updates.append_edges(self._nodes, self._edges, edge_sources=edges,
+                                         **options)
+      self._fingerprint = None
+      return self
     self._nodes, self._edges = updates.apply_update(
-        self._nodes, self._edges, node_sources=nodes or {}, edge_sources=edges,
-        strict=self._strict, max_dropped_rows=self._max_dropped_rows,
-        max_dropped_fraction=self._max_dropped_fraction, load_report=self.load_report)
+        self._nodes, self._edges, node_sources=nodes, edge_sources=edges, **options)
     self._published()
     return self
 
   def remove_edges_before(self, edge_type, timestamp: int) -> "Graph":
     """Expires the edges of `edge_type` (and its reverse type) with timestamp < `timestamp`.
 
-    A sliding window over a timed edge type: sampling no longer sees them; their
+    A sliding window over a timed edge type, applied to the in-graph tables in
+    place: sampling no longer sees them, in pipelines made before too; their
     edge ids and features stay valid. Returns self.
 
     Raises:
@@ -171,16 +186,16 @@ class Graph:
     if not isinstance(timestamp, (int, np.integer)) or isinstance(timestamp, bool):
       raise ValueError(f"timestamp must be an int, got {timestamp!r}")
     base = store.reverse_of or store.edge_type.name
-    for name, other in list(self._edges.items()):
+    for name, other in self._edges.items():
       if name == base or other.reverse_of == base:
-        csr = updates.rebuild_csr(other.csr, other.csr.num_src, other.csr.num_dst,
-                                  other.decoder, keep=lambda times: times >= timestamp)
-        self._edges[name] = dataclasses.replace(other, csr=csr, reverse_csr=None)
-    self._published()
+        for csr in (other.csr, other.reverse_csr):
+          if csr is not None:
+            csr.remove_before(int(timestamp))
+    self._fingerprint = None
     return self
 
   def _published(self):
-    """After an update: a new fingerprint, and a sampler without the old tables' caches."""
+    """After an update with new tables: a new fingerprint, and a sampler without old caches."""
     self._fingerprint = None
     self.__dict__.pop("sampler", None)
 

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgle.graph import schema
+from tfgle.graph.builder import table_order
 from tfgle.graph.stores import EdgeStore, EdgeType, NodeStore
 from tfgle.ops.tables import CsrTable, IdMapTable, to_tensor
 
@@ -129,14 +130,16 @@ def load(path: str) -> tuple[dict[str, NodeStore], dict[str, EdgeStore], str]:
   for name, entry in manifest["edges"].items():
     splits = reader.get(entry["row_splits"])
     rows = np.repeat(np.arange(entry["num_src"], dtype=np.int64), np.diff(splits))
-    # The rows are saved in the table's neighbor order, which "input" keeps.
+    decoder = _decoder_from_config(entry["decoder"])
+    # The rows are saved in the table's neighbor order, which the order's
+    # stable sort keeps; the table keeps that order for edges appended later.
     csr = CsrTable(rows, reader.get(entry["dst"]), entry["num_src"], entry["num_dst"],
                    edge_ids=reader.get(entry["edge_ids"]),
                    weights=reader.get(entry["weights"]),
-                   timestamps=reader.get(entry["timestamps"]), order="input", name=name)
+                   timestamps=reader.get(entry["timestamps"]), order=table_order(decoder),
+                   name=name)
     edges[name] = EdgeStore(
-        edge_type=EdgeType(*entry["edge_type"]),
-        decoder=_decoder_from_config(entry["decoder"]), csr=csr,
+        edge_type=EdgeType(*entry["edge_type"]), decoder=decoder, csr=csr,
         num_table_edges=entry["num_table_edges"],
         attrs={n: _attr_from_config(c) for n, c in entry["attrs"].items()},
         features={n: reader.get_feature(c) for n, c in entry["features"].items()},

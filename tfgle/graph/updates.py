@@ -5,10 +5,12 @@ An update reads its tables with the graph's decoders and validates them as
 counted), encodes attributes with the graph's existing vocabularies (unknown
 categories become 0, out of vocabulary), and only then changes the graph: a
 failed update leaves the graph as it was. New edges may end at nodes added in
-the same update. Every edge type whose node types grew, or that got edges,
-gets CSR tables of the new sizes; rows keep their neighbor order and new
-edges join them in the edge type's order (latest first, heaviest first, or
-appended).
+the same update. Edges between nodes of the graph are appended to its CSR tables
+in place (`append_edges`: pipelines holding the tables sample them); an
+update that adds nodes gives every edge type whose node types grew, or that
+got edges, new CSR tables of the new sizes (`apply_update`). Either way rows
+keep their neighbor order and new edges join them in the edge type's order
+(latest first, heaviest first, or appended).
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ def apply_update(nodes: dict[str, NodeStore], edges: dict[str, EdgeStore], *,
                  load_report: dict) -> tuple[dict[str, NodeStore], dict[str, EdgeStore]]:
   """The graph's stores after adding `node_sources` (by node type) and `edge_sources`.
 
-  The inputs are not changed; the caller swaps in the returned stores.
+  Every edge type that got edges, or whose node types grew, gets new CSR
+  tables. The inputs are not changed; the caller swaps in the returned stores.
   """
   builder = GraphBuilder({}, {}, strict=strict, max_dropped_rows=max_dropped_rows,
                          max_dropped_fraction=max_dropped_fraction, load_report=load_report)
@@ -41,6 +44,61 @@ def apply_update(nodes: dict[str, NodeStore], edges: dict[str, EdgeStore], *,
     if node_type not in nodes:
       raise ValueError(f"unknown node type {node_type!r}; the graph has {list(nodes)}")
     builder.nodes[node_type] = _grow_nodes(builder, node_type, nodes[node_type], source)
+  new_edges = _read_edges(builder, edges, edge_sources)
+  grown = set(node_sources)
+  out = dict(edges)
+  for name, store in edges.items():
+    base = store.reverse_of or name
+    if base not in new_edges and store.edge_type.src not in grown and (
+        store.edge_type.dst not in grown):
+      continue
+    added = None
+    if base in new_edges:
+      added = _added_columns(store, new_edges[base], both_ways=store.symmetric)
+      store = _with_edge_features(store, new_edges[base])
+    csr = rebuild_csr(store.csr, len(builder.nodes[store.edge_type.src].ids),
+                      len(builder.nodes[store.edge_type.dst].ids), store.decoder, added=added)
+    out[name] = dataclasses.replace(store, csr=csr, reverse_csr=None)
+  return builder.nodes, out
+
+
+def append_edges(nodes: dict[str, NodeStore], edges: dict[str, EdgeStore], *,
+                 edge_sources: Mapping[str, object], strict: bool, max_dropped_rows: int,
+                 max_dropped_fraction: float, load_report: dict) -> dict[str, EdgeStore]:
+  """Adds edges between nodes of the graph in place; returns the graph's new edge stores.
+
+  The new edges are appended to the CSR tables the graph has (and to their
+  in-edge tables, if built): pipelines and samplers that hold the tables
+  sample them from then on, each op call reading one whole version. Edge
+  features grow alongside. Everything is read and validated before the first
+  table changes. The tables' rows are those of a table built whole from all
+  the edges (same `CsrTable.fingerprint()`), except for the place of a
+  symmetric (undirected, one node type) table's new entries among the reverse
+  ones, and the tie order of in-edge tables (derived, never saved).
+  """
+  builder = GraphBuilder({}, {}, strict=strict, max_dropped_rows=max_dropped_rows,
+                         max_dropped_fraction=max_dropped_fraction, load_report=load_report)
+  builder.nodes = dict(nodes)
+  new_edges = _read_edges(builder, edges, edge_sources)
+  out = dict(edges)
+  for name, store in edges.items():
+    new = new_edges.get(store.reverse_of or name)
+    if new is None:
+      continue
+    # A table built symmetric adds the reverses itself; one built with both
+    # directions in its rows (a snapshot's) takes them as edges.
+    _append(store.csr, _added_columns(store, new,
+                                      both_ways=store.symmetric and not store.csr.symmetric))
+    if store.reverse_csr is not None:
+      added = _added_columns(store, new, both_ways=store.symmetric)
+      _append(store.reverse_csr, dict(added, src=added["dst"], dst=added["src"]))
+    out[name] = _with_edge_features(store, new)
+  return out
+
+
+def _read_edges(builder: GraphBuilder, edges: dict[str, EdgeStore],
+                edge_sources: Mapping[str, object]) -> dict[str, tuple]:
+  """{declared edge type: (table, src, dst, encoded features)} of the edges to add."""
   new_edges = {}
   for name, source in edge_sources.items():
     if name not in edges or edges[name].reverse_of is not None:
@@ -52,52 +110,59 @@ def apply_update(nodes: dict[str, NodeStore], edges: dict[str, EdgeStore], *,
     _, features = builder.encode_attrs(f"edge table {name!r}", store.decoder, table,
                                        attrs=store.attrs)
     new_edges[name] = (table, src, dst, features)
-  grown = {t for t in node_sources}
-  out = dict(edges)
-  for name, store in edges.items():
-    base = store.reverse_of or name
-    if base not in new_edges and store.edge_type.src not in grown and (
-        store.edge_type.dst not in grown):
-      continue
-    added = None
-    features = store.features
-    num_table_edges = store.num_table_edges
-    if base in new_edges:
-      table, src, dst, new_features = new_edges[base]
-      if store.reverse_of is not None:
-        src, dst = dst, src
-      decoder = store.decoder
-      added = {"src": src, "dst": dst,
-               "edge_ids": np.arange(num_table_edges, num_table_edges + table.num_rows,
-                                     dtype=np.int64),
-               "weights": table.columns[decoder.weight] if decoder.weight else None,
-               "timestamps": table.columns[decoder.timestamp] if decoder.timestamp else None}
-      if store.symmetric:  # both ways, as the builder adds them (self-loops once)
-        back = src != dst
-        added = {k: None if v is None else np.concatenate([v, v[back]])
-                 for k, v in added.items()}
-        added["src"] = np.concatenate([src, dst[back]])
-        added["dst"] = np.concatenate([dst, src[back]])
-      features = {n: tf.concat([store.features[n], new_features[n]], 0)
-                  for n in store.features}
-      num_table_edges += table.num_rows
-    csr = rebuild_csr(store.csr, len(builder.nodes[store.edge_type.src].ids),
-                      len(builder.nodes[store.edge_type.dst].ids), store.decoder, added=added)
-    out[name] = dataclasses.replace(store, csr=csr, num_table_edges=num_table_edges,
-                                    features=features, reverse_csr=None)
-  return builder.nodes, out
+  return new_edges
+
+
+def _added_columns(store: EdgeStore, new: tuple, *, both_ways: bool) -> dict:
+  """{"src", "dst", "edge_ids", "weights", "timestamps"} of new edges in `store`'s direction.
+
+  both_ways: also the reverse of each edge that is not a self-loop, after all
+  the forward ones (where a symmetric table's build places them).
+  """
+  table, src, dst, _ = new
+  if store.reverse_of is not None:
+    src, dst = dst, src
+  decoder = store.decoder
+  num_old = store.num_table_edges
+  added = {"src": src, "dst": dst,
+           "edge_ids": np.arange(num_old, num_old + table.num_rows, dtype=np.int64),
+           "weights": table.columns[decoder.weight] if decoder.weight else None,
+           "timestamps": table.columns[decoder.timestamp] if decoder.timestamp else None}
+  if both_ways:
+    back = src != dst
+    added = {k: None if v is None else np.concatenate([v, v[back]]) for k, v in added.items()}
+    added["src"] = np.concatenate([src, dst[back]])
+    added["dst"] = np.concatenate([dst, src[back]])
+  return added
+
+
+def _with_edge_features(store: EdgeStore, new: tuple) -> EdgeStore:
+  """`store` with the new edges' rows: their features, and the edge table's row count."""
+  table, _, _, features = new
+  return dataclasses.replace(
+      store, num_table_edges=store.num_table_edges + table.num_rows,
+      features={n: tf.concat([store.features[n], features[n]], 0) for n in store.features})
+
+
+def _append(csr: CsrTable, added: dict):
+  csr.append(added["src"], added["dst"], edge_ids=added["edge_ids"], weights=added["weights"],
+             timestamps=added["timestamps"])
 
 
 def rebuild_csr(csr: CsrTable, num_src: int, num_dst: int, decoder, *,
-                added: Optional[dict] = None, keep=None) -> CsrTable:
-  """A CsrTable of the given sizes with `csr`'s edges (those `keep(times)` selects) and `added`.
+                added: Optional[dict] = None) -> CsrTable:
+  """A new CsrTable of the given sizes with `csr`'s edges and `added`.
+
+  Rows keep their order; new edges join them in the edge type's order
+  (`table_order`, which the new table keeps for later appends): after the old
+  entries, or merged in by timestamp or weight, descending, after old entries
+  of equal key.
 
   Args:
     csr: the current table.
     num_src, num_dst: the (grown) node counts.
-    decoder: the edge type's decoder (its order: timestamp, weight or input).
+    decoder: the edge type's decoder.
     added: {"src", "dst", "edge_ids", "weights", "timestamps"} of new edges.
-    keep: a function of the timestamps array giving a bool mask of edges to keep.
   """
   nbrs, edge_ids, weights, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
   columns = {
@@ -105,22 +170,14 @@ def rebuild_csr(csr: CsrTable, num_src: int, num_dst: int, decoder, *,
       "dst": nbrs.flat_values.numpy(), "edge_ids": edge_ids.flat_values.numpy(),
       "weights": None if weights is None else weights.flat_values.numpy(),
       "timestamps": None if times is None else times.flat_values.numpy()}
-  if keep is not None:
-    mask = keep(columns["timestamps"])
-    columns = {k: None if v is None else v[mask] for k, v in columns.items()}
   if added is not None:
     columns = {k: None if v is None else np.concatenate([v, np.asarray(added[k], v.dtype)])
                for k, v in columns.items()}
-  # The rows' current order is the table's order, so "input" keeps it; new
-  # edges are placed by the edge type's order (a stable sort by row, then key).
-  order = table_order(decoder)
-  if added is not None and order != "input":
-    key = columns["timestamps"] if order == "timestamp" else columns["weights"]
-    permutation = np.lexsort((-key.astype(np.float64), columns["src"]))
-    columns = {k: None if v is None else v[permutation] for k, v in columns.items()}
+  # The rows are already in the table's order, which a stable sort keeps; new
+  # entries come after the old ones of equal key.
   return CsrTable(columns["src"], columns["dst"], num_src, num_dst,
                   edge_ids=columns["edge_ids"], weights=columns["weights"],
-                  timestamps=columns["timestamps"], order="input", name=csr.name)
+                  timestamps=columns["timestamps"], order=table_order(decoder), name=csr.name)
 
 
 def _grow_nodes(builder: GraphBuilder, node_type: str, store: NodeStore, source) -> NodeStore:

@@ -221,6 +221,9 @@ class CsrTable(_Table):
     self._sizes(self._read_info)
     self.weighted = weights is not None
     self.timed = timestamps is not None
+    # Whether `append` adds the reverse of each new edge (a table built with
+    # both directions in its rows, such as a loaded snapshot's, is not).
+    self.symmetric = bool(symmetric)
 
   def _read_info(self):
     return ops.tfgle_csr_info(self.resource_handle)
