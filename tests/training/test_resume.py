@@ -128,6 +128,7 @@ class ExactResumeTest(tf.test.TestCase):
 
   def test_one_process_resumes_exactly_clusters_at_an_epoch_start(self):
     self.assertTrue(resume.exact(tf.distribute.get_strategy()))
+    self.assertTrue(resume.step_resumable(tf.distribute.get_strategy()))
     model_dir = tempfile.mkdtemp(dir=self.get_temp_dir())
     r = training.resumption(tf.distribute.get_strategy(), model_dir, _Graph("g"), _model(1),
                             every_steps=5)

@@ -75,10 +75,11 @@ def lost_parameter_servers(error: BaseException) -> Optional[list[int]]:
     pending += [getattr(e, "original_exception", None), e.__cause__, e.__context__]
     text = str(e)
     named = {int(t) for t in _PS_TASK.findall(text)}
-    if type(e).__name__ == "PSUnavailableError":  # tf's coordinator, named none or the wrong one
-      failure = True
-    elif named and (isinstance(e, _LOST) or (isinstance(e, tf.errors.InvalidArgumentError) and
-                                             any(s in text.lower() for s in _REPLACED))):
+    # tf's coordinator raises PSUnavailableError (naming the server in its
+    # message, or not at all when its coordination service is down).
+    if type(e).__name__ == "PSUnavailableError" or (named and (
+        isinstance(e, _LOST) or (isinstance(e, tf.errors.InvalidArgumentError) and
+                                 any(s in text.lower() for s in _REPLACED)))):
       failure = True
       tasks |= named
   return sorted(tasks) if failure else None
