@@ -14,9 +14,13 @@ from parameterized import parameterized
 from tfgle.distribute import launch
 
 # A binary that reports its task, then behaves as the environment asks:
-#   EXIT_<TYPE>_<INDEX>=code  exit with code after a moment (else: run until killed)
+#   EXIT_<TYPE>_<INDEX>=code  exit with code after a moment (else: run until killed),
+#                             writing its pid to EXITED_DIR/<TYPE>_<INDEX> first if EXITED_DIR
+#                             is set
 #   FAIL_ONCE_DIR=dir         worker 1 fails on its first run only
 #   WAIT_FOR=path             the chief waits for path to exist before exiting
+#   WAIT_REAPED=path          the chief waits for path and then for the process whose pid it
+#                             holds to be gone (reaped by the launcher) before exiting
 BINARY = textwrap.dedent("""
     import json, os, sys, time
     config = json.loads(os.environ["TF_CONFIG"])
@@ -30,12 +34,24 @@ BINARY = textwrap.dedent("""
         open(marker, "w").close()
         sys.exit(7)
       open(marker + ".restarted", "w").close()
-    if name == "CHIEF" and "WAIT_FOR" in os.environ:
+    if name == "CHIEF_0" and "WAIT_FOR" in os.environ:
       while not os.path.exists(os.environ["WAIT_FOR"]):
+        time.sleep(0.05)
+    if name == "CHIEF_0" and "WAIT_REAPED" in os.environ:
+      while not os.path.exists(os.environ["WAIT_REAPED"]):
+        time.sleep(0.05)
+      with open(os.environ["WAIT_REAPED"]) as f:
+        pid = int(f.read())
+      while os.path.exists(f"/proc/{pid}"):
         time.sleep(0.05)
     code = os.environ.get("EXIT_" + name)
     if code is not None:
       time.sleep(0.3)
+      if "EXITED_DIR" in os.environ:
+        path = os.path.join(os.environ["EXITED_DIR"], name)
+        with open(path + ".tmp", "w") as f:
+          f.write(str(os.getpid()))
+        os.replace(path + ".tmp", path)
       sys.exit(int(code))
     while True:
       time.sleep(1)
@@ -124,6 +140,32 @@ class LaunchTest(unittest.TestCase):
     self.assertIn("[launch] worker:1 exited with status 7; restarting it (1 of 1)", out)
     self.assertEqual(out.count("[worker:1] task worker:1"), 2)
     _assert_all_gone(self, out)
+
+  def test_a_lost_parameter_server_is_not_restarted_and_the_chief_reports_it(self):
+    code, out, _ = self.run_launcher(
+        ["--workers", "1", "--ps", "2", "--max_restarts", "3"],
+        env={"EXIT_PS_1": "9", "EXITED_DIR": self.dir, "WAIT_REAPED": os.path.join(self.dir, "PS_1"),
+             "EXIT_CHIEF_0": "1"})
+    self.assertEqual(code, 1, out)   # the chief's
+    self.assertIn("[launch] ps:1 failed with status 9; a lost parameter server ends the run: "
+                  "waiting up to 60 s for chief:0 to end", out)
+    self.assertIn("[launch] chief:0 exited with status 1", out)
+    self.assertNotIn("restarting", out)
+    self.assertEqual(out.count("[ps:1] task ps:1"), 1)
+    _assert_all_gone(self, out)
+
+  def test_a_chief_that_does_not_report_a_lost_parameter_server_is_stopped(self):
+    out = io.StringIO()
+    cluster = launch.Cluster([sys.executable, self.binary], launch.cluster_spec(1, ps=1),
+                             env={"EXIT_PS_0": "9"}, output=out, report_s=0.5)
+    try:
+      cluster.start()
+      code = cluster.wait()
+    finally:
+      cluster.stop()
+    self.assertEqual(code, 9)   # the parameter server's
+    self.assertIn("[launch] chief:0 did not end; stopping the cluster", out.getvalue())
+    _assert_all_gone(self, out.getvalue())
 
   def test_command_line(self):
     result = subprocess.run(

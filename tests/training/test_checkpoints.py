@@ -1,8 +1,13 @@
 """BestCheckpoint keeps and restores the best validation epoch's weights; fit_callbacks."""
 import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
 
+from parameterized import parameterized
 import numpy as np
 import tensorflow as tf
 
@@ -98,6 +103,78 @@ class BestCheckpointTest(tf.test.TestCase):
     best.restore(model)
     for actual, wanted in zip(model.get_weights(), reference.get_weights()):
       self.assertAllEqual(actual, wanted)
+
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# A run whose epoch 1 is the best (weights 1.0), then epoch 2 (weights 2.0,
+# better) is killed (SIGKILL) while being saved, at KILL_AT:
+#   weights_written: its weights are written, its best.json is not.
+#   1, 2: before the first (the kept directory moves aside) or the second
+#     (the new one takes its place) rename of the replacement.
+_KILLED_WHILE_SAVING = textwrap.dedent("""
+    import os, signal, sys
+    import numpy as np
+    import tfgle
+    import tensorflow as tf
+    from tfgle import training
+    directory, kill_at = sys.argv[1:3]
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    best = training.BestCheckpoint(directory, resume=False)
+    best.set_model(model)
+
+    def epoch(e, accuracy):
+      model.set_weights([np.full_like(w, e + 1.0) for w in model.get_weights()])
+      best.on_epoch_end(e, {"val_accuracy": accuracy, "val_loss": 1.0})
+
+    def die(*args, **kwargs):
+      os.kill(os.getpid(), signal.SIGKILL)
+    epoch(0, 0.5)
+    if kill_at == "weights_written":
+      save_weights = tf.keras.Sequential.save_weights
+      tf.keras.Sequential.save_weights = lambda *a, **k: (save_weights(*a, **k), die())
+    else:
+      renames, rename = [], os.rename
+
+      def counted(*args):
+        renames.append(args)
+        if len(renames) == int(kill_at):
+          die()
+        rename(*args)
+      os.rename = counted
+    epoch(1, 0.8)
+    sys.exit(3)  # not reached
+""")
+
+
+class KilledWhileSavingTest(tf.test.TestCase):
+  """A run killed while saving its best epoch resumes with a whole best epoch: the previous
+  one, or the new one once it was written whole."""
+
+  @parameterized.expand([("weights_written", 1), ("1", 1), ("2", 2)])
+  def test_leaves_a_whole_best_epoch(self, kill_at, epoch):
+    directory = os.path.join(tempfile.mkdtemp(dir=self.get_temp_dir()), "best")
+    env = dict(os.environ, PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WHILE_SAVING, directory, kill_at],
+                            env=env, cwd=_REPO, capture_output=True, text=True, timeout=300,
+                            check=False)
+    self.assertEqual(killed.returncode, -signal.SIGKILL, killed.stderr[-5000:])
+    resumed = training.BestCheckpoint(directory, resume=True)
+    self.assertEqual(resumed.best, {"epoch": epoch, "val_accuracy": (0.5, 0.8)[epoch - 1],
+                                    "val_loss": 1.0})
+    model = _model()
+    self.assertTrue(resumed.restore(model))
+    for w in model.get_weights():
+      self.assertAllEqual(w, np.full_like(w, float(epoch)))
+    self.assertEqual(sorted(os.listdir(os.path.dirname(directory))), ["best"])
+    # It goes on comparing with that epoch.
+    resumed.set_model(model)
+    self._epoch(resumed, model, 2, 0.7)
+    self.assertEqual(resumed.best["epoch"], 3 if epoch == 1 else 2)
+
+  def _epoch(self, best, model, epoch, accuracy):
+    _fill(model, epoch + 1.0)
+    best.on_epoch_end(epoch, {"val_accuracy": accuracy, "val_loss": 1.0})
 
 
 class FitCallbacksTest(tf.test.TestCase):

@@ -1,8 +1,13 @@
 """Exact resume (TrainingCheckpoint, fit_from) and, for multi-worker runs, resume_epoch, which
 reads the epoch a restarted run begins with where BackupAndRestore keeps it."""
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
 
+from parameterized import parameterized
 import numpy as np
 import tensorflow as tf
 
@@ -123,12 +128,95 @@ class ExactResumeTest(tf.test.TestCase):
 
   def test_one_process_resumes_exactly_clusters_at_an_epoch_start(self):
     self.assertTrue(resume.exact(tf.distribute.get_strategy()))
+    self.assertTrue(resume.step_resumable(tf.distribute.get_strategy()))
     model_dir = tempfile.mkdtemp(dir=self.get_temp_dir())
     r = training.resumption(tf.distribute.get_strategy(), model_dir, _Graph("g"), _model(1),
                             every_steps=5)
     self.assertIsInstance(r.checkpoint, training.TrainingCheckpoint)
     self.assertEqual((r.start_step, r.resumed, r.directory),
                      (0, False, os.path.join(model_dir, "backup")))
+
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# A run (this file's model and data, 1 epoch of 8 steps, a checkpoint every 3
+# steps) whose process is killed (SIGKILL) while saving its second checkpoint
+# (step 6), at KILL_AT; it leaves the weights of its first (step 3) in WEIGHTS.
+#   state_file: the checkpoint's files are written whole; `checkpoint` (the
+#     state file that names the latest) is not updated yet.
+#   data_file: the data file is half written and the index not yet.
+_KILLED_WHILE_SAVING = textwrap.dedent("""
+    import os, signal, sys
+    import numpy as np
+    from tensorflow.python.checkpoint import checkpoint_management
+    from tests.training import test_resume as t
+    from tfgle.training import resume
+    directory, kill_at, weights = sys.argv[1:4]
+    model = t._model(1)
+    checkpoint = resume.TrainingCheckpoint(directory, t._Graph("g"), model, every_steps=3)
+    save = resume.TrainingCheckpoint.save
+
+    def die(*args, **kwargs):
+      os.kill(os.getpid(), signal.SIGKILL)
+
+    def write_half(prefix, options=None):
+      path = type(checkpoint._checkpoint)._write(checkpoint._checkpoint, prefix)
+      os.remove(path + ".index")
+      data = path + ".data-00000-of-00001"
+      os.truncate(data, os.path.getsize(data) // 2)
+      die()
+
+    def save_then_arm(self):
+      path = save(self)
+      np.savez(weights, *model.get_weights())
+      if kill_at == "state_file":
+        checkpoint_management.update_checkpoint_state_internal = die
+      else:
+        checkpoint._checkpoint._write = write_half
+      return path
+    resume.TrainingCheckpoint.save = save_then_arm
+    resume.fit_from(model, t._make_train, start_step=0, epochs=1, checkpoint=checkpoint,
+                    verbose=0)
+    sys.exit(3)  # not reached
+""")
+
+
+class KilledWhileSavingTest(tf.test.TestCase):
+  """A run killed while saving a checkpoint resumes from the one before, exactly."""
+
+  def tearDown(self):
+    tf.keras.backend.experimental.disable_tf_random_generator()
+    super().tearDown()
+
+  @parameterized.expand([("state_file",), ("data_file",)])
+  def test_resumes_from_the_previous_checkpoint(self, kill_at):
+    directory = tempfile.mkdtemp(dir=self.get_temp_dir())
+    weights = os.path.join(self.get_temp_dir(), f"weights_{kill_at}.npz")
+    env = dict(os.environ, PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_SAVING, directory, kill_at, weights], env=env,
+        cwd=_REPO, capture_output=True, text=True, timeout=300, check=False)
+    self.assertEqual(killed.returncode, -signal.SIGKILL, killed.stderr[-5000:])
+    files = os.listdir(directory)
+    self.assertIn("ckpt-6.data-00000-of-00001", files)  # the killed save had begun
+    self.assertEqual("ckpt-6.index" in files, kill_at == "state_file")
+
+    model = _model(2)
+    checkpoint = resume.TrainingCheckpoint(directory, _Graph("g"), model, every_steps=3)
+    self.assertEqual(checkpoint.latest(), os.path.join(directory, "ckpt-3"))
+    self.assertEqual(checkpoint.restore(), 3)
+    saved = np.load(weights)
+    for i, w in enumerate(model.get_weights()):
+      self.assertAllEqual(w, saved[f"arr_{i}"])
+    # The resumed run (saving over the killed save's files) ends as an uninterrupted one.
+    resume.fit_from(model, _make_train, start_step=3, epochs=1, checkpoint=checkpoint, verbose=0)
+    whole = _model(1)
+    resume.fit_from(whole, _make_train, start_step=0, epochs=1, verbose=0,
+                    checkpoint=resume.TrainingCheckpoint(
+                        tempfile.mkdtemp(dir=self.get_temp_dir()), _Graph("g"), whole,
+                        every_steps=3))
+    self.assertEqual(int(model.optimizer.iterations.numpy()), _STEPS)
+    for a, b in zip(whole.get_weights(), model.get_weights()):
+      self.assertAllEqual(a, b)
 
 
 class _Kill(tf.keras.callbacks.Callback):

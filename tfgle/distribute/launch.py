@@ -17,8 +17,13 @@ prefix ("[worker:1] ..."). The launcher exits with the chief's exit status (or
 worker 0's without a chief) as soon as that task ends, and then stops the
 other tasks; any other task that fails stops the cluster too (exit status of
 the failed task), unless --max_restarts lets the launcher restart it on the
-same port, as a cluster manager replaces a failed task (ParameterServerStrategy
-recovers from that).
+same port, as a cluster manager replaces a failed worker (ParameterServerStrategy
+recovers from that). A parameter server is never restarted:
+ParameterServerStrategy cannot recover from a lost one (its variables are
+gone). When one fails, the chief (the coordinator) gets up to 60 seconds to
+report the failure and end (exit status: the chief's, if it failed) before
+the cluster is stopped; then start the whole cluster again, and the run
+resumes from its last checkpoint.
 """
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ from typing import Optional, Sequence
 HOST = "127.0.0.1"
 # Seconds a task gets to exit after SIGTERM before it is killed.
 _GRACE_S = 5.0
+# Seconds the chief gets to report a lost parameter server and end.
+_REPORT_S = 60.0
 
 
 @dataclasses.dataclass
@@ -104,18 +111,23 @@ class Cluster:
   Args:
     command: the command every task runs (argv list).
     cluster: the cluster dict (see cluster_spec).
-    max_restarts: how often a failed task other than the chief is restarted.
+    max_restarts: how often a failed worker (not the chief, not a parameter
+      server) is restarted.
     env: extra environment variables of every task.
     output: where the prefixed log lines go (default sys.stdout).
+    report_s: seconds the chief gets to report a failed parameter server and
+      end before the cluster is stopped.
   """
 
   def __init__(self, command: Sequence[str], cluster: dict[str, list[str]], *,
-               max_restarts: int = 0, env: Optional[dict[str, str]] = None, output=None):
+               max_restarts: int = 0, env: Optional[dict[str, str]] = None, output=None,
+               report_s: float = _REPORT_S):
     if not command:
       raise ValueError("command must not be empty: give the binary after --")
     self.command = list(command)
     self.cluster = cluster
     self.max_restarts = max_restarts
+    self.report_s = report_s
     self.env = dict(env or {})
     self.output = output or sys.stdout
     self.tasks = [Task(t, i, address) for t in ("chief", "worker", "ps")
@@ -161,15 +173,33 @@ class Cluster:
         code = task.process.poll()
         if code is None:
           continue
-        if code != 0 and task.restarts < self.max_restarts:
+        if code != 0 and task.type != "ps" and task.restarts < self.max_restarts:
           task.restarts += 1
           self.log(f"[launch] {task.name} exited with status {code}; restarting it "
                    f"({task.restarts} of {self.max_restarts})")
           self._start(task)
+        elif code != 0 and task.type == "ps":
+          return self._lost_parameter_server(task, code, poll_s)
         elif code != 0:
           self.log(f"[launch] {task.name} failed with status {code}; stopping the cluster")
           return code
       time.sleep(poll_s)
+
+  def _lost_parameter_server(self, task: Task, code: int, poll_s: float) -> int:
+    """Gives the chief `report_s` seconds to report the lost `task` and end; its exit status."""
+    self.log(f"[launch] {task.name} failed with status {code}; a lost parameter server ends "
+             f"the run: waiting up to {self.report_s:.0f} s for {self.chief.name} to end, then "
+             "stopping the cluster (restart all tasks to resume from the last checkpoint)")
+    deadline = time.monotonic() + self.report_s
+    while self.chief.process.poll() is None and time.monotonic() < deadline:
+      time.sleep(poll_s)
+    chief = self.chief.process.poll()
+    if chief is None:
+      self.log(f"[launch] {self.chief.name} did not end; stopping the cluster")
+      return code
+    self.chief.pump.join(timeout=_GRACE_S)   # its last lines first
+    self.log(f"[launch] {self.chief.name} exited with status {chief}")
+    return chief or code
 
   def stop(self, finish_s: float = 0.0):
     """Stops every task still running: SIGTERM, then SIGKILL after a grace period.
@@ -228,7 +258,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                       help="number of parameter servers (adds a chief: the coordinator)")
   parser.add_argument("--chief", action="store_true", help="add a chief task")
   parser.add_argument("--max_restarts", type=int, default=0,
-                      help="restart a failed non-chief task up to this many times")
+                      help="restart a failed worker (not the chief, not a parameter "
+                      "server) up to this many times")
   args = parser.parse_args(argv[:split])
   command = _command(argv[split + 1:])
   try:

@@ -8,8 +8,10 @@ The training binaries in examples/ are flags wired to these pieces:
   cluster cannot use it; `claim_model_dir`: a model directory serves one run
   configuration.
 - `fit_callbacks`, `BestCheckpoint`, `resumption` (`TrainingCheckpoint`):
-  checkpoints, the best validation epoch's weights, the exact step a killed
-  run resumes at (one process) and `Resumption.fit`, which trains from it.
+  checkpoints, the best validation epoch's weights, the step a killed run
+  resumes at (one process, parameter servers) and `Resumption.fit`, which trains from it.
+- `ParameterServerFailure`: a lost parameter server ends a run with a
+  one-line error that says to restart every task (`faults`).
 - `LocalEvaluation` / `LocalValidation`: evaluation on the chief under
   ParameterServerStrategy.
 - `ModelManifest` (`read_manifest` / `write_manifest`): model_info.json, what
@@ -24,6 +26,7 @@ from tfgle.training.data_config import DataConfig
 from tfgle.training.data_config import load_graph
 from tfgle.training.evaluation import LocalEvaluation
 from tfgle.training.evaluation import LocalValidation
+from tfgle.training.faults import ParameterServerFailure
 from tfgle.training.manifest import ManifestError
 from tfgle.training.manifest import MissingManifestError
 from tfgle.training.manifest import ModelManifest
@@ -60,6 +63,7 @@ __all__ = [
     "ModelManifest",
     "NodeClassificationSettings",
     "PRESETS",
+    "ParameterServerFailure",
     "Resumption",
     "STRATEGIES",
     "Throughput",

@@ -45,6 +45,11 @@ class BestCheckpoint(tf.keras.callbacks.Callback):
   comparing with the epochs of the killed one. A run that does not resume
   starts with an empty `directory`.
 
+  A run killed while saving leaves the previous best epoch whole: the new
+  weights and best.json are written to `directory`.new, which then replaces
+  `directory` (two renames; a resumed run finishes a replacement that a kill
+  interrupted).
+
   Put it after the callbacks that add validation values to the epoch logs.
 
   Args:
@@ -66,11 +71,25 @@ class BestCheckpoint(tf.keras.callbacks.Callback):
     self.weights_path = os.path.join(directory, "weights")
     self.info_path = os.path.join(directory, "best.json")
     self.best: Optional[dict] = None
+    self._new, self._old = directory.rstrip(os.sep) + ".new", directory.rstrip(os.sep) + ".old"
+    if resume:
+      self._recover()
     if resume and os.path.exists(self.info_path):
       with open(self.info_path) as f:
         self.best = json.load(f)
-    elif os.path.exists(directory):
-      shutil.rmtree(directory)
+    else:
+      for path in (directory, self._new, self._old):
+        _remove(path)
+
+  def _recover(self):
+    """Finishes (or undoes) a replacement of `directory` that a kill interrupted."""
+    if not os.path.exists(self.directory):
+      if os.path.exists(os.path.join(self._new, "best.json")):  # written whole
+        os.rename(self._new, self.directory)
+      elif os.path.exists(self._old):
+        os.rename(self._old, self.directory)
+    _remove(self._new)
+    _remove(self._old)
 
   def on_epoch_end(self, epoch, logs=None):
     logs = logs or {}
@@ -82,12 +101,18 @@ class BestCheckpoint(tf.keras.callbacks.Callback):
     if self.best is not None and (value, -tie) <= (self.best[self.monitor],
                                                    -self.best[self.tie_breaker]):
       return
-    self.model.save_weights(self.weights_path)
-    self.best = {"epoch": epoch + 1, self.monitor: value, self.tie_breaker: tie}
-    tmp = self.info_path + ".tmp"
-    with open(tmp, "w") as f:
-      json.dump(self.best, f)
-    os.replace(tmp, self.info_path)
+    best = {"epoch": epoch + 1, self.monitor: value, self.tie_breaker: tie}
+    _remove(self._new)
+    self.model.save_weights(os.path.join(self._new, "weights"))
+    info = os.path.join(self._new, "best.json")  # last, whole: the new directory is complete
+    with open(info + ".tmp", "w") as f:
+      json.dump(best, f)
+    os.replace(info + ".tmp", info)
+    if os.path.exists(self.directory):
+      os.rename(self.directory, self._old)
+    os.rename(self._new, self.directory)
+    _remove(self._old)
+    self.best = best
 
   def restore(self, model: tf.keras.Model) -> bool:
     """Loads the best epoch's weights into `model`; False when no epoch was kept."""
@@ -95,3 +120,8 @@ class BestCheckpoint(tf.keras.callbacks.Callback):
       return False
     model.load_weights(self.weights_path).expect_partial()
     return True
+
+
+def _remove(path: str) -> None:
+  if os.path.isdir(path):
+    shutil.rmtree(path)

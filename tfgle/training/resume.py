@@ -1,4 +1,5 @@
-"""Resuming a killed run: exactly where it stopped (one process), or at an epoch start (clusters).
+"""Resuming a killed run: exactly (one process), at its last step (parameter servers), or at an
+epoch start (MultiWorkerMirroredStrategy).
 
 In one process (the default and mirrored strategies) a run resumes exactly:
 `TrainingCheckpoint` saves the model, the optimizer (its iteration count is
@@ -17,8 +18,20 @@ layer then draws from a generator whose state is a variable, saved in the
 checkpoint. (Plain `tf.keras.utils.set_random_seed` seeds stateful ops whose
 state no checkpoint holds.)
 
-Multi-worker strategies resume at the start of the last unfinished epoch with
-Keras' BackupAndRestore (`backup_and_restore`, `resume_epoch`).
+Under ParameterServerStrategy the chief (the coordinator) keeps the same
+TrainingCheckpoint: it waits for the steps in flight before each save, so a
+checkpoint holds the state after exactly its step. A run restarted after a
+lost parameter server (which ends the run: tfgle.training.faults) resumes at
+that step and trains the steps that remain, no more and no fewer; the
+batches are not those of the lost run (each worker draws random batches).
+
+A checkpoint is written whole before it becomes the latest: a run killed
+while saving resumes from the checkpoint before (tf.train.CheckpointManager
+writes the files under a new name, then replaces its `checkpoint` state file
+atomically).
+
+MultiWorkerMirroredStrategy resumes at the start of the last unfinished
+epoch with Keras' BackupAndRestore (`backup_and_restore`, `resume_epoch`).
 
 Example (any strategy; examples/train_supervised.py):
   resume.seed_random(seed, exact_resume=resume.exact(strategy))
@@ -40,6 +53,7 @@ from typing import Callable, Optional, Sequence
 import tensorflow as tf
 
 from tfgle import data
+from tfgle.training import faults
 
 BACKUP_DIR = "backup"
 # tf-keras 2.17: BackupAndRestore checkpoints the chief's state (which the
@@ -48,6 +62,7 @@ _CHIEF_DIR = "chief"
 _SAVED_EPOCH_KEY = "ckpt_saved_epoch/.ATTRIBUTES/VARIABLE_VALUE"
 _MULTI_WORKER = (tf.distribute.MultiWorkerMirroredStrategy,
                  tf.distribute.experimental.ParameterServerStrategy)
+_PARAMETER_SERVER = tf.distribute.experimental.ParameterServerStrategy
 
 # make_train(start_step) -> (data from step `start_step` on, steps per epoch).
 MakeTrain = Callable[[int], tuple]
@@ -59,8 +74,14 @@ def backup_dir(model_dir: str) -> str:
 
 
 def exact(strategy: tf.distribute.Strategy) -> bool:
-  """Whether runs under `strategy` resume exactly (one process), not at an epoch start."""
+  """Whether runs under `strategy` resume exactly (one process), bit for bit."""
   return not isinstance(strategy, _MULTI_WORKER)
+
+
+def step_resumable(strategy: tf.distribute.Strategy) -> bool:
+  """Whether runs under `strategy` resume at a step (TrainingCheckpoint), not at an epoch start:
+  one process and ParameterServerStrategy."""
+  return exact(strategy) or isinstance(strategy, _PARAMETER_SERVER)
 
 
 def seed_random(seed: int, *, exact_resume: bool) -> None:
@@ -93,7 +114,7 @@ def random_generators(model: tf.keras.Model) -> list[tf.random.Generator]:
 
 
 class TrainingCheckpoint(tf.keras.callbacks.Callback):
-  """The exact training state of a one-process run, saved every `every_steps` steps.
+  """The training state of a run, saved every `every_steps` steps (one process, parameter servers).
 
   Holds the model, its optimizer (whose iteration count is the step), the
   random generators of its layers (`random_generators`) and the graph's
@@ -101,7 +122,9 @@ class TrainingCheckpoint(tf.keras.callbacks.Callback):
   (not at an epoch's last step) and at every epoch end; put it after the
   callbacks whose epoch-end work must not be lost (`fit_from` does), so that a
   checkpoint at an epoch end means that epoch's validation and best
-  checkpoint are done.
+  checkpoint are done. Under ParameterServerStrategy it first waits for the
+  steps in flight (the coordinator's join), so that a checkpoint holds the
+  state after exactly its step.
 
   Args:
     directory: where the checkpoints go (`backup_dir(model_dir)`).
@@ -123,6 +146,10 @@ class TrainingCheckpoint(tf.keras.callbacks.Callback):
       raise ValueError("TrainingCheckpoint needs a compiled model (model.optimizer is None)")
     self.directory = directory
     self.every_steps = every_steps
+    # The logs are not read: under ParameterServerStrategy they stay remote
+    # values (Keras refuses other batch-level callbacks there).
+    self._supports_tf_logs = True
+    self._epoch_start = 0
     self._step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     self._checkpoint = data.IteratorCheckpoint(
         graph, model=model, optimizer=model.optimizer, rng=random_generators(model),
@@ -152,7 +179,11 @@ class TrainingCheckpoint(tf.keras.callbacks.Callback):
     return int(self._step.numpy())
 
   def save(self) -> str:
-    """Saves the state now (checkpoint number: the step); returns its path."""
+    """Saves the state now (checkpoint number: the step); returns its path.
+
+    Under ParameterServerStrategy it waits for the steps scheduled so far.
+    """
+    self._join()
     step = int(self.model.optimizer.iterations.numpy())
     self._step.assign(step)
     return self._manager.save(checkpoint_number=step)
@@ -162,10 +193,21 @@ class TrainingCheckpoint(tf.keras.callbacks.Callback):
     if os.path.isdir(self.directory):
       shutil.rmtree(self.directory)
 
+  def _join(self):
+    """Waits for the steps in flight (ParameterServerStrategy; in one process there are none)."""
+    strategy = self.model.distribute_strategy
+    if isinstance(strategy, _PARAMETER_SERVER):
+      tf.distribute.experimental.coordinator.ClusterCoordinator(strategy).join()
+
+  def on_epoch_begin(self, epoch, logs=None):
+    self._join()
+    self._epoch_start = int(self.model.optimizer.iterations.numpy())
+
   def on_train_batch_end(self, batch, logs=None):
     if batch + 1 == self.params.get("steps"):
       return  # the epoch's end: saved after the epoch-end work
-    if int(self.model.optimizer.iterations.numpy()) % self.every_steps == 0:
+    # The step this batch ends (under ParameterServerStrategy it may still run).
+    if (self._epoch_start + batch + 1) % self.every_steps == 0:
       self.save()
 
   def on_epoch_end(self, epoch, logs=None):
@@ -216,14 +258,15 @@ def fit_from(model: tf.keras.Model, make_train: MakeTrain, *, start_step: int, e
 
 @dataclasses.dataclass(frozen=True)
 class Resumption:
-  """Where a (re)started run begins: an exact step (one process) or an epoch start.
+  """Where a (re)started run begins: a step (one process, parameter servers) or an epoch start.
 
   Attributes:
     directory: where the training state is kept (`backup_dir(model_dir)`).
-    checkpoint: the run's TrainingCheckpoint (one process), restored; None for
-      multi-worker strategies, which resume with BackupAndRestore.
-    start_step: the step restored (one process; 0 for a fresh run).
-    start_epoch: the epoch BackupAndRestore resumes at (multi-worker).
+    checkpoint: the run's TrainingCheckpoint (one process, ParameterServerStrategy),
+      restored; None under MultiWorkerMirroredStrategy, which resumes with
+      BackupAndRestore.
+    start_step: the step restored (0 for a fresh run).
+    start_epoch: the epoch BackupAndRestore resumes at (MultiWorkerMirroredStrategy).
   """
   directory: str
   checkpoint: Optional[TrainingCheckpoint]
@@ -243,15 +286,24 @@ class Resumption:
 
     Args:
       model: the compiled model.
-      make_train: make_train(start_step=...) in one process, make_train(
-        skip_epochs=...) under multi-worker strategies -> (data, steps per
-        epoch) (e.g. tfgle.training.node_classification.training_data).
+      make_train: make_train(start_step=...) in one process and under
+        ParameterServerStrategy, make_train(skip_epochs=...) under
+        MultiWorkerMirroredStrategy -> (data, steps per epoch) (e.g. tfgle.training.node_classification.training_data).
       epochs: the run's epochs.
       callbacks: the callbacks (with `fit_callbacks(model_dir, backup=
         self.checkpoint is None)`); the TrainingCheckpoint goes last.
       announce: called with a line saying where a resumed run begins.
       **fit_kwargs: passed to model.fit.
+
+    Raises:
+      tfgle.training.faults.ParameterServerFailure: a parameter server was
+        lost (ParameterServerStrategy); restarting every task resumes the run.
     """
+    with faults.parameter_server_failures(model.distribute_strategy, checkpoint=self.checkpoint):
+      return self._fit(model, make_train, epochs=epochs, callbacks=callbacks, announce=announce,
+                       **fit_kwargs)
+
+  def _fit(self, model, make_train, *, epochs, callbacks, announce, **fit_kwargs):
     if self.checkpoint is None:
       start_epoch = min(self.start_epoch, epochs)
       data, steps = make_train(skip_epochs=start_epoch)
@@ -280,16 +332,16 @@ def resumption(strategy: tf.distribute.Strategy, model_dir: str, graph, model: t
                every_steps: int) -> Resumption:
   """Restores the training state of a run under `model_dir`, if a killed one left it.
 
-  One process: a TrainingCheckpoint (every `every_steps` steps) under
-  `backup_dir(model_dir)`, restored. Multi-worker strategies: the epoch that
-  BackupAndRestore resumes at. Call it after compiling `model` (under the
+  One process and ParameterServerStrategy: a TrainingCheckpoint (every
+  `every_steps` steps) under `backup_dir(model_dir)`, restored.
+  MultiWorkerMirroredStrategy: the epoch that BackupAndRestore resumes at. Call it after compiling `model` (under the
   strategy's scope) and before training.
 
   Raises:
     ValueError: the checkpoint is of another graph (nothing is restored).
   """
   directory = backup_dir(model_dir)
-  if not exact(strategy):
+  if not step_resumable(strategy):
     return Resumption(directory, None, start_epoch=resume_epoch(directory))
   with strategy.scope():
     checkpoint = TrainingCheckpoint(directory, graph, model, every_steps=every_steps)

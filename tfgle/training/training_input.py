@@ -10,7 +10,9 @@
 - ParameterServerStrategy: the workers sample the topology where it lives,
   partitioned over the parameter servers (the chief's own tables are out of
   their reach); they all run the same dataset function with no worker index to
-  shard by, so each draws endless random seeds, a stream of its own.
+  shard by, so each draws endless random seeds, a stream of its own. A run
+  resumed at step `start_step` (tfgle.training.resume) draws the same way:
+  there is no position to go back to, only the steps that remain.
 """
 from __future__ import annotations
 
@@ -47,22 +49,23 @@ def training_input(strategy: tf.distribute.Strategy, graph, make_dataset: MakeDa
     batch_size: the global batch size.
     seed: the traversal and sampling seed.
     start_step: in one process, the step (batches already trained) the
-      stream begins at.
+      stream begins at; under ParameterServerStrategy it changes nothing
+      (random streams).
     skip_epochs: under MultiWorkerMirroredStrategy, the epochs already
       trained (a resumed run), skipped.
     finish: applied last to every dataset (e.g. prefetch).
 
   Raises:
-    ValueError: start_step < 0, or start_step under a multi-worker strategy
-      (which resume at an epoch start: skip_epochs), or skip_epochs in one
-      process.
+    ValueError: start_step < 0, or start_step under
+      MultiWorkerMirroredStrategy (which resumes at an epoch start:
+      skip_epochs), or skip_epochs in one process.
   """
   finish = finish or (lambda ds: ds)
   multi_worker = isinstance(strategy, (tf.distribute.MultiWorkerMirroredStrategy,
                                        tf.distribute.experimental.ParameterServerStrategy))
   if not isinstance(start_step, int) or isinstance(start_step, bool) or start_step < 0:
     raise ValueError(f"start_step must be an int >= 0, got {start_step!r}")
-  if start_step and multi_worker:
+  if start_step and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
     raise ValueError(f"start_step={start_step}: {type(strategy).__name__} resumes at an epoch "
                      "start (skip_epochs), not at a step")
   if skip_epochs and not multi_worker:
