@@ -25,8 +25,9 @@ TF_CONFIG set (README: "Running on a cluster").
 Under --model_dir (one run configuration per directory; run_config.json) it
 leaves backup/ while training (a killed run restarted with the same flags
 resumes at its last checkpoint, saved every --checkpoint_steps steps and
-every epoch end, and ends bit-identical to an uninterrupted run; under a
-multi-worker strategy it resumes at the last unfinished epoch's start),
+every epoch end, and ends bit-identical to an uninterrupted run; under
+multi_worker_mirrored it resumes at the last unfinished epoch's start, under
+parameter_server at its last checkpointed step),
 checkpoints/ (weights per epoch), best/ (the best val
 epoch's weights), logs/ (TensorBoard), model/ (a Keras SavedModel whose
 `embed(batch)` gives embeddings [B, D]) and model_info.json (the manifest,

@@ -93,6 +93,7 @@ def test_a_lost_parameter_server_stops_the_run_and_a_restart_resumes_it(tmp_path
       r"workers and parameter servers\) with the same flags to resume from the last checkpoint, "
       + re.escape(checkpoint) + "$", output, re.M), output[-10000:]
   assert "[launch] chief:0 exited with status 1" in output
+  assert "[chief:0] Traceback" not in output  # a one-line error, not a traceback
   assert code == 1
   assert not metrics_json.exists()
   assert not [name for name, pid in pids.items() if _alive(pid)]

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Callable
 
 from absl import app
 from absl import flags
 from absl import logging
 
+from tfgle.training import faults
+
 
 def main_of(run: Callable[[], object]) -> Callable[[list], None]:
   """The absl `main` of a binary whose work is `run()`.
 
-  It refuses positional arguments (a one-line usage error) and keeps the logs
+  It refuses positional arguments (a one-line usage error), keeps the logs
   at WARNING unless the binary's --verbose flag (or absl's --verbosity) is
-  given: TensorFlow's INFO lines would break Keras' progress bars.
+  given (TensorFlow's INFO lines would break Keras' progress bars), and ends
+  a run whose parameter server failed with its one-line error (exit status 1).
   """
   def main(argv):
     if len(argv) > 1:
@@ -22,7 +26,10 @@ def main_of(run: Callable[[], object]) -> Callable[[list], None]:
     verbose = "verbose" in flags.FLAGS and flags.FLAGS["verbose"].value is True
     if not verbose and not flags.FLAGS["verbosity"].present:
       logging.set_verbosity(logging.WARNING)
-    run()
+    try:
+      run()
+    except faults.ParameterServerFailure as e:
+      sys.exit(f"error: {e}")
   return main
 
 
