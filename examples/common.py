@@ -22,7 +22,8 @@ flags.DEFINE_multi_string("edge_table", [], _T + "SRC_TYPE,DST_TYPE,NAME=PATH (r
 flags.DEFINE_bool("undirected", True, _T + "add reverse edges (directed=False).")
 flags.DEFINE_string("label_column", "label", _T + "node label column ('' for none).")
 flags.DEFINE_string("split_column", "split", _T + "node split column ('' for none).")
-flags.DEFINE_list("features", [], _T + "NAME:float[:DIM]|int|categorical|multi_categorical[:D]")
+flags.DEFINE_list("features", [], _T + "NAME:float[:DIM]|int|categorical|multi_categorical[:D]|"
+                  "text")
 for _n, _of in (("id", "NODE_TYPE"), ("src", "EDGE"), ("dst", "EDGE")):
   flags.DEFINE_multi_string(f"{_n}_column", [], f"{_T}the {_n} column: COLUMN or {_of}=COLUMN.")
 flags.DEFINE_float("val_fraction", 0.1, _T + "share held out for validation (see --split).")

@@ -69,6 +69,8 @@ _FEATURE_EMBEDDING_DIM = flags.DEFINE_integer("feature_embedding_dim", 16,
                                               "Width of categorical attribute embeddings.")
 _NODE_FEATURES = flags.DEFINE_bool("node_features", True,
                                    "Encode node attributes besides the id embeddings.")
+_TEXT_FEATURES = flags.DEFINE_bool("text_features", False, "With --node_features, also encode "
+                                   "text attributes (MovieLens titles, NAME:text) by TF-IDF.")
 _AGGREGATOR = flags.DEFINE_enum("aggregator", "mean", ["mean", "sum", "max", "gcn", "pool"],
                                 "GraphSAGE aggregator.")
 _DROPOUT = flags.DEFINE_float("dropout", 0.0, "Dropout rate of every GraphSAGE level's inputs.")
@@ -90,9 +92,9 @@ _CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the trai
                                         "(for resuming) every this many steps.", lower_bound=1)
 # The flags that change the model or its training (recorded in run_config.json).
 _MODEL_FLAGS = (_NUM_NEGATIVES, _SHARE_NEGATIVES, _NEG_STRATEGY, _HIDDEN_DIM, _EMBEDDING_DIM,
-                _ID_EMBEDDING_DIM, _FEATURE_EMBEDDING_DIM, _NODE_FEATURES, _AGGREGATOR, _DROPOUT,
-                _SCORE, _TEMPERATURE, _L2, common.FANOUTS, common.BATCH_SIZE,
-                common.LEARNING_RATE)
+                _ID_EMBEDDING_DIM, _FEATURE_EMBEDDING_DIM, _NODE_FEATURES, _TEXT_FEATURES,
+                _AGGREGATOR, _DROPOUT, _SCORE, _TEMPERATURE, _L2, common.FANOUTS,
+                common.BATCH_SIZE, common.LEARNING_RATE)
 
 flags.set_default(common.EPOCHS, 3)
 
@@ -142,6 +144,7 @@ def run() -> None:
     graph, info = training.load_graph(data)
     edge_type = "rates" if data.dataset == "movielens" else info.edge_type[2]
     task = lp.make_task(graph, edge_type, len(fanouts), node_features=_NODE_FEATURES.value,
+                        text_features=_TEXT_FEATURES.value,
                         feature_embedding_dim=_FEATURE_EMBEDDING_DIM.value,
                         id_embedding_dim=_ID_EMBEDDING_DIM.value)
     training.claim_model_dir(directory, dict(binary="train_link_prediction", data=data.to_dict(),

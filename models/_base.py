@@ -67,6 +67,8 @@ def _dummy_value(spec: specs_lib.FeatureSpec, lead: list[int], raw: bool) -> tf.
     return tf.zeros(lead + ([spec.dim] if spec.dim else []), tf.float32)
   if isinstance(spec, specs_lib.IdSpec):
     return tf.zeros(lead, tf.int64)
+  if isinstance(spec, specs_lib.TextSpec):
+    return tf.fill(lead, "")
   raw = raw or spec.raw_input
   if raw and spec.dtype == "string":
     value = tf.fill(lead, "")

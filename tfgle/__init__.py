@@ -32,5 +32,6 @@ from tfgle.graph import FloatAttr
 from tfgle.graph import Graph
 from tfgle.graph import IntAttr
 from tfgle.graph import StringAttr
+from tfgle.graph import TextAttr
 
 __version__ = "0.1.0"

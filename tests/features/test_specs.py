@@ -29,7 +29,7 @@ class SpecsTest(tf.test.TestCase):
                                        "vocab": [3, "4"], "dtype": "int64"}).vocab, (3, 4))
 
   @parameterized.expand([
-      ({"type": "dense"}, r"type must be one of \['numeric', 'categorical', 'id'\]"),
+      ({"type": "dense"}, r"type must be one of \['numeric', 'categorical', 'id', 'text'\]"),
       ({"type": "numeric", "size": 3}, r"unknown fields \['size'\]"),
       ({"type": "numeric", "dim": 0}, "dim must be a positive int, got 0"),
       ({"type": "numeric", "mean": 1.0}, "give both mean and variance"),
@@ -151,7 +151,7 @@ class SpecClassesTest(tf.test.TestCase):
   @parameterized.expand([
       (specs.FeatureSpec, 3, r"FeatureSpec.from_config: config must be a dict, got 3"),
       (specs.FeatureSpec, {"dim": 2},
-       r"FeatureSpec.from_config: type must be one of \['numeric', 'categorical', 'id'\], "
+       r"FeatureSpec.from_config: type must be one of \['numeric', 'categorical', 'id', 'text'\], "
        "got None"),
       (specs.FeatureSpec, {"type": "dense"}, r"FeatureSpec.from_config: type must be one of"),
       (specs.NumericSpec, {"type": "id", "embedding_dim": 2, "num_ids": 3},

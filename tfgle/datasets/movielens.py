@@ -23,7 +23,7 @@ Node attributes (categorical ones are encoded as int64 category ids, 0 = unknown
   first character of the zip code: the US postal region, or the province
   letter of a Canadian code).
 - items: "genres" (multi-valued, GroupLens' genre names), "year" (release year,
-  int64 categorical; 0 = unknown) and "title" (StringAttr).
+  int64 categorical; 0 = unknown) and "title" (TextAttr).
 
 Age is bucketized rather than fed as a number so that every user feature goes
 through the same embedding-lookup feature columns with a fixed vocabulary (no
@@ -242,7 +242,7 @@ def load_movielens(data_dir: str, *, ratings_file: Optional[str] = None,
 def _build_graph(users, occupations, items, ratings: Ratings, genres, strict):
   # pylint: disable=g-import-not-at-top
   from tfgle.graph.graph import Graph
-  from tfgle.graph.schema import CategoricalAttr, Decoder, StringAttr
+  from tfgle.graph.schema import CategoricalAttr, Decoder, TextAttr
   user_attrs = {}
   if "age" in users:
     user_attrs = {
@@ -255,7 +255,7 @@ def _build_graph(users, occupations, items, ratings: Ratings, genres, strict):
   item_attrs = {
       "genres": CategoricalAttr(vocab=tuple(genres), multivalued=True, delimiter="|"),
       "year": CategoricalAttr(vocab=tuple(int(y) for y in known_years), dtype="int64"),
-      "title": StringAttr(),
+      "title": TextAttr(),
   }
   edges = {"user": ratings.users, "item": ratings.items, "rating": ratings.ratings,
            "timestamp": ratings.timestamps}

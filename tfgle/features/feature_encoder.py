@@ -117,8 +117,10 @@ class FeatureEncoder(tf.keras.layers.Layer):
     self.bias_regularizer = tf.keras.regularizers.get(bias_regularizer)
 
     tables = self._make_tables(shared_tables)
-    lookups, normalizers, encodings = {}, {}, {}
+    lookups, normalizers, encodings, vectorizers = {}, {}, {}, {}
     for name, spec in self.features.items():
+      if isinstance(spec, specs_lib.TextSpec) and spec.vocab:  # (no vocabulary: zeros)
+        vectorizers[name] = _text_vectorizer(name, spec)
       categorical = isinstance(spec, specs_lib.CategoricalSpec)
       if categorical and (self.raw or spec.raw_input):
         lookup = self._make_lookup(name, spec)
@@ -138,11 +140,13 @@ class FeatureEncoder(tf.keras.layers.Layer):
     # dots, and feature or table names may contain them.
     object.__setattr__(self, "_names", {"tables": list(tables), "lookups": list(lookups),
                                         "normalizers": list(normalizers),
-                                        "encodings": list(encodings)})
+                                        "encodings": list(encodings),
+                                        "vectorizers": list(vectorizers)})
     self._table_layers = list(tables.values())
     self._lookup_layers = list(lookups.values())
     self._normalizer_layers = list(normalizers.values())
     self._encoding_layers = list(encodings.values())
+    self._vectorizer_layers = list(vectorizers.values())
     self.concat_dim = sum(specs_lib.output_dim(s) for s in self.features.values())
     self.projection = None
     if output_dim is not None:
@@ -174,6 +178,11 @@ class FeatureEncoder(tf.keras.layers.Layer):
   def encodings(self) -> dict:
     """Feature name -> its `tf.keras.layers.CategoryEncoding` (multi-hot multi-values)."""
     return dict(zip(self._names["encodings"], self._encoding_layers))
+
+  @property
+  def vectorizers(self) -> dict:
+    """Feature name -> its `tf.keras.layers.TextVectorization` (text features)."""
+    return dict(zip(self._names["vectorizers"], self._vectorizer_layers))
 
   @property
   def normalizers(self) -> dict:
@@ -240,7 +249,8 @@ class FeatureEncoder(tf.keras.layers.Layer):
                  embedding_dim=16, combiner: str = "mean", normalize: bool = False,
                  id_embedding_dim: Optional[int] = None, id_buckets: Optional[int] = None,
                  string_buckets: Optional[int] = None, include=None, exclude=(),
-                 multi_hot=(), **kwargs) -> "FeatureEncoder":
+                 multi_hot=(), text_output: str = "tf_idf", text_max_tokens: int = 10_000,
+                 text_max_length: int = 64, **kwargs) -> "FeatureEncoder":
     """The encoder of a built graph's node type (or edge type).
 
     Args:
@@ -256,6 +266,10 @@ class FeatureEncoder(tf.keras.layers.Layer):
         anyway. It embeds by index when the node ids are 0..N-1, else by hash
         into `id_buckets` (default N) buckets.
       string_buckets, include, exclude, multi_hot: see `specs.from_attrs`.
+      text_output, text_max_tokens, text_max_length: how TextAttr attributes
+        are vectorized: a vocabulary of text_max_tokens entries learned from
+        the graph's texts (`specs.adapt_text`), TF-IDF weights or
+        ("embedding") a bag of `embedding_dim`-wide token embeddings.
       **kwargs: FeatureEncoder arguments (output_dim, activation, ...).
     """
     if (node_type is None) == (edge_type is None):
@@ -279,9 +293,14 @@ class FeatureEncoder(tf.keras.layers.Layer):
             vector = isinstance(attr, schema.FloatAttr) and attr.dim is not None
             stats[name] = ((mean.tolist(), var.tolist()) if vector
                            else (float(mean[0]), float(var[0])))
+    names = [n for n in (attrs if include is None else include) if n not in exclude]
+    texts = graph_text_specs(graph, node_type, edge_type=edge_type, names=names,
+                             output=text_output, max_tokens=text_max_tokens,
+                             max_length=text_max_length, embedding_dim=embedding_dim)
     features = specs_lib.from_attrs(attrs, embedding_dim=embedding_dim, combiner=combiner,
                                     stats=stats, string_buckets=string_buckets,
-                                    include=include, exclude=exclude, multi_hot=multi_hot)
+                                    include=include, exclude=exclude, multi_hot=multi_hot,
+                                    texts=texts)
     if node_type is not None and (id_embedding_dim or not features):
       width = id_embedding_dim or (embedding_dim if isinstance(embedding_dim, int) else 16)
       num_nodes = graph.num_nodes(node_type)
@@ -408,6 +427,8 @@ class FeatureEncoder(tf.keras.layers.Layer):
     return tf.where((ids >= 0) & (ids < rows), ids, tf.zeros_like(ids))
 
   def _encode(self, name, spec, flat):
+    if isinstance(spec, specs_lib.TextSpec):
+      return self._encode_text(name, spec, flat)
     if isinstance(spec, specs_lib.NumericSpec):
       x = tf.cast(flat, self.compute_dtype)
       if spec.dim is None:
@@ -436,6 +457,22 @@ class FeatureEncoder(tf.keras.layers.Layer):
     count = tf.maximum(count, 1.0)
     return total / (count if spec.combiner == "mean" else tf.sqrt(count))
 
+  def _encode_text(self, name, spec, flat):
+    if flat.dtype != tf.string:
+      raise ValueError(f"{type(self).__name__}: features[{name!r}] is text and needs strings, "
+                       f"got {flat.dtype.name} values")
+    width = specs_lib.output_dim(spec)
+    if name not in self.vectorizers:  # an empty vocabulary: nothing to weigh or embed
+      return tf.zeros([tf.shape(flat)[0], width], self.compute_dtype)
+    tokens = self.vectorizers[name](flat)
+    if spec.output == "tf_idf":
+      return tf.cast(tokens, self.compute_dtype)
+    # An embedding bag: the mean of the text's token embeddings (0 pads, 1 is out of vocabulary).
+    embedded = self.tables[self.table_name(name, spec)](tokens)
+    present = tf.cast(tokens > 0, embedded.dtype)[..., tf.newaxis]
+    count = tf.maximum(tf.reduce_sum(present, axis=1), 1.0)
+    return tf.reduce_sum(embedded * present, axis=1) / count
+
   def get_config(self):
     config = super().get_config()
     config.update({
@@ -452,6 +489,47 @@ class FeatureEncoder(tf.keras.layers.Layer):
         "bias_regularizer": tf.keras.regularizers.serialize(self.bias_regularizer),
     })
     return config
+
+
+def graph_text_specs(graph, node_type: Optional[str] = None, *, edge_type=None,
+                     names: Optional[Sequence[str]] = None, output: str = "tf_idf",
+                     max_tokens: int = 10_000, max_length: int = 64,
+                     embedding_dim=16) -> dict[str, specs_lib.TextSpec]:
+  """Text specs adapted to the texts of a graph's TextAttr attributes (among `names`).
+
+  Args:
+    graph: a built tfgle.Graph.
+    node_type, edge_type: whose attributes (give one).
+    names: the attributes to consider (default: all).
+    output, max_tokens, max_length: see specs.adapt_text.
+    embedding_dim: output="embedding": the token embeddings' width (an int, or
+      per attribute).
+  """
+  attrs = graph.node_attrs(node_type) if edge_type is None else graph.edge_attrs(edge_type)
+  tensors = None
+  specs = {}
+  for name in (attrs if names is None else names):
+    if not isinstance(attrs.get(name), schema.TextAttr):
+      continue
+    if tensors is None:
+      tensors = (graph.feature_tensors(node_type) if edge_type is None
+                 else graph.edge_feature_tensors(edge_type))
+    dim = embedding_dim.get(name, 16) if isinstance(embedding_dim, Mapping) else embedding_dim
+    specs[name] = specs_lib.adapt_text(
+        tensors[name], output=output, max_tokens=max_tokens, max_length=max_length,
+        embedding_dim=dim if output == "embedding" else None)
+  return specs
+
+
+def _text_vectorizer(name: str, spec: specs_lib.TextSpec):
+  """Keras' TextVectorization of a text spec, with its fixed vocabulary."""
+  if spec.output == "tf_idf":
+    return tf.keras.layers.TextVectorization(
+        vocabulary=list(spec.vocab), idf_weights=list(spec.idf), output_mode="tf_idf",
+        name=_layer_name(f"{name}_tf_idf"))
+  return tf.keras.layers.TextVectorization(
+      vocabulary=list(spec.vocab), output_mode="int", output_sequence_length=spec.max_length,
+      name=_layer_name(f"{name}_tokens"))
 
 
 def _as_list(stat):

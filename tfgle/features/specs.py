@@ -1,11 +1,12 @@
 """Feature specs: how one node or edge attribute becomes part of a vector.
 
 A spec is a frozen dataclass, one per kind (`NumericSpec`, `CategoricalSpec`,
-`IdSpec`, all `FeatureSpec`s), checked when it is built; `get_config()` gives
+`IdSpec`, `TextSpec`, all `FeatureSpec`s), checked when it is built; `get_config()` gives
 its JSON-serializable dict (what Keras configs hold) and
 `FeatureSpec.from_config` rebuilds it. The builders `numeric`, `categorical`
-and `node_id` make them, and `from_attrs` derives them from a graph's
-attribute specs (`graph.node_attrs(node_type)`). Three kinds:
+, `node_id` and `text` (or `adapt_text`, which learns a text vocabulary) make
+them, and `from_attrs` derives them from a graph's attribute specs
+(`graph.node_attrs(node_type)`). Four kinds:
 
 - numeric: float or int values, a scalar ([...]) or a vector ([..., dim]),
   optionally normalized with a given mean and variance.
@@ -16,6 +17,10 @@ attribute specs (`graph.node_attrs(node_type)`). Three kinds:
   Multi-valued attributes (ragged lists) are embedded (or counted) and
   combined with "sum", "mean" or "sqrtn". A multi-hot bag of words with the
   "mean" combiner is the row-normalized bag of words that GCN and GAT use.
+- text: raw strings (TextAttr) vectorized by Keras' TextVectorization with a
+  fixed vocabulary: TF-IDF weights over the vocabulary (output="tf_idf"), or
+  the mean of trainable token embeddings (output="embedding", an embedding
+  bag over the first `max_length` tokens).
 - id: an embedding of the node id itself (for featureless node types): by
   index (ids in [0, num_ids), others share one extra out-of-range row) or by
   hash bucket.
@@ -34,7 +39,9 @@ from tfgle.graph import schema
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 ID = "id"
-KINDS = (NUMERIC, CATEGORICAL, ID)
+TEXT = "text"
+KINDS = (NUMERIC, CATEGORICAL, ID, TEXT)
+TEXT_OUTPUTS = ("tf_idf", "embedding")
 COMBINERS = ("sum", "mean", "sqrtn")
 OUTPUTS = ("embedding", "multi_hot")
 DTYPES = ("string", "int64")
@@ -62,7 +69,7 @@ def _naming(name: Optional[str]):
 
 @dataclasses.dataclass(frozen=True)
 class FeatureSpec:
-  """The base of the feature specs: `NumericSpec`, `CategoricalSpec`, `IdSpec`.
+  """The base of the feature specs: `NumericSpec`, `CategoricalSpec`, `IdSpec`, `TextSpec`.
 
   Specs are immutable and checked when built (a bad field raises ValueError
   naming it). `get_config()` is a JSON-serializable dict with the kind under
@@ -78,8 +85,8 @@ class FeatureSpec:
 
   def __post_init__(self):
     if type(self) is FeatureSpec:
-      raise TypeError("FeatureSpec is the base of NumericSpec, CategoricalSpec and IdSpec; "
-                      "build one of those (numeric(), categorical(), node_id())")
+      raise TypeError("FeatureSpec is the base of NumericSpec, CategoricalSpec, IdSpec and "
+                      "TextSpec; build one of those (numeric(), categorical(), node_id(), text())")
     self._check()
 
   def _check(self):
@@ -248,7 +255,50 @@ class IdSpec(FeatureSpec):
       self._fail(f"key must be a non-empty string, got {self.key!r}")
 
 
-_CLASSES = {spec_class.kind: spec_class for spec_class in (NumericSpec, CategoricalSpec, IdSpec)}
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TextSpec(FeatureSpec):
+  """A text feature: raw strings vectorized over a fixed vocabulary (Keras TextVectorization).
+
+  Text is lower-cased, stripped of punctuation and split on whitespace.
+  output="tf_idf" gives [len(vocab) + 1] TF-IDF weights (entry 0: tokens out
+  of the vocabulary) with `idf` (one weight per vocabulary token);
+  output="embedding" embeds the first `max_length` tokens with a trainable
+  table of `embedding_dim` columns and averages them (an embedding bag; an
+  empty text gives zeros). Vocabulary tokens are kept as a tuple of strings.
+  """
+
+  kind: ClassVar[str] = TEXT
+  vocab: tuple[str, ...] = ()
+  output: str = "tf_idf"
+  idf: Optional[tuple[float, ...]] = None
+  embedding_dim: Optional[int] = None
+  max_length: int = 64
+  table: Optional[str] = None
+
+  def _check(self):
+    if self.output not in TEXT_OUTPUTS:
+      self._fail(f"output must be one of {list(TEXT_OUTPUTS)}, got {self.output!r}")
+    if isinstance(self.vocab, (str, bytes)) or not isinstance(self.vocab, (list, tuple)):
+      self._fail(f"vocab must be a list of tokens, got {self.vocab!r}")
+    self._normalize("vocab", tuple(str(v) for v in self.vocab))
+    if len(set(self.vocab)) != len(self.vocab) or "" in self.vocab:
+      self._fail("vocab has duplicate or empty tokens")
+    self._positive("max_length")
+    if self.output == "tf_idf":
+      self._check_table(embedded=False)
+      if self.idf is None or len(self.idf) != len(self.vocab) or not all(
+          isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0 for w in self.idf):
+        self._fail(f"output='tf_idf' needs idf: one weight >= 0 per vocabulary token "
+                   f"({len(self.vocab)}), got {self.idf!r}")
+      self._normalize("idf", tuple(float(w) for w in self.idf))
+    else:
+      self._check_table(embedded=True)
+      if self.idf is not None:
+        self._fail("output='embedding' takes no idf")
+
+
+_CLASSES = {spec_class.kind: spec_class
+            for spec_class in (NumericSpec, CategoricalSpec, IdSpec, TextSpec)}
 
 # What FeatureEncoder takes as a spec: a FeatureSpec, or its get_config() dict.
 SpecLike = Union[FeatureSpec, Mapping[str, Any]]
@@ -294,6 +344,42 @@ def node_id(*, embedding_dim: int, num_ids: Optional[int] = None,
                 table=table, key=key)
 
 
+def text(*, vocab: Sequence[str], output: str = "tf_idf",
+         idf: Optional[Sequence[float]] = None, embedding_dim: Optional[int] = None,
+         max_length: int = 64, table: Optional[str] = None) -> TextSpec:
+  """A text feature over a given vocabulary (see TextSpec; adapt_text learns one)."""
+  return TextSpec(vocab=vocab if isinstance(vocab, (str, bytes)) else tuple(vocab), output=output,
+                  idf=None if idf is None else tuple(idf), embedding_dim=embedding_dim,
+                  max_length=max_length, table=table)
+
+
+def adapt_text(texts, *, output: str = "tf_idf", max_tokens: int = 10_000,
+               embedding_dim: Optional[int] = None, max_length: int = 64) -> TextSpec:
+  """The text spec of the `max_tokens` - 1 most frequent tokens of `texts` (and their idf).
+
+  Args:
+    texts: the strings (a list, numpy array or tf.string tensor, any shape).
+    output, embedding_dim, max_length: see TextSpec.
+    max_tokens: vocabulary size, the out-of-vocabulary entry included (>= 2).
+
+  Raises:
+    ValueError: a bad max_tokens, or spec fields (see TextSpec).
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (specs are TF-free otherwise)
+  if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 2:
+    raise ValueError(f"adapt_text: max_tokens must be an int >= 2, got {max_tokens!r}")
+  if output not in TEXT_OUTPUTS:
+    raise ValueError(f"adapt_text: output must be one of {list(TEXT_OUTPUTS)}, got {output!r}")
+  vectorizer = tf.keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="tf_idf")
+  vectorizer.adapt(tf.reshape(tf.constant(texts, tf.string), [-1]), batch_size=4096)
+  vocab = vectorizer.get_vocabulary()[1:]  # without the OOV token
+  idf = None
+  if output == "tf_idf":
+    idf = vectorizer._lookup_layer.idf_weights.numpy()[1:].tolist()  # pylint: disable=protected-access
+  return TextSpec(vocab=vocab if isinstance(vocab, (str, bytes)) else tuple(vocab), output=output, idf=idf, embedding_dim=embedding_dim,
+                  max_length=max_length)
+
+
 def check(name: Optional[str], spec: SpecLike) -> FeatureSpec:
   """The spec of feature `name`: a FeatureSpec as it is, a config dict rebuilt.
 
@@ -314,7 +400,7 @@ def check(name: Optional[str], spec: SpecLike) -> FeatureSpec:
 
 def has_table(spec: FeatureSpec) -> bool:
   """Whether a spec is encoded by an embedding table (id specs, embedded categorical ones)."""
-  return isinstance(spec, IdSpec) or (isinstance(spec, CategoricalSpec) and
+  return isinstance(spec, IdSpec) or (isinstance(spec, (CategoricalSpec, TextSpec)) and
                                       spec.output == "embedding")
 
 
@@ -322,13 +408,17 @@ def output_dim(spec: FeatureSpec) -> int:
   """Width of a spec's part of the encoded vector."""
   if isinstance(spec, NumericSpec):
     return spec.dim or 1
+  if isinstance(spec, TextSpec) and spec.output == "tf_idf":
+    return len(spec.vocab) + 1  # + the out-of-vocabulary entry
   if not has_table(spec):
     return table_rows(spec)  # multi-hot
   return spec.embedding_dim
 
 
-def table_rows(spec: Union[CategoricalSpec, IdSpec]) -> int:
-  """Number of distinct ids (table rows) of a categorical or id spec."""
+def table_rows(spec: Union[CategoricalSpec, IdSpec, TextSpec]) -> int:
+  """Number of distinct ids (table rows) of a categorical, id or text spec."""
+  if isinstance(spec, TextSpec):
+    return len(spec.vocab) + 2  # + padding 0 and out of vocabulary 1
   if isinstance(spec, IdSpec):
     return spec.num_buckets or spec.num_ids + 1  # + the out-of-range row
   if spec.vocab is not None:
@@ -341,11 +431,12 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
                stats: Optional[Mapping[str, tuple]] = None,
                string_buckets: Optional[int] = None,
                include: Optional[Sequence[str]] = None,
-               exclude: Sequence[str] = (), multi_hot: Sequence[str] = ()) -> dict:
+               exclude: Sequence[str] = (), multi_hot: Sequence[str] = (),
+               texts: Optional[Mapping[str, TextSpec]] = None) -> dict:
   """Feature specs of a graph's attribute specs (vocabularies resolved).
 
   Args:
-    attrs: attribute name -> FloatAttr / IntAttr / StringAttr / CategoricalAttr,
+    attrs: attribute name -> FloatAttr / IntAttr / StringAttr / TextAttr / CategoricalAttr,
       as `graph.node_attrs(node_type)` returns them.
     embedding_dim: width of categorical embeddings: one int, or per attribute.
     combiner: combiner of multi-valued categorical attributes.
@@ -355,6 +446,8 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
     include: only these attributes (default: all).
     exclude: not these attributes.
     multi_hot: categorical attributes to encode multi-hot, not embedded.
+    texts: TextAttr name -> its TextSpec (adapt_text learns one from the
+      graph's texts; FeatureEncoder.from_graph does so).
 
   Returns:
     name -> FeatureSpec, in attribute order.
@@ -385,6 +478,11 @@ def from_attrs(attrs: Mapping[str, schema.Attr], *,
             embedding_dim=None if hot else dim, vocab=attr.vocab,
             num_buckets=attr.num_buckets, dtype=attr.dtype, multivalued=attr.multivalued,
             combiner=combiner, output="multi_hot" if hot else "embedding")
+      elif isinstance(attr, schema.TextAttr):
+        if name not in (texts or {}):
+          raise ValueError(f"attribute {name!r} is text: give its TextSpec in texts= "
+                           "(adapt_text learns one from the graph's texts), or exclude it")
+        specs[name] = check(name, texts[name])
       elif isinstance(attr, schema.StringAttr):
         if string_buckets is not None:
           specs[name] = CategoricalSpec(embedding_dim=dim, num_buckets=string_buckets,

@@ -11,5 +11,6 @@ from tfgle.graph.schema import Decoder
 from tfgle.graph.schema import FloatAttr
 from tfgle.graph.schema import IntAttr
 from tfgle.graph.schema import StringAttr
+from tfgle.graph.schema import TextAttr
 from tfgle.graph.stores import EdgeType
 from tfgle.graph.stores import Neighbors

@@ -33,7 +33,7 @@ from tfgle.graph import updates
 from tfgle.graph.builder import GraphBuilder
 from tfgle.graph.sampler import LocalSampler, Sampler
 from tfgle.graph.stores import EdgeDecl, EdgeStore, EdgeType, Neighbors, NodeDecl, NodeStore
-from tfgle.ops.tables import CsrTable, IdMapTable
+from tfgle.ops.tables import CsrTable, IdMapTable, to_tensor
 
 
 class Graph:
@@ -473,6 +473,36 @@ class Graph:
   def feature_tensors(self, node_type: str) -> dict[str, encoding.Feature]:
     """All feature tensors of a node type, indexed by dense index."""
     return dict(self._node_store(node_type).features)
+
+  def edge_feature_tensors(self, edge_type) -> dict[str, encoding.Feature]:
+    """All feature tensors of an edge type, indexed by edge id."""
+    return dict(self._edge_store(edge_type).features)
+
+  def set_node_feature(self, node_type: str, name: str, values) -> "Graph":
+    """Adds (or replaces) float feature `name` of `node_type`: values [N] or [N, D] by dense index.
+
+    For features computed after the build, such as a pre-trained text
+    encoder's vectors (tfgle.features.encode_text). It becomes a FloatAttr
+    (dim D for [N, D]); the fingerprint and snapshots include it. Nodes added
+    later (add_nodes) do not have it: set it again for the grown graph.
+
+    Raises:
+      ValueError: a bad name, values that are not numbers of N rows, or not finite.
+    """
+    store = self._node_store(node_type)
+    _check_name("feature name", name)
+    values = np.asarray(values)
+    num_nodes = self.num_nodes(node_type)
+    if values.dtype.kind not in "fiu" or values.ndim not in (1, 2) or len(values) != num_nodes:
+      raise ValueError(f"set_node_feature({node_type!r}, {name!r}): values must be numbers of "
+                       f"shape [{num_nodes}] or [{num_nodes}, D], got {values.dtype} "
+                       f"{values.shape}")
+    if not np.all(np.isfinite(values)):
+      raise ValueError(f"set_node_feature({node_type!r}, {name!r}): values must be finite")
+    store.attrs[name] = schema.FloatAttr(dim=values.shape[1] if values.ndim == 2 else None)
+    store.features[name] = to_tensor(values.astype(np.float32), np.float32)
+    self._fingerprint = None
+    return self
 
   def __repr__(self):
     if not self._built:

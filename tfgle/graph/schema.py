@@ -65,6 +65,17 @@ class StringAttr:
 
 
 @dataclasses.dataclass(frozen=True)
+class TextAttr(StringAttr):
+  """A text attribute (a title, an abstract), kept as raw strings like StringAttr.
+
+  Models vectorize it: FeatureEncoder.from_graph adapts a TF-IDF or
+  embedding-bag text spec to it (`tfgle.features.adapt_text`), or
+  `tfgle.features.encode_text` runs a pre-trained text encoder over it once
+  and stores the vectors as a float feature.
+  """
+
+
+@dataclasses.dataclass(frozen=True)
 class CategoricalAttr:
   """A categorical attribute, encoded as int64 category ids in the graph.
 
@@ -115,8 +126,8 @@ class CategoricalAttr:
     return Column(name, INT64 if self.dtype == "int64" else STRING)
 
 
-Attr = Union[FloatAttr, IntAttr, StringAttr, CategoricalAttr]
-_ATTR_TYPES = (FloatAttr, IntAttr, StringAttr, CategoricalAttr)
+Attr = Union[FloatAttr, IntAttr, StringAttr, TextAttr, CategoricalAttr]
+_ATTR_TYPES = (FloatAttr, IntAttr, StringAttr, CategoricalAttr)  # (TextAttr is a StringAttr)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +170,7 @@ class Decoder:
       if not isinstance(spec, _ATTR_TYPES):
         raise ValueError(
             f"Decoder attrs[{name!r}] must be one of FloatAttr, IntAttr, StringAttr, "
-            f"CategoricalAttr, got {spec!r}")
+            f"TextAttr, CategoricalAttr, got {spec!r}")
 
   def columns(self, table_kind: str, *, src_string_ids: bool = False,
               dst_string_ids: bool = False) -> list[Column]:

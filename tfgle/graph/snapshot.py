@@ -27,7 +27,8 @@ FORMAT = "tfgle-graph-snapshot"
 VERSION = 1
 MANIFEST = "snapshot.json"
 _ATTR_TYPES = {cls.__name__: cls for cls in (schema.FloatAttr, schema.IntAttr,
-                                             schema.StringAttr, schema.CategoricalAttr)}
+                                             schema.StringAttr, schema.TextAttr,
+                                             schema.CategoricalAttr)}
 
 
 def save(nodes: dict[str, NodeStore], edges: dict[str, EdgeStore], fingerprint: str,

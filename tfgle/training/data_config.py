@@ -25,6 +25,7 @@ from tfgle.graph import Decoder
 from tfgle.graph import FloatAttr
 from tfgle.graph import Graph
 from tfgle.graph import IntAttr
+from tfgle.graph import TextAttr
 from tfgle.graph import schema
 from tfgle.graph import tables as tables_lib
 from tfgle.graph import text_reader
@@ -40,12 +41,13 @@ NODE_SPLITS = ("", "random")
 SYNTHETIC_SEED_OFFSET = 20261121
 # MovieLens 100K's standard split whose training ratings build the graph.
 MOVIELENS_SPLIT = "ua"
-FEATURE_KINDS = ("float", "int", "categorical", "multi_categorical")
+FEATURE_KINDS = ("float", "int", "categorical", "multi_categorical", "text")
 
 
 def parse_feature(item: str) -> tuple[str, Any]:
-  """(name, attribute) of a `NAME:float[:DIM]`, `NAME:int`, `NAME:categorical` or
-  `NAME:multi_categorical[:DELIMITER]` entry (the delimiter of the values, default ",").
+  """(name, attribute) of a `NAME:float[:DIM]`, `NAME:int`, `NAME:categorical`,
+  `NAME:multi_categorical[:DELIMITER]` (the delimiter of the values, default ",") or
+  `NAME:text` entry.
 
   Raises:
     ValueError: another kind, a bad DIM or no name.
@@ -60,8 +62,10 @@ def parse_feature(item: str) -> tuple[str, Any]:
     return name, CategoricalAttr()
   if name and kind == "multi_categorical":
     return name, CategoricalAttr(multivalued=True, delimiter=dim or ",")
+  if name and not dim and kind == "text":
+    return name, TextAttr()
   raise ValueError(f"features entry {item!r} must be NAME:KIND with KIND float[:DIM], int, "
-                   "categorical or multi_categorical[:DELIMITER]")
+                   "categorical, multi_categorical[:DELIMITER] or text")
 
 
 def parse_node_feature(item: str) -> tuple[Optional[str], str, Any]:

@@ -23,6 +23,7 @@ from tfgle import features as features_lib
 from tfgle import ranking
 from tfgle._progress import RateProgress
 from tfgle.graph import EdgeType
+from tfgle.graph import TextAttr
 from tfgle.training import manifest as manifest_lib
 from tfgle.training import training_input as training_input_lib
 
@@ -69,7 +70,8 @@ def reverse_edge_type(graph, edge_type: EdgeType) -> EdgeType:
 
 
 def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = True,
-              feature_embedding_dim: int = 16, id_embedding_dim: int = 32) -> LinkTask:
+              feature_embedding_dim: int = 16, id_embedding_dim: int = 32,
+              text_features: bool = False) -> LinkTask:
   """The towers' meta-paths (alternating edge and reverse edge) and feature specs.
 
   Args:
@@ -77,7 +79,10 @@ def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = Tru
     edge_type: the edge type to predict.
     num_hops: hops of each tower's EgoGraphs.
     node_features: encode node attributes besides the id embeddings
-      (StringAttr attributes, e.g. MovieLens titles, are skipped).
+      (StringAttr attributes are skipped).
+    text_features: with node_features, encode TextAttr attributes (e.g.
+      MovieLens titles) by TF-IDF over a vocabulary learned from the graph;
+      without, they are skipped.
     feature_embedding_dim: width of categorical attribute embeddings.
     id_embedding_dim: width of the node id embeddings.
   """
@@ -94,8 +99,12 @@ def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = Tru
   for node_type in dict.fromkeys(hop_types["user"] + hop_types["item"]):
     specs = {}
     if node_features:
-      specs = features_lib.specs.from_attrs(graph.node_attrs(node_type),
-                                            embedding_dim=feature_embedding_dim)
+      attrs = graph.node_attrs(node_type)
+      texts = (features_lib.feature_encoder.graph_text_specs(graph, node_type)
+               if text_features else {})
+      specs = features_lib.specs.from_attrs(
+          attrs, embedding_dim=feature_embedding_dim, texts=texts,
+          exclude=[n for n, a in attrs.items() if isinstance(a, TextAttr) and n not in texts])
     features[node_type] = list(specs)
     specs["ids"] = features_lib.node_id(embedding_dim=id_embedding_dim,
                                         num_ids=graph.num_nodes(node_type), key="index")
