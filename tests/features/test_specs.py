@@ -190,5 +190,5 @@ class SpecClassesTest(tf.test.TestCase):
 
   def test_base_class_is_not_a_spec(self):
     with self.assertRaisesRegex(TypeError, "FeatureSpec is the base of NumericSpec, "
-                                "CategoricalSpec and IdSpec"):
+                                "CategoricalSpec, IdSpec and TextSpec"):
       specs.FeatureSpec()
