@@ -174,6 +174,9 @@ class HeteroSubGraphTest(tf.test.TestCase):
         (dict(hops=[{"buys": 2}, {"buys": 2}]),
          r"hops\[1\]\['buys'\] goes 'user' -> 'item', but hop 1 starts from node types "
          r"\['item'\]"),
+        (dict(hops=[{"buys": 2}], edge_types=["sells"]), "edge_types: unknown edge type 'sells'"),
+        (dict(hops=[{"buys": 2}], edge_types="buys"),
+         "edge_types must be a non-empty list of edge type names, got 'buys'"),
         (dict(hops=[{"buys": 2}], edge_types=["bought_by", "buys", "bought_by"]),
          "edge_types names 'bought_by' twice"),
         (dict(hops=[{"similar": 2}], edge_types=["buys"]),

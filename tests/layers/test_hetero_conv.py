@@ -147,8 +147,11 @@ class HeteroConvTest(tf.test.TestCase):
   def test_bad_inputs(self):
     states, edge_index = _inputs()
     layer = _hetero()
-    with self.assertRaisesRegex(ValueError, r"inputs must be \(node_states, edge_index\)"):
+    with self.assertRaisesRegex(ValueError, r"inputs must be \(node_states, edge_index\): .* "
+                                "got dict"):
       layer(states)
+    with self.assertRaisesRegex(ValueError, r"got a 2-tuple of \['dict', 'EagerTensor'\]"):
+      layer((states, edge_index["buys"]))
     with self.assertRaisesRegex(ValueError, r"no edge_index for edge type 'similar'; inputs\[1\] "
                                 r"has \['bought_by', 'buys'\]"):
       layer((states, {k: v for k, v in edge_index.items() if k != "similar"}))

@@ -122,7 +122,10 @@ def hetero_spec(graph, hops: Sequence[Mapping[str, int]],
                        f"{edge_types!r}")
     chosen = []
     for name in edge_types:
-      et = graph.edge_type(name)
+      try:
+        et = graph.edge_type(name)
+      except ValueError as e:
+        raise ValueError(f"edge_types: {e}") from None
       if et.src not in node_types or et.dst not in node_types:
         raise ValueError(f"edge_types: {et.name!r} goes {et.src!r} -> {et.dst!r}, but the hops "
                          f"sample node types {node_types} only")

@@ -141,8 +141,10 @@ class HeteroConv(tf.keras.layers.Layer):
   def _unpack(self, inputs):
     if (not isinstance(inputs, (tuple, list)) or len(inputs) != 2 or
         not all(isinstance(part, Mapping) for part in inputs)):
+      got = (f"a {len(inputs)}-tuple of {[type(p).__name__ for p in inputs]}"
+             if isinstance(inputs, (tuple, list)) else type(inputs).__name__)
       raise ValueError("HeteroConv: inputs must be (node_states, edge_index): a dict node type "
-                       f"-> [N, D] and a dict edge type name -> [2, E], got {inputs!r}")
+                       f"-> [N, D] and a dict edge type name -> [2, E], got {got}")
     return inputs[0], inputs[1]
 
   def _aggregate(self, outs):
