@@ -111,6 +111,19 @@ def subgraph(*, num_nodes=6, num_edges=12, dim=4, seed=0):
   return x, edge_index
 
 
+def bipartite_subgraph(*, num_src=5, num_dst=4, num_edges=10, d_src=4, d_dst=3, seed=0):
+  """Random (x_src [num_src, d_src], x_dst [num_dst, d_dst]) and edge_index [2, E], numpy.
+
+  Row 0 indexes x_src, row 1 x_dst; the last destination node has no in-edges.
+  """
+  rng = np.random.default_rng(seed)
+  x_src = rng.normal(size=(num_src, d_src)).astype(np.float32)
+  x_dst = rng.normal(size=(num_dst, d_dst)).astype(np.float32)
+  edge_index = np.stack([rng.integers(0, num_src, num_edges),
+                         rng.integers(0, num_dst - 1, num_edges)]).astype(np.int64)
+  return (x_src, x_dst), edge_index
+
+
 def assert_subgraph_gradients(test: tf.test.TestCase, layer):
   """A float64 SubGraph conv's gradients: w.r.t. x as numerical ones, w.r.t. weights finite."""
   x, edge_index = subgraph(num_nodes=4, num_edges=6, dim=2)

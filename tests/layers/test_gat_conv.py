@@ -7,25 +7,28 @@ from tests import keras_testing
 from tfgle.layers import GATConv
 
 
-def _reference(layer, x, edge_index):
+def _reference(layer, x, edge_index, x_dst=None):
   heads, units = layer.heads, layer.units
   z = (x @ layer.kernel.numpy()).reshape(len(x), heads, units)
+  z_dst = z  # two node sets: the receivers have a kernel of their own
+  if x_dst is not None:
+    z_dst = (x_dst @ layer.receiver_kernel.numpy()).reshape(len(x_dst), heads, units)
   a_src, a_dst = layer.attention_src.numpy(), layer.attention_dst.numpy()
   edges = [tuple(e) for e in edge_index.T]
   if layer.add_self_loops:
     edges += [(i, i) for i in range(len(x)) if (i, i) not in edges]
-  out = np.zeros((len(x), heads, units))
-  for i in range(len(x)):
+  out = np.zeros((len(z_dst), heads, units))
+  for i in range(len(z_dst)):
     sources = [s for s, d in edges if d == i]
     for h in range(heads):
       if not sources:
         continue
-      logits = np.array([a_src[h] @ z[s, h] + a_dst[h] @ z[i, h] for s in sources])
+      logits = np.array([a_src[h] @ z[s, h] + a_dst[h] @ z_dst[i, h] for s in sources])
       logits = np.where(logits > 0, logits, layer.negative_slope * logits)
       alpha = np.exp(logits - logits.max())
       alpha /= alpha.sum()
       out[i, h] = sum(a * z[s, h] for a, s in zip(alpha, sources))
-  out = out.reshape(len(x), -1) if layer.concat_heads else out.mean(1)
+  out = out.reshape(len(z_dst), -1) if layer.concat_heads else out.mean(1)
   return out + layer.bias.numpy()
 
 
@@ -43,6 +46,17 @@ class GATConvTest(tf.test.TestCase):
     out = layer((x, edge_index))
     self.assertEqual(out.shape, (6, layer.output_dim))
     self.assertAllClose(out, _reference(layer, x, edge_index), atol=1e-5)
+
+  def test_two_node_sets_match_reference(self):
+    (x_src, x_dst), edge_index = keras_testing.bipartite_subgraph()
+    layer = GATConv(3, heads=2, add_self_loops=False, bias_initializer="random_normal")
+    out = layer(((x_src, x_dst), edge_index))
+    self.assertEqual(out.shape, (4, 6))
+    self.assertEqual(layer.kernel.shape, (4, 6))
+    self.assertEqual(layer.receiver_kernel.shape, (3, 6))
+    self.assertAllClose(out, _reference(layer, x_src, edge_index, x_dst=x_dst), atol=1e-5)
+    with self.assertRaisesRegex(ValueError, "GATConv: add_self_loops=True needs one node set"):
+      GATConv(3)(((x_src, x_dst), edge_index))
 
   def test_edge_mask_drops_padding_edges(self):
     x, edge_index = keras_testing.subgraph()

@@ -7,10 +7,10 @@ from tests import keras_testing
 from tfgle.layers import GCNConv
 
 
-def _reference(layer, x, edge_index, weight=None):
+def _reference(layer, x, edge_index, weight=None, num_dst=None):
   kernel = layer.kernel.numpy()
   bias = layer.bias.numpy() if layer.bias is not None else 0
-  n = len(x)
+  n = len(x) if num_dst is None else num_dst  # num_dst: edges from x to another node set
   src, dst = list(edge_index[0]), list(edge_index[1])
   w = list(np.ones(len(src)) if weight is None else weight)
   if layer.add_self_loops:
@@ -22,10 +22,15 @@ def _reference(layer, x, edge_index, weight=None):
   deg = np.zeros(n)
   for d, ww in zip(dst, w):
     deg[d] += ww
+  src_deg = deg  # one node set: the in-degree at both ends
+  if num_dst is not None:  # two node sets: the senders' out-degree
+    src_deg = np.zeros(len(x))
+    for s, ww in zip(src, w):
+      src_deg[s] += ww
   h = x @ kernel
   out = np.zeros((n, layer.units))
   for s, d, ww in zip(src, dst, w):
-    norm = ww / np.sqrt(deg[s] * deg[d]) if layer.normalize else ww
+    norm = ww / np.sqrt(src_deg[s] * deg[d]) if layer.normalize else ww
     out[d] += norm * h[s]
   return out + bias
 
@@ -44,6 +49,17 @@ class GCNConvTest(tf.test.TestCase):
     layer = GCNConv(3, bias_initializer="random_normal", **kwargs)
     out = layer((x, edge_index), edge_weight=weight)
     self.assertAllClose(out, _reference(layer, x, edge_index, weight), atol=1e-5)
+
+  def test_two_node_sets_match_reference(self):
+    (x_src, x_dst), edge_index = keras_testing.bipartite_subgraph()
+    weight = np.random.default_rng(3).random(edge_index.shape[1]).astype(np.float32) + 0.1
+    layer = GCNConv(3, add_self_loops=False, bias_initializer="random_normal")
+    out = layer(((x_src, x_dst), edge_index), edge_weight=weight)
+    self.assertEqual(out.shape, (4, 3))
+    self.assertAllClose(out, _reference(layer, x_src, edge_index, weight, num_dst=4), atol=1e-5)
+    with self.assertRaisesRegex(ValueError, r"GCNConv: add_self_loops=True needs one node set "
+                                r".* pass add_self_loops=False"):
+      GCNConv(3)(((x_src, x_dst), edge_index))
 
   def test_edge_mask_drops_padding_edges_whatever_their_ids(self):
     x, edge_index = keras_testing.subgraph()

@@ -7,8 +7,9 @@ from tests import keras_testing
 from tfgle.layers import SAGEConv
 
 
-def _reference(layer, x, edge_index, weight=None):
-  n = len(x)
+def _reference(layer, x, edge_index, weight=None, x_dst=None):
+  x_dst = x if x_dst is None else x_dst  # the receivers' own features (two node sets)
+  n = len(x_dst)
   out = np.zeros((n, layer.units))
   for i in range(n):
     incoming = [(s, 1.0 if weight is None else weight[e])
@@ -20,7 +21,7 @@ def _reference(layer, x, edge_index, weight=None):
       agg = {"mean": msgs.mean(0), "sum": msgs.sum(0), "max": msgs.max(0)}[layer.aggregator]
     h = agg @ layer.neighbor_kernel.numpy() + layer.bias.numpy()
     if layer.root_weight:
-      h += x[i] @ layer.self_kernel.numpy()
+      h += x_dst[i] @ layer.self_kernel.numpy()
     out[i] = h
   return out
 
@@ -37,6 +38,28 @@ class SAGEConvTest(tf.test.TestCase):
     self.assertAllClose(out, _reference(layer, x, edge_index, weight), atol=1e-5)
     self.assertAllClose(out[-1], x[-1] @ layer.self_kernel.numpy() + layer.bias.numpy(),
                         atol=1e-6)  # the node without in-edges
+
+  @parameterized.expand([("mean",), ("max",)])
+  def test_two_node_sets_match_reference(self, aggregator):
+    (x_src, x_dst), edge_index = keras_testing.bipartite_subgraph()
+    layer = SAGEConv(3, aggregator=aggregator, bias_initializer="random_normal")
+    out = layer(((x_src, x_dst), edge_index))
+    self.assertTrue(layer.bipartite)
+    self.assertEqual(layer.neighbor_kernel.shape, (4, 3))
+    self.assertEqual(layer.self_kernel.shape, (3, 3))
+    self.assertEqual(out.shape, (4, 3))
+    self.assertAllClose(out, _reference(layer, x_src, edge_index, x_dst=x_dst), atol=1e-5)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "row 0 indexes the source node set"):
+      layer(((x_src[:2], x_dst), edge_index))
+    with self.assertRaisesRegex(ValueError, r"was built for a \(x_src, x_dst\) pair but "
+                                r"inputs\[0\] is one node set x"):
+      layer((x_src, edge_index))
+    with self.assertRaisesRegex(ValueError, r"dims 4 \(x_src\) and 3 \(x_dst\)"):
+      layer(((x_src, x_src), edge_index))
+    with self.assertRaisesRegex(ValueError, r"x_dst \(inputs\[0\]\[1\]\) must be node "
+                                r"features \[N, D\]"):
+      SAGEConv(2)(((x_src, x_dst[0]), edge_index))
 
   def test_edge_mask_drops_padding_edges(self):
     x, edge_index = keras_testing.subgraph()

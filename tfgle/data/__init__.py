@@ -1,4 +1,5 @@
-"""Batch structures and their datasets: EgoGraph (dense per hop) and SubGraph (edge_index).
+"""Batch structures and their datasets: EgoGraph (dense per hop) and SubGraph (edge_index),
+homogeneous or heterogeneous.
 
 Imports tfgle.graph (samplers) and tfgle.gsl (queries); models and training build on it.
 """
@@ -10,6 +11,11 @@ from tfgle.data.ego_graph import hop_name
 from tfgle.data.ego_graph import link_ego_graph_dataset
 from tfgle.data.full_graph import full_graph
 from tfgle.data.full_graph import full_graph_dataset
+from tfgle.data.hetero_subgraph import HeteroSpec
+from tfgle.data.hetero_subgraph import hetero_graph_tensor
+from tfgle.data.hetero_subgraph import hetero_spec
+from tfgle.data.hetero_subgraph import hetero_subgraph_dataset
+from tfgle.data.hetero_subgraph import induced_hetero_subgraph
 from tfgle.data.subgraph import induced_subgraph
 from tfgle.data.subgraph import subgraph_dataset
 from tfgle.data.subgraph import to_graph_tensor

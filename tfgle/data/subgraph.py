@@ -44,27 +44,40 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
                      f"{et.name!r} ({et.src!r} -> {et.dst!r})")
   valid = tf.boolean_mask(tf.reshape(index, [-1]), tf.reshape(mask, [-1]))
   nodes, _ = tf.unique(valid)  # first-appearance order keeps seeds first
-  nbrs, edge_ids = sampler.sample_full_neighbors(et.name, nodes)
-  # Keep the neighbors that are themselves in `nodes`: binary search in the sorted set.
-  order = tf.cast(tf.argsort(nodes), tf.int64)
-  sorted_nodes = tf.gather(nodes, order)
-  flat = nbrs.flat_values
-  pos = tf.minimum(tf.searchsorted(sorted_nodes, flat, out_type=tf.int64),
-                   tf.size(nodes, tf.int64) - 1)
-  inside = tf.gather(sorted_nodes, pos) == flat
-  owner = tf.boolean_mask(nbrs.value_rowids(), inside)
-  neighbor = tf.boolean_mask(tf.gather(order, pos), inside)
+  owner, neighbor, edge_ids = induced_edges(sampler, et.name, nodes, nodes)
   sub = {
       "index": nodes,
       "ids": graph.to_id(et.src, nodes),
       "num_seeds": tf.cast(num_seeds, tf.int64),
       "edge_index": tf.stack([neighbor, owner]),
-      "edge_ids": tf.boolean_mask(edge_ids.flat_values, inside),
+      "edge_ids": edge_ids,
   }
   tensors = graph.feature_tensors(et.src)
   for name in (tensors if features is None else features):
     sub[name] = tf.gather(tensors[name], nodes)
   return sub
+
+
+def induced_edges(sampler, edge_type: str, src_nodes: tf.Tensor, dst_nodes: tf.Tensor):
+  """The edges of `edge_type` from `src_nodes` to `dst_nodes` (distinct dense indices).
+
+  Returns:
+    (src positions, dst positions, edge ids), int64 [E] each: an edge u -> v
+    with u = src_nodes[i] and v = dst_nodes[j] gives (i, j, its edge id),
+    grouped by i in order. Either node list may be empty.
+  """
+  nbrs, edge_ids = sampler.sample_full_neighbors(edge_type, src_nodes)
+  # Keep the neighbors that are in `dst_nodes`: binary search in the sorted set;
+  # a neighbor past its end finds the sentinel -1, which matches no node.
+  order = tf.cast(tf.argsort(dst_nodes), tf.int64)
+  sorted_nodes = tf.gather(dst_nodes, order)
+  flat = nbrs.flat_values
+  pos = tf.searchsorted(sorted_nodes, flat, out_type=tf.int64)
+  found = tf.gather(tf.concat([sorted_nodes, tf.constant([-1], tf.int64)], 0), pos)
+  inside = found == flat
+  src_positions = tf.boolean_mask(nbrs.value_rowids(), inside)
+  dst_positions = tf.gather(order, tf.boolean_mask(pos, inside))
+  return src_positions, dst_positions, tf.boolean_mask(edge_ids.flat_values, inside)
 
 
 def to_graph_tensor(sub: dict, *, node_set: str = "nodes", edge_set: str = "edges"):

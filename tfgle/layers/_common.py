@@ -158,16 +158,43 @@ def unpack_subgraph_inputs(cls: str, inputs):
   return inputs[0], inputs[1]
 
 
-def subgraph_dim(cls: str, input_shape) -> int:
-  """The node feature dim of a SubGraph conv's (x [N, D], edge_index [2, E]) shapes."""
+def is_node_pair(x) -> bool:
+  """True when a SubGraph conv's x (or its shape) is a (x_src, x_dst) pair of node sets.
+
+  A shape given as a tuple of dims ((None, 16)) holds ints or None; a pair
+  holds two tensors or shapes.
+  """
+  return (isinstance(x, (tuple, list)) and len(x) == 2 and
+          not any(p is None or isinstance(p, int) for p in x))
+
+
+def _node_features_dim(cls: str, what: str, shape) -> int:
+  shape = tf.TensorShape(shape)
+  if shape.rank != 2:
+    raise ValueError(f"{cls}: {what} must be node features [N, D], got shape {shape}")
+  return feature_dim(cls, what, shape)
+
+
+def subgraph_dims(cls: str, input_shape) -> tuple[int, int, bool]:
+  """(sender dim, receiver dim, bipartite) of a SubGraph conv's input shapes.
+
+  x is node features [N, D] (senders and receivers are one node set), or a
+  pair (x_src [N_src, D_src], x_dst [N_dst, D_dst]) of the senders' and the
+  receivers' node sets (bipartite); edge_index is [2, E].
+  """
   x_shape, e_shape = unpack_subgraph_inputs(cls, input_shape)
-  x_shape, e_shape = tf.TensorShape(x_shape), tf.TensorShape(e_shape)
-  if x_shape.rank != 2:
-    raise ValueError(f"{cls}: x (inputs[0]) must be node features [N, D], got shape {x_shape}")
+  e_shape = tf.TensorShape(e_shape)
+  if is_node_pair(x_shape):
+    d_src = _node_features_dim(cls, "x_src (inputs[0][0])", x_shape[0])
+    d_dst = _node_features_dim(cls, "x_dst (inputs[0][1])", x_shape[1])
+    dims = (d_src, d_dst, True)
+  else:
+    d = _node_features_dim(cls, "x (inputs[0])", x_shape)
+    dims = (d, d, False)
   if not e_shape.is_compatible_with([2, None]):
     raise ValueError(f"{cls}: edge_index (inputs[1]) must have shape [2, E] (rows src, dst), "
                      f"got {e_shape}")
-  return feature_dim(cls, "x (inputs[0])", x_shape)
+  return dims
 
 
 def serialize_layer(layer: tf.keras.layers.Layer) -> dict:
@@ -205,9 +232,27 @@ def check_call_dims(layer, x: tf.Tensor, neighbors: tf.Tensor):
         "needs the same dims at every pair: use EgoLayer(convs=[...]), one per pair")
 
 
-def check_subgraph_dim(layer, x: tf.Tensor):
-  """ValueError if a SubGraph conv gets node features of another dim than it was built for."""
+def check_subgraph_dim(layer, x):
+  """ValueError if a SubGraph conv gets node features of other dims than it was built for.
+
+  `x` is node features [N, D] or a (x_src, x_dst) pair; the conv must get the
+  same form it was built for.
+  """
   built = getattr(layer, "_feature_dim", None)
-  if built is not None and x.shape[-1] is not None and x.shape[-1] != built:
-    raise ValueError(f"{type(layer).__name__} {layer.name!r} was built for node features of "
+  if built is None:
+    return
+  cls = type(layer).__name__
+  pair = is_node_pair(x)
+  if pair != isinstance(built, tuple):
+    want, got = (("a (x_src, x_dst) pair", "one node set x") if not pair
+                 else ("one node set x", "a (x_src, x_dst) pair"))
+    raise ValueError(f"{cls} {layer.name!r} was built for {want} but inputs[0] is {got}")
+  if pair:
+    got = (x[0].shape[-1], x[1].shape[-1])
+    if None not in got and tuple(got) != built:
+      raise ValueError(f"{cls} {layer.name!r} was built for node features of dims {built[0]} "
+                       f"(x_src) and {built[1]} (x_dst) but got shapes {x[0].shape} and "
+                       f"{x[1].shape}")
+  elif x.shape[-1] is not None and x.shape[-1] != built:
+    raise ValueError(f"{cls} {layer.name!r} was built for node features of "
                      f"dim {built} but x (inputs[0]) has shape {x.shape}")

@@ -84,21 +84,34 @@ class EgoAdjacency:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EdgeAdjacency:
-  """Edges src -> dst (optionally weighted) among num_nodes nodes, senders and receivers alike."""
+  """Edges src -> dst (optionally weighted) into num_nodes receivers.
+
+  Senders and receivers are one node set, unless num_senders is given: then
+  src indexes another node set of that size (bipartite, e.g. one edge type of
+  a heterogeneous SubGraph).
+  """
   src: tf.Tensor
   dst: tf.Tensor
   num_nodes: Any
   weight: Optional[tf.Tensor] = None
+  num_senders: Any = None
   needs_receiver_values = False  # self loops are edges like any other
+
+  @property
+  def bipartite(self) -> bool:
+    return self.num_senders is not None
 
   def with_self_loops(self) -> "EdgeAdjacency":
     """Adds the missing (i, i) edges, of weight 1 (existing self loops are kept)."""
+    if self.bipartite:
+      raise ValueError("self loops need senders and receivers of one node set, but the edges "
+                       "go between two node sets (x_src, x_dst): pass add_self_loops=False")
     src, dst, weight = aggregation.add_remaining_self_loops(self.src, self.dst, self.num_nodes,
                                                             self.weight)
     return dataclasses.replace(self, src=src, dst=dst, weight=weight)
 
   def from_sender(self, values, receiver_values=None):
-    del receiver_values  # senders and receivers are the same nodes
+    del receiver_values  # self loops are edges of the edge list
     return tf.gather(values, self.src)
 
   def from_receiver(self, values):
@@ -113,6 +126,10 @@ class EdgeAdjacency:
   def degree(self, dtype) -> tf.Tensor:
     ones = tf.ones(tf.shape(self.dst), dtype)
     return tf.math.unsorted_segment_sum(ones, self.dst, self.num_nodes)[:, tf.newaxis]
+
+  def sender_degree(self, weight: tf.Tensor) -> tf.Tensor:
+    """The weighted out-degree [num_senders] of each sender (bipartite adjacencies)."""
+    return tf.math.unsorted_segment_sum(weight, self.src, self.num_senders)
 
 
 _MASKED = {"sum": aggregation.masked_sum, "mean": aggregation.masked_mean,
@@ -219,20 +236,42 @@ class EgoConv(Conv):
 class SubGraphConv(Conv):
   """A conv over a SubGraph: node features [N, D] and edge_index [2, E] (src -> dst).
 
-  Call args: inputs (x, edge_index); edge_weight, optional float [E]; edge_mask,
-  optional bool [E] (False edges are padding and ignored, whatever their ids).
+  Call args: inputs (x, edge_index), where x is node features [N, D], or a pair
+  (x_src [N_src, D_src], x_dst [N_dst, D_dst]) when the edges go from one node
+  set to another (bipartite: row 0 of edge_index indexes x_src, row 1 x_dst;
+  the output has a row per x_dst node); edge_weight, optional float [E];
+  edge_mask, optional bool [E] (False edges are padding and ignored, whatever
+  their ids).
   """
 
   def build(self, input_shape):
-    dim = _common.subgraph_dim(type(self).__name__, input_shape)
-    self._feature_dim = dim
-    self.build_weights(dim, dim)
+    cls = type(self).__name__
+    d_sender, d_receiver, bipartite = _common.subgraph_dims(cls, input_shape)
+    if bipartite and getattr(self, "add_self_loops", False):
+      raise ValueError(f"{cls}: add_self_loops=True needs one node set x [N, D], but inputs[0] "
+                       "is a (x_src, x_dst) pair of two node sets: pass add_self_loops=False")
+    self._feature_dim = (d_sender, d_receiver) if bipartite else d_sender
+    self.build_weights(d_receiver, d_sender)
     super().build(input_shape)
+
+  @property
+  def bipartite(self) -> bool:
+    """Whether the conv was built for (x_src, x_dst) pairs."""
+    return isinstance(getattr(self, "_feature_dim", None), tuple)
 
   def call(self, inputs, edge_weight=None, edge_mask=None, training=None):
     x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
     _common.check_subgraph_dim(self, x)
-    num_nodes = tf.shape(x, out_type=tf.int64)[0]
-    src, dst, weight = aggregation.prepare_edges(edge_index, num_nodes, edge_weight, edge_mask,
-                                                 layer=self.name, dtype=x.dtype)
-    return self.convolve(x, x, EdgeAdjacency(src, dst, num_nodes, weight), training=training)
+    if _common.is_node_pair(x):
+      sender, receiver = x
+      num_senders = tf.shape(sender, out_type=tf.int64)[0]
+      num_nodes = tf.shape(receiver, out_type=tf.int64)[0]
+      bounds = tf.stack([num_senders, num_nodes])
+    else:
+      sender = receiver = x
+      num_senders = None
+      num_nodes = bounds = tf.shape(x, out_type=tf.int64)[0]
+    src, dst, weight = aggregation.prepare_edges(edge_index, bounds, edge_weight, edge_mask,
+                                                 layer=self.name, dtype=receiver.dtype)
+    return self.convolve(receiver, sender, EdgeAdjacency(src, dst, num_nodes, weight, num_senders),
+                         training=training)

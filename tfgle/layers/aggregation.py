@@ -115,7 +115,9 @@ def prepare_edges(edge_index: tf.Tensor, num_nodes, edge_weight: Optional[tf.Ten
 
   Masked edges are dropped before their ids are looked at (padding may hold any
   value). Remaining ids must lie in [0, num_nodes): an InvalidArgumentError
-  names the layer otherwise. Weights are cast to `dtype`.
+  names the layer otherwise. num_nodes is a scalar, or [2] (the sizes of the
+  source and the destination node sets) when the edges join two node sets.
+  Weights are cast to `dtype`.
   """
   edge_index = tf.convert_to_tensor(edge_index)
   if not edge_index.dtype.is_integer:
@@ -130,10 +132,13 @@ def prepare_edges(edge_index: tf.Tensor, num_nodes, edge_weight: Optional[tf.Ten
       edge_weight = tf.boolean_mask(edge_weight, edge_mask)
   src, dst = edge_index[0], edge_index[1]
   num_nodes = tf.cast(num_nodes, tf.int64)
+  message = f"{layer}: edge_index has ids >= the number of nodes"
+  if num_nodes.shape.rank == 1:  # [num_src, num_dst]: row 0 and row 1 have their own bound
+    num_nodes = num_nodes[:, tf.newaxis]
+    message += " (row 0 indexes the source node set, row 1 the destination node set)"
   checks = [
       tf.debugging.assert_non_negative(edge_index, message=f"{layer}: edge_index has ids < 0"),
-      tf.debugging.assert_less(edge_index, num_nodes,
-                               message=f"{layer}: edge_index has ids >= the number of nodes"),
+      tf.debugging.assert_less(edge_index, num_nodes, message=message),
   ]
   with tf.control_dependencies(checks):
     src, dst = tf.identity(src), tf.identity(dst)

@@ -17,6 +17,11 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
   add_self_loops every node also attends to itself (nodes that have a self loop
   keep theirs); a node without in-edges gets zeros (plus bias).
 
+  Between two node sets (inputs ((x_src, x_dst), edge_index), as for one edge
+  type of a heterogeneous SubGraph) the senders are projected by `kernel` and
+  the receivers by a `receiver_kernel` of their own; self loops do not apply
+  there (add_self_loops=False).
+
   Example:
     conv = tfgle.layers.GATConv(8, heads=8, attention_dropout=0.6, activation="elu")
     h = conv((x, edge_index))          # -> [N, 64]
@@ -33,7 +38,8 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
 
   Call args:
     inputs: (x, edge_index): node features [N, D] and int edge_index [2, E]
-      (row 0 source, row 1 destination); ids must be in [0, N).
+      (row 0 source, row 1 destination); ids must be in [0, N). x may be a
+      pair (x_src [N_src, D_src], x_dst [N, D_dst]) of two node sets.
     edge_mask: optional bool [E]; False edges (padding) are ignored.
     training: enables attention dropout.
 
@@ -42,7 +48,7 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
 
   Raises:
     ValueError: units or heads <= 0, a bad dropout rate, x not [N, D] with
-      known D, edge_index not [2, E].
+      known D, edge_index not [2, E], add_self_loops with (x_src, x_dst).
   """
 
   def __init__(self, units: int, *, add_self_loops: bool = True, **kwargs):
@@ -54,13 +60,19 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
     return self.add_self_loops
 
   def build_weights(self, d_receiver, d_sender):
-    self.kernel = self._add_kernel("kernel", (d_receiver, self.heads * self.units))
+    self.kernel = self._add_kernel("kernel", (d_sender, self.heads * self.units))
     self.attention_src = self._add_kernel("attention_src", (self.heads, self.units))
     self.attention_dst = self._add_kernel("attention_dst", (self.heads, self.units))
     self.bias = self._add_bias("bias", (self.output_dim,))
+    # Two node sets (x_src, x_dst): the receivers get a kernel of their own.
+    self.receiver_kernel = None
+    if self.bipartite:
+      self.receiver_kernel = self._add_kernel("receiver_kernel",
+                                              (d_receiver, self.heads * self.units))
 
   def _roles(self):
-    return self.kernel, self.kernel, self.attention_dst, self.attention_src
+    receiver_kernel = self.kernel if self.receiver_kernel is None else self.receiver_kernel
+    return receiver_kernel, self.kernel, self.attention_dst, self.attention_src
 
   def call(self, inputs, edge_mask=None, training=None):  # pylint: disable=arguments-differ
     # GAT's attention takes no edge weights.

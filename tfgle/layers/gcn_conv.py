@@ -16,7 +16,10 @@ class GCNConv(_conv_base.SubGraphConv):
   Messages flow along edges src -> dst. With add_self_loops every node also
   gets an edge to itself of weight 1 (unless it has one), and d_i is the
   weighted in-degree including it, as in PyG's GCNConv. normalize=False sums
-  the weighted messages unnormalized.
+  the weighted messages unnormalized. Between two node sets (inputs
+  ((x_src, x_dst), edge_index), as for one edge type of a heterogeneous
+  SubGraph) messages are weighted w_ji / sqrt(d_out_j d_in_i), and self loops
+  do not apply (add_self_loops=False).
 
   Example:
     conv = tfgle.layers.GCNConv(16, activation="relu")
@@ -31,7 +34,8 @@ class GCNConv(_conv_base.SubGraphConv):
 
   Call args:
     inputs: (x, edge_index): node features [N, D] and int edge_index [2, E]
-      (row 0 source, row 1 destination); ids must be in [0, N).
+      (row 0 source, row 1 destination); ids must be in [0, N). x may be a
+      pair (x_src [N_src, D_src], x_dst [N, D_dst]) of two node sets.
     edge_weight: optional float [E] edge weights (>= 0).
     edge_mask: optional bool [E]; False edges (padding) are ignored, whatever
       their ids.
@@ -40,7 +44,8 @@ class GCNConv(_conv_base.SubGraphConv):
     [N, units].
 
   Raises:
-    ValueError: units <= 0, x not [N, D] with known D, edge_index not [2, E].
+    ValueError: units <= 0, x not [N, D] with known D, edge_index not [2, E],
+      add_self_loops with (x_src, x_dst).
   """
 
   def __init__(self, units: int, *, add_self_loops: bool = True, normalize: bool = True,
@@ -61,12 +66,19 @@ class GCNConv(_conv_base.SubGraphConv):
       adjacency = adjacency.with_self_loops()
     weight = adjacency.weight
     if self.normalize:
-      degree = adjacency.pool(weight, "sum")
-      inv_sqrt = tf.where(degree > 0, tf.math.rsqrt(tf.maximum(degree, 1e-12)),
-                          tf.zeros_like(degree))
-      weight = adjacency.from_sender(inv_sqrt) * weight * adjacency.from_receiver(inv_sqrt)
+      inv_sqrt = _inv_sqrt(adjacency.pool(weight, "sum"))
+      # One node set: the in-degree at both ends, as PyG's gcn_norm. Two node
+      # sets: the senders' out-degree at the sender end.
+      sender_inv_sqrt = (_inv_sqrt(adjacency.sender_degree(weight)) if adjacency.bipartite
+                         else inv_sqrt)
+      weight = adjacency.from_sender(sender_inv_sqrt) * weight * adjacency.from_receiver(inv_sqrt)
     messages = adjacency.from_sender(_common.linear(sender, self.kernel))
     return self._output(adjacency.pool(messages * weight[:, tf.newaxis], "sum"))
 
   def _conv_config(self) -> dict:
     return {"add_self_loops": self.add_self_loops, "normalize": self.normalize}
+
+
+def _inv_sqrt(degree: tf.Tensor) -> tf.Tensor:
+  """1 / sqrt(degree), 0 where the degree is 0."""
+  return tf.where(degree > 0, tf.math.rsqrt(tf.maximum(degree, 1e-12)), tf.zeros_like(degree))

@@ -31,7 +31,9 @@ class SAGEConv(_sage.SAGEBase, _conv_base.SubGraphConv):
 
   Call args:
     inputs: (x, edge_index): node features [N, D] and int edge_index [2, E]
-      (row 0 source, row 1 destination); ids must be in [0, N).
+      (row 0 source, row 1 destination); ids must be in [0, N). x may be a
+      pair (x_src [N_src, D_src], x_dst [N, D_dst]) of two node sets (one
+      edge type of a heterogeneous SubGraph): x_dst takes the self term.
     edge_weight: optional float [E]: messages are scaled by it.
     edge_mask: optional bool [E]; False edges (padding) are ignored.
 
