@@ -99,14 +99,13 @@ class KnowledgeGraph:
 
 def _lookup(what: str, vocabulary: np.ndarray, names) -> np.ndarray:
   names = np.asarray(names, dtype=str)
-  index = np.searchsorted(vocabulary, names)
-  inside = index < len(vocabulary)
-  found = inside.copy()
-  found[inside] = vocabulary[index[inside]] == names[inside]
-  if not found.all():
-    raise ValueError(f"unknown {what} {str(names.reshape(-1)[np.argmax(~found.reshape(-1))])!r} "
-                     f"(the knowledge graph has {len(vocabulary)} {what} names)")
-  return index.astype(np.int64)
+  flat = names.reshape(-1)
+  index = np.minimum(np.searchsorted(vocabulary, flat), len(vocabulary) - 1)
+  missing = vocabulary[index] != flat
+  if missing.any():
+    raise ValueError(f"unknown {what} {str(flat[np.argmax(missing)])!r} (the knowledge graph "
+                     f"has {len(vocabulary)} {what} names)")
+  return index.astype(np.int64).reshape(names.shape)
 
 
 # ------------------------------------------------------------------ loader
