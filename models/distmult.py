@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from ._kge import KGEModel
+from .kge import KGEModel
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
@@ -25,7 +25,7 @@ class DistMult(KGEModel):
   Args:
     num_entities, num_relations: table sizes (dense indices).
     embedding_dim: the embedding width.
-    loss, margin, adversarial_temperature, l2: see tfgle.models' KGEModel
+    loss, margin, adversarial_temperature, l2: see tfgle.models.KGEModel
       (default: the softplus loss).
     entity_initializer, relation_initializer: default Glorot-uniform-like
       uniform in +-sqrt(6 / (2 * embedding_dim)).

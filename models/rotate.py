@@ -5,7 +5,7 @@ import math
 
 import tensorflow as tf
 
-from ._kge import KGEModel
+from .kge import KGEModel
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
@@ -30,7 +30,7 @@ class RotatE(KGEModel):
   Args:
     num_entities, num_relations: table sizes (dense indices).
     embedding_dim: complex dimensions D (the entity table has 2D columns).
-    loss, margin, adversarial_temperature, l2: see tfgle.models' KGEModel
+    loss, margin, adversarial_temperature, l2: see tfgle.models.KGEModel
       (default: self-adversarial with gamma = 6 and temperature 1).
     entity_initializer: default uniform in +-(margin + 2) / D (the paper's).
     relation_initializer: of the phases, default uniform in [-pi, pi).

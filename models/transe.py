@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from tfgle.losses import transe_score
 
-from ._kge import KGEModel
+from .kge import KGEModel
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
@@ -16,12 +16,21 @@ class TransE(KGEModel):
 
   score(h, r, t) = -||h + r - t||_norm, the entities L2-normalized (the
   paper's unit-norm constraint, as PyG's TransE applies it), trained with the
-  margin ranking loss against corrupted triples. Translations model inverse
-  relations (r' = -r) and composition (r3 = r1 + r2), but not symmetric ones.
+  margin ranking loss against corrupted triples (the defaults of PyKEEN and
+  PyG). Translations model inverse relations (r' = -r) and composition
+  (r3 = r1 + r2), but not symmetric ones.
+
+  The unit-norm constraint keeps entities on a sphere, where long chains of
+  one translation (a -r-> b -r-> c -r-> ...) cannot lie: on the grid of
+  `tfgle.datasets.synthetic_knowledge_graph` the paper's setting reaches a
+  filtered MRR of 0.17, while normalize_entities=False with loss="softplus"
+  (which pins true triples near distance 0; the margin loss only orders
+  them) reaches 0.96.
 
   Example:
     kg, _ = tfgle.datasets.synthetic_knowledge_graph()
-    model = tfgle.models.TransE.from_knowledge_graph(kg, embedding_dim=32)
+    model = tfgle.models.TransE.from_knowledge_graph(kg, embedding_dim=32, loss="softplus",
+                                                     normalize_entities=False)
     model.compile(tf.keras.optimizers.Adam(0.01))
     model.fit(tfgle.data.triple_dataset(kg.train, num_entities=kg.num_entities,
                                         num_negatives=8, filter_triples=kg.train), epochs=50)
@@ -32,7 +41,7 @@ class TransE(KGEModel):
     embedding_dim: the embedding width.
     norm: 1 or 2, the distance's norm.
     normalize_entities: L2-normalize entity embeddings before scoring.
-    loss, margin, adversarial_temperature, l2: see tfgle.models' KGEModel
+    loss, margin, adversarial_temperature, l2: see tfgle.models.KGEModel
       (default: the margin loss with margin 1).
     entity_initializer, relation_initializer: default uniform in
       +-6 / sqrt(embedding_dim), as in the paper.

@@ -1,21 +1,10 @@
-"""The base of the knowledge-graph embedding models (private): tables, call, losses, scoring.
+"""`KGEModel`: the base of the knowledge-graph embedding models (TransE, DistMult, RotatE).
 
 A KG embedding model keeps one vector per entity and per relation and a score
-function f(head, relation, tail) (higher: more plausible). It trains on
-`tfgle.data.triple_dataset` batches: calling it on a batch gives the scores of
-each true triple and of its corruptions, and adds the batch's loss (so
-`model.compile(optimizer)` without a loss trains it, as BPRMF). Subclasses
-(TransE, DistMult, RotatE) define the tables' widths, their initializers and
-the score.
-
-Losses, over a true triple's score s and its negatives' scores s_n (masked
-negatives left out):
-  "margin"            mean_n max(0, margin - s + s_n)                 (TransE)
-  "softplus"          softplus(-s) + mean_n softplus(s_n)  (logistic; DistMult, ComplEx)
-  "self_adversarial"  -log sigmoid(margin + s) - sum_n w_n log sigmoid(-s_n - margin),
-                      w = softmax(temperature * s_n), held constant          (RotatE)
-each averaged over the batch, plus l2 / 2 * (the squared norms of the
-embeddings the batch uses) / B.
+function f(head, relation, tail) (higher: more plausible), and trains on
+`tfgle.data.triple_dataset` batches as BPRMF trains on its own: the model adds
+its loss. `tfgle.ranking.evaluate_triples` ranks with its `score_tails` and
+`score_heads`.
 """
 from __future__ import annotations
 
@@ -30,7 +19,29 @@ LOSSES = ("margin", "softplus", "self_adversarial")
 
 
 class KGEModel(tf.keras.Model):
-  """Entity and relation tables, a score function and its loss (see the module doc).
+  """Base of the KG embedding models: entity and relation tables, a score and its loss.
+
+  Calling the model on a `tfgle.data.triple_dataset` batch gives the scores
+  of the true triples and of their corruptions and adds the batch's loss,
+  over a true triple's score s and its negatives' scores s_n (masked
+  negatives left out):
+    "margin"            mean_n max(0, margin - s + s_n)
+    "softplus"          softplus(-s) + mean_n softplus(s_n)   (logistic)
+    "self_adversarial"  -log sigmoid(margin + s) - sum_n w_n log sigmoid(-s_n - margin),
+                        w = softmax(adversarial_temperature * s_n), held constant
+  averaged over the batch, plus l2 / 2 * (the squared norms of the
+  embeddings the batch uses) / B. `model.compile(optimizer)` needs no loss.
+
+  A subclass defines `score_embeddings(head, relation, tail)` (broadcasting
+  rows of the tables to scores) and `_default_entity_initializer()` /
+  `_default_relation_initializer()`, and may widen the tables
+  (`entity_width`, `relation_width`) or add config (`_model_config()`).
+
+  Example:
+    model = tfgle.models.DistMult(num_entities, num_relations, embedding_dim=64)
+    scores = model({"head": [0], "relation": [2], "tail": [5],
+                    "neg": [[1, 7]], "neg_head": [[True, False]]})   # [1, 3]
+    model.score_tails([0], [2])                                      # [1, num_entities]
 
   Args:
     num_entities, num_relations: table sizes (dense indices).
@@ -50,6 +61,9 @@ class KGEModel(tf.keras.Model):
   Call returns:
     scores [B, 1 + N]: column 0 the true triples', then the negatives' (-1e9
     where neg_mask is False); [B, 1] without "neg".
+
+  Raises:
+    ValueError: a bad argument or inputs (naming them).
   """
 
   def __init__(self, num_entities: int, num_relations: int, *, embedding_dim: int,
