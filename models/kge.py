@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional
 import tensorflow as tf
 
 from ._base import check_positive_int
-from .mf_bpr import MASKED_LOGIT, check_l2
+from .mf_bpr import MASKED_LOGIT, check_l2, embedding_l2
 
 LOSSES = ("margin", "softplus", "self_adversarial")
 
@@ -222,14 +222,9 @@ class KGEModel(tf.keras.Model):
     return tf.reduce_mean(per_row)
 
   def _l2_penalty(self, head, relation, tail, neg) -> tf.Tensor:
-    if not self.l2:
-      return tf.constant(0.0)
-    squares = (tf.reduce_sum(tf.square(tf.gather(self.entity_embeddings, head))) +
-               tf.reduce_sum(tf.square(tf.gather(self.relation_embeddings, relation))) +
-               tf.reduce_sum(tf.square(tf.gather(self.entity_embeddings, tail))) +
-               tf.reduce_sum(tf.square(tf.gather(self.entity_embeddings, neg))))
-    batch = tf.cast(tf.maximum(tf.size(head), 1), squares.dtype)
-    return self.l2 * 0.5 * squares / batch
+    return embedding_l2(self.l2, [(self.entity_embeddings, head),
+                                  (self.relation_embeddings, relation),
+                                  (self.entity_embeddings, tail), (self.entity_embeddings, neg)])
 
   def get_config(self):
     return {

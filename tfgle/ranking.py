@@ -232,7 +232,27 @@ class _Scorer:
     return scores
 
 
-class RankingEvaluation(tf.keras.callbacks.Callback):
+class _EvaluationCallback(tf.keras.callbacks.Callback):
+  """Runs `evaluate()` after every epoch and adds its metrics to the epoch logs."""
+
+  def __init__(self, verbose: int):
+    super().__init__()
+    self._verbose = verbose
+    self.history: list[dict[str, float]] = []
+
+  def evaluate(self) -> dict[str, float]:
+    raise NotImplementedError
+
+  def on_epoch_end(self, epoch, logs=None):
+    results = self.evaluate()
+    self.history.append(results)
+    if logs is not None:
+      logs.update(results)
+    if self._verbose:
+      print(f"Epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4f}" for k, v in results.items()))
+
+
+class RankingEvaluation(_EvaluationCallback):
   """Evaluates full-ranking metrics on held-out interactions after every epoch.
 
   At the end of each epoch the model's user and item embeddings are ranked
@@ -267,7 +287,7 @@ class RankingEvaluation(tf.keras.callbacks.Callback):
                ks: typing.Union[int, typing.Sequence[int]] = (20,),
                metrics: typing.Sequence[str] = METRICS, prefix: str = "val_",
                user_batch_size: int = 1024, item_batch_size: int = 16384, verbose: int = 0):
-    super().__init__()
+    super().__init__(verbose)
     if embed is not None and not callable(embed):
       raise ValueError(f"embed must be a callable model -> (user_embeddings, item_embeddings), "
                        f"got {embed!r}")
@@ -278,8 +298,6 @@ class RankingEvaluation(tf.keras.callbacks.Callback):
     self._options = dict(ks=_check_ks(ks), metrics=_check_metrics(metrics), prefix=prefix,
                          user_batch_size=_check_positive("user_batch_size", user_batch_size),
                          item_batch_size=_check_positive("item_batch_size", item_batch_size))
-    self._verbose = verbose
-    self.history: list[dict[str, float]] = []
 
   def evaluate(self) -> dict[str, float]:
     """The metrics of the model as it is now."""
@@ -298,13 +316,6 @@ class RankingEvaluation(tf.keras.callbacks.Callback):
     return evaluate_ranking(self._train, self._heldout, user_embeddings=users,
                             item_embeddings=items, **self._options)
 
-  def on_epoch_end(self, epoch, logs=None):
-    results = self.evaluate()
-    self.history.append(results)
-    if logs is not None:
-      logs.update(results)
-    if self._verbose:
-      print(f"Epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4f}" for k, v in results.items()))
 
 
 # ---------------------------------------------------------------- checks
@@ -512,7 +523,7 @@ def _filtered_ranks(scores: tf.Tensor, target: np.ndarray, masked_rows: np.ndarr
   return _metrics.ranks(scores, target).numpy().astype(np.float64)
 
 
-class TripleRankingEvaluation(tf.keras.callbacks.Callback):
+class TripleRankingEvaluation(_EvaluationCallback):
   """Evaluates filtered MRR and Hits@K of held-out triples after every epoch.
 
   Runs `evaluate_triples` on the model at the end of each epoch and adds the
@@ -538,7 +549,7 @@ class TripleRankingEvaluation(tf.keras.callbacks.Callback):
   def __init__(self, triples, *, filter_triples=None, ks=(1, 3, 10),
                sides: typing.Sequence[str] = TRIPLE_SIDES, batch_size: int = 128,
                entity_batch_size: int = 2048, prefix: str = "val_", verbose: int = 0):
-    super().__init__()
+    super().__init__(verbose)
     if not isinstance(prefix, str):
       raise ValueError(f"prefix must be a string, got {prefix!r}")
     self._triples = triples
@@ -547,17 +558,8 @@ class TripleRankingEvaluation(tf.keras.callbacks.Callback):
                          entity_batch_size=_check_positive("entity_batch_size",
                                                            entity_batch_size),
                          prefix=prefix)
-    self._verbose = verbose
-    self.history: list[dict[str, float]] = []
 
   def evaluate(self) -> dict[str, float]:
     """The metrics of the model as it is now."""
     return evaluate_triples(self.model, self._triples, **self._options)
 
-  def on_epoch_end(self, epoch, logs=None):
-    results = self.evaluate()
-    self.history.append(results)
-    if logs is not None:
-      logs.update(results)
-    if self._verbose:
-      print(f"Epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4f}" for k, v in results.items()))

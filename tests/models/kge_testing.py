@@ -1,8 +1,12 @@
 """Helpers of the knowledge-graph model tests: a batch, training on the synthetic KG, MRR."""
+import tempfile
+
 import numpy as np
 import tensorflow as tf
 
 import tfgle
+from tests import keras_testing
+from tests.models import model_testing
 
 NUM_ENTITIES, NUM_RELATIONS = 7, 3
 
@@ -49,3 +53,16 @@ def fit_and_evaluate(model, kg, *, epochs: int, learning_rate: float = 0.02,
       model, kg.test[kg.test[:, 1] == r], filter_triples=known)
                  for r, name in enumerate(kg.relations)}
   return history, overall, by_relation
+
+
+def assert_reloads_identically(test: tf.test.TestCase, model):
+  """Every format reloads `model` as its class, with its config and its scores of a batch."""
+  b = batch()
+  expected = model(b).numpy()
+  for fmt in model_testing.FORMATS:
+    with tempfile.TemporaryDirectory() as directory:
+      loaded = keras_testing.save_and_reload(model, fmt, directory)
+      test.assertIs(type(loaded), type(model))
+      test.assertEqual(loaded.get_config(), model.get_config())
+      test.assertAllClose(loaded(b), expected, msg=fmt)
+  test.assertEqual(type(model).from_config(model.get_config()).get_config(), model.get_config())

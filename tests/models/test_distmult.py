@@ -1,13 +1,9 @@
 """Tests of DistMult: its score, saving, per-epoch evaluation, and recovering planted patterns."""
-import tempfile
-
 import numpy as np
 import tensorflow as tf
 
 import tfgle
-from tests import keras_testing
 from tests.models import kge_testing
-from tests.models import model_testing
 from tfgle.datasets import synthetic_knowledge_graph
 from tfgle.models import DistMult
 
@@ -29,15 +25,8 @@ class DistMultTest(tf.test.TestCase):
                         (relations[r] * entities[t]) @ entities[[1, 4]].T, rtol=1e-5)
 
   def test_reloads_identically(self):
-    model = DistMult(7, 3, embedding_dim=4, l2=0.01, loss="margin", margin=0.5)
-    b = kge_testing.batch()
-    expected = model(b).numpy()
-    for fmt in model_testing.FORMATS:
-      with tempfile.TemporaryDirectory() as directory:
-        loaded = keras_testing.save_and_reload(model, fmt, directory)
-        self.assertIs(type(loaded), DistMult)
-        self.assertEqual(loaded.get_config(), model.get_config())
-        self.assertAllClose(loaded(b), expected, msg=fmt)
+    kge_testing.assert_reloads_identically(
+        self, DistMult(7, 3, embedding_dim=4, l2=0.01, loss="margin", margin=0.5))
 
   def test_recovers_symmetric_and_inverse_relations(self):
     kg, patterns = synthetic_knowledge_graph(width=16, height=16)

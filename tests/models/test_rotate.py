@@ -1,12 +1,8 @@
 """Tests of RotatE: its score, saving, and recovering every planted pattern."""
-import tempfile
-
 import numpy as np
 import tensorflow as tf
 
-from tests import keras_testing
 from tests.models import kge_testing
-from tests.models import model_testing
 from tfgle.datasets import synthetic_knowledge_graph
 from tfgle.models import RotatE
 
@@ -26,15 +22,8 @@ class RotatETest(tf.test.TestCase):
     self.assertAllClose(model.score(h, r, t), expected, rtol=1e-4)
 
   def test_reloads_identically(self):
-    model = RotatE(7, 3, embedding_dim=4, margin=3.0, adversarial_temperature=0.5)
-    b = kge_testing.batch()
-    expected = model(b).numpy()
-    for fmt in model_testing.FORMATS:
-      with tempfile.TemporaryDirectory() as directory:
-        loaded = keras_testing.save_and_reload(model, fmt, directory)
-        self.assertIs(type(loaded), RotatE)
-        self.assertEqual(loaded.get_config(), model.get_config())
-        self.assertAllClose(loaded(b), expected, msg=fmt)
+    kge_testing.assert_reloads_identically(
+        self, RotatE(7, 3, embedding_dim=4, margin=3.0, adversarial_temperature=0.5))
 
   def test_recovers_every_planted_pattern(self):
     kg, _ = synthetic_knowledge_graph(width=16, height=16)

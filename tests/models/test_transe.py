@@ -1,12 +1,8 @@
 """Tests of TransE: its score, saving, and recovering the planted translations of a KG."""
-import tempfile
-
 import numpy as np
 import tensorflow as tf
 
-from tests import keras_testing
 from tests.models import kge_testing
-from tests.models import model_testing
 from tfgle.datasets import synthetic_knowledge_graph
 from tfgle.models import TransE
 
@@ -27,16 +23,8 @@ class TransETest(tf.test.TestCase):
     self.assertEqual(model.embed_relations([0, 2]).shape, (2, 4))
 
   def test_reloads_identically(self):
-    model = TransE(7, 3, embedding_dim=4, norm=2, loss="softplus", name="transe")
-    b = kge_testing.batch()
-    expected = model(b).numpy()
-    for fmt in model_testing.FORMATS:
-      with tempfile.TemporaryDirectory() as directory:
-        loaded = keras_testing.save_and_reload(model, fmt, directory)
-        self.assertIs(type(loaded), TransE)
-        self.assertEqual(loaded.get_config(), model.get_config())
-        self.assertAllClose(loaded(b), expected, msg=fmt)
-    self.assertEqual(TransE.from_config(model.get_config()).get_config(), model.get_config())
+    kge_testing.assert_reloads_identically(
+        self, TransE(7, 3, embedding_dim=4, norm=2, loss="softplus", name="transe"))
 
   def test_recovers_translations_inverses_and_composition(self):
     # The grid without its symmetric relation: TransE cannot model "mirror" (r would be 0 and
