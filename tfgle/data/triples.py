@@ -19,7 +19,7 @@ Each iteration of the dataset is one epoch, deterministic given `seed`, with
 a new order and new negatives every epoch.
 
 Example:
-  kg = tfgle.datasets.load_triples("FB15k-237")
+  kg = tfgle.datasets.load_triples("FB15k-237", unknown="drop")
   ds = tfgle.data.triple_dataset(kg.train, num_entities=kg.num_entities, batch_size=1024,
                                  num_negatives=16, filter_triples=kg.train)
   model = tfgle.models.TransE(kg.num_entities, kg.num_relations, embedding_dim=100)

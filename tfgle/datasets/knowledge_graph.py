@@ -16,8 +16,9 @@ holds out only triples that the patterns imply from the training triples: a
 test set that KG models can solve, for tests and examples.
 
 Example:
-  kg = tfgle.datasets.load_triples("FB15k-237")          # train.txt, valid.txt, test.txt
-  kg.num_entities, kg.num_relations, kg.train.shape      # 14505, 237, (272115, 3)
+  # train.txt, valid.txt, test.txt; drop held-out triples of entities that train lacks.
+  kg = tfgle.datasets.load_triples("FB15k-237", unknown="drop")
+  kg.num_entities, kg.num_relations, kg.train.shape, kg.dropped
   kg.entity_index(["/m/027rn"]), kg.to_names(kg.test[:2])
 
   kg, patterns = tfgle.datasets.synthetic_knowledge_graph(width=16, height=16)
@@ -127,8 +128,8 @@ def load_triples(train: _Triples, valid: Optional[_Triples] = None,
   order of their names. A valid or test triple with an entity or relation
   that training lacks cannot be scored: it is an error naming the file and
   line (`unknown="error"`), or it is dropped and counted in
-  `KnowledgeGraph.dropped` (`unknown="drop"`; WN18RR's test set has such
-  triples).
+  `KnowledgeGraph.dropped` (`unknown="drop"`; benchmarks such as WN18RR
+  have a few such triples, and PyKEEN drops them too).
 
   Args:
     train: the training triples (file, array-like or data set directory).
