@@ -5,6 +5,8 @@ EgoGraph models (batches of `tfgle.data.ego_graph_dataset`): `EgoGraphSAGE`,
 `tfgle.data.subgraph_dataset`): `GCN`, `GAT`. Each is a Keras model built from
 feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
 gives the seeds' embeddings [B, D]. User-item: `EgoBipartiteSAGE` (two towers).
+Knowledge graphs (batches of `tfgle.data.triple_dataset`): `TransE`,
+`DistMult`, `RotatE`, and their base `KGEModel` (subclass it for another score).
 """
 from .ego_bipartite_sage import EgoBipartiteSAGE
 from .ego_gat import EgoGAT
@@ -16,3 +18,7 @@ from .lightgcn import LightGCN
 from .mf_bpr import BPRMF
 from .mf_bpr import bpr_dataset
 from .node2vec import Node2Vec
+from .kge import KGEModel
+from .distmult import DistMult
+from .rotate import RotatE
+from .transe import TransE

@@ -187,13 +187,8 @@ class BPRMF(tf.keras.Model):
     return tf.concat([pos_logits[:, tf.newaxis], neg_logits], axis=1)
 
   def _l2_penalty(self, user, pos, neg) -> tf.Tensor:
-    if not self.l2:
-      return tf.constant(0.0)
-    squares = (tf.reduce_sum(tf.square(tf.gather(self.user_embeddings, user))) +
-               tf.reduce_sum(tf.square(tf.gather(self.item_embeddings, pos))) +
-               tf.reduce_sum(tf.square(tf.gather(self.item_embeddings, neg))))
-    batch = tf.cast(tf.maximum(tf.size(user), 1), squares.dtype)
-    return self.l2 * 0.5 * squares / batch
+    return embedding_l2(self.l2, [(self.user_embeddings, user), (self.item_embeddings, pos),
+                                  (self.item_embeddings, neg)])
 
   def get_config(self):
     return {
@@ -209,6 +204,19 @@ class BPRMF(tf.keras.Model):
   @classmethod
   def from_config(cls, config):
     return cls(**config)
+
+
+def embedding_l2(l2: float, rows) -> tf.Tensor:
+  """l2 / 2 * the squared norms of the embedding rows a batch uses / its size B.
+
+  `rows` lists (table, indices) pairs; the first pair's indices are [B].
+  """
+  if not l2:
+    return tf.constant(0.0)
+  squares = tf.add_n([tf.reduce_sum(tf.square(tf.gather(table, indices)))
+                      for table, indices in rows])
+  batch = tf.cast(tf.maximum(tf.size(rows[0][1]), 1), squares.dtype)
+  return l2 * 0.5 * squares / batch
 
 
 def _gather(embeddings: tf.Tensor, indices) -> tf.Tensor:

@@ -263,3 +263,145 @@ class RankingEvaluationTest(tf.test.TestCase):
 
 if __name__ == "__main__":
   tf.test.main()
+
+
+# ------------------------------------------------------- knowledge-graph triples
+
+NUM_ENTITIES, NUM_RELATIONS = 23, 3
+
+
+class _TrilinearScorer:
+  """score(h, r, t) = sum(E[h] * R[r] * E[t]) with small integers: exact scores, many ties."""
+
+  def __init__(self, seed=0):
+    rng = np.random.default_rng(seed)
+    self.num_entities, self.num_relations = NUM_ENTITIES, NUM_RELATIONS
+    self.entities = rng.integers(-1, 2, size=(NUM_ENTITIES, 3)).astype(np.float32)
+    self.relations = rng.integers(-1, 2, size=(NUM_RELATIONS, 3)).astype(np.float32)
+    self.calls = []
+
+  def score_tails(self, head, relation, entities):
+    self.calls.append(("tail", len(head), len(entities)))
+    query = self.entities[head.numpy()] * self.relations[relation.numpy()]
+    return tf.constant(query @ self.entities[entities.numpy()].T)
+
+  def score_heads(self, relation, tail, entities):
+    self.calls.append(("head", len(tail), len(entities)))
+    query = self.relations[relation.numpy()] * self.entities[tail.numpy()]
+    return tf.constant(query @ self.entities[entities.numpy()].T)
+
+
+def _kg(seed=0):
+  rng = np.random.default_rng(seed)
+  triples = np.unique(np.stack([rng.integers(0, NUM_ENTITIES, 200),
+                                rng.integers(0, NUM_RELATIONS, 200),
+                                rng.integers(0, NUM_ENTITIES, 200)], axis=1), axis=0)
+  order = rng.permutation(len(triples))
+  return triples[order[:150]], triples[order[150:]]  # known (train + valid), test
+
+
+def _triples_reference(scorer, test, known, ks, sides=("head", "tail")):
+  """Brute force: each triple and side, every entity scored, other known triples (and the
+  other test triples) left out; known None: raw, nothing left out but the target."""
+  known = set() if known is None else {tuple(t) for t in known} | {tuple(t) for t in test}
+  ranks = []
+  for side in sides:
+    for h, r, t in test:
+      if side == "tail":
+        scores = (scorer.entities[h] * scorer.relations[r]) @ scorer.entities.T
+        target, candidates = t, [(h, r, e) for e in range(NUM_ENTITIES)]
+      else:
+        scores = (scorer.relations[r] * scorer.entities[t]) @ scorer.entities.T
+        target, candidates = h, [(e, r, t) for e in range(NUM_ENTITIES)]
+      others = [e for e in range(NUM_ENTITIES) if e != target and candidates[e] not in known]
+      better = sum(scores[e] > scores[target] for e in others)
+      equal = sum(scores[e] == scores[target] for e in others)
+      ranks.append(1 + better + equal / 2)
+  ranks = np.array(ranks)
+  return {"mrr": np.mean(1 / ranks), "mean_rank": np.mean(ranks),
+          **{f"hits_at_{k}": np.mean(ranks <= k) for k in ks}}
+
+
+class EvaluateTriplesTest(tf.test.TestCase):
+
+  @parameterized.expand([("one_batch", 1000, 1000), ("small_batches", 4, 5), ("uneven", 7, 22)])
+  def test_matches_the_brute_force_reference(self, _, batch_size, entity_batch_size):
+    scorer = _TrilinearScorer()
+    known, test = _kg()
+    actual = ranking.evaluate_triples(scorer, test, filter_triples=known, ks=[1, 3, 10],
+                                      batch_size=batch_size, entity_batch_size=entity_batch_size)
+    expected = _triples_reference(scorer, test, known, [1, 3, 10])
+    self.assertEqual(sorted(actual), sorted(expected))
+    for key, value in expected.items():
+      self.assertAllClose(actual[key], value, msg=key)
+    self.assertTrue(all(c[2] <= entity_batch_size for c in scorer.calls))
+
+  def test_sides_raw_ranking_and_prefix(self):
+    scorer = _TrilinearScorer(seed=1)
+    known, test = _kg(seed=1)
+    tails = ranking.evaluate_triples(scorer, test, filter_triples=known, sides=["tail"], ks=2,
+                                     prefix="test_")
+    self.assertAllClose(tails["test_mrr"],
+                        _triples_reference(scorer, test, known, [2], sides=["tail"])["mrr"])
+    self.assertEqual(sorted(tails), ["test_hits_at_2", "test_mean_rank", "test_mrr"])
+    # Raw: nothing but the target itself is left out, so ranks can only grow.
+    raw = ranking.evaluate_triples(scorer, test, ks=[1, 3, 10])
+    filtered = ranking.evaluate_triples(scorer, test, filter_triples=known, ks=[1, 3, 10])
+    self.assertAllClose(raw, _triples_reference(scorer, test, None, [1, 3, 10]))
+    self.assertGreater(raw["mean_rank"], filtered["mean_rank"])
+    # The evaluated triples are known to each other even without them in filter_triples.
+    self.assertAllClose(filtered, ranking.evaluate_triples(
+        scorer, test, filter_triples=np.concatenate([known, test]), ks=[1, 3, 10]))
+
+  def test_constant_scores_rank_like_a_random_guess(self):
+    class Constant(_TrilinearScorer):
+      def score_tails(self, head, relation, entities):
+        return tf.zeros([len(head), len(entities)])
+      score_heads = score_tails
+    _, test = _kg()
+    metrics = ranking.evaluate_triples(Constant(), test)
+    self.assertAllClose(metrics["mean_rank"], (NUM_ENTITIES + 1) / 2)
+    self.assertEqual(metrics["hits_at_1"], 0.0)
+
+  def test_bad_arguments(self):
+    scorer = _TrilinearScorer()
+    known, test = _kg()
+    for kwargs, message in [
+        (dict(model=object()), r"model must have score_heads\(relation, tail, entities\) and "
+         r"score_tails\(head, relation, entities\), .*; object has no score_heads"),
+        (dict(triples=test[:0]), "triples must not be empty"),
+        (dict(triples=test[:, :2]), r"triples must be an int array \[n, 3\]"),
+        (dict(triples=[[0, 3, 1]]), r"triples\[0\] has relation 3, which is not in \[0, 3\)"),
+        (dict(filter_triples=[[0, 0, 23]]), r"filter_triples\[0\] has tail 23, which is not in "
+         r"\[0, 23\)"),
+        (dict(sides="tail"), r"sides must be a non-empty list of \['head', 'tail'\], got 'tail'"),
+        (dict(sides=["left"]), "sides must be a non-empty list"),
+        (dict(ks=0), "ks must be a positive int or a non-empty list of them, got 0"),
+        (dict(batch_size=0), "batch_size must be a positive int, got 0"),
+        (dict(entity_batch_size=None), "entity_batch_size must be a positive int, got None"),
+        (dict(prefix=1), "prefix must be a string, got 1")]:
+      args = dict(model=scorer, triples=test, filter_triples=known)
+      args.update(kwargs)
+      with self.assertRaisesRegex(ValueError, message):
+        ranking.evaluate_triples(args.pop("model"), args.pop("triples"), **args)
+    scorer.num_entities = 0
+    with self.assertRaisesRegex(ValueError, "model.num_entities must be a positive int, got 0"):
+      ranking.evaluate_triples(scorer, test)
+
+  def test_bad_scores(self):
+    _, test = _kg()
+
+    class WrongShape(_TrilinearScorer):
+      def score_tails(self, head, relation, entities):
+        return tf.zeros([len(entities)])
+
+    class NotFinite(_TrilinearScorer):
+      def score_heads(self, relation, tail, entities):
+        return tf.fill([len(tail), len(entities)], np.nan)
+    with self.assertRaisesRegex(ValueError, r"model.score_tails must return float scores of "
+                                r"shape \[\d+, 23\] \(queries x entities\), got float32 of "
+                                r"shape \(23,\)"):
+      ranking.evaluate_triples(WrongShape(), test, sides=["tail"])
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "model.score_heads returned a NaN or infinite score"):
+      ranking.evaluate_triples(NotFinite(), test)

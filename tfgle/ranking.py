@@ -1,4 +1,10 @@
-"""Full-ranking evaluation of recommenders: Recall, NDCG, HitRate and MRR @K over all items.
+"""Full-ranking evaluation: recommenders (Recall, NDCG, HitRate, MRR @K) and KG triples.
+
+Knowledge-graph link prediction (`evaluate_triples`, the callback
+`TripleRankingEvaluation`) ranks every entity as the head and as the tail of
+each held-out triple, with the other known triples filtered out, and reports
+MRR, mean rank and Hits@K; see evaluate_triples. The rest of this doc is
+about recommenders.
 
 For every user with held-out items, every item is scored, the user's training
 items are masked out, and the top K of the rest are compared with the held-out
@@ -47,6 +53,9 @@ import typing
 
 import numpy as np
 import tensorflow as tf
+
+from tfgle import metrics as _metrics
+from tfgle.data import triples as _triples
 
 METRICS = ("recall", "ndcg", "hit_rate", "mrr")
 
@@ -223,7 +232,27 @@ class _Scorer:
     return scores
 
 
-class RankingEvaluation(tf.keras.callbacks.Callback):
+class _EvaluationCallback(tf.keras.callbacks.Callback):
+  """Runs `evaluate()` after every epoch and adds its metrics to the epoch logs."""
+
+  def __init__(self, verbose: int):
+    super().__init__()
+    self._verbose = verbose
+    self.history: list[dict[str, float]] = []
+
+  def evaluate(self) -> dict[str, float]:
+    raise NotImplementedError
+
+  def on_epoch_end(self, epoch, logs=None):
+    results = self.evaluate()
+    self.history.append(results)
+    if logs is not None:
+      logs.update(results)
+    if self._verbose:
+      print(f"Epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4f}" for k, v in results.items()))
+
+
+class RankingEvaluation(_EvaluationCallback):
   """Evaluates full-ranking metrics on held-out interactions after every epoch.
 
   At the end of each epoch the model's user and item embeddings are ranked
@@ -258,7 +287,7 @@ class RankingEvaluation(tf.keras.callbacks.Callback):
                ks: typing.Union[int, typing.Sequence[int]] = (20,),
                metrics: typing.Sequence[str] = METRICS, prefix: str = "val_",
                user_batch_size: int = 1024, item_batch_size: int = 16384, verbose: int = 0):
-    super().__init__()
+    super().__init__(verbose)
     if embed is not None and not callable(embed):
       raise ValueError(f"embed must be a callable model -> (user_embeddings, item_embeddings), "
                        f"got {embed!r}")
@@ -269,8 +298,6 @@ class RankingEvaluation(tf.keras.callbacks.Callback):
     self._options = dict(ks=_check_ks(ks), metrics=_check_metrics(metrics), prefix=prefix,
                          user_batch_size=_check_positive("user_batch_size", user_batch_size),
                          item_batch_size=_check_positive("item_batch_size", item_batch_size))
-    self._verbose = verbose
-    self.history: list[dict[str, float]] = []
 
   def evaluate(self) -> dict[str, float]:
     """The metrics of the model as it is now."""
@@ -289,13 +316,6 @@ class RankingEvaluation(tf.keras.callbacks.Callback):
     return evaluate_ranking(self._train, self._heldout, user_embeddings=users,
                             item_embeddings=items, **self._options)
 
-  def on_epoch_end(self, epoch, logs=None):
-    results = self.evaluate()
-    self.history.append(results)
-    if logs is not None:
-      logs.update(results)
-    if self._verbose:
-      print(f"Epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4f}" for k, v in results.items()))
 
 
 # ---------------------------------------------------------------- checks
@@ -353,3 +373,193 @@ def _interactions(name: str, value, num_users: int, num_items: int):
       raise ValueError(f"{name}: {what}[{int(np.argmax(bad))}] = {int(ids[np.argmax(bad)])} is "
                        f"not in [0, {size}) (dense indices, as graph.to_index gives)")
   return users.astype(np.int64), items.astype(np.int64)
+
+
+# --------------------------------------------------- knowledge-graph triples
+
+TRIPLE_SIDES = ("head", "tail")
+
+
+def evaluate_triples(model, triples, *, filter_triples=None, ks=(1, 3, 10),
+                     sides: typing.Sequence[str] = TRIPLE_SIDES, batch_size: int = 128,
+                     entity_batch_size: int = 2048, prefix: str = "",
+                     verbose: int = 0) -> dict[str, float]:
+  """Filtered MRR, mean rank and Hits@K of knowledge-graph triples, ranking every entity.
+
+  The link-prediction protocol of TransE and its successors: each triple
+  (h, r, t) of `triples` is ranked twice, its tail against every entity as
+  (h, r, ?) and its head as (?, r, t). In the filtered setting (given
+  `filter_triples`, normally train + valid + test: `KnowledgeGraph.all_triples()`),
+  candidates that form another known triple are left out of the ranking, so
+  a model is not penalized for ranking a true answer first; `triples`
+  themselves always count as known. Without filter_triples the ranking is
+  raw (only the triple's own entity is left out). Ties count half
+  (the "realistic" rank of PyKEEN): rank = 1 + #better + #equal / 2, so a
+  model that scores every entity alike gets the rank of a random guess.
+
+    mrr = mean 1 / rank,  mean_rank = mean rank,  hits_at_k = share of ranks <= k
+  over every triple and side.
+
+  Memory: queries are scored in batches of `batch_size` against entities in
+  chunks of `entity_batch_size` (the model's score over a chunk may hold
+  batch_size x entity_batch_size x width floats); a batch's scores of every
+  entity, 4 * batch_size * num_entities bytes, are kept until it is ranked.
+
+  Example:
+    metrics = tfgle.ranking.evaluate_triples(model, kg.test, filter_triples=kg.all_triples())
+    metrics["mrr"], metrics["hits_at_10"]
+
+  Args:
+    model: has `num_entities`, `score_tails(head [B], relation [B], entities
+      [C]) -> [B, C]` and `score_heads(relation [B], tail [B], entities [C])
+      -> [B, C]` (tfgle.models' TransE, DistMult, RotatE do).
+    triples: int [n, 3] (head, relation, tail) dense indices to rank, n > 0.
+    filter_triples: int [m, 3] known triples to filter out, or None (raw).
+    ks: the K of hits_at_k (an int or a list of them).
+    sides: which sides to replace: ("head", "tail"), ("tail",) or ("head",).
+    batch_size: queries scored at once.
+    entity_batch_size: candidate entities per score call.
+    prefix: prepended to every key (for example "val_").
+    verbose: 1 shows a progress bar over the query batches.
+
+  Returns:
+    {prefix + "mrr", prefix + "mean_rank", prefix + f"hits_at_{k}"}: floats.
+
+  Raises:
+    ValueError: a bad argument (naming it) or triples out of range.
+    tf.errors.InvalidArgumentError: a score that is NaN or infinite.
+  """
+  ks = _check_ks(ks)
+  batch_size = _check_positive("batch_size", batch_size)
+  entity_batch_size = _check_positive("entity_batch_size", entity_batch_size)
+  if not isinstance(prefix, str):
+    raise ValueError(f"prefix must be a string, got {prefix!r}")
+  if (isinstance(sides, str) or not isinstance(sides, (list, tuple)) or not sides or
+      any(side not in TRIPLE_SIDES for side in sides)):
+    raise ValueError(f"sides must be a non-empty list of {list(TRIPLE_SIDES)}, got {sides!r}")
+  for method in ("score_heads", "score_tails"):
+    if not callable(getattr(model, method, None)):
+      raise ValueError(f"model must have score_heads(relation, tail, entities) and "
+                       f"score_tails(head, relation, entities), as tfgle.models' KG models "
+                       f"do; {type(model).__name__} has no {method}")
+  num_entities = _check_positive("model.num_entities", getattr(model, "num_entities", None))
+  # Relations are checked against the model's table when it has one.
+  relation_limit = getattr(model, "num_relations", None) or np.iinfo(np.int64).max
+  triples = _triples.check_triples("triples", triples, num_entities, relation_limit)
+  if not len(triples):
+    raise ValueError("triples must not be empty")
+  known = None
+  if filter_triples is not None:
+    known = _triples.check_triples("filter_triples", filter_triples, num_entities,
+                                   relation_limit)
+    known = np.concatenate([known, triples])
+  num_relations = int((triples if known is None else known)[:, 1].max()) + 1
+
+  ranks = []
+  total = len(triples) * len(dict.fromkeys(sides))
+  progbar = tf.keras.utils.Progbar(total, verbose=verbose, unit_name="query")
+  for side in dict.fromkeys(sides):
+    # Queries of this side: (anchor entity, relation) -> the target entity.
+    anchor_column, target_column = (0, 2) if side == "tail" else (2, 0)
+    groups = triples[:, anchor_column] * num_relations + triples[:, 1]
+    if known is not None:
+      known_groups = known[:, anchor_column] * num_relations + known[:, 1]
+      order = np.lexsort((known[:, target_column], known_groups))
+      known_groups, known_targets = known_groups[order], known[order, target_column]
+    for start in range(0, len(triples), batch_size):
+      batch = triples[start:start + batch_size]
+      rows = np.arange(len(batch))
+      target = batch[:, target_column]
+      if known is None:
+        masked_rows, masked_entities = rows[:0], target[:0]
+      else:
+        group = groups[start:start + batch_size]
+        begin = np.searchsorted(known_groups, group, side="left")
+        end = np.searchsorted(known_groups, group, side="right")
+        masked_rows = np.repeat(rows, end - begin)
+        masked_entities = _rows(known_targets, begin, end)
+      scores = _score_entities(model, side, batch, num_entities, entity_batch_size)
+      ranks.append(_filtered_ranks(scores, target, masked_rows, masked_entities))
+      progbar.add(len(batch))
+  ranks = np.concatenate(ranks)
+  metrics = {f"{prefix}mrr": float(np.mean(1.0 / ranks)),
+             f"{prefix}mean_rank": float(np.mean(ranks))}
+  for k in ks:
+    metrics[f"{prefix}hits_at_{k}"] = float(np.mean(ranks <= k))
+  return metrics
+
+
+def _score_entities(model, side: str, batch: np.ndarray, num_entities: int,
+                    chunk: int) -> tf.Tensor:
+  """Scores [B, num_entities] of every entity in the `side` slot of each triple of `batch`."""
+  head, relation, tail = (tf.constant(batch[:, i], tf.int64) for i in range(3))
+  parts = []
+  for begin in range(0, num_entities, chunk):
+    entities = tf.range(begin, min(begin + chunk, num_entities), dtype=tf.int64)
+    if side == "tail":
+      scores = model.score_tails(head, relation, entities)
+    else:
+      scores = model.score_heads(relation, tail, entities)
+    scores = tf.convert_to_tensor(scores)
+    expected = [len(batch), int(entities.shape[0])]
+    if scores.shape.as_list() != expected or not scores.dtype.is_floating:
+      raise ValueError(f"model.score_{side}s must return float scores of shape {expected} "
+                       f"(queries x entities), got {scores.dtype.name} of shape {scores.shape}")
+    parts.append(tf.cast(scores, tf.float32))
+  scores = tf.concat(parts, axis=1)
+  tf.debugging.assert_all_finite(scores, f"model.score_{side}s returned a NaN or infinite score")
+  return scores
+
+
+def _filtered_ranks(scores: tf.Tensor, target: np.ndarray, masked_rows: np.ndarray,
+                    masked_entities: np.ndarray) -> np.ndarray:
+  """Ranks [B] (tfgle.metrics.ranks: ties count half) of each row's target among the
+  entities that are not masked; a row's own target is never masked."""
+  keep = masked_entities != target[masked_rows]
+  indices = np.stack([masked_rows[keep], masked_entities[keep]], axis=1)
+  scores = tf.tensor_scatter_nd_update(
+      scores, tf.constant(indices.reshape(-1, 2), tf.int64),
+      tf.fill([len(indices)], tf.constant(-np.inf, scores.dtype)))
+  return _metrics.ranks(scores, target).numpy().astype(np.float64)
+
+
+class TripleRankingEvaluation(_EvaluationCallback):
+  """Evaluates filtered MRR and Hits@K of held-out triples after every epoch.
+
+  Runs `evaluate_triples` on the model at the end of each epoch and adds the
+  metrics to the epoch logs as f"{prefix}mrr", f"{prefix}hits_at_{k}" and
+  f"{prefix}mean_rank"; put it before the callbacks that monitor them
+  (EarlyStopping("val_mrr", mode="max"), ModelCheckpoint ...).
+
+  Example:
+    model.fit(ds, epochs=100, callbacks=[
+        tfgle.ranking.TripleRankingEvaluation(kg.valid, filter_triples=kg.all_triples()),
+        tf.keras.callbacks.EarlyStopping("val_mrr", mode="max", patience=5)])
+
+  Args:
+    triples, filter_triples, ks, sides, batch_size, entity_batch_size: as
+      evaluate_triples.
+    prefix: of the logs' keys (default "val_").
+    verbose: 1 prints the metrics of each epoch.
+
+  Attributes:
+    history: the metrics of each evaluated epoch, in order.
+  """
+
+  def __init__(self, triples, *, filter_triples=None, ks=(1, 3, 10),
+               sides: typing.Sequence[str] = TRIPLE_SIDES, batch_size: int = 128,
+               entity_batch_size: int = 2048, prefix: str = "val_", verbose: int = 0):
+    super().__init__(verbose)
+    if not isinstance(prefix, str):
+      raise ValueError(f"prefix must be a string, got {prefix!r}")
+    self._triples = triples
+    self._options = dict(filter_triples=filter_triples, ks=_check_ks(ks), sides=sides,
+                         batch_size=_check_positive("batch_size", batch_size),
+                         entity_batch_size=_check_positive("entity_batch_size",
+                                                           entity_batch_size),
+                         prefix=prefix)
+
+  def evaluate(self) -> dict[str, float]:
+    """The metrics of the model as it is now."""
+    return evaluate_triples(self.model, self._triples, **self._options)
+

@@ -22,3 +22,4 @@ from tfgle.data.subgraph import to_graph_tensor
 from tfgle.data.link_split import EdgeSplit
 from tfgle.data.link_split import split_edges
 from tfgle.data.skip_gram import skip_gram_dataset
+from tfgle.data.triples import triple_dataset

@@ -1,4 +1,4 @@
-"""Ready-made graphs: loaders of public data sets, their downloaders, a synthetic generator.
+"""Ready-made graphs: loaders of public data sets and KG triples, downloaders, synthetic generators.
 
 Imports tfgle.graph (it returns built Graphs); nothing that trains.
 """
@@ -7,3 +7,6 @@ from tfgle.datasets.download import download_movielens
 from tfgle.datasets.download import download_planetoid
 from tfgle.datasets.movielens import load_movielens
 from tfgle.datasets.synthetic import synthetic
+from tfgle.datasets.knowledge_graph import KnowledgeGraph
+from tfgle.datasets.knowledge_graph import load_triples
+from tfgle.datasets.knowledge_graph import synthetic_knowledge_graph
