@@ -6,8 +6,9 @@ stacks levels as GLE's pyramid does. SubGraph convolutions take node features
 [N, D] and edge_index [2, E] (src -> dst) and aggregate with segment ops.
 Every conv writes its math once, against an adjacency (a private base in
 `_conv_base`), so an Ego conv and its SubGraph twin (`EgoSAGEConv` and
-`SAGEConv`, `EgoGATConv` and `GATConv`) share it. Imports no other tfgle
-package; the models build on it.
+`SAGEConv`, `EgoGATConv` and `GATConv`) share it. `EgoTGATConv` (TGAT) also
+takes each neighbor's time span, encoded by `TimeEncoding`. Imports no other
+tfgle package; the models build on it.
 """
 from tfgle.layers import aggregation
 from tfgle.layers.ego_gat_conv import EgoGATConv
@@ -18,9 +19,11 @@ from tfgle.layers.ego_inputs import num_hops
 from tfgle.layers.ego_layer import EgoLayer
 from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
 from tfgle.layers.ego_sage_conv import EgoSAGEConv
+from tfgle.layers.ego_tgat_conv import EgoTGATConv
 from tfgle.layers.gat_conv import GATConv
 from tfgle.layers.gcn_conv import GCNConv
 from tfgle.layers.sage_conv import SAGEConv
+from tfgle.layers.time_encoding import TimeEncoding
 
 __all__ = [
     "EgoGATConv",
@@ -29,9 +32,11 @@ __all__ = [
     "EgoLayer",
     "EgoRGCNConv",
     "EgoSAGEConv",
+    "EgoTGATConv",
     "GATConv",
     "GCNConv",
     "SAGEConv",
+    "TimeEncoding",
     "aggregation",
     "encode_ego_batch",
     "num_hops",
