@@ -6,8 +6,10 @@ stacks levels as GLE's pyramid does. SubGraph convolutions take node features
 [N, D] and edge_index [2, E] (src -> dst) and aggregate with segment ops.
 Every conv writes its math once, against an adjacency (a private base in
 `_conv_base`), so an Ego conv and its SubGraph twin (`EgoSAGEConv` and
-`SAGEConv`, `EgoGATConv` and `GATConv`) share it. Imports no other tfgle
-package; the models build on it.
+`SAGEConv`, `EgoGATConv` and `GATConv`, `EgoGINConv` and `GINConv`)
+share it. Readouts (`GlobalSumPool`, `GlobalMeanPool`, `GlobalMaxPool`,
+`GlobalAttentionPool`) pool the node states of a batch of graphs into one
+vector per graph. Imports no other tfgle package; the models build on it.
 """
 from tfgle.layers import aggregation
 from tfgle.layers.ego_gat_conv import EgoGATConv
@@ -20,6 +22,11 @@ from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
 from tfgle.layers.ego_sage_conv import EgoSAGEConv
 from tfgle.layers.gat_conv import GATConv
 from tfgle.layers.gcn_conv import GCNConv
+from tfgle.layers.gin_conv import GINConv
+from tfgle.layers.readout import GlobalAttentionPool
+from tfgle.layers.readout import GlobalMaxPool
+from tfgle.layers.readout import GlobalMeanPool
+from tfgle.layers.readout import GlobalSumPool
 from tfgle.layers.sage_conv import SAGEConv
 
 __all__ = [
@@ -31,6 +38,11 @@ __all__ = [
     "EgoSAGEConv",
     "GATConv",
     "GCNConv",
+    "GINConv",
+    "GlobalAttentionPool",
+    "GlobalMaxPool",
+    "GlobalMeanPool",
+    "GlobalSumPool",
     "SAGEConv",
     "aggregation",
     "encode_ego_batch",
