@@ -1,4 +1,5 @@
-"""Batch structures and their datasets: EgoGraph (dense per hop) and SubGraph (edge_index).
+"""Batch structures and their datasets: EgoGraph (dense per hop), SubGraph (edge_index) and
+graph batches (whole small graphs of a collection, with a graph index).
 
 Imports tfgle.graph (samplers) and tfgle.gsl (queries); models and training build on it.
 """
@@ -10,6 +11,7 @@ from tfgle.data.ego_graph import hop_name
 from tfgle.data.ego_graph import link_ego_graph_dataset
 from tfgle.data.full_graph import full_graph
 from tfgle.data.full_graph import full_graph_dataset
+from tfgle.data.graph_batch import graph_batch_dataset
 from tfgle.data.subgraph import induced_subgraph
 from tfgle.data.subgraph import subgraph_dataset
 from tfgle.data.subgraph import to_graph_tensor
