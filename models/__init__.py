@@ -5,11 +5,15 @@ EgoGraph models (batches of `tfgle.data.ego_graph_dataset`): `EgoGraphSAGE`,
 `tfgle.data.subgraph_dataset`): `GCN`, `GAT`. Each is a Keras model built from
 feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
 gives the seeds' embeddings [B, D]. User-item: `EgoBipartiteSAGE` (two towers).
+Graph classification (batches of `tfgle.data.graph_batch_dataset`): `GIN`
+(`GIN.from_collection(collection, ...)`), whose `embed(batch)` gives the
+graphs' embeddings [num_graphs, D].
 """
 from .ego_bipartite_sage import EgoBipartiteSAGE
 from .ego_gat import EgoGAT
 from .ego_graph_sage import EgoGraphSAGE
 from .ego_rgcn import EgoRGCN
+from .gin import GIN
 from .subgraph_gat import GAT
 from .subgraph_gcn import GCN
 from .lightgcn import LightGCN

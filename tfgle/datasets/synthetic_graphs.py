@@ -10,8 +10,7 @@ num_graphs allows, in random order), so chance accuracy is about
 
 - task="cycles": label c = the number of independent cycles (the cyclomatic
   number E - N + 1 of the connected graph): the tree plus c random extra
-  edges. A sum readout over node degrees can count it; a mean readout cannot
-  tell graphs of different sizes apart (Xu et al.'s argument for GIN).
+  edges. A sum readout of node degrees counts it exactly.
 - task="triangles": label c = the number of triangles: the tree plus edges
   that close exactly the missing triangles (an edge u-v closes one per common
   neighbor of u and v) and noise edges that close none, in random order: as
