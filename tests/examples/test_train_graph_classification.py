@@ -36,7 +36,9 @@ def _write_tables(directory, collection):
   paths = [os.path.join(directory, name) for name in ("nodes.tsv", "edges.tsv", "graphs.tsv")]
   for path, table, rows in ((paths[0], nodes, slice(None)), (paths[1], edges, one_way),
                             (paths[2], graphs, slice(None))):
-    columns = {k: v for k, v in table.items() if k not in ("x", "split")}
+    columns = {k: v for k, v in table.items() if k != "split"}
+    if "x" in columns:  # a float column ("1.0"), read only with --graph_features=x:float
+      columns["x"] = columns["x"][:, 0]
     with open(path, "w") as f:
       f.write("\t".join(columns) + "\n")
       for row in zip(*(np.asarray(v)[rows] for v in columns.values())):
@@ -76,6 +78,12 @@ class TrainGraphClassificationTest(tf.test.TestCase):
     self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
     metrics = _final_metrics(proc.stdout)
     self.assertEqual((metrics["dataset"], metrics["num_graphs"]), ("tables", 150))
+    # The same with the nodes' feature column read (above, every node got x = 1).
+    proc = _run(*_TINY, f"--graph_node_table={nodes}", f"--graph_edge_table={edges}",
+                f"--graph_table={graphs}", "--graph_split_column=", "--graph_features=x:float",
+                f"--model_dir={directory}/model_x")
+    self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
+    self.assertBetween(_final_metrics(proc.stdout)["test_accuracy"], 0, 1)
 
   def test_bad_tables_and_flags_are_usage_errors(self):
     directory = self.get_temp_dir()
@@ -91,8 +99,6 @@ class TrainGraphClassificationTest(tf.test.TestCase):
         ([f"--graph_node_table={nodes}"], "give --graph_node_table, --graph_edge_table and "
          "--graph_table together"),
         (["--graph_features=atom:text"], "features entry 'atom:text' must be NAME:KIND"),
-        ([f"--graph_node_table={nodes}", f"--graph_edge_table={nodes}",
-          f"--graph_table={graphs}"], f"graph table: {graphs}: the header has no column 'split'"),
     ]:
       proc = _run(*flags)
       self.assertEqual(proc.returncode, 1, proc.stderr[-3000:])

@@ -109,15 +109,13 @@ class GINTest(tf.test.TestCase):
     self.assertAllClose(twin(self.batch), model(self.batch))
     self.assertNotEmpty(model.losses)
 
-  def test_weights_exist_before_any_call(self):
-    model = self.make()
+  def test_built_from_the_start_and_dropout_only_in_training(self):
+    model = self.make(dropout=0.5)
     self.assertTrue(model.built)
     self.assertNotAllClose(self.make(seed=7)(self.batch), model(self.batch))
-
-  def test_dropout_only_in_training(self):
-    model = self.make(dropout=0.5)
-    self.assertAllClose(model(self.batch), model(self.batch, training=False))
-    self.assertNotAllClose(model(self.batch, training=True), model(self.batch, training=False))
+    inference = model(self.batch, training=False)
+    self.assertAllClose(model(self.batch), inference)
+    self.assertNotAllClose(model(self.batch, training=True), inference)
 
   def test_bad_configuration(self):
     features = self.make().get_config()["features"]

@@ -254,8 +254,9 @@ def read_graph_collection(nodes: tables.Source, edges: tables.Source, graphs: ta
       row = int(np.argmax(labels < 0))
       raise ValueError(f"graph table: {graph_table.locate(row)}: label {int(labels[row])} is "
                        "negative; graph labels are classes, ints >= 0")
-  splits = (builder._splits(graph_table.columns[graph_decoder.split])  # pylint: disable=protected-access
-            if graph_decoder.split else {})
+  splits = {}
+  if graph_decoder.split:  # as a node table's split column (builder's "no split" values)
+    splits = builder._splits(graph_table.columns[graph_decoder.split])  # pylint: disable=W0212
 
   def graph_positions(what, table):
     """The position of each row's graph in the graph table; unknown ids are errors."""

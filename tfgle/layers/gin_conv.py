@@ -23,15 +23,9 @@ class GINConv(_gin.GINBase, _conv_base.SubGraphConv):
     h = conv((x, edge_index))          # x [N, D], edge_index [2, E] -> [N, 64]
 
   Args:
-    units: output dimension.
-    eps: initial (or fixed) epsilon.
-    train_eps: learn epsilon.
-    hidden_units: width of hidden MLP layers (default: units).
-    num_mlp_layers: number of dense layers in the MLP (>= 1).
-    hidden_activation: activation of the hidden MLP layers.
+    units, eps, train_eps, hidden_units, num_mlp_layers, hidden_activation,
     activation, use_bias, kernel_initializer, bias_initializer,
-    kernel_regularizer, bias_regularizer: as in `tf.keras.layers.Dense`
-      (activation applies to the last MLP layer).
+    kernel_regularizer, bias_regularizer: as in `EgoGINConv`.
 
   Call args:
     inputs: (x, edge_index): node features [N, D] and int edge_index [2, E]

@@ -158,11 +158,7 @@ class GlobalAttentionPool(_common.DenseArgs, _GlobalPool):
     kernel_regularizer, bias_regularizer: as in `tf.keras.layers.Dense`
       (activation applies to the value transform; use_bias to every layer).
 
-  Call args:
-    inputs: (x, graph_index): node states [N, D] and the int graph [N] of each
-      node, in [0, num_graphs), or -1 for padding.
-    num_graphs: the number of graphs B (an int or a scalar tensor); default
-      max(graph_index) + 1.
+  Call args: as `GlobalSumPool`'s.
 
   Call returns:
     [B, units or D]; zeros for a graph without real nodes.
