@@ -8,12 +8,16 @@ feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
 gives the seeds' embeddings [B, D]. User-item: `EgoBipartiteSAGE` (two towers).
 Knowledge graphs (batches of `tfgle.data.triple_dataset`): `TransE`,
 `DistMult`, `RotatE`, and their base `KGEModel` (subclass it for another score).
+Graph classification (batches of `tfgle.data.graph_batch_dataset`): `GIN`
+(`GIN.from_collection(collection, ...)`), whose `embed(batch)` gives the
+graphs' embeddings [num_graphs, D].
 """
 from .ego_bipartite_sage import EgoBipartiteSAGE
 from .ego_gat import EgoGAT
 from .ego_graph_sage import EgoGraphSAGE
 from .ego_tgat import EgoTGAT
 from .ego_rgcn import EgoRGCN
+from .gin import GIN
 from .subgraph_gat import GAT
 from .subgraph_gcn import GCN
 from .lightgcn import LightGCN

@@ -1,5 +1,6 @@
-"""Batch structures and their datasets: EgoGraph (dense per hop) and SubGraph (edge_index),
-homogeneous or heterogeneous.
+"""Batch structures and their datasets: EgoGraph (dense per hop), SubGraph (edge_index),
+homogeneous or heterogeneous, and graph batches (whole small graphs of a collection, with a
+graph index).
 
 Imports tfgle.graph (samplers) and tfgle.gsl (queries); models and training build on it.
 """
@@ -16,6 +17,7 @@ from tfgle.data.hetero_subgraph import hetero_graph_tensor
 from tfgle.data.hetero_subgraph import hetero_spec
 from tfgle.data.hetero_subgraph import hetero_subgraph_dataset
 from tfgle.data.hetero_subgraph import induced_hetero_subgraph
+from tfgle.data.graph_batch import graph_batch_dataset
 from tfgle.data.subgraph import induced_subgraph
 from tfgle.data.subgraph import subgraph_dataset
 from tfgle.data.subgraph import to_graph_tensor

@@ -6,11 +6,13 @@ stacks levels as GLE's pyramid does. SubGraph convolutions take node features
 [N, D] and edge_index [2, E] (src -> dst) and aggregate with segment ops.
 Every conv writes its math once, against an adjacency (a private base in
 `_conv_base`), so an Ego conv and its SubGraph twin (`EgoSAGEConv` and
-`SAGEConv`, `EgoGATConv` and `GATConv`) share it. SubGraph convs also take a
-pair (x_src, x_dst) of two node sets, and `HeteroConv` runs one per edge type
-of a heterogeneous SubGraph. `EgoTGATConv` (TGAT) also takes each neighbor's
-time span, encoded by `TimeEncoding`. Imports no other tfgle package; the
-models build on it.
+`SAGEConv`, `EgoGATConv` and `GATConv`, `EgoGINConv` and `GINConv`) share
+it. SubGraph convs also take a pair (x_src, x_dst) of two node sets, and
+`HeteroConv` runs one per edge type of a heterogeneous SubGraph. `EgoTGATConv`
+(TGAT) also takes each neighbor's time span, encoded by `TimeEncoding`.
+Readouts (`GlobalSumPool`, `GlobalMeanPool`, `GlobalMaxPool`,
+`GlobalAttentionPool`) pool the node states of a batch of graphs into one
+vector per graph. Imports no other tfgle package; the models build on it.
 """
 from tfgle.layers import aggregation
 from tfgle.layers.ego_gat_conv import EgoGATConv
@@ -25,6 +27,11 @@ from tfgle.layers.ego_tgat_conv import EgoTGATConv
 from tfgle.layers.gat_conv import GATConv
 from tfgle.layers.gcn_conv import GCNConv
 from tfgle.layers.hetero_conv import HeteroConv
+from tfgle.layers.gin_conv import GINConv
+from tfgle.layers.readout import GlobalAttentionPool
+from tfgle.layers.readout import GlobalMaxPool
+from tfgle.layers.readout import GlobalMeanPool
+from tfgle.layers.readout import GlobalSumPool
 from tfgle.layers.sage_conv import SAGEConv
 from tfgle.layers.time_encoding import TimeEncoding
 
@@ -39,6 +46,11 @@ __all__ = [
     "GATConv",
     "GCNConv",
     "HeteroConv",
+    "GINConv",
+    "GlobalAttentionPool",
+    "GlobalMaxPool",
+    "GlobalMeanPool",
+    "GlobalSumPool",
     "SAGEConv",
     "TimeEncoding",
     "aggregation",
