@@ -408,7 +408,7 @@ class LocalSampler(Sampler):
 
 
 def in_degree_weights(csr, exponent: float) -> np.ndarray:
-  """float32 [num_dst]: in-degree ** exponent of every destination node of `csr` (0 without edges)."""
+  """float32 [num_dst]: in-degree ** exponent of each destination node of `csr` (0: no edges)."""
   with tf.init_scope():
     degree = csr.degree(tf.range(csr.num_dst, dtype=tf.int64), "in").numpy()
   weights = np.where(degree > 0, degree.astype(np.float64) ** exponent, 0.0)

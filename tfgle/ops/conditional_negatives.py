@@ -130,9 +130,10 @@ def sample_conditional(draw: Draw, num_rows, num: int, condition: NegativeCondit
 
   Every part (an attribute with at least one column, then the base
   distribution) is drawn once for all rows. With `batch_share` or `unique`,
-  an entry that breaks them (a target of the batch; a repeat of an earlier
-  entry of its row, where entries kept from earlier rounds come first) is
-  redrawn from its own part, at most max_trials - 1 more rounds; still
+  an entry that breaks them (a target of the batch; a repeat of an entry to
+  its left in the row: the leftmost of equal entries stays, so attribute
+  columns win over the base distribution's) is redrawn from its own part,
+  for at most max_trials - 1 more rounds (only the rows that need it); still
   broken, it is given up (mask False, like an entry whose every candidate
   was a true neighbor). A redrawn entry stays in its part's columns, so the
   counts per attribute hold in every row. Deterministic in `seed`.
@@ -173,7 +174,7 @@ def sample_conditional(draw: Draw, num_rows, num: int, condition: NegativeCondit
   ids, ok = draw_all(all_rows, 0)
   if not (condition.batch_share or condition.unique):
     return SampledNegatives(ids, ok)
-  pending = _broken(ids, ok, tf.zeros_like(ok), shared, condition.unique)
+  pending = _broken(ids, ok, shared, condition.unique)
 
   def more(t, unused_ids, unused_ok, pending):
     return tf.logical_and(t < max_trials, tf.reduce_any(pending))
@@ -186,7 +187,7 @@ def sample_conditional(draw: Draw, num_rows, num: int, condition: NegativeCondit
     new_ok = tf.scatter_nd(rows[:, tf.newaxis], tf.cast(new_ok, tf.int8), shape) > 0
     ids = tf.where(pending, new_ids, ids)
     ok = tf.where(pending, new_ok, ok)
-    return t + 1, ids, ok, _broken(ids, ok, pending, shared, condition.unique)
+    return t + 1, ids, ok, _broken(ids, ok, shared, condition.unique)
 
   _, ids, ok, pending = tf.while_loop(more, redraw, (tf.constant(1), ids, ok, pending))
   return SampledNegatives(ids, tf.logical_and(ok, tf.logical_not(pending)))
@@ -202,12 +203,9 @@ def _shared_targets(targets, target_mask) -> tf.Tensor:
   return tf.sort(tf.concat([tf.constant([-1], tf.int64), targets], 0))
 
 
-def _broken(ids, ok, fresh, shared, unique) -> tf.Tensor:
-  """bool [B, num]: accepted entries that break batch_share or unique.
-
-  Among equal accepted entries of a row the one to keep is an entry not drawn
-  this round (`fresh` False), then the leftmost.
-  """
+def _broken(ids, ok, shared, unique) -> tf.Tensor:
+  """bool [B, num]: accepted entries that break batch_share or unique (all but the leftmost
+  of equal accepted entries of a row)."""
   broken = tf.zeros_like(ok)
   if shared is not None:
     flat = tf.reshape(ids, [-1])
@@ -216,10 +214,10 @@ def _broken(ids, ok, fresh, shared, unique) -> tf.Tensor:
     broken = ok & hit
   if unique:
     good = ok & ~broken
-    width = tf.shape(ids)[1]
-    key = tf.cast(fresh, tf.int32) * width + tf.range(width)[tf.newaxis, :]
-    # before[b, i, j]: entry i of row b is kept over an equal entry j.
-    before = (key[:, :, tf.newaxis] < key[:, tf.newaxis, :]) & good[:, :, tf.newaxis]
+    position = tf.range(tf.shape(ids)[1])
+    left = position[:, tf.newaxis] < position[tf.newaxis, :]  # left[i, j]: i is left of j
+    # repeat[b, j]: a good entry left of entry j of row b equals it.
     same = ids[:, :, tf.newaxis] == ids[:, tf.newaxis, :]
-    broken = broken | (good & tf.reduce_any(same & before, axis=1))
+    repeat = tf.reduce_any(same & left & good[:, :, tf.newaxis], axis=1)
+    broken = broken | (good & repeat)
   return broken
