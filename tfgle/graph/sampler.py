@@ -314,7 +314,7 @@ class Sampler(abc.ABC):
           raise ValueError("strategy 'conditional' needs attr= (a categorical attribute of "
                            f"node type {dst_type!r}) or distribution=")
         distribution = self.cached(("attr", dst_type, attr), lambda: NodeDistribution(
-            num_dst, categories=category_column(self.graph, dst_type, attr)))
+            num_dst, categories=self.categories(dst_type, attr)))
       if distribution.categories is None:
         raise ValueError("strategy 'conditional' needs a NodeDistribution with categories")
       if (targets is None) == (target_categories is None):
@@ -324,6 +324,15 @@ class Sampler(abc.ABC):
         target_categories = tf.gather(distribution.categories,
                                       sampling.int64_vector(targets, "targets"))
     return distribution, target_categories
+
+  def categories(self, node_type: str, attr: str) -> tf.Tensor:
+    """int64 [N]: each node's value of `node_type`'s single-valued categorical attribute `attr`.
+
+    Raises:
+      ValueError: naming the attribute: unknown, or not single-valued
+        categorical (or int).
+    """
+    return category_column(self.graph, node_type, attr)
 
   def condition_distribution(self, edge_type, attr: str, strategy: str = "random", *,
                              exponent: float = 0.75, reverse: bool = False) -> NodeDistribution:
@@ -337,11 +346,11 @@ class Sampler(abc.ABC):
     num_dst = self.graph.num_nodes(dst_type)
     if strategy == "random":  # the distribution of sample_negatives(strategy="conditional")
       return self.cached(("attr", dst_type, attr), lambda: NodeDistribution(
-          num_dst, categories=category_column(self.graph, dst_type, attr)))
+          num_dst, categories=self.categories(dst_type, attr)))
     if strategy == "node_weight":
       return self.cached(("attr", dst_type, attr, strategy), lambda: NodeDistribution(
           num_dst, weights=self.graph.node_weights(dst_type),
-          categories=category_column(self.graph, dst_type, attr)))
+          categories=self.categories(dst_type, attr)))
     if not isinstance(exponent, (int, float)) or isinstance(exponent, bool) or not np.isfinite(
         exponent):
       raise ValueError(f"exponent must be a finite number, got {exponent!r}")
@@ -349,7 +358,7 @@ class Sampler(abc.ABC):
         ("attr", dst_type, attr, strategy, et.name, bool(reverse), float(exponent)),
         lambda: NodeDistribution(
             num_dst, weights=in_degree_weights(self.graph.csr(et.name, reverse=reverse), exponent),
-            categories=category_column(self.graph, dst_type, attr)))
+            categories=self.categories(dst_type, attr)))
 
   def cached(self, key, build: Callable[[], object]):
     """The object `build()` makes for `key`, made once per sampler, outside any tf.function."""
