@@ -216,5 +216,78 @@ class TemporalEgoGraphTest(tf.test.TestCase):
       ego_graph_dataset(_bipartite(), None, ["rates"], [2], before=5)
 
 
+def _shop(num_users=30, num_items=48):
+  """Users buy items; items have a genre (3 values) and a year (4 values)."""
+  rng = np.random.default_rng(2)
+  src, dst = rng.integers(0, num_users, 120), rng.integers(0, num_items, 120)
+  items = {"id": np.arange(num_items) + 100, "genre": np.arange(num_items) % 3,
+           "year": (np.arange(num_items) // 3) % 4}
+  g = (tfgle.Graph()
+       .node({"id": np.arange(num_users)}, node_type="user")
+       .node(items, node_type="item", decoder=tfgle.Decoder(
+           attrs={"genre": tfgle.IntAttr(), "year": tfgle.IntAttr()}))
+       .edge({"src_id": src, "dst_id": dst + 100}, edge_type=("user", "item", "buys"),
+             directed=False)
+       .build())
+  bought = [set() for _ in range(num_users)]
+  for s, d in zip(src, dst):
+    bought[s].add(d)
+  return g, items, bought
+
+
+class LinkConditionalNegativesTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.g, cls.items, cls.bought = _shop()
+
+  def _batches(self, **kwargs):
+    ds = link_ego_graph_dataset(self.g, "buys", ["buys"], ["buys_reverse"], [2], batch_size=16,
+                                num_negatives=8, features={"item": ["genre", "year"]}, **kwargs)
+    return [tf.nest.map_structure(lambda t: t.numpy(), b) for b in ds]
+
+  def test_condition_unique_and_batch_share(self):
+    rows = 0
+    for b in self._batches(neg_condition={"genre": 0.5, "year": 0.25}, neg_unique=True,
+                           neg_batch_share=True):
+      src, dst, neg = b["src"]["hop0"], b["dst"]["hop0"], b["neg"]["hop0"]
+      self.assertTrue(neg["mask"].all())
+      self.assertAllEqual(neg["genre"][:, :4], np.repeat(dst["genre"][:, None], 4, 1))
+      self.assertAllEqual(neg["year"][:, 4:6], np.repeat(dst["year"][:, None], 2, 1))
+      self.assertEmpty(set(neg["index"].ravel()) & set(dst["index"]))
+      self.assertEqual(b["neg"]["hop1"]["ids"].shape[1:], (8, 2))
+      for user, row in zip(src["index"], neg["index"]):
+        self.assertLen(set(row), 8)
+        self.assertEmpty(self.bought[user] & set(row))
+        rows += 1
+    self.assertEqual(rows, 120)
+
+  def test_conditional_strategy_with_one_attribute(self):
+    for b in self._batches(neg_strategy="conditional", neg_condition="genre"):
+      self.assertAllEqual(b["neg"]["hop0"]["genre"],
+                          np.repeat(b["dst"]["hop0"]["genre"][:, None], 8, 1))
+    # unique alone: negatives by the base strategy, without repeats.
+    for b in self._batches(neg_strategy="in_degree", neg_unique=True):
+      for row, ok in zip(b["neg"]["hop0"]["index"], b["neg"]["hop0"]["mask"]):
+        self.assertLen(set(row[ok]), ok.sum())
+
+  @parameterized.expand([
+      ("conditional_alone", dict(neg_strategy="conditional"), "needs neg_condition="),
+      ("attr_with_random", dict(neg_condition="genre"),
+       r"neg_condition='genre' \(every negative shares it\) needs neg_strategy='conditional'; "
+       r"over neg_strategy='random' pass a mapping, e.g. \{'genre': 1.0\}"),
+      ("sum", dict(neg_condition={"genre": 0.5, "year": 0.75}),
+       r"neg_condition=\{'genre': 0.5, 'year': 0.75\}: .*must sum to at most 1 .*, got 1.25"),
+      ("unknown", dict(neg_condition={"color": 0.5}), "has no attribute 'color'"),
+      ("unique", dict(neg_condition={"genre": 0.5}, neg_unique="no"),
+       "unique must be True or False"),
+  ])
+  def test_bad_negative_options(self, _, kwargs, message):
+    with self.assertRaisesRegex(ValueError, message):
+      link_ego_graph_dataset(self.g, "buys", ["buys"], ["buys_reverse"], [2], batch_size=4,
+                             **kwargs)
+
+
 if __name__ == "__main__":
   tf.test.main()

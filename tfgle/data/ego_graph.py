@@ -220,7 +220,9 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
 def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
                            dst_meta_path: Sequence[str] = (), fanouts=(),
                            batch_size: int = 512, *, num_negatives: int = 5,
-                           neg_strategy: str = "random", features: FeatureNames = None,
+                           neg_strategy: str = "random", neg_condition=None,
+                           neg_batch_share: bool = False, neg_unique: bool = False,
+                           features: FeatureNames = None,
                            strategy: str = "random", shuffle: Union[bool, str] = True,
                            drop_remainder: bool = False, seed=0,
                            num_parallel_calls: Optional[int] = None,
@@ -233,7 +235,16 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
   Traverses the edges of `edge_type`; for each edge, "src" is the EgoGraph of
   its source, "dst" of its destination, and "neg" of `num_negatives` negative
   destinations per source (hop0 leading shape [B, num_negatives]) drawn by
-  `neg_strategy`, excluding true neighbors.
+  `neg_strategy`, excluding true neighbors. `neg_condition` makes them GLE's
+  conditional negatives: shares of each row that match the edge's
+  destination on categorical item attributes (GSL where()).
+
+  Example:
+    ds = tfgle.data.link_ego_graph_dataset(
+        g, "buys", ["buys"], ["bought_by"], [10], batch_size=256, num_negatives=8,
+        neg_condition={"genre": 0.5, "year": 0.25}, neg_unique=True)
+    # batch["neg"]["hop0"]: [256, 8]; columns 0-3 share the genre of batch["dst"]["hop0"],
+    # 4-5 its year, 6-7 are uniform; no negative repeats within a row.
 
   Temporal link prediction: with before="edge" every hop of the three
   EgoGraphs of an edge samples only edges older than that edge (timestamp <
@@ -253,7 +264,19 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
     fanouts: neighbors per hop (shared by both meta-paths; equal lengths).
     batch_size: edges per batch.
     num_negatives: negatives per edge.
-    neg_strategy: "random", "in_degree", "node_weight".
+    neg_strategy: "random", "in_degree", "node_weight" (also the base
+      distribution of neg_condition), or "conditional" (needs neg_condition;
+      its base is "random").
+    neg_condition: None, a single-valued categorical attribute of the
+      destination node type (neg_strategy "conditional": every negative
+      shares it with the destination), or a mapping attribute -> proportion
+      (floor(num_negatives * proportion) negatives of each row share the
+      attribute with the destination; proportions in (0, 1] summing to at
+      most 1; see Sampler.sample_conditional_negatives).
+    neg_batch_share: GLE's batch_share: no negative is the destination of any
+      edge of the batch.
+    neg_unique: no negative repeats within a row (entries that cannot be made
+      unique are masked, as saturated rows are).
     before: time bound of every hop: None (no bound), an int for every edge,
       or "edge": each edge's own timestamp (edge_type and the meta-paths'
       edge types need timestamps).
@@ -284,7 +307,9 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
   src = query.outV().alias("src:" + hop_name(0))
   _chain(src, src_spec, "src:", strategy, src_bound)
   _chain(query.inV().alias("dst:" + hop_name(0)), dst_spec, "dst:", strategy, dst_bound)
-  neg = src.outNeg(et.name).sample(num_negatives).by(neg_strategy).alias("neg:" + hop_name(0))
+  neg = src.outNeg(et.name).sample(num_negatives).by(neg_strategy)
+  neg = _negative_condition(neg, neg_strategy, neg_condition, neg_batch_share, neg_unique)
+  neg = neg.alias("neg:" + hop_name(0))
   _chain(neg, dst_spec, "neg:", strategy, src_bound)
   hops = src_spec.num_hops + 1
   aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
@@ -298,6 +323,25 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
     return {side: {hop_name(i): strip(values[f"{side}:{hop_name(i)}"]) for i in range(hops)}
             for side in ("src", "dst", "neg")}
   return ds.map(regroup)
+
+
+def _negative_condition(neg, strategy, condition, batch_share, unique):
+  """`neg` conditioned on the destinations ("dst:hop0") as link_ego_graph_dataset's options ask."""
+  if condition is None:
+    if strategy == "conditional":
+      raise ValueError("neg_strategy 'conditional' needs neg_condition= (an attribute of the "
+                       "destinations, or a mapping attribute -> proportion)")
+    if not (batch_share or unique):
+      return neg
+    condition = {}
+  if isinstance(condition, str) and strategy != "conditional":
+    raise ValueError(f"neg_condition={condition!r} (every negative shares it) needs "
+                     f"neg_strategy='conditional'; over neg_strategy={strategy!r} pass a "
+                     f"mapping, e.g. {{{condition!r}: 1.0}}")
+  try:
+    return neg.where("dst:" + hop_name(0), condition, batch_share=batch_share, unique=unique)
+  except ValueError as e:
+    raise ValueError(f"neg_condition={condition!r}: {e}") from None
 
 
 def _order(query, shuffle):

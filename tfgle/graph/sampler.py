@@ -14,6 +14,8 @@ Example:
   sampler = g.sampler
   hop1, hop2 = sampler.sample_fanouts(["cites", "cites"], seeds, [10, 5], seed=[7, step])
   negs = sampler.sample_negatives("cites", seeds, 5, strategy="in_degree", seed=7)
+  negs = sampler.sample_conditional_negatives("buys", users, 8, condition={"genre": 0.5},
+                                              targets=items, unique=True, seed=7)
   walks = sampler.sample_random_walks("cites", seeds, 80, p=0.25, q=4.0, seed=7)
   ds = sampler.V("paper").batch(64).outV("cites").sample(10).by("random").values()
 """
@@ -22,14 +24,19 @@ from __future__ import annotations
 import abc
 from typing import Callable, Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from tfgle.gsl.query import Query
+from tfgle.ops import conditional_negatives
 from tfgle.ops import random_walk
 from tfgle.ops import sampling
 from tfgle.ops.random_walk import RandomWalks
 from tfgle.ops.sampling import (FullNeighbors, NodeDistribution, SampledNegatives,
                                 SampledNeighbors)
+
+# The base strategies of conditional negatives (GLE's by() before where(condition)).
+CONDITION_BASE_STRATEGIES = ("random", "in_degree", "node_weight")
 
 
 class Sampler(abc.ABC):
@@ -84,8 +91,99 @@ class Sampler(abc.ABC):
     the destination node table's weight column; "conditional" without
     `distribution` matches the destination attribute `attr`, and `targets`
     (dense destination indices, e.g. the positive edges' destinations) may
-    stand for `target_categories`.
+    stand for `target_categories`. Several attributes, `batch_share` and
+    `unique`: `sample_conditional_negatives`.
     """
+
+  def sample_conditional_negatives(self, edge_type, ids, num: int, *, condition, targets, seed,
+                                   strategy: str = "random", batch_share: bool = False,
+                                   unique: bool = False, target_mask=None,
+                                   exponent: float = 0.75, max_trials: int = 16,
+                                   reverse: bool = False) -> SampledNegatives:
+    """GLE's conditional negatives: shares of `num` that match the targets on several attributes.
+
+    Row i's first floor(num * p_1) negatives share categorical attribute 1
+    with its target `targets[i]` (e.g. the positive edge's destination), the
+    next floor(num * p_2) attribute 2, and so on; the remaining ones follow
+    `strategy` (GLE's by()). Within an attribute's columns the draws are
+    weighted as `strategy` weighs them: uniform ("random"), ∝ in-degree ^
+    exponent ("in_degree"), ∝ the node table's weights ("node_weight").
+    True neighbors of the source are excluded as in `sample_negatives` (up to
+    max_trials draws per entry, then the entry is given up: mask False).
+    Layout, options and redraws: tfgle.ops.conditional_negatives.
+
+    Example:
+      negs = sampler.sample_conditional_negatives(
+          "buys", users, 8, condition={"genre": 0.5, "year": 0.25}, targets=items, seed=3)
+      # negs.ids[:, :4] share the genre of `items`, [:, 4:6] the year, [:, 6:] uniform.
+
+    Args:
+      edge_type, ids, seed, exponent, max_trials, reverse: as sample_negatives.
+      num: negatives per row (> 0).
+      condition: an ordered mapping attribute name -> proportion (or a list
+        of (name, proportion) pairs): single-valued categorical (or int)
+        attributes of the destination node type; proportions in (0, 1] that
+        sum to at most 1. May be empty (all negatives by `strategy`).
+      targets: int [B] dense destination indices whose attributes row i
+        matches (also the batch's targets of batch_share).
+      strategy: the base distribution: "random", "in_degree" or "node_weight".
+      batch_share: GLE's batch_share: no row's negative is any row's target
+        (every negative is a negative of every positive of the batch, for
+        in-batch losses). Rows still exclude their own true neighbors (GLE
+        excludes only the batch's targets then). Offending entries are redrawn.
+      unique: no repeated negative within a row; repeats are redrawn.
+        Entries still offending after max_trials rounds of redraws are given
+        up (mask False), e.g. when an attribute's group is smaller than its
+        share of the row.
+      target_mask: bool [B] or None: False keeps row i's target out of the
+        batch_share exclusion set (a padded target).
+
+    Returns:
+      SampledNegatives(ids [B, num], mask [B, num]).
+
+    Raises:
+      ValueError: a bad condition (see
+        tfgle.ops.conditional_negatives.negative_condition), an unknown
+        attribute or one that is not single-valued categorical, an unknown
+        strategy, num <= 0, targets of another length than ids, bad options of
+        sample_negatives.
+    """
+    condition = conditional_negatives.negative_condition(condition, batch_share=batch_share,
+                                                         unique=unique)
+    if strategy not in CONDITION_BASE_STRATEGIES:
+      raise ValueError(f"unknown strategy {strategy!r} for conditional negatives; allowed: "
+                       f"{', '.join(CONDITION_BASE_STRATEGIES)}")
+    if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num <= 0:
+      raise ValueError(f"num must be a positive int, got {num!r}")
+    ids = sampling.int64_vector(ids)
+    targets = sampling.int64_vector(targets, "targets")
+    if ids.shape[0] is not None and targets.shape[0] is not None:
+      if ids.shape[0] != targets.shape[0]:
+        raise ValueError(f"targets has {targets.shape[0]} entries but there are "
+                         f"{ids.shape[0]} ids; give one target per id")
+    else:
+      with tf.control_dependencies([tf.debugging.assert_equal(
+          tf.size(targets), tf.size(ids), message="targets must have one entry per id")]):
+        targets = tf.identity(targets)
+    distributions = [self.condition_distribution(edge_type, attr, strategy, exponent=exponent,
+                                                 reverse=reverse)
+                     for attr in condition.attrs]
+    categories = [tf.gather(d.categories, targets) for d in distributions]
+
+    def draw(part, rows, count, part_seed):
+      sources = tf.gather(ids, rows)
+      if part is None:
+        return self.sample_negatives(edge_type, sources, count, strategy=strategy,
+                                     seed=part_seed, exponent=exponent, max_trials=max_trials,
+                                     reverse=reverse)
+      return self.sample_negatives(edge_type, sources, count, strategy="conditional",
+                                   seed=part_seed, max_trials=max_trials,
+                                   distribution=distributions[part],
+                                   target_categories=tf.gather(categories[part], rows),
+                                   reverse=reverse)
+    return conditional_negatives.sample_conditional(
+        draw, tf.size(ids), num, condition, seed=seed, max_trials=max_trials, targets=targets,
+        target_mask=target_mask)
 
   @abc.abstractmethod
   def sample_random_walks(self, edge_types, starts, length: int, *, p: float = 1.0,
@@ -216,7 +314,7 @@ class Sampler(abc.ABC):
           raise ValueError("strategy 'conditional' needs attr= (a categorical attribute of "
                            f"node type {dst_type!r}) or distribution=")
         distribution = self.cached(("attr", dst_type, attr), lambda: NodeDistribution(
-            num_dst, categories=category_column(self.graph, dst_type, attr)))
+            num_dst, categories=self.categories(dst_type, attr)))
       if distribution.categories is None:
         raise ValueError("strategy 'conditional' needs a NodeDistribution with categories")
       if (targets is None) == (target_categories is None):
@@ -226,6 +324,41 @@ class Sampler(abc.ABC):
         target_categories = tf.gather(distribution.categories,
                                       sampling.int64_vector(targets, "targets"))
     return distribution, target_categories
+
+  def categories(self, node_type: str, attr: str) -> tf.Tensor:
+    """int64 [N]: each node's value of `node_type`'s single-valued categorical attribute `attr`.
+
+    Raises:
+      ValueError: naming the attribute: unknown, or not single-valued
+        categorical (or int).
+    """
+    return category_column(self.graph, node_type, attr)
+
+  def condition_distribution(self, edge_type, attr: str, strategy: str = "random", *,
+                             exponent: float = 0.75, reverse: bool = False) -> NodeDistribution:
+    """The NodeDistribution (cached) of conditional draws on destination attribute `attr`.
+
+    Categories: `attr`'s values; weights: none ("random"), the node table's
+    ("node_weight") or in-degree ^ exponent in `edge_type`'s table ("in_degree").
+    """
+    et = self.graph.edge_type(edge_type)
+    dst_type = et.src if reverse else et.dst
+    num_dst = self.graph.num_nodes(dst_type)
+    if strategy == "random":  # the distribution of sample_negatives(strategy="conditional")
+      return self.cached(("attr", dst_type, attr), lambda: NodeDistribution(
+          num_dst, categories=self.categories(dst_type, attr)))
+    if strategy == "node_weight":
+      return self.cached(("attr", dst_type, attr, strategy), lambda: NodeDistribution(
+          num_dst, weights=self.graph.node_weights(dst_type),
+          categories=self.categories(dst_type, attr)))
+    if not isinstance(exponent, (int, float)) or isinstance(exponent, bool) or not np.isfinite(
+        exponent):
+      raise ValueError(f"exponent must be a finite number, got {exponent!r}")
+    return self.cached(
+        ("attr", dst_type, attr, strategy, et.name, bool(reverse), float(exponent)),
+        lambda: NodeDistribution(
+            num_dst, weights=in_degree_weights(self.graph.csr(et.name, reverse=reverse), exponent),
+            categories=self.categories(dst_type, attr)))
 
   def cached(self, key, build: Callable[[], object]):
     """The object `build()` makes for `key`, made once per sampler, outside any tf.function."""
@@ -281,6 +414,14 @@ class LocalSampler(Sampler):
 
   def edges_at(self, edge_type, positions, reverse=False):
     return self._graph.csr(edge_type, reverse=reverse).edges_at(positions)
+
+
+def in_degree_weights(csr, exponent: float) -> np.ndarray:
+  """float32 [num_dst]: in-degree ** exponent of each destination node of `csr` (0: no edges)."""
+  with tf.init_scope():
+    degree = csr.degree(tf.range(csr.num_dst, dtype=tf.int64), "in").numpy()
+  weights = np.where(degree > 0, degree.astype(np.float64) ** exponent, 0.0)
+  return weights.astype(np.float32)
 
 
 def category_column(graph, node_type: str, attr: str) -> tf.Tensor:

@@ -35,6 +35,7 @@ import tensorflow as tf
 
 from tfgle.gsl import traversal
 from tfgle.gsl.query import EDGE, VERTEX, Step, _Dag
+from tfgle.ops.conditional_negatives import NegativeCondition
 from tfgle.ops.sampling import SampledNeighbors
 
 
@@ -242,13 +243,24 @@ def _negatives(sampler, step: Step, results, aliases, parent, seed) -> dict:
     return {"index": negatives, "mask": tf.broadcast_to(parent["mask"][..., tf.newaxis],
                                                         shape)}
   kwargs = {}
+  condition = None
   if step.where is not None:
-    target_alias, attr = step.where
+    target_alias, condition = step.where
     target = results[aliases[target_alias].index]
-    kwargs = {"attr": attr, "targets": tf.reshape(_broadcast_to(target["index"], index), [-1])}
-  sampled = sampler.sample_negatives(step.edge_type.name, flat, step.count,
-                                     strategy=step.strategy, seed=seed, reverse=step.reverse,
-                                     **kwargs)
+    kwargs = {"targets": tf.reshape(_broadcast_to(target["index"], index), [-1])}
+    if isinstance(condition, str):
+      kwargs["attr"] = condition
+    else:
+      kwargs["target_mask"] = tf.reshape(_broadcast_to(target["mask"], index), [-1])
+  if isinstance(condition, NegativeCondition):
+    base = "random" if step.strategy == "conditional" else step.strategy
+    sampled = sampler.sample_conditional_negatives(
+        step.edge_type.name, flat, step.count, condition=condition, strategy=base, seed=seed,
+        reverse=step.reverse, **kwargs)
+  else:
+    sampled = sampler.sample_negatives(step.edge_type.name, flat, step.count,
+                                       strategy=step.strategy, seed=seed, reverse=step.reverse,
+                                       **kwargs)
   mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
   return {"index": tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64)),
           "mask": mask}

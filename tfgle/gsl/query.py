@@ -38,6 +38,8 @@ from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
+from tfgle.ops.conditional_negatives import negative_condition
+
 NEIGHBOR_STRATEGIES = ("random", "random_without_replacement", "edge_weight", "topk",
                        "in_degree", "full")
 NEGATIVE_STRATEGIES = ("random", "in_degree", "node_weight", "conditional")
@@ -57,7 +59,7 @@ class Step:
   count: Optional[int] = None           # .sample(count)
   strategy: Optional[str] = None        # .by(strategy)
   alias: Optional[str] = None
-  where: Optional[tuple] = None         # (target alias, attribute name): conditional negatives
+  where: Optional[tuple] = None         # (target alias, attribute name or NegativeCondition)
   filter: Optional[str] = None          # target alias whose ids are masked out
   before: Union[None, int, str] = None  # time bound: an int, or the alias of a step with times
   # Sources only.
@@ -435,21 +437,70 @@ class Query:
     et, end = self._follow(describe, op, edge_type, reverse, self._step)
     return self._then(op=op, kind=VERTEX, node_type=end, edge_type=et, reverse=reverse)
 
-  def where(self, target: str, attr: str) -> "Query":
-    """Conditional negatives: each shares categorical attribute `attr` with `target`'s vertex."""
-    if not self._step.negative:
-      raise ValueError(f"{self._step.describe()}: where() applies to negative steps only")
+  def where(self, target: str, condition, *, batch_share: bool = False,
+            unique: bool = False) -> "Query":
+    """Conditional negatives, matched to the vertex of step `target` (e.g. the positive).
+
+    `where(target, attr)` after by("conditional"): every negative shares the
+    categorical attribute `attr` with the target's vertex.
+
+    `where(target, {attr: proportion, ...}, batch_share=, unique=)`: GLE's
+    condition. Of the k negatives of each row, floor(k * proportion) share
+    each attribute with the target (in that column order), the rest follow
+    the base strategy of by(): "random" (also what "conditional" means here),
+    "in_degree" or "node_weight", which also weighs the attribute draws.
+    batch_share: no negative is the target of any row of the step (the
+    parent's rows, flattened); unique: no negative repeats within a row.
+    Details: Sampler.sample_conditional_negatives.
+
+    Example:
+      e = g.E("buys").batch(64).alias("e")
+      dst = e.inV().alias("dst")
+      neg = (e.outV().alias("src").outNeg("buys").sample(8).by("random")
+              .where("dst", {"genre": 0.5, "year": 0.25}, unique=True).alias("neg"))
+
+    Args:
+      target: the alias of a step yielding vertices of the negatives' type,
+        with the leading shape of this step's parent.
+      condition: a single-valued categorical attribute name, or an ordered
+        mapping name -> proportion (or (name, proportion) pairs), each in
+        (0, 1], summing to at most 1.
+      batch_share, unique: GLE's options (only with a mapping condition).
+
+    Raises:
+      ValueError: naming the step: not an outNeg/inNeg step, an unknown
+        target alias or one of another node type, an unknown or
+        non-categorical attribute, bad proportions or options.
+    """
+    step = self._step
+    if not step.negative:
+      raise ValueError(f"{step.describe()}: where() applies to negative steps only")
+    if step.op == "Neg":
+      raise ValueError(f"{step.describe()}: where() applies to outNeg/inNeg steps (Neg draws "
+                       "from the whole node type)")
     target_step = self._target(target, "where")
-    attrs = self._dag.graph.node_attrs(self._step.node_type)
-    if attr not in attrs:
-      raise ValueError(f"{self._step.describe()}: where(): node type "
-                       f"{self._step.node_type!r} has no attribute {attr!r}; it has "
-                       f"{sorted(attrs)}")
-    if target_step.node_type != self._step.node_type:
-      raise ValueError(f"{self._step.describe()}: where({target!r}): the target yields "
+    if not isinstance(condition, str):
+      try:
+        condition = negative_condition(condition, batch_share=batch_share, unique=unique)
+      except ValueError as e:
+        raise ValueError(f"{step.describe()}: where({target!r}): {e}") from None
+    elif batch_share or unique:
+      raise ValueError(f"{step.describe()}: where({target!r}, {condition!r}): batch_share and "
+                       f"unique need a condition mapping, e.g. {{{condition!r}: 1.0}}")
+    attrs = self._dag.graph.node_attrs(step.node_type)
+    for attr in [condition] if isinstance(condition, str) else condition.attrs:
+      if attr not in attrs:
+        raise ValueError(f"{step.describe()}: where(): node type {step.node_type!r} has no "
+                         f"attribute {attr!r}; it has {sorted(attrs)}")
+      try:
+        self._dag.sampler.categories(step.node_type, attr)
+      except ValueError as e:
+        raise ValueError(f"{step.describe()}: where(): {e}") from None
+    if target_step.node_type != step.node_type:
+      raise ValueError(f"{step.describe()}: where({target!r}): the target yields "
                        f"{target_step.node_type!r} vertices, negatives are "
-                       f"{self._step.node_type!r}")
-    self._step.where = (target, attr)
+                       f"{step.node_type!r}")
+    step.where = (target, condition)
     return self
 
   def filter(self, target: str) -> "Query":
@@ -540,8 +591,11 @@ class Query:
       if sampling and not step.strategy:
         what = "sample() without by()" if step.strategy == "" else "no sample(k).by(strategy)"
         raise ValueError(f"{step.describe()}: {what}")
-      if step.where is not None and step.strategy != "conditional":
-        raise ValueError(f"{step.describe()}: where() needs by('conditional')")
+      if (step.where is not None and isinstance(step.where[1], str)
+          and step.strategy != "conditional"):
+        raise ValueError(f"{step.describe()}: where(target, attr) needs by('conditional'); with "
+                         f"by({step.strategy!r}) as the base strategy pass a condition mapping, "
+                         f"e.g. where(target, {{{step.where[1]!r}: 1.0}})")
       if step.strategy == "conditional" and step.where is None:
         raise ValueError(f"{step.describe()}: by('conditional') needs where(target, attr)")
       if step.op == "Neg" and step.strategy != "random":
