@@ -69,8 +69,9 @@ _FEATURE_EMBEDDING_DIM = flags.DEFINE_integer("feature_embedding_dim", 16,
                                               "Width of categorical attribute embeddings.")
 _NODE_FEATURES = flags.DEFINE_bool("node_features", True,
                                    "Encode node attributes besides the id embeddings.")
-_TEXT_FEATURES = flags.DEFINE_bool("text_features", False, "With --node_features, also encode "
-                                   "text attributes (MovieLens titles, NAME:text) by TF-IDF.")
+_TEXT_FEATURES = flags.DEFINE_enum("text_features", "none", ["none", "embedding", "tf_idf"],
+                                   "With --node_features, also encode text attributes (MovieLens "
+                                   "titles, NAME:text): an embedding bag or TF-IDF.")
 _AGGREGATOR = flags.DEFINE_enum("aggregator", "mean", ["mean", "sum", "max", "gcn", "pool"],
                                 "GraphSAGE aggregator.")
 _DROPOUT = flags.DEFINE_float("dropout", 0.0, "Dropout rate of every GraphSAGE level's inputs.")
@@ -144,7 +145,8 @@ def run() -> None:
     graph, info = training.load_graph(data)
     edge_type = "rates" if data.dataset == "movielens" else info.edge_type[2]
     task = lp.make_task(graph, edge_type, len(fanouts), node_features=_NODE_FEATURES.value,
-                        text_features=_TEXT_FEATURES.value,
+                        text_features=None if _TEXT_FEATURES.value == "none" else
+                        _TEXT_FEATURES.value,
                         feature_embedding_dim=_FEATURE_EMBEDDING_DIM.value,
                         id_embedding_dim=_ID_EMBEDDING_DIM.value)
     training.claim_model_dir(directory, dict(binary="train_link_prediction", data=data.to_dict(),

@@ -71,7 +71,7 @@ def reverse_edge_type(graph, edge_type: EdgeType) -> EdgeType:
 
 def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = True,
               feature_embedding_dim: int = 16, id_embedding_dim: int = 32,
-              text_features: bool = False) -> LinkTask:
+              text_features: Optional[str] = None) -> LinkTask:
   """The towers' meta-paths (alternating edge and reverse edge) and feature specs.
 
   Args:
@@ -80,9 +80,11 @@ def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = Tru
     num_hops: hops of each tower's EgoGraphs.
     node_features: encode node attributes besides the id embeddings
       (StringAttr attributes are skipped).
-    text_features: with node_features, encode TextAttr attributes (e.g.
-      MovieLens titles) by TF-IDF over a vocabulary learned from the graph;
-      without, they are skipped.
+    text_features: with node_features, how TextAttr attributes (e.g.
+      MovieLens titles) are encoded over a vocabulary learned from the graph:
+      "embedding" (a bag of `feature_embedding_dim`-wide token embeddings of
+      the first 16 tokens: cheap per sampled node) or "tf_idf" (a vector as
+      wide as the vocabulary per sampled node); None skips them.
     feature_embedding_dim: width of categorical attribute embeddings.
     id_embedding_dim: width of the node id embeddings.
   """
@@ -100,8 +102,11 @@ def make_task(graph, edge_type: str, num_hops: int, *, node_features: bool = Tru
     specs = {}
     if node_features:
       attrs = graph.node_attrs(node_type)
-      texts = (features_lib.feature_encoder.graph_text_specs(graph, node_type)
-               if text_features else {})
+      texts = {}
+      if text_features:
+        texts = features_lib.feature_encoder.graph_text_specs(
+            graph, node_type, output=text_features, max_length=16,
+            embedding_dim=feature_embedding_dim)
       specs = features_lib.specs.from_attrs(
           attrs, embedding_dim=feature_embedding_dim, texts=texts,
           exclude=[n for n, a in attrs.items() if isinstance(a, TextAttr) and n not in texts])
