@@ -98,7 +98,7 @@ class TrainGraphClassificationTest(tf.test.TestCase):
          f"edge table: {edges}:{line}: dst_id 99 is not a node of graph 3"),
         ([f"--graph_node_table={nodes}"], "give --graph_node_table, --graph_edge_table and "
          "--graph_table together"),
-        (["--graph_features=atom:text"], "features entry 'atom:text' must be NAME:KIND"),
+        (["--graph_features=atom:complex"], "features entry 'atom:complex' must be NAME:KIND"),
     ]:
       proc = _run(*flags)
       self.assertEqual(proc.returncode, 1, proc.stderr[-3000:])

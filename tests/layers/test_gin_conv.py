@@ -57,8 +57,12 @@ class GINConvTest(tf.test.TestCase):
     self.assertAllClose(layer((x, padded), edge_mask=mask), expected)
 
   def test_gradients(self):
+    # Smooth activations and fixed weights: a ReLU kink near an input would make the
+    # numerical gradient differ from the analytic one on some random draws.
+    tf.keras.utils.set_random_seed(0)
     keras_testing.assert_subgraph_gradients(
-        self, GINConv(2, train_eps=True, hidden_activation="tanh", dtype="float64"))
+        self, GINConv(2, train_eps=True, hidden_activation="tanh", activation="tanh",
+                      dtype="float64"))
 
   def test_config_round_trip(self):
     layer = GINConv(5, eps=0.1, train_eps=True, hidden_units=9, num_mlp_layers=3,
