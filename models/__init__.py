@@ -1,8 +1,9 @@
 """tfgle's model zoo, installed as the package `tfgle.models`.
 
 EgoGraph models (batches of `tfgle.data.ego_graph_dataset`): `EgoGraphSAGE`,
-`EgoGAT`, `EgoRGCN`. SubGraph models (batches of
-`tfgle.data.subgraph_dataset`): `GCN`, `GAT`. Each is a Keras model built from
+`EgoGAT`, `EgoRGCN`, and `EgoTGAT` (TGAT, on batches sampled with `before=` and
+`time_deltas=True`). SubGraph models (batches of `tfgle.data.subgraph_dataset`):
+`GCN`, `GAT`. Each is a Keras model built from
 feature specs (`Model.from_graph(graph, node_type, ...)`), whose `embed(batch)`
 gives the seeds' embeddings [B, D]. User-item: `EgoBipartiteSAGE` (two towers).
 Knowledge graphs (batches of `tfgle.data.triple_dataset`): `TransE`,
@@ -11,6 +12,7 @@ Knowledge graphs (batches of `tfgle.data.triple_dataset`): `TransE`,
 from .ego_bipartite_sage import EgoBipartiteSAGE
 from .ego_gat import EgoGAT
 from .ego_graph_sage import EgoGraphSAGE
+from .ego_tgat import EgoTGAT
 from .ego_rgcn import EgoRGCN
 from .subgraph_gat import GAT
 from .subgraph_gcn import GCN

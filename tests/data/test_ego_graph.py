@@ -114,5 +114,107 @@ class EgoGraphDatasetTest(tf.test.TestCase):
     self.assertNotIn("genre", batch["neg"]["hop0"])
 
 
+def _timed_bipartite():
+  """Users rate items, each (user, item) pair once, at distinct times."""
+  rng = np.random.default_rng(8)
+  users, items, n = 10, 12, 70
+  pairs = rng.choice(users * items, n, replace=False)
+  edges = {"src_id": pairs // items, "dst_id": pairs % items + 50,
+           "t": rng.permutation(n).astype(np.int64) * 3 + 1}
+  graph = (tfgle.Graph()
+           .node({"id": np.arange(users)}, node_type="user")
+           .node({"id": np.arange(items) + 50}, node_type="item")
+           .edge(edges, edge_type=("user", "item", "rates"), directed=False,
+                 decoder=tfgle.Decoder(timestamp="t"))
+           .build())
+  return graph, edges
+
+
+class TemporalEgoGraphTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.g, cls.edges = _timed_bipartite()
+    e = cls.edges
+    cls.time = {(int(s), int(d)): int(t) for s, d, t in zip(e["src_id"], e["dst_id"], e["t"])}
+    cls.time.update({(d, s): t for (s, d), t in list(cls.time.items())})
+
+  def _check_ego(self, ego, bounds):
+    """No sampled edge has a timestamp >= its seed's bound; time_delta is bound - its time
+    (0 under padding), hop by hop."""
+    for i in (1, 2):
+      parents, hop = ego[f"hop{i - 1}"]["ids"].numpy(), ego[f"hop{i}"]
+      ids, mask, deltas = hop["ids"].numpy(), hop["mask"].numpy(), hop["time_delta"].numpy()
+      self.assertEqual(deltas.shape, ids.shape)
+      self.assertNotIn("timestamp", hop)
+      parents = np.broadcast_to(parents[..., None], ids.shape)
+      bound = np.broadcast_to(bounds.reshape(bounds.shape + (1,) * (ids.ndim - bounds.ndim)),
+                              ids.shape)
+      self.assertTrue(mask.any())
+      self.assertAllEqual(deltas[~mask], np.zeros((~mask).sum()))
+      times = np.array([self.time[(int(p), int(c))] for p, c in zip(parents[mask], ids[mask])])
+      self.assertTrue(np.all(times < bound[mask]), (times, bound[mask]))
+      self.assertAllEqual(deltas[mask], bound[mask] - times)
+
+  def test_link_dataset_samples_only_edges_older_than_each_edge(self):
+    ds = link_ego_graph_dataset(self.g, "rates", ["rates", "rates_reverse"],
+                                ["rates_reverse", "rates"], [3, 2], batch_size=16,
+                                num_negatives=3, before="edge", time_deltas=True, seed=2)
+    edges = 0
+    for batch in ds:
+      src, dst = batch["src"]["hop0"]["ids"].numpy(), batch["dst"]["hop0"]["ids"].numpy()
+      bounds = np.array([self.time[(int(u), int(i))] for u, i in zip(src, dst)])
+      edges += len(bounds)
+      for side in ("src", "dst", "neg"):
+        with self.subTest(side=side):
+          self._check_ego(batch[side], bounds)
+    self.assertEqual(edges, len(self.edges["t"]))
+
+  def test_per_seed_times_take_the_latest_edges_before_them(self):
+    users = np.array([4, 1, 4, 7, 0])
+    times = np.array([100, 210, 30, 2, 150])
+    ds = ego_graph_dataset(self.g, users, ["rates", "rates_reverse"], [3, 2], batch_size=5,
+                           shuffle=False, label=False, before=times, strategy="topk",
+                           time_deltas=True)
+    ego = next(iter(ds))
+    self.assertAllEqual(ego["hop0"]["ids"], users)
+    self._check_ego(ego, times)
+    e = self.edges
+    for row, (user, t) in enumerate(zip(users, times)):
+      eligible = (e["src_id"] == user) & (e["t"] < t)
+      latest = e["dst_id"][eligible][np.argsort(-e["t"][eligible])][:3]
+      self.assertAllEqual(ego["hop1"]["ids"][row, :len(latest)], latest)
+      self.assertAllEqual(ego["hop1"]["mask"][row], np.arange(3) < len(latest))
+
+  def test_an_int_bound_for_every_seed(self):
+    ds = ego_graph_dataset(self.g, None, ["rates", "rates_reverse"], [3, 2], batch_size=10,
+                           shuffle=False, label=False, before=120, time_deltas=True)
+    self._check_ego(next(iter(ds)), np.full([10], 120))
+    plain = next(iter(ego_graph_dataset(self.g, None, ["rates"], [3], batch_size=10,
+                                        label=False, before=120)))
+    self.assertNotIn("time_delta", plain["hop1"])
+
+  def test_bad_time_arguments(self):
+    path = (["rates", "rates_reverse"], [3, 2])
+    with self.assertRaisesRegex(ValueError, "time_deltas=True needs before="):
+      ego_graph_dataset(self.g, None, *path, time_deltas=True)
+    with self.assertRaisesRegex(ValueError, "time_deltas must be True or False, got 1"):
+      ego_graph_dataset(self.g, None, *path, before=5, time_deltas=1)
+    with self.assertRaisesRegex(ValueError, r"before must be None, an int time or one int time "
+                                r"per seed: .*needs one time per seed \(3\), got 2"):
+      ego_graph_dataset(self.g, [1, 2, 3], *path, before=[5, 6])
+    with self.assertRaisesRegex(ValueError, r"before must be None, an int time or one int time "
+                                r"per seed: .*takes a vector of ints"):
+      ego_graph_dataset(self.g, None, *path, before=2.5)
+    with self.assertRaisesRegex(ValueError, r"before must be None, an int time or 'edge' "
+                                r"\(each edge's own timestamp\), got 'src'"):
+      link_ego_graph_dataset(self.g, "rates", *path[:1], ["rates_reverse", "rates"], [3, 2],
+                             before="src")
+    with self.assertRaisesRegex(ValueError, r"step 1 outV\('rates'\): before\(\) needs edge "
+                                "timestamps, and edge type 'rates' has none"):
+      ego_graph_dataset(_bipartite(), None, ["rates"], [2], before=5)
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -13,9 +13,10 @@ NUM_CLASSES = 3
 FORMATS = ("saved_model", "keras")  # subclassed models do not save as HDF5
 
 
-def graph():
+def graph(timestamps=False):
   """A small homogeneous graph: node type "v" (x: float[3], kind: categorical,
-  tags: multi-valued categorical; labels and splits), undirected edge type "e"."""
+  tags: multi-valued categorical; labels and splits), undirected edge type "e"
+  (with timestamps=True: timed, "t" in [0, 1000))."""
   rng = np.random.default_rng(3)
   n = NUM_NODES
   labels = np.arange(n) % NUM_CLASSES
@@ -30,27 +31,36 @@ def graph():
   }
   src = rng.integers(0, n, 120) * 10 + 7
   dst = rng.integers(0, n, 120) * 10 + 7
+  edges, decoder = {"src_id": src, "dst_id": dst}, None
+  if timestamps:
+    edges["t"] = np.random.default_rng(6).integers(0, 1000, 120)
+    decoder = tfgle.Decoder(timestamp="t")
   return (tfgle.Graph()
           .node(nodes, node_type="v", decoder=tfgle.Decoder(
               label="label", split="split",
               attrs={"x": tfgle.FloatAttr(dim=3), "kind": tfgle.CategoricalAttr(),
                      "tags": tfgle.CategoricalAttr(multivalued=True, dtype="int64")}))
-          .edge({"src_id": src, "dst_id": dst}, edge_type=("v", "v", "e"), directed=False)
+          .edge(edges, edge_type=("v", "v", "e"), directed=False, decoder=decoder)
           .build())
 
 
-def community_graph(num_nodes=60, communities=3):
-  """Nodes in communities (x: a noisy community indicator), edges mostly within them."""
+def community_graph(num_nodes=60, communities=3, timestamps=False):
+  """Nodes in communities (x: a noisy community indicator), edges mostly within them
+  (with timestamps=True: timed, "t" in [0, 1000))."""
   rng = np.random.default_rng(5)
   community = np.arange(num_nodes) % communities
   x = np.eye(communities, dtype=np.float32)[community] + rng.normal(
       scale=0.3, size=(num_nodes, communities)).astype(np.float32)
   src = rng.integers(0, num_nodes, 300)
   dst = (src + communities * rng.integers(1, num_nodes // communities, 300)) % num_nodes
+  edges, decoder = {"src_id": src, "dst_id": dst}, None
+  if timestamps:
+    edges["t"] = np.random.default_rng(6).integers(0, 1000, 300)
+    decoder = tfgle.Decoder(timestamp="t")
   return (tfgle.Graph()
           .node({"id": np.arange(num_nodes), "x": x}, node_type="v",
                 decoder=tfgle.Decoder(attrs={"x": tfgle.FloatAttr(dim=communities)}))
-          .edge({"src_id": src, "dst_id": dst}, edge_type=("v", "v", "e"), directed=False)
+          .edge(edges, edge_type=("v", "v", "e"), directed=False, decoder=decoder)
           .build())
 
 
@@ -191,13 +201,14 @@ class _ZooModelChecks:
   """
   model_class = None
   model_kwargs = {}
+  make_graph = staticmethod(graph)  # () -> the graph every test samples
   make_batch = None  # graph -> the batch every test feeds
   make_dataset = None  # (graph, seeds, meta_path, fanouts, batch_size, **kw) -> dataset
 
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.graph = graph()
+    cls.graph = cls.make_graph()
     cls.batch = cls.make_batch(cls.graph)
 
   def make(self, seed=1, **kwargs):

@@ -8,6 +8,10 @@ where hop i holds, with leading shape [B, k1, ..., ki] (hop0: [B]):
   "mask"  bool, False where padded (a node with fewer neighbors than the
           fanout, or under a padded parent),
   and one entry per node feature of hop i's node type.
+With `before=` (temporal sampling) hop i >= 1 also holds, when asked
+(`time_deltas=True`),
+  "time_delta" int64 seed time minus the time of the edge that reached the
+          node (> 0; 0 where padded), as TGAT's time encoding takes it.
 Hop i aggregates hop i+1 in tfgle's Ego* layers. Plain nested dicts of tensors
 pass through tf.data, `model.fit`, `tf.distribute` and SavedModel signatures
 unchanged, which is why EgoGraph is not an ExtensionType.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Mapping, Optional, Sequence, Union
 
+import numpy as np
 import tensorflow as tf
 
 from tfgle.graph.graph import as_sampler
@@ -74,11 +79,37 @@ def seed_plan(graph, meta_path: Sequence[str], fanouts) -> tuple:
   return sampler, graph, ego_spec(graph, node_type, meta_path, fanouts)
 
 
-def _chain(query, spec: EgoSpec, prefix: str, strategy: str):
-  """Continues `query` (already at hop 0, aliased) along the meta-path."""
+def _chain(query, spec: EgoSpec, prefix: str, strategy: str, before=None):
+  """Continues `query` (already at hop 0, aliased) along the meta-path.
+
+  `before`: None, an int bound, or the alias whose times bound every hop.
+  """
   for i, (edge_type, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
-    query = query.outV(edge_type).sample(k).by(strategy).alias(prefix + hop_name(i))
+    query = query.outV(edge_type).sample(k).by(strategy)
+    if before is not None:
+      query = query.before(before)
+    query = query.alias(prefix + hop_name(i))
   return query
+
+
+def _check_time_options(before, time_deltas, per_seed: str):
+  """(int bound or None, per-seed bound or None) of before=; checks time_deltas."""
+  if not isinstance(time_deltas, bool):
+    raise ValueError(f"time_deltas must be True or False, got {time_deltas!r}")
+  if time_deltas and before is None:
+    raise ValueError("time_deltas=True needs before= (the seed times the deltas count from)")
+  if before is None or (isinstance(before, (int, np.integer)) and not isinstance(before, bool)):
+    return (None if before is None else int(before)), None
+  return None, per_seed
+
+
+def _time_entries(time_deltas: bool):
+  """A map that drops the GSL time entries an EgoGraph does not keep."""
+  drop = ("timestamp",) if time_deltas else ("timestamp", "time_delta")
+
+  def strip(hop):
+    return {k: v for k, v in hop.items() if k not in drop}
+  return strip
 
 
 def _seed_mask(graph, node_type, seeds):
@@ -108,13 +139,19 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
                       shuffle: Union[bool, str] = True, drop_remainder: bool = False, seed=0,
                       num_parallel_calls: Optional[int] = None, deterministic: bool = True,
                       shard: Optional[tuple] = None,
-                      position: Optional[tuple] = None) -> tf.data.Dataset:
+                      position: Optional[tuple] = None, before=None,
+                      time_deltas: bool = False) -> tf.data.Dataset:
   """A tf.data.Dataset of (EgoGraph, label) batches for node classification.
 
   Example:
     ds = tfgle.data.ego_graph_dataset(g, seeds="train", meta_path=["cites", "cites"],
                                       fanouts=[10, 5], batch_size=256)
     model.fit(ds, epochs=10)
+
+    # Temporal: each user's latest 10 items before its query time, with time deltas.
+    ds = tfgle.data.ego_graph_dataset(g, user_ids, ["rates", "rates_reverse"], [10, 5],
+                                      before=query_times, strategy="topk",
+                                      time_deltas=True)
 
   Args:
     graph: a built tfgle.Graph, or a tfgle.graph.Sampler of one (e.g. a
@@ -136,19 +173,41 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
       tfgle.distribute.ego_dataset_fn sets it from the input context).
     position: None: one epoch per iteration; (epoch, batch): an endless,
       exactly resumable stream from that position (see GSL values()).
+    before: time bound of every hop (edges with timestamp < it; the meta-path's
+      edge types need timestamps): None (no bound), an int for every seed, or
+      one int per seed (each seed's query time, as PyG's `input_time`), in the
+      order of the seeds: `seeds`' ids as given, else dense-index order.
+      "topk" samples the latest edges before the bound.
+    time_deltas: also yield hop i's "time_delta" (i >= 1): the seed's bound
+      minus the time of the edge that reached each node (needs before=).
 
   Returns:
     A tf.data.Dataset of (EgoGraph, int64 labels [B]), or of EgoGraphs.
+
+  Raises:
+    ValueError: a bad argument (before= on edge types without timestamps, or
+      per-seed times of another length than the seeds, name the step).
   """
   sampler, graph, spec = seed_plan(graph, meta_path, fanouts)
   node_type = spec.node_types[0]
-  query = sampler.V(node_type, mask=_seed_mask(graph, node_type, seeds))
-  query = _order(query.batch(batch_size, drop_remainder), shuffle)
-  _chain(query.alias(hop_name(0)), spec, "", strategy)
+  bound, _ = _check_time_options(before, time_deltas, hop_name(0))
+  source = sampler.V(node_type, mask=_seed_mask(graph, node_type, seeds))
+  if before is not None and bound is None:
+    try:
+      source.at(before)
+    except ValueError as e:
+      raise ValueError(f"before must be None, an int time or one int time per seed: {e}"
+                       ) from None
+    bound = hop_name(0)
+  query = _order(source.batch(batch_size, drop_remainder), shuffle)
+  _chain(query.alias(hop_name(0)), spec, "", strategy, bound)
   aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
   ds = query.values(features=_features_arg(features, aliases, spec.node_types),
                     seed=seed, num_parallel_calls=num_parallel_calls,
                     deterministic=deterministic, shard=shard, position=position)
+  if before is not None:
+    strip = _time_entries(time_deltas)
+    ds = ds.map(lambda ego: {name: strip(hop) for name, hop in ego.items()})
   if not label:
     return ds
   labels = graph.labels(node_type)
@@ -167,13 +226,24 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
                            num_parallel_calls: Optional[int] = None,
                            deterministic: bool = True,
                            shard: Optional[tuple] = None,
-                           position: Optional[tuple] = None) -> tf.data.Dataset:
+                           position: Optional[tuple] = None, before=None,
+                           time_deltas: bool = False) -> tf.data.Dataset:
   """A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs for link prediction.
 
   Traverses the edges of `edge_type`; for each edge, "src" is the EgoGraph of
   its source, "dst" of its destination, and "neg" of `num_negatives` negative
   destinations per source (hop0 leading shape [B, num_negatives]) drawn by
   `neg_strategy`, excluding true neighbors.
+
+  Temporal link prediction: with before="edge" every hop of the three
+  EgoGraphs of an edge samples only edges older than that edge (timestamp <
+  its timestamp), so no edge at or after it, the edge itself included, leaks
+  into its prediction, as TGAT and PyG's LinkNeighborLoader(time_attr=) do.
+
+  Example:
+    ds = tfgle.data.link_ego_graph_dataset(
+        g, "rates", ["rates", "rates_reverse"], ["rates_reverse", "rates"], [10, 5],
+        before="edge", strategy="topk", time_deltas=True)
 
   Args:
     graph: a built tfgle.Graph, or a tfgle.graph.Sampler of one.
@@ -184,31 +254,48 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
     batch_size: edges per batch.
     num_negatives: negatives per edge.
     neg_strategy: "random", "in_degree", "node_weight".
+    before: time bound of every hop: None (no bound), an int for every edge,
+      or "edge": each edge's own timestamp (edge_type and the meta-paths'
+      edge types need timestamps).
+    time_deltas: also yield hop i's "time_delta" (i >= 1) on every side: the
+      bound minus the time of the edge that reached each node (needs before=).
     Other arguments (shard included) as ego_graph_dataset.
 
   Returns:
     A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs.
+
+  Raises:
+    ValueError: a bad argument (before= on edge types without timestamps
+      names the step).
   """
   sampler = as_sampler(graph)
   graph = sampler.graph
   et = graph.edge_type(edge_type)
   src_spec = ego_spec(graph, et.src, src_meta_path, fanouts)
   dst_spec = ego_spec(graph, et.dst, dst_meta_path, fanouts)
+  bound, per_edge = _check_time_options(before, time_deltas, "edge")
+  if per_edge is not None and not (isinstance(before, str) and before == "edge"):
+    raise ValueError(f"before must be None, an int time or 'edge' (each edge's own timestamp), "
+                     f"got {before!r}")
+  src_bound = dst_bound = bound
+  if per_edge is not None:  # the endpoints carry their edge's timestamp
+    src_bound, dst_bound = "src:" + hop_name(0), "dst:" + hop_name(0)
   query = _order(sampler.E(et.name).batch(batch_size, drop_remainder), shuffle)
   src = query.outV().alias("src:" + hop_name(0))
-  _chain(src, src_spec, "src:", strategy)
-  _chain(query.inV().alias("dst:" + hop_name(0)), dst_spec, "dst:", strategy)
+  _chain(src, src_spec, "src:", strategy, src_bound)
+  _chain(query.inV().alias("dst:" + hop_name(0)), dst_spec, "dst:", strategy, dst_bound)
   neg = src.outNeg(et.name).sample(num_negatives).by(neg_strategy).alias("neg:" + hop_name(0))
-  _chain(neg, dst_spec, "neg:", strategy)
+  _chain(neg, dst_spec, "neg:", strategy, src_bound)
   hops = src_spec.num_hops + 1
   aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
   types = src_spec.node_types + dst_spec.node_types * 2
   ds = query.values(features=_features_arg(features, aliases, types), seed=seed,
                     num_parallel_calls=num_parallel_calls, deterministic=deterministic,
                     shard=shard, position=position)
+  strip = _time_entries(time_deltas) if before is not None else (lambda hop: hop)
 
   def regroup(values):
-    return {side: {hop_name(i): values[f"{side}:{hop_name(i)}"] for i in range(hops)}
+    return {side: {hop_name(i): strip(values[f"{side}:{hop_name(i)}"]) for i in range(hops)}
             for side in ("src", "dst", "neg")}
   return ds.map(regroup)
 

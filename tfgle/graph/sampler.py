@@ -108,6 +108,34 @@ class Sampler(abc.ABC):
   def edges_at(self, edge_type, positions, reverse: bool = False):
     """(src indices, dst indices, edge ids) of the edges at `positions`."""
 
+  def edge_timestamps(self, edge_type, edge_ids) -> tf.Tensor:
+    """The int64 timestamp of each edge of a timed `edge_type`, by edge id (same shape).
+
+    Edge ids must be real (>= 0); mask padding (-1) out first. The lookup
+    table (one int64 per edge id) is built from the edge type's CSR table on
+    first use, once per table version, and kept on this sampler: a pipeline
+    built before an update of the graph looks up the version it was built on.
+
+    Raises:
+      ValueError: the edge type has no timestamps.
+    """
+    csr = self.graph.csr(edge_type)
+    if not csr.timed:
+      raise ValueError(f"edge type {csr.name!r} has no timestamps (Decoder timestamp=)")
+
+    def build():
+      _, eids, _, times = csr.neighbors(tf.range(csr.num_src, dtype=tf.int64))
+      eids, times = eids.flat_values, times.flat_values
+      size = tf.reduce_max(tf.concat([eids, [-1]], 0)) + 1
+      # Both directions of a symmetric table carry one edge id and one time:
+      # an update, not a sum.
+      return tf.tensor_scatter_nd_update(tf.zeros(tf.reshape(size, [1]), tf.int64),
+                                         eids[:, tf.newaxis], times)
+    with tf.init_scope():
+      version = csr.version
+    table = self.cached(("timestamps", csr.name, version), build)
+    return tf.gather(table, edge_ids)
+
   # ------------------------------------------------------------ GSL sources
 
   def V(self, node_type: str, mask=None) -> Query:  # pylint: disable=invalid-name

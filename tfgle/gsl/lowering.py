@@ -12,12 +12,20 @@ a partitioned graph, ...). Chains of `outV(...).sample(k).by(s)` steps with one
 strategy are fused into a single multi-hop sampling call (no op launch per hop).
 A by("full") step pads its neighbor lists to the batch's longest one.
 
+Time bounds (`before`) are computed per element of the step being sampled
+from: an int fills them, an alias broadcasts its step's times ("time": a V()
+source's given times, an E() source's or sampled edges' timestamps looked up
+by edge id, an endpoint's edge's) over the axes added since. A fused chain
+passes one bound per seed, which the op applies to every hop.
+
 Element layout, per aliased step:
   vertex steps: {"ids": int64 [B, k1, ...] external ids (-1 where padded; a
                  random_walk step adds an axis of length + 1),
                  "index": int64 dense indices (0 where padded), "mask": bool,
                  <node feature>: feature values of each vertex, ["label"]}
   edge steps:   {"src_ids", "dst_ids", "edge_ids", "mask", "weight"?, <edge features>}
+  steps with before() also: {"timestamp": int64, the sampled edge's time,
+                 "time_delta": int64, the bound minus it} (0 where padded)
 """
 from __future__ import annotations
 
@@ -37,8 +45,11 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
   """The tf.data.Dataset of a validated query DAG (see Query.values)."""
   sampler, graph = dag.sampler, dag.graph
   source = dag.steps[0]
+  seed_indices = None  # V() with times: batches are positions in the seeds
   if source.op == "V":
     population = _seed_population(graph, source)
+    if source.times is not None:
+      seed_indices, population = population, len(source.times)
   else:
     population = sampler.num_edge_positions(source.edge_type.name)
   seeds = traversal.seed_batches(population, source.batch_size, order=source.order,
@@ -46,6 +57,7 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
                                  shard=shard, position=position)
   chains = _fusable_chains(dag)
   aliases = dag.aliases()
+  timed = _timed_steps(dag)
   want_features = _feature_selection(graph, aliases, features)
 
   def sample_batch(batch, batch_seed):
@@ -55,14 +67,15 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
         continue
       step_seed = tf.random.experimental.stateless_fold_in(batch_seed, step.index)
       if step.parent is None:
-        results[step.index] = _source(sampler, step, batch)
+        results[step.index] = _source(sampler, step, batch, seed_indices, step.index in timed)
       elif step.index in chains:
         chain = chains[step.index]
         parent = results[step.parent.index]
-        for hop, out in zip(chain, _fused(sampler, chain, parent, step_seed)):
+        bound = _bound(chain[0], parent, results, aliases)
+        for hop, out in zip(chain, _fused(sampler, chain, parent, bound, timed, step_seed)):
           results[hop.index] = out
       else:
-        results[step.index] = _step(sampler, step, results, aliases, step_seed)
+        results[step.index] = _step(sampler, step, results, aliases, timed, step_seed)
       if step.filter is not None:
         target = results[aliases[step.filter].index]
         out = results[step.index]
@@ -119,51 +132,99 @@ def _feature_selection(graph, aliases, features) -> dict[str, tuple]:
 # ------------------------------------------------------------------ steps
 
 
-def _source(sampler, step: Step, batch) -> dict:
+def _source(sampler, step: Step, batch, seed_indices, timed: bool) -> dict:
   if step.op == "V":
-    return {"index": batch, "mask": tf.ones_like(batch, tf.bool)}
+    out = {"mask": tf.ones_like(batch, tf.bool)}
+    if step.times is None:
+      return dict(out, index=batch)
+    # `batch` holds positions in the seeds: their indices and their times.
+    index = batch if isinstance(seed_indices, int) else tf.gather(seed_indices, batch)
+    return dict(out, index=index, time=tf.gather(tf.constant(step.times), batch))
   src, dst, edge_ids = sampler.edges_at(step.edge_type.name, batch)
   if step.reverse:
     src, dst = dst, src
-  return {"src_index": src, "dst_index": dst, "edge_ids": edge_ids,
-          "mask": tf.ones_like(batch, tf.bool), "edge_type": step.edge_type}
+  out = {"src_index": src, "dst_index": dst, "edge_ids": edge_ids,
+         "mask": tf.ones_like(batch, tf.bool), "edge_type": step.edge_type}
+  if timed:
+    out["time"] = sampler.edge_timestamps(step.edge_type.name, edge_ids)
+  return out
 
 
-def _step(sampler, step: Step, results, aliases, seed) -> dict:
+def _timed_steps(dag: _Dag) -> set[int]:
+  """The steps whose elements' times a before(alias) reads (endpoints read their edges')."""
+  aliases = dag.aliases()
+  timed = set()
+  for step in dag.steps:
+    if isinstance(step.before, str):
+      target = aliases[step.before]
+      timed.add(target.index)
+      while target.endpoint:
+        target = target.parent
+        timed.add(target.index)
+  return timed
+
+
+def _bound(step: Step, parent, results, aliases):
+  """The time bound of each element of `parent` that `step` samples from, or None."""
+  if step.before is None:
+    return None
+  if isinstance(step.before, str):
+    return _broadcast_to(results[aliases[step.before].index]["time"], parent["index"])
+  return tf.fill(tf.shape(parent["index"]), tf.constant(step.before, tf.int64))
+
+
+def _with_times(sampler, step: Step, out: dict, edge_ids, bound, timed) -> dict:
+  """`out` with the sampled edges' "timestamp" and the "bound" of each sample, as needed."""
+  if bound is None and step.index not in timed:
+    return out
+  stamps = sampler.edge_timestamps(step.edge_type.name, tf.maximum(edge_ids, 0))
+  out["timestamp"] = tf.where(out["mask"], stamps, tf.constant(0, tf.int64))
+  out["time"] = out["timestamp"]
+  if bound is not None:
+    out["bound"] = bound
+  return out
+
+
+def _step(sampler, step: Step, results, aliases, timed, seed) -> dict:
   parent = results[step.parent.index]
-  if step.parent.kind == EDGE:  # an endpoint of the parent edges, no sampling
+  if step.endpoint:  # an endpoint of the parent edges, no sampling
     take_src = not step.reverse
-    return {"index": parent["src_index"] if take_src else parent["dst_index"],
-            "mask": parent["mask"]}
+    out = {"index": parent["src_index"] if take_src else parent["dst_index"],
+           "mask": parent["mask"]}
+    if "time" in parent:
+      out["time"] = parent["time"]
+    return out
   if step.negative:
     return _negatives(sampler, step, results, aliases, parent, seed)
   if step.op == "random_walk":
     return _random_walk(sampler, step, parent, seed)
   index = parent["index"]
+  bound = _bound(step, parent, results, aliases)
+  flat_bound = None if bound is None else tf.reshape(bound, [-1])
   if step.strategy == "full":
-    sampled, count = _full(sampler, step, tf.reshape(index, [-1]), seed)
+    sampled, count = _full(sampler, step, tf.reshape(index, [-1]), seed, flat_bound)
   else:
     sampled, count = sampler.sample_neighbors(
         step.edge_type.name, tf.reshape(index, [-1]), step.count, strategy=step.strategy,
-        seed=seed, reverse=step.reverse), step.count
+        seed=seed, reverse=step.reverse, before=flat_bound), step.count
   shape = tf.concat([tf.shape(index), [count]], 0)
   mask = tf.reshape(sampled.mask, shape) & parent["mask"][..., tf.newaxis]
   nbrs = tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64))
+  edge_ids = tf.where(mask, tf.reshape(sampled.edge_ids, shape), tf.constant(-1, tf.int64))
   if step.kind == VERTEX:
-    return {"index": nbrs, "mask": mask}
+    return _with_times(sampler, step, {"index": nbrs, "mask": mask}, edge_ids, bound, timed)
   src = tf.where(mask, _broadcast_to(index, nbrs), tf.constant(0, tf.int64))
   if step.reverse:  # in-edges: the sampled node is the edge's source
     src, nbrs = nbrs, src
-  return {"src_index": src, "dst_index": nbrs,
-          "edge_ids": tf.where(mask, tf.reshape(sampled.edge_ids, shape),
-                               tf.constant(-1, tf.int64)),
-          "mask": mask, "edge_type": step.edge_type}
+  out = {"src_index": src, "dst_index": nbrs, "edge_ids": edge_ids, "mask": mask,
+         "edge_type": step.edge_type}
+  return _with_times(sampler, step, out, edge_ids, bound, timed)
 
 
-def _full(sampler, step: Step, flat_index, seed):
+def _full(sampler, step: Step, flat_index, seed, before=None):
   """by("full"): the (capped) neighbor lists, padded to the longest, and that length."""
   full = sampler.sample_full_neighbors(step.edge_type.name, flat_index,
-                                       max_neighbors=step.count, seed=seed,
+                                       max_neighbors=step.count, seed=seed, before=before,
                                        reverse=step.reverse)
   ids = full.ids.to_tensor(0)
   longest = tf.shape(ids)[1]
@@ -217,8 +278,9 @@ def _fusable_chains(dag: _Dag) -> dict[int, list[Step]]:
       continue
     chain = [step]
     while True:
+      # One bound per seed for every hop: the chain's steps share their before().
       children = [s for s in dag.steps if s.parent is chain[-1] and fusable(s)
-                  and s.strategy == step.strategy]
+                  and s.strategy == step.strategy and s.before == step.before]
       if not children:
         break
       chain.append(children[0])
@@ -228,19 +290,22 @@ def _fusable_chains(dag: _Dag) -> dict[int, list[Step]]:
   return chains
 
 
-def _fused(sampler, chain: list[Step], parent, seed) -> list[dict]:
+def _fused(sampler, chain: list[Step], parent, bound, timed, seed) -> list[dict]:
   index = parent["index"]
   hops = sampler.sample_fanouts(
       [s.edge_type.name for s in chain], tf.reshape(index, [-1]),
-      [s.count for s in chain], strategy=chain[0].strategy, seed=seed)
+      [s.count for s in chain], strategy=chain[0].strategy, seed=seed,
+      before=None if bound is None else tf.reshape(bound, [-1]))
   outs = []
   shape = tf.shape(index)
   mask = parent["mask"]
-  for step, (nbrs, _, hop_mask) in zip(chain, hops):
+  for step, (nbrs, edge_ids, hop_mask) in zip(chain, hops):
     shape = tf.concat([shape, [step.count]], 0)
     mask = tf.reshape(hop_mask, shape) & mask[..., tf.newaxis]
     nbrs = tf.reshape(nbrs, shape)
-    outs.append({"index": tf.where(mask, nbrs, tf.zeros_like(nbrs)), "mask": mask})
+    out = {"index": tf.where(mask, nbrs, tf.zeros_like(nbrs)), "mask": mask}
+    edge_ids = tf.where(mask, tf.reshape(edge_ids, shape), tf.constant(-1, tf.int64))
+    outs.append(_with_times(sampler, step, out, edge_ids, bound, timed))
   return outs
 
 
@@ -267,7 +332,7 @@ def _materialize(graph, step: Step, out: dict, feature_names, labels: bool) -> d
       result[name] = tf.gather(tensors[name], index)
     if labels:
       result["label"] = tf.gather(graph.labels(step.node_type), index)
-    return result
+    return _time_outputs(step, out, result)
   et = out["edge_type"]
   result = {"src_ids": tf.where(mask, graph.to_id(et.src, out["src_index"]), -1),
             "dst_ids": tf.where(mask, graph.to_id(et.dst, out["dst_index"]), -1),
@@ -275,4 +340,15 @@ def _materialize(graph, step: Step, out: dict, feature_names, labels: bool) -> d
   if feature_names:
     safe_ids = tf.maximum(out["edge_ids"], 0)
     result.update(graph.edge_features(et.name, safe_ids, feature_names))
+  return _time_outputs(step, out, result)
+
+
+def _time_outputs(step: Step, out: dict, result: dict) -> dict:
+  """A before() step's "timestamp" and "time_delta" (0 where padded, filter() included)."""
+  if step.before is None:
+    return result
+  mask, zero = out["mask"], tf.constant(0, tf.int64)
+  stamps = tf.where(mask, out["timestamp"], zero)
+  result["timestamp"] = stamps
+  result["time_delta"] = tf.where(mask, _broadcast_to(out["bound"], stamps) - stamps, zero)
   return result

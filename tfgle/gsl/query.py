@@ -8,11 +8,26 @@ each vertex (DeepWalk, node2vec). `values()` lowers the whole DAG into a `tf.dat
 pipeline of TensorFlow ops (see tfgle.gsl.lowering) whose elements are
 `{alias: {"ids": ..., "mask": ..., <features>...}}` for every aliased step.
 
+Time: on edge types with timestamps, `before(t)` bounds a sampling step to the
+edges with timestamp < t, where t is an int (one cut-off for every seed) or the
+alias of an ancestor step whose elements have times, each bounding the samples
+below it: an `E()` source (each seed edge's timestamp), an endpoint of edges
+(its edge's), a `V()` source given times with `at(times)`, or a sampling step
+(its sampled edge's). Rows of timed edge types are ordered latest first, so
+`.sample(k).by("topk").before(t)` takes the latest k edges before t. A step
+with before() also yields "timestamp" (the sampled edge's) and "time_delta"
+(its bound minus that), as TGAT's time encodings take them.
+
 Example:
   ds = (g.V("user").batch(512).shuffle(traverse=True).alias("seed")
          .outV("buys").sample(10).by("random").alias("hop1")
          .outV("bought_by").sample(5).by("random").alias("hop2")
          .values())
+
+Example (temporal link prediction: no edge at or after a seed edge's time is sampled):
+  e = g.E("rates").batch(256).shuffle().alias("edge")
+  user = e.outV().alias("user")
+  user.outV("rates").sample(10).by("topk").before("edge").alias("hop1")
 
 Construction errors are ValueErrors that name the offending step.
 """
@@ -20,6 +35,8 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Callable, Optional, Sequence, Union
+
+import numpy as np
 
 NEIGHBOR_STRATEGIES = ("random", "random_without_replacement", "edge_weight", "topk",
                        "in_degree", "full")
@@ -42,11 +59,13 @@ class Step:
   alias: Optional[str] = None
   where: Optional[tuple] = None         # (target alias, attribute name): conditional negatives
   filter: Optional[str] = None          # target alias whose ids are masked out
+  before: Union[None, int, str] = None  # time bound: an int, or the alias of a step with times
   # Sources only.
   batch_size: Optional[int] = None
   drop_remainder: bool = False
   order: str = "ordered"
   mask: object = None                   # V: split name or ids restricting the seeds
+  times: object = None                  # V: int64 numpy [N], the time of each seed (at())
   # random_walk only: the edge types the walk cycles through, its steps, node2vec's p and q.
   walk_edge_types: Optional[tuple] = None
   walk_length: Optional[int] = None
@@ -56,6 +75,17 @@ class Step:
   @property
   def negative(self) -> bool:
     return self.op in ("outNeg", "inNeg", "Neg")
+
+  @property
+  def endpoint(self) -> bool:
+    """An outV()/inV() of edges: the edges' ends, nothing sampled."""
+    return self.parent is not None and self.parent.kind == EDGE and self.op in ("outV", "inV")
+
+  @property
+  def samples_neighbors(self) -> bool:
+    """An outV/inV/outE/inE from vertices: samples along edges."""
+    return (self.parent is not None and self.parent.kind == VERTEX
+            and self.op in ("outV", "inV", "outE", "inE"))
 
   def describe(self) -> str:
     arg = self.node_type if self.op in ("V", "Neg") else (
@@ -135,6 +165,42 @@ class Query:
     """traverse=True: each seed once per epoch, shuffled; False: endless random seeds."""
     self._require_source("shuffle")
     self._step.order = "shuffle" if traverse else "random"
+    return self
+
+  def at(self, times) -> "Query":
+    """Gives every seed of a V() source a time, for before(<this source's alias>).
+
+    Example (PyG's `input_time`, TGL's root times):
+      q = (g.V("user", mask=user_ids).at(query_times).batch(64).alias("seed")
+           .outV("rates").sample(10).by("topk").before("seed").alias("hop1"))
+
+    Args:
+      times: ints, one per seed in the order of the seeds: the ids of `mask`
+        as given, or the nodes in dense-index order (no mask, or a split).
+
+    Raises:
+      ValueError: not on a V() source, times that are not ints, not a vector,
+        or not one per seed.
+    """
+    step = self._step
+    if step.op != "V":
+      raise ValueError(f"{step.describe()}: at() applies to V() sources (an E() source's times "
+                       "are its edges' timestamps)")
+    values = np.asarray(times.numpy() if hasattr(times, "numpy") else times)
+    if values.dtype.kind not in "iu" or values.ndim != 1:
+      raise ValueError(f"{step.describe()}: at(times) takes a vector of ints (one time per "
+                       f"seed), got {_summary(times)}")
+    graph, mask = self._dag.graph, step.mask
+    if mask is None:
+      num_seeds = graph.num_nodes(step.node_type)
+    elif isinstance(mask, str):
+      num_seeds = int(graph.split_indices(step.node_type, mask).shape[0])
+    else:
+      num_seeds = int(np.size(mask.numpy() if hasattr(mask, "numpy") else mask))
+    if len(values) != num_seeds:
+      raise ValueError(f"{step.describe()}: at(times) needs one time per seed ({num_seeds}), "
+                       f"got {len(values)}")
+    step.times = values.astype(np.int64)
     return self
 
   def alias(self, name: str) -> "Query":
@@ -272,6 +338,75 @@ class Query:
       raise ValueError(f"{self._step.describe()}: sample() without a count needs by('full')")
     self._step.strategy = strategy
     return self
+
+  def before(self, bound: Union[int, str]) -> "Query":
+    """Samples only edges with timestamp < bound (a time filter on a sampling step).
+
+    `bound` is an int, one cut-off for every seed, or the alias of an ancestor
+    step whose elements have times: each element's time then bounds the
+    samples below it (broadcast over the axes added since). Steps with times:
+    an E() source of a timed edge type (each edge's timestamp), an endpoint
+    outV()/inV() of such edges (its edge's timestamp), a V() source given
+    times by at(), and a sampling step of a timed edge type (the timestamp of
+    each sampled edge: before(<it>) on a later hop gives TGAT's recursive
+    bound). Timed rows are ordered latest first, so by("topk") takes the
+    latest edges before the bound; by("full") all of them. The step also
+    yields "timestamp" (int64, the sampled edge's; 0 where padded) and
+    "time_delta" (int64, the bound minus it, > 0; 0 where padded).
+
+    Example:
+      e = g.E("rates").batch(256).alias("edge")
+      (e.outV().alias("user").outV("rates").sample(10).by("topk").before("edge")
+        .alias("items").outV("rates_reverse").sample(5).by("random").before("edge"))
+      g.V("user").batch(64).outV("rates").sample(10).by("topk").before(880000000)
+
+    Raises:
+      ValueError: naming the step: not a neighbor sampling step
+        (outV/inV/outE/inE from vertices), an edge type without timestamps,
+        a bound that is neither an int nor an alias, an alias that is no
+        ancestor of the step or whose step has no times.
+    """
+    step = self._step
+    if not step.samples_neighbors:
+      raise ValueError(f"{step.describe()}: before() applies to neighbor sampling steps "
+                       "(outV/inV/outE/inE from vertices), not to sources, endpoints of edges, "
+                       "negatives or random walks")
+    if not self._timed(step.edge_type):
+      raise ValueError(f"{step.describe()}: before() needs edge timestamps, and edge type "
+                       f"{step.edge_type.name!r} has none (Decoder timestamp=)")
+    if isinstance(bound, str):
+      target = self._target(bound, "before")
+      ancestor = step.parent
+      while ancestor is not None and ancestor is not target:
+        ancestor = ancestor.parent
+      if ancestor is None:
+        raise ValueError(f"{step.describe()}: before({bound!r}): {target.describe()} is not an "
+                         "ancestor of this step; a bound comes from the step's own source or "
+                         "the steps between")
+      if not self._has_times(target):
+        raise ValueError(
+            f"{step.describe()}: before({bound!r}): {target.describe()} has no times; steps "
+            "with times: an E() source or sampling step of a timed edge type, an endpoint "
+            "of such edges, or a V() source given times by at()")
+    elif isinstance(bound, (int, np.integer)) and not isinstance(bound, bool):
+      bound = int(bound)
+    else:
+      raise ValueError(f"{step.describe()}: before() takes an int time or the alias of a step "
+                       f"with times, got {bound!r}")
+    step.before = bound
+    return self
+
+  def _timed(self, edge_type) -> bool:
+    return self._dag.graph.csr(edge_type.name).timed
+
+  def _has_times(self, step: Step) -> bool:
+    if step.op == "V":
+      return step.times is not None
+    if step.endpoint:
+      return self._has_times(step.parent)
+    if step.op == "E" or step.samples_neighbors:
+      return self._timed(step.edge_type)
+    return False
 
   # ---------------------------------------------------------------- negatives
 
@@ -414,3 +549,11 @@ class Query:
                          "weighted negatives use outNeg/inNeg")
     if not self._dag.aliases():
       raise ValueError("the query has no aliased step: name the steps to return with alias()")
+
+
+def _summary(value) -> str:
+  """A short description of an argument (arrays by dtype and shape)."""
+  array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+  if array.ndim == 0:
+    return repr(value)
+  return f"an array of dtype {array.dtype} and shape {array.shape}"

@@ -8,8 +8,9 @@ Every conv writes its math once, against an adjacency (a private base in
 `_conv_base`), so an Ego conv and its SubGraph twin (`EgoSAGEConv` and
 `SAGEConv`, `EgoGATConv` and `GATConv`) share it. SubGraph convs also take a
 pair (x_src, x_dst) of two node sets, and `HeteroConv` runs one per edge type
-of a heterogeneous SubGraph. Imports no other tfgle package; the models build
-on it.
+of a heterogeneous SubGraph. `EgoTGATConv` (TGAT) also takes each neighbor's
+time span, encoded by `TimeEncoding`. Imports no other tfgle package; the
+models build on it.
 """
 from tfgle.layers import aggregation
 from tfgle.layers.ego_gat_conv import EgoGATConv
@@ -20,10 +21,12 @@ from tfgle.layers.ego_inputs import num_hops
 from tfgle.layers.ego_layer import EgoLayer
 from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
 from tfgle.layers.ego_sage_conv import EgoSAGEConv
+from tfgle.layers.ego_tgat_conv import EgoTGATConv
 from tfgle.layers.gat_conv import GATConv
 from tfgle.layers.gcn_conv import GCNConv
 from tfgle.layers.hetero_conv import HeteroConv
 from tfgle.layers.sage_conv import SAGEConv
+from tfgle.layers.time_encoding import TimeEncoding
 
 __all__ = [
     "EgoGATConv",
@@ -32,10 +35,12 @@ __all__ = [
     "EgoLayer",
     "EgoRGCNConv",
     "EgoSAGEConv",
+    "EgoTGATConv",
     "GATConv",
     "GCNConv",
     "HeteroConv",
     "SAGEConv",
+    "TimeEncoding",
     "aggregation",
     "encode_ego_batch",
     "num_hops",
