@@ -9,7 +9,10 @@ Every conv writes its math once, against an adjacency (a private base in
 `SAGEConv`, `EgoGATConv` and `GATConv`) share it. SubGraph convs also take a
 pair (x_src, x_dst) of two node sets, and `HeteroConv` runs one per edge type
 of a heterogeneous SubGraph. `EgoTGATConv` (TGAT) also takes each neighbor's
-time span, encoded by `TimeEncoding`. Imports no other tfgle package; the
+time span, encoded by `TimeEncoding`. Edge features reach the convs that
+take them (`EgoGATConv`/`GATConv(use_edge_features=True)`, the edge-network
+`EgoMPNNConv`/`MPNNConv`): Ego convs where relations go, SubGraph convs as
+inputs (x, edge_index, edge_features). Imports no other tfgle package; the
 models build on it.
 """
 from tfgle.layers import aggregation
@@ -19,12 +22,14 @@ from tfgle.layers.ego_gnn import EgoGNN
 from tfgle.layers.ego_inputs import encode_ego_batch
 from tfgle.layers.ego_inputs import num_hops
 from tfgle.layers.ego_layer import EgoLayer
+from tfgle.layers.ego_mpnn_conv import EgoMPNNConv
 from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
 from tfgle.layers.ego_sage_conv import EgoSAGEConv
 from tfgle.layers.ego_tgat_conv import EgoTGATConv
 from tfgle.layers.gat_conv import GATConv
 from tfgle.layers.gcn_conv import GCNConv
 from tfgle.layers.hetero_conv import HeteroConv
+from tfgle.layers.mpnn_conv import MPNNConv
 from tfgle.layers.sage_conv import SAGEConv
 from tfgle.layers.time_encoding import TimeEncoding
 
@@ -33,12 +38,14 @@ __all__ = [
     "EgoGINConv",
     "EgoGNN",
     "EgoLayer",
+    "EgoMPNNConv",
     "EgoRGCNConv",
     "EgoSAGEConv",
     "EgoTGATConv",
     "GATConv",
     "GCNConv",
     "HeteroConv",
+    "MPNNConv",
     "SAGEConv",
     "TimeEncoding",
     "aggregation",
