@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from tfgle.data.ego_graph import hop_name
 from tfgle.features import FeatureEncoder
+from tfgle.layers.ego_mpnn_conv import AGGREGATORS as MPNN_AGGREGATORS
 from . import _base  # pylint: disable=g-bad-import-order
 
 EDGES = "edges"
@@ -102,6 +103,29 @@ class EdgeFeatureArgs:
   def _edge_config(self) -> dict:
     return {"edge_features": None if self.edge_features is None else {
         n: s.get_config() for n, s in self.edge_features.items()}}
+
+
+class EdgeNetworkArgs(EdgeFeatureArgs):
+  """The arguments of the edge-network MPNN models (a mixin of ZooModel subclasses): they
+  need edge features."""
+
+  requires_edge_features = True
+
+  def _init_edge_network(self, *, edge_features, edge_units: int, aggregator: str):
+    cls = type(self).__name__
+    self.edge_units = _base.check_positive_int(cls, "edge_units", edge_units)
+    if aggregator not in MPNN_AGGREGATORS:
+      raise ValueError(f"{cls}: aggregator must be one of {list(MPNN_AGGREGATORS)}, got "
+                       f"{aggregator!r}")
+    self.aggregator = aggregator
+    self._init_edge_features(edge_features)
+
+  def _edge_network_conv_args(self) -> dict:
+    return dict(edge_units=self.edge_units, aggregator=self.aggregator,
+                kernel_regularizer=self.kernel_regularizer)
+
+  def _edge_network_config(self) -> dict:
+    return {"edge_units": self.edge_units, "aggregator": self.aggregator, **self._edge_config()}
 
 
 def graph_edge_features(cls, graph, edge_type, *, embedding_dim=16,

@@ -6,14 +6,12 @@ from typing import Sequence
 import tensorflow as tf
 
 from tfgle.layers import EgoMPNNConv
-from tfgle.layers._mpnn import AGGREGATORS
-from . import _base  # pylint: disable=g-bad-import-order
-from . import _edges
+from . import _edges  # pylint: disable=g-bad-import-order
 from . import _ego
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class EgoMPNN(_edges.EdgeFeatureArgs, _ego.EgoModel):
+class EgoMPNN(_edges.EdgeNetworkArgs, _ego.EgoModel):
   """The MPNN of Gilmer et al. 2017 with its edge network (NNConv / ECC) on K-hop EgoGraphs.
 
   Every hop is encoded by a FeatureEncoder, the edges that reached hops 1..K
@@ -50,24 +48,16 @@ class EgoMPNN(_edges.EdgeFeatureArgs, _ego.EgoModel):
       whose hops lack "edges" or whose number of hops is not len(hidden_dims).
   """
 
-  requires_edge_features = True
-
   def __init__(self, features, *, edge_features=None, hidden_dims: Sequence[int] = (32, 32),
                edge_units: int = 16, aggregator: str = "mean", **kwargs):
     super().__init__(features, hidden_dims=hidden_dims, **kwargs)
-    cls = type(self).__name__
-    self.edge_units = _base.check_positive_int(cls, "edge_units", edge_units)
-    if aggregator not in AGGREGATORS:
-      raise ValueError(f"{cls}: aggregator must be one of {list(AGGREGATORS)}, got "
-                       f"{aggregator!r}")
-    self.aggregator = aggregator
-    self._init_edge_features(edge_features)
+    self._init_edge_network(edge_features=edge_features, edge_units=edge_units,
+                            aggregator=aggregator)
     self._make_levels()
 
   def _make_conv(self, units, logits):
     del logits
-    return EgoMPNNConv(units, edge_units=self.edge_units, aggregator=self.aggregator,
-                       kernel_regularizer=self.kernel_regularizer)
+    return EgoMPNNConv(units, **self._edge_network_conv_args())
 
   def _relations(self, batch, masks):
     """The encoded edge features of hops 1..K (EgoLayer passes them where relations go)."""
@@ -77,5 +67,4 @@ class EgoMPNN(_edges.EdgeFeatureArgs, _ego.EgoModel):
     return self.with_dummy_edges(super()._dummy_batch())
 
   def _model_config(self) -> dict:
-    return {**super()._model_config(), "edge_units": self.edge_units,
-            "aggregator": self.aggregator, **self._edge_config()}
+    return {**super()._model_config(), **self._edge_network_config()}

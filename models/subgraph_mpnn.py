@@ -6,14 +6,12 @@ from typing import Sequence
 import tensorflow as tf
 
 from tfgle.layers import MPNNConv
-from tfgle.layers._mpnn import AGGREGATORS
-from . import _base  # pylint: disable=g-bad-import-order
-from . import _edges
+from . import _edges  # pylint: disable=g-bad-import-order
 from . import _subgraph
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
-class MPNN(_edges.EdgeFeatureArgs, _subgraph.SubGraphModel):
+class MPNN(_edges.EdgeNetworkArgs, _subgraph.SubGraphModel):
   """The MPNN of Gilmer et al. 2017 with its edge network (NNConv / ECC) on SubGraph batches.
 
   The nodes of a SubGraph are encoded by a FeatureEncoder and its edges'
@@ -46,24 +44,16 @@ class MPNN(_edges.EdgeFeatureArgs, _subgraph.SubGraphModel):
       that is not a SubGraph or has no "edges".
   """
 
-  requires_edge_features = True
-
   def __init__(self, features, *, edge_features=None, hidden_dims: Sequence[int] = (32, 32),
                edge_units: int = 16, aggregator: str = "mean", **kwargs):
     super().__init__(features, hidden_dims=hidden_dims, **kwargs)
-    cls = type(self).__name__
-    self.edge_units = _base.check_positive_int(cls, "edge_units", edge_units)
-    if aggregator not in AGGREGATORS:
-      raise ValueError(f"{cls}: aggregator must be one of {list(AGGREGATORS)}, got "
-                       f"{aggregator!r}")
-    self.aggregator = aggregator
-    self._init_edge_features(edge_features)
+    self._init_edge_network(edge_features=edge_features, edge_units=edge_units,
+                            aggregator=aggregator)
     self._make_convs()
 
   def _make_conv(self, units, logits):
     del logits
-    return MPNNConv(units, edge_units=self.edge_units, aggregator=self.aggregator,
-                    kernel_regularizer=self.kernel_regularizer)
+    return MPNNConv(units, **self._edge_network_conv_args())
 
   def _edge_inputs(self, batch):
     return self.subgraph_edge_inputs(batch)
@@ -72,5 +62,4 @@ class MPNN(_edges.EdgeFeatureArgs, _subgraph.SubGraphModel):
     return self.with_dummy_edges(super()._dummy_batch())
 
   def _model_config(self) -> dict:
-    return {**super()._model_config(), "edge_units": self.edge_units,
-            "aggregator": self.aggregator, **self._edge_config()}
+    return {**super()._model_config(), **self._edge_network_config()}

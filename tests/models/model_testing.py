@@ -1,4 +1,5 @@
 """Helpers of the model zoo's tests: small graphs, real batches, poisoned padding."""
+import functools
 import os
 import tempfile
 
@@ -486,3 +487,21 @@ class EdgeFeatureChecks:
     with self.assertRaisesRegex(ValueError, "edge_features must be None or a non-empty dict "
                                 r"edge feature name -> spec, got \['w'\]"):
       self.model_class(features, **dict(self.model_kwargs, edge_features=["w"]))
+
+
+class EgoEdgeFeatureChecks(EdgeFeatureChecks, EgoModelChecks):
+  """EgoModelChecks and EdgeFeatureChecks on batches of graph(edge_features=True) (and
+  hetero_graph(edge_features=True)) with edge features."""
+  make_graph = staticmethod(functools.partial(graph, edge_features=True))
+  make_batch = staticmethod(functools.partial(ego_batch, edge_features=True))
+  make_dataset = staticmethod(functools.partial(tfgle.data.ego_graph_dataset, edge_features=True))
+  make_hetero_graph = staticmethod(functools.partial(hetero_graph, edge_features=True))
+  make_hetero_batch = staticmethod(functools.partial(hetero_batch, edge_features=True))
+
+
+class SubGraphEdgeFeatureChecks(EdgeFeatureChecks, SubGraphModelChecks):
+  """SubGraphModelChecks and EdgeFeatureChecks on batches of graph(edge_features=True) with
+  edge features."""
+  make_graph = staticmethod(functools.partial(graph, edge_features=True))
+  make_batch = staticmethod(functools.partial(subgraph_batch, edge_features=True))
+  make_dataset = staticmethod(functools.partial(tfgle.data.subgraph_dataset, edge_features=True))

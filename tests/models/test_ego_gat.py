@@ -1,9 +1,6 @@
 """Tests of EgoGAT (with and without edge features)."""
-import functools
-
 import tensorflow as tf
 
-from tfgle.data import ego_graph_dataset
 from tfgle.models import EgoGAT
 from tests.models import model_testing
 
@@ -27,19 +24,11 @@ class EgoGATTest(model_testing.EgoModelChecks, tf.test.TestCase):
         self.make(**kwargs)
 
 
-class EgoGATEdgeFeaturesTest(model_testing.EdgeFeatureChecks, model_testing.EgoModelChecks,
-                             tf.test.TestCase):
+class EgoGATEdgeFeaturesTest(model_testing.EgoEdgeFeatureChecks, tf.test.TestCase):
   model_class = EgoGAT
   model_kwargs = dict(hidden_dims=[4, 3], heads=2, attention_dropout=0.2,
                       edge_features=model_testing.EDGE_FEATURES)
   hetero_kwargs = dict(hidden_dims=[3, 2], heads=2, embedding_dim=4, edge_type="buys")
-  make_graph = staticmethod(functools.partial(model_testing.graph, edge_features=True))
-  make_batch = staticmethod(functools.partial(model_testing.ego_batch, edge_features=True))
-  make_dataset = staticmethod(functools.partial(ego_graph_dataset, edge_features=True))
-  make_hetero_graph = staticmethod(functools.partial(model_testing.hetero_graph,
-                                                     edge_features=True))
-  make_hetero_batch = staticmethod(functools.partial(model_testing.hetero_batch,
-                                                     edge_features=True))
 
 
 if __name__ == "__main__":

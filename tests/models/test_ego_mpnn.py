@@ -1,25 +1,14 @@
 """Tests of EgoMPNN (the edge-network MPNN on EgoGraphs with edge features)."""
-import functools
-
 import tensorflow as tf
 
-from tfgle.data import ego_graph_dataset
 from tfgle.models import EgoMPNN
 from tests.models import model_testing
 
 
-class EgoMPNNTest(model_testing.EdgeFeatureChecks, model_testing.EgoModelChecks,
-                  tf.test.TestCase):
+class EgoMPNNTest(model_testing.EgoEdgeFeatureChecks, tf.test.TestCase):
   model_class = EgoMPNN
   model_kwargs = dict(hidden_dims=[4, 3], edge_units=3, edge_features=model_testing.EDGE_FEATURES)
   hetero_kwargs = dict(hidden_dims=[3, 2], embedding_dim=4, edge_type="buys")
-  make_graph = staticmethod(functools.partial(model_testing.graph, edge_features=True))
-  make_batch = staticmethod(functools.partial(model_testing.ego_batch, edge_features=True))
-  make_dataset = staticmethod(functools.partial(ego_graph_dataset, edge_features=True))
-  make_hetero_graph = staticmethod(functools.partial(model_testing.hetero_graph,
-                                                     edge_features=True))
-  make_hetero_batch = staticmethod(functools.partial(model_testing.hetero_batch,
-                                                     edge_features=True))
 
   def test_needs_edge_features(self):
     features = self.make().get_config()["features"]

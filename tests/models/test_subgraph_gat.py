@@ -1,9 +1,6 @@
 """Tests of the SubGraph GAT (with and without edge features)."""
-import functools
-
 import tensorflow as tf
 
-from tfgle.data import subgraph_dataset
 from tfgle.models import GAT
 from tests.models import model_testing
 
@@ -24,14 +21,10 @@ class GATTest(model_testing.SubGraphModelChecks, tf.test.TestCase):
         self.make(**kwargs)
 
 
-class GATEdgeFeaturesTest(model_testing.EdgeFeatureChecks, model_testing.SubGraphModelChecks,
-                          tf.test.TestCase):
+class GATEdgeFeaturesTest(model_testing.SubGraphEdgeFeatureChecks, tf.test.TestCase):
   model_class = GAT
   model_kwargs = dict(hidden_dims=[4, 3], heads=2, attention_dropout=0.2,
                       edge_features=model_testing.EDGE_FEATURES)
-  make_graph = staticmethod(functools.partial(model_testing.graph, edge_features=True))
-  make_batch = staticmethod(functools.partial(model_testing.subgraph_batch, edge_features=True))
-  make_dataset = staticmethod(functools.partial(subgraph_dataset, edge_features=True))
 
 
 if __name__ == "__main__":

@@ -1,20 +1,13 @@
 """Tests of the SubGraph MPNN (edge network, edge features)."""
-import functools
-
 import tensorflow as tf
 
-from tfgle.data import subgraph_dataset
 from tfgle.models import MPNN
 from tests.models import model_testing
 
 
-class MPNNTest(model_testing.EdgeFeatureChecks, model_testing.SubGraphModelChecks,
-               tf.test.TestCase):
+class MPNNTest(model_testing.SubGraphEdgeFeatureChecks, tf.test.TestCase):
   model_class = MPNN
   model_kwargs = dict(hidden_dims=[4, 3], edge_units=3, edge_features=model_testing.EDGE_FEATURES)
-  make_graph = staticmethod(functools.partial(model_testing.graph, edge_features=True))
-  make_batch = staticmethod(functools.partial(model_testing.subgraph_batch, edge_features=True))
-  make_dataset = staticmethod(functools.partial(subgraph_dataset, edge_features=True))
 
   def test_needs_edge_features(self):
     features = self.make().get_config()["features"]

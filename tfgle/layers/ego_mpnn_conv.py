@@ -6,6 +6,8 @@ import tensorflow as tf
 from tfgle.layers import _conv_base
 from tfgle.layers import _mpnn
 
+AGGREGATORS = _mpnn.AGGREGATORS
+
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
 class EgoMPNNConv(_mpnn.MPNNBase, _conv_base.EgoConv):
