@@ -24,6 +24,7 @@ import tensorflow as tf
 from tfgle.data.ego_graph import hop_name
 from tfgle.layers import EgoGNN, EgoLayer, encode_ego_batch, num_hops
 from . import _base  # pylint: disable=g-bad-import-order
+from . import _edges
 
 
 class EgoModel(_base.ZooModel):
@@ -184,7 +185,8 @@ class EgoModel(_base.ZooModel):
   def from_graph(cls, graph, node_type: Optional[str] = None, *,
                  node_types: Optional[Sequence[str]] = None, multi_hot: Sequence[str] = (),
                  normalize_features: bool = False, embedding_dim: int = 16,
-                 id_embedding_dim: Optional[int] = None, **kwargs):
+                 id_embedding_dim: Optional[int] = None, edge_type: Optional[str] = None,
+                 **kwargs):
     """The model with the feature specs of a built graph's node type(s).
 
     Example:
@@ -199,11 +201,17 @@ class EgoModel(_base.ZooModel):
       normalize_features: normalize numeric attributes by the graph's stats.
       embedding_dim: width of categorical embeddings.
       id_embedding_dim: add an embedding of each node's dense index ("index").
+      edge_type: models that read edge features (EgoGAT, EgoMPNN): the
+        edge_features of this edge type's attributes (the hops' edges; batches
+        sampled with edge_features=).
       **kwargs: the model's arguments (hidden_dims, num_classes, ...).
     """
     if (node_type is None) == (node_types is None):
       raise ValueError(f"{cls.__name__}.from_graph: give exactly one of node_type and "
                        "node_types")
+    if edge_type is not None:
+      kwargs["edge_features"] = _edges.graph_edge_features(
+          cls, graph, edge_type, embedding_dim=embedding_dim, multi_hot=multi_hot)
 
     def specs(t):
       return _base.graph_features(graph, t, multi_hot=[m for m in multi_hot

@@ -11,9 +11,11 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from . import _base  # pylint: disable=g-bad-import-order
+from . import _edges
 
 # Entries of a SubGraph batch that are not node features.
-STRUCTURE = ("index", "ids", "num_seeds", "edge_index", "edge_ids", "edge_mask", "node_mask")
+STRUCTURE = ("index", "ids", "num_seeds", "edge_index", "edge_ids", "edge_mask", "node_mask",
+             "edges")
 
 
 class SubGraphModel(_base.ZooModel):
@@ -24,7 +26,8 @@ class SubGraphModel(_base.ZooModel):
   "edge_ids" and the node features [N, ...]; seeds come first. Optional
   entries for batches padded to fixed sizes: "node_mask" bool [N] (padding
   nodes' numeric features are zeroed) and "edge_mask" bool [E] (padding edges
-  are ignored).
+  are ignored). Models that read edge features take them from "edges"
+  ({name: [E, ...]}, see `subgraph_dataset(edge_features=...)`).
 
   Args (shared by the SubGraph models):
     features: feature name -> spec (see `tfgle.features.specs`).
@@ -78,11 +81,17 @@ class SubGraphModel(_base.ZooModel):
     if self.projection is not None:
       x = self.projection(x)
     edge_index, edge_mask = batch["edge_index"], batch.get("edge_mask")
+    edges = self._edge_inputs(batch)
     for i, conv in enumerate(self.convs[:depth]):
       if i > 0:
         x = self._dropout(self.activation(x), training=training)
-      x = conv((x, edge_index), edge_mask=edge_mask, training=training)
+      inputs = (x, edge_index) if edges is None else (x, edge_index, edges)
+      x = conv(inputs, edge_mask=edge_mask, training=training)
     return x[:tf.cast(tf.reshape(batch["num_seeds"], []), tf.int32)]
+
+  def _edge_inputs(self, batch):
+    """The encoded edge features [E, F] the convolutions read, or None."""
+    return None
 
   def _dummy_batch(self):
     batch = _base.dummy_inputs(self.features, [1], self.raw)
@@ -95,7 +104,8 @@ class SubGraphModel(_base.ZooModel):
   @classmethod
   def from_graph(cls, graph, node_type: str, *, multi_hot: Sequence[str] = (),
                  normalize_features: bool = False, embedding_dim: int = 16,
-                 id_embedding_dim: Optional[int] = None, **kwargs):
+                 id_embedding_dim: Optional[int] = None, edge_type: Optional[str] = None,
+                 **kwargs):
     """The model with the feature specs of a built graph's node type.
 
     Args:
@@ -103,8 +113,13 @@ class SubGraphModel(_base.ZooModel):
       node_type: the node type of the subgraphs.
       multi_hot, normalize_features, embedding_dim, id_embedding_dim: as
         `EgoGraphSAGE.from_graph`.
+      edge_type: models that read edge features (GAT, MPNN): the edge_features
+        of this edge type's attributes (batches sampled with edge_features=).
       **kwargs: the model's arguments (hidden_dims, num_classes, ...).
     """
+    if edge_type is not None:
+      kwargs["edge_features"] = _edges.graph_edge_features(
+          cls, graph, edge_type, embedding_dim=embedding_dim, multi_hot=multi_hot)
     model = cls(_base.graph_features(graph, node_type, multi_hot=multi_hot,
                                      normalize=normalize_features, embedding_dim=embedding_dim,
                                      id_embedding_dim=id_embedding_dim), **kwargs)

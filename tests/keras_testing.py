@@ -172,3 +172,22 @@ def assert_pretransform_matches_call(test: tf.test.TestCase, conv, inputs):
   sender = tf.nest.map_structure(zero_padding, conv.pretransform(tf.constant(n)))
   test.assertAllClose(conv.call_pretransformed(receiver, sender, mask, *inputs[3:]), expected,
                       atol=1e-6)
+
+
+def edge_features(mask, *, dim=2, seed=1):
+  """Random float32 edge features [..., k, dim] for an Ego mask [..., k], numpy."""
+  rng = np.random.default_rng(seed)
+  return rng.normal(size=np.shape(mask) + (dim,)).astype(np.float32)
+
+
+def ego_as_subgraph(x, n, mask, *extra):
+  """The SubGraph of an Ego hop pair: nodes [x; every neighbor], an edge from each real
+  neighbor to its node; extra [B, k, ...] per-neighbor values (edge features) per edge.
+
+  Returns (nodes [B + B k, D], edge_index [2, E], *extra [E, ...]); the first B nodes are x's.
+  """
+  batch, k = mask.shape
+  nodes = np.concatenate([x, n.reshape(batch * k, -1)]).astype(np.float32)
+  owner, slot = np.nonzero(mask)
+  edge_index = np.stack([batch + owner * k + slot, owner]).astype(np.int64)
+  return (nodes, edge_index) + tuple(np.asarray(v)[owner, slot] for v in extra)

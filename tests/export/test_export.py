@@ -152,5 +152,60 @@ class ExportTest(tf.test.TestCase):
     self.assertIn("outputs['embeddings']", result.stdout)
 
 
+def _edge_graph():
+  """Nodes with a float attribute; edges with a vocabulary and a float attribute."""
+  rng = np.random.default_rng(3)
+  n = 30
+  edges = {"src_id": rng.integers(0, n, 120) + 1000, "dst_id": rng.integers(0, n, 120) + 1000,
+           "kind": rng.choice(["cites", "extends", "refutes"], 120).astype(object),
+           "weight": rng.random(120).astype(np.float32)}
+  return (tfgle.Graph()
+          .node({"id": np.arange(n) + 1000, "x": rng.random((n, 2)).astype(np.float32)},
+                node_type="n", decoder=tfgle.Decoder(attrs={"x": tfgle.FloatAttr(dim=2)}))
+          .edge(edges, edge_type=("n", "n", "e"), decoder=tfgle.Decoder(attrs={
+              "kind": tfgle.CategoricalAttr(), "weight": tfgle.FloatAttr()}))
+          .build())
+
+
+class EdgeFeatureExportTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.g = _edge_graph()
+    cls.spec = ego_spec(cls.g, "n", ["e", "e"], [3, 2])
+    ds = ego_graph_dataset(cls.g, meta_path=["e", "e"], fanouts=[3, 2], batch_size=8,
+                           shuffle=False, label=False, edge_features=True,
+                           strategy="random_without_replacement")
+    cls.ego = next(iter(ds))
+    tf.keras.utils.set_random_seed(0)
+    cls.model = tfgle.models.EgoGAT.from_graph(cls.g, "n", edge_type="e", hidden_dims=[4, 4],
+                                               heads=2, embedding_dim=3)
+    cls.model(cls.ego)  # as in training: Keras saves models that have been called
+
+  def test_ego_gat_with_edge_features_serves_with_stock_ops(self):
+    path = export_encoder(os.path.join(self.get_temp_dir(), "edge_encoder"), self.model, self.g,
+                          self.spec, ["x"], edge_features=["kind", "weight"])
+    inputs = {k: v.numpy() for k, v in raw_inputs(self.g, self.ego, self.spec, ["x"],
+                                                   edge_features=["kind", "weight"]).items()}
+    self.assertEqual(inputs["hop1_edge_kind"].dtype.kind, "O")   # raw strings, not ids
+    self.assertEqual(inputs["hop2_edge_weight"].shape, (8, 3, 2))
+    self.assertNotIn("hop0_edge_kind", inputs)
+    expected = self.model.embed(self.ego).numpy()
+    out = _serve_elsewhere(path, inputs)   # no tfgle, no tfgle ops
+    self.assertAllClose(out["embeddings"], expected, atol=1e-5)
+    # The edge features are inputs that matter.
+    module = tfgle.export.EgoEncoder(self.model, self.g, self.spec, ["x"],
+                                     edge_features=["kind", "weight"])
+    changed = dict(inputs, hop1_edge_weight=inputs["hop1_edge_weight"] + 1.0)
+    self.assertNotAllClose(module.serve(changed)["embeddings"], expected)
+
+  def test_unknown_edge_features(self):
+    with self.assertRaisesRegex(ValueError, r"edge_features \['colour'\] are attributes of none "
+                                r"of the edge types \['e'\]; they have \{'e': \['kind', "
+                                r"'weight'\]\}"):
+      tfgle.export.EgoEncoder(self.model, self.g, self.spec, ["x"], edge_features=["colour"])
+
+
 if __name__ == "__main__":
   tf.test.main()

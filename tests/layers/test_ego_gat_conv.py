@@ -4,15 +4,19 @@ from parameterized import parameterized
 import tensorflow as tf
 
 from tests import keras_testing
-from tfgle.layers import EgoGATConv
+from tfgle.layers import EgoGATConv, EgoGNN
 
 
 def _leaky(v, slope):
   return np.where(v > 0, v, slope * v)
 
 
-def _reference(layer, x, n, mask):
-  """GAT in numpy, node by node and head by head, with the layer's weights."""
+def _reference(layer, x, n, mask, edges=None):
+  """GAT in numpy, node by node and head by head, with the layer's weights.
+
+  With edge features edges [..., k, F]: z_j += e_j W_edge, and the self loop's
+  e is the mean of the real edges' (zeros without any).
+  """
   w = {v.name.split("/")[-1].split(":")[0]: v.numpy() for v in layer.weights}
   heads, units = layer.heads, layer.units
   w_nbr = w.get("neighbor_kernel", w["kernel"])
@@ -21,14 +25,21 @@ def _reference(layer, x, n, mask):
   for idx in np.ndindex(*lead):
     z = (x[idx] @ w["kernel"]).reshape(heads, units)
     zn = (n[idx][mask[idx]] @ w_nbr).reshape(-1, heads, units)
+    if edges is not None:
+      real = edges[idx][mask[idx]]
+      zn = zn + (real @ w["edge_kernel"]).reshape(-1, heads, units)
+      loop = real.mean(0) if len(real) else np.zeros(edges.shape[-1])
+      z_loop = z + (loop @ w["edge_kernel"]).reshape(heads, units)
+    else:
+      z_loop = z
     per_head = []
     for h in range(heads):
       dst = w["attention_self"][h] @ z[h]
       values = list(zn[:, h])
       logits = [dst + w["attention_neighbor"][h] @ v for v in values]
       if layer.add_self_loop:
-        values.append(z[h])
-        logits.append(dst + w["attention_neighbor"][h] @ z[h])
+        values.append(z_loop[h])
+        logits.append(dst + w["attention_neighbor"][h] @ z_loop[h])
       if not values:
         per_head.append(np.zeros(units))
         continue
@@ -122,6 +133,82 @@ class EgoGATConvTest(tf.test.TestCase):
   def test_bad_arguments(self, kwargs, message):
     with self.assertRaisesRegex(ValueError, "EgoGATConv: " + message):
       EgoGATConv(**kwargs)
+
+  @parameterized.expand([
+      ("self_loop", dict(heads=2)),
+      ("no_self_loop", dict(heads=3, add_self_loop=False, concat_heads=False)),
+      ("hetero", dict(heads=2, share_weights=False)),
+  ])
+  def test_edge_features_match_reference(self, _, kwargs):
+    d_nbr = 7 if not kwargs.get("share_weights", True) else None
+    x, n, mask = keras_testing.ego_inputs(leading=(2,), d_nbr=d_nbr)
+    edges = keras_testing.edge_features(mask, dim=3)
+    layer = EgoGATConv(4, use_edge_features=True, bias_initializer="random_normal", **kwargs)
+    out = layer((x, n, mask, edges))
+    self.assertEqual(layer.edge_kernel.shape, (3, layer.heads * 4))
+    self.assertAllClose(out, _reference(layer, x, n, mask, edges), atol=1e-5)
+    self.assertNotAllClose(layer((x, n, mask, edges + 1.0)), out)  # edges change the output
+
+  def test_padding_edge_features_change_nothing(self):
+    x, n, mask = keras_testing.ego_inputs(k=6)
+    edges = keras_testing.edge_features(mask)
+    layer = EgoGATConv(3, heads=2, use_edge_features=True, activation="elu")
+    expected = layer((x, n, mask, edges))
+    for poison in (np.nan, np.inf, -1e30, 3.0):
+      self.assertAllClose(layer((x, n, mask, keras_testing.poison_padding(edges, mask, poison))),
+                          expected)
+    poisoned = tf.constant(keras_testing.poison_padding(edges, mask))
+    keras_testing.assert_finite_gradients(
+        self, lambda: layer((x, n, mask, poisoned)), layer.trainable_weights, sources=[poisoned])
+
+  def test_edge_features_pretransform_and_gradients(self):
+    x, n, mask = keras_testing.ego_inputs(leading=(2,))
+    edges = keras_testing.edge_features(mask)
+    layer = EgoGATConv(3, heads=2, use_edge_features=True, bias_initializer="random_normal")
+    keras_testing.assert_pretransform_matches_call(self, layer, (x, n, mask, edges))
+    keras_testing.assert_ego_input_gradients(
+        self, EgoGATConv(2, heads=2, use_edge_features=True, dtype="float64"),
+        keras_testing.edge_features(np.ones((2, 3), bool)).astype(np.float64))
+
+  def test_edge_features_save_and_reload(self):
+    x, n, mask = keras_testing.ego_inputs(d_self=4)
+    layer = EgoGATConv(3, heads=2, use_edge_features=True, bias_initializer="random_normal")
+    keras_testing.assert_ego_conv_reloads(self, layer,
+                                          (x, n, mask, keras_testing.edge_features(mask)))
+    config = layer.get_config()
+    self.assertTrue(config["use_edge_features"])
+    self.assertEqual(EgoGATConv.from_config(config).get_config(), config)
+
+  def test_edge_features_in_an_ego_gnn(self):
+    hops, masks = keras_testing.ego_hops(dims=(4, 4, 4))
+    edges = [keras_testing.edge_features(m, dim=2) for m in masks[1:]]
+    gnn = EgoGNN([EgoGATConv(3, use_edge_features=True), EgoGATConv(2, use_edge_features=True)],
+                 activation="relu")
+    out = gnn((hops, masks, edges))
+    self.assertEqual(out.shape, (3, 2))
+    self.assertNotAllClose(gnn((hops, masks, [edges[0], edges[1] * 2.0])), out)
+    with self.assertRaisesRegex(ValueError, r"EgoLayer: .* needs edge features: pass inputs as "
+                                r"\(hops, masks, edge_features\)"):
+      gnn((hops, masks))
+
+  def test_bad_edge_feature_inputs(self):
+    x, n, mask = keras_testing.ego_inputs()
+    with self.assertRaisesRegex(ValueError, r"EgoGATConv: inputs must be \(x, neighbors, mask, "
+                                r"edge_features\), got a 3-tuple"):
+      EgoGATConv(2, use_edge_features=True)((x, n, mask))
+    with self.assertRaisesRegex(ValueError, r"EgoGATConv: inputs must be \(x, neighbors\) or "
+                                r"\(x, neighbors, mask\), got a 4-tuple"):
+      EgoGATConv(2)((x, n, mask, keras_testing.edge_features(mask)))
+    with self.assertRaisesRegex(ValueError, r"EgoGATConv: edge_features \(inputs\[3\]\) must "
+                                r"have shape \(3, 4, None\)"):
+      EgoGATConv(2, use_edge_features=True)((x, n, mask, np.zeros((3, 5, 2), np.float32)))
+    layer = EgoGATConv(2, use_edge_features=True)
+    layer((x, n, mask, keras_testing.edge_features(mask, dim=2)))
+    with self.assertRaisesRegex(ValueError, "was built for edge features of dim 2 but got shape"):
+      layer((x, n, mask, keras_testing.edge_features(mask, dim=3)))
+    with self.assertRaisesRegex(ValueError, "EgoGATConv: use_edge_features must be True or False, "
+                                "got 'yes'"):
+      EgoGATConv(2, use_edge_features="yes")
 
   def test_shared_weights_need_equal_dims(self):
     keras_testing.assert_rejects_dims(self, EgoGATConv(2), r"share_weights=True.*got 3 \(x\) "

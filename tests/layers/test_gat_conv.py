@@ -4,30 +4,46 @@ from parameterized import parameterized
 import tensorflow as tf
 
 from tests import keras_testing
-from tfgle.layers import GATConv
+from tfgle.layers import EgoGATConv, GATConv
 
 
-def _reference(layer, x, edge_index, x_dst=None):
+def _reference(layer, x, edge_index, x_dst=None, edges=None):
   heads, units = layer.heads, layer.units
   z = (x @ layer.kernel.numpy()).reshape(len(x), heads, units)
   z_dst = z  # two node sets: the receivers have a kernel of their own
   if x_dst is not None:
     z_dst = (x_dst @ layer.receiver_kernel.numpy()).reshape(len(x_dst), heads, units)
   a_src, a_dst = layer.attention_src.numpy(), layer.attention_dst.numpy()
+  features = edges
   edges = [tuple(e) for e in edge_index.T]
+  # Each edge's sender projection; with edge features z_j + e W_edge (an added
+  # self loop's e: the mean of its node's in-edges').
+  z_edge = [z[s] for s, _ in edges]
+  if features is not None:
+    z_edge = [z_e + (e @ layer.edge_kernel.numpy()).reshape(heads, units)
+              for z_e, e in zip(z_edge, features)]
   if layer.add_self_loops:
-    edges += [(i, i) for i in range(len(x)) if (i, i) not in edges]
+    for i in range(len(x)):
+      if (i, i) in edges:
+        continue
+      edges.append((i, i))
+      z_loop = z[i]
+      if features is not None:
+        incoming = [e for (_, d), e in zip(edges, features) if d == i]
+        loop = np.mean(incoming, 0) if incoming else np.zeros(features.shape[-1])
+        z_loop = z_loop + (loop @ layer.edge_kernel.numpy()).reshape(heads, units)
+      z_edge.append(z_loop)
   out = np.zeros((len(z_dst), heads, units))
   for i in range(len(z_dst)):
-    sources = [s for s, d in edges if d == i]
+    sources = [z_e for (_, d), z_e in zip(edges, z_edge) if d == i]
     for h in range(heads):
       if not sources:
         continue
-      logits = np.array([a_src[h] @ z[s, h] + a_dst[h] @ z_dst[i, h] for s in sources])
+      logits = np.array([a_src[h] @ z_s[h] + a_dst[h] @ z_dst[i, h] for z_s in sources])
       logits = np.where(logits > 0, logits, layer.negative_slope * logits)
       alpha = np.exp(logits - logits.max())
       alpha /= alpha.sum()
-      out[i, h] = sum(a * z[s, h] for a, s in zip(alpha, sources))
+      out[i, h] = sum(a * z_s[h] for a, z_s in zip(alpha, sources))
   out = out.reshape(len(z_dst), -1) if layer.concat_heads else out.mean(1)
   return out + layer.bias.numpy()
 
@@ -57,6 +73,50 @@ class GATConvTest(tf.test.TestCase):
     self.assertAllClose(out, _reference(layer, x_src, edge_index, x_dst=x_dst), atol=1e-5)
     with self.assertRaisesRegex(ValueError, "GATConv: add_self_loops=True needs one node set"):
       GATConv(3)(((x_src, x_dst), edge_index))
+
+  @parameterized.expand([("self_loops", True), ("no_self_loops", False)])
+  def test_edge_features_match_reference(self, _, add_self_loops):
+    x, edge_index = keras_testing.subgraph()
+    edges = np.random.default_rng(2).normal(size=(edge_index.shape[1], 3)).astype(np.float32)
+    layer = GATConv(3, heads=2, use_edge_features=True, add_self_loops=add_self_loops,
+                    bias_initializer="random_normal")
+    out = layer((x, edge_index, edges))
+    self.assertAllClose(out, _reference(layer, x, edge_index, edges=edges), atol=1e-5)
+    # Padding edges and their features are dropped.
+    padded = np.concatenate([edge_index, [[-1, 4], [3, 99]]], axis=1)
+    padded_edges = np.concatenate([edges, np.full((2, 3), np.nan, np.float32)])
+    mask = np.arange(padded.shape[1]) < edge_index.shape[1]
+    self.assertAllClose(layer((x, padded, padded_edges), edge_mask=mask), out)
+
+  def test_edge_features_equal_the_ego_twin(self):
+    # One convolve: EgoGATConv on a hop pair == GATConv on that pair as a SubGraph.
+    x, n, mask = keras_testing.ego_inputs(k=5)
+    edges = keras_testing.edge_features(mask, dim=3)
+    ego = EgoGATConv(3, heads=2, use_edge_features=True, bias_initializer="random_normal")
+    expected = ego((x, n, mask, edges))
+    sub = GATConv(3, heads=2, use_edge_features=True)
+    nodes, edge_index, edge_values = keras_testing.ego_as_subgraph(x, n, mask, edges)
+    sub((nodes, edge_index, edge_values))
+    sub.set_weights([ego.self_kernel.numpy(), ego.attention_neighbor.numpy(),
+                     ego.attention_self.numpy(), ego.edge_kernel.numpy(), ego.bias.numpy()])
+    self.assertAllClose(sub((nodes, edge_index, edge_values))[:len(x)], expected, atol=1e-5)
+
+  def test_edge_features_save_and_reload(self):
+    x, edge_index = keras_testing.subgraph()
+    edges = np.random.default_rng(2).normal(size=(edge_index.shape[1], 3)).astype(np.float32)
+    inputs = [tf.keras.Input((4,)), tf.keras.Input((None,), dtype=tf.int64, batch_size=2),
+              tf.keras.Input((3,))]
+    model = tf.keras.Model(inputs, GATConv(3, heads=2, use_edge_features=True)(tuple(inputs)))
+    keras_testing.assert_reloads_identically(self, model, [x, edge_index, edges])
+
+  def test_bad_edge_feature_inputs(self):
+    x, edge_index = keras_testing.subgraph()
+    with self.assertRaisesRegex(ValueError, r"GATConv: inputs must be \(x, edge_index, "
+                                r"edge_features\), got a 2-tuple"):
+      GATConv(2, use_edge_features=True)((x, edge_index))
+    with self.assertRaisesRegex(ValueError, r"GATConv: edge_features \(inputs\[2\]\) must be "
+                                r"\[E, F\], got shape \(12,\)"):
+      GATConv(2, use_edge_features=True)((x, edge_index, np.zeros(12, np.float32)))
 
   def test_edge_mask_drops_padding_edges(self):
     x, edge_index = keras_testing.subgraph()

@@ -1,4 +1,5 @@
 """Helpers of the model zoo's tests: small graphs, real batches, poisoned padding."""
+import functools
 import os
 import tempfile
 
@@ -13,10 +14,11 @@ NUM_CLASSES = 3
 FORMATS = ("saved_model", "keras")  # subclassed models do not save as HDF5
 
 
-def graph(timestamps=False):
+def graph(timestamps=False, edge_features=False):
   """A small homogeneous graph: node type "v" (x: float[3], kind: categorical,
   tags: multi-valued categorical; labels and splits), undirected edge type "e"
-  (with timestamps=True: timed, "t" in [0, 1000))."""
+  (with timestamps=True: timed, "t" in [0, 1000); with edge_features=True
+  attributes "w": float[2] and "n": int)."""
   rng = np.random.default_rng(3)
   n = NUM_NODES
   labels = np.arange(n) % NUM_CLASSES
@@ -35,6 +37,11 @@ def graph(timestamps=False):
   if timestamps:
     edges["t"] = np.random.default_rng(6).integers(0, 1000, 120)
     decoder = tfgle.Decoder(timestamp="t")
+  if edge_features:
+    edge_rng = np.random.default_rng(7)
+    edges.update(w=edge_rng.normal(size=(120, 2)).astype(np.float32),
+                 n=edge_rng.integers(0, 5, 120))
+    decoder = tfgle.Decoder(attrs={"w": tfgle.FloatAttr(dim=2), "n": tfgle.IntAttr()})
   return (tfgle.Graph()
           .node(nodes, node_type="v", decoder=tfgle.Decoder(
               label="label", split="split",
@@ -64,46 +71,60 @@ def community_graph(num_nodes=60, communities=3, timestamps=False):
           .build())
 
 
-def hetero_graph():
-  """Users (x: float[2]) buy items (featureless): edge types "buys" and "bought_by"."""
+def hetero_graph(edge_features=False):
+  """Users (x: float[2]) buy items (featureless): edge types "buys" and "bought_by"
+  (with edge_features=True both with attribute "w": float[2])."""
   rng = np.random.default_rng(4)
   users, items = 12, 9
   src, dst = rng.integers(0, users, 40), rng.integers(0, items, 40)
+  buys, bought_by, decoder = {"src_id": src, "dst_id": dst + 100}, {
+      "src_id": dst + 100, "dst_id": src}, None
+  if edge_features:
+    w = np.random.default_rng(8).normal(size=(40, 2)).astype(np.float32)
+    buys["w"], bought_by["w"] = w, -w
+    decoder = tfgle.Decoder(attrs={"w": tfgle.FloatAttr(dim=2)})
   return (tfgle.Graph()
           .node({"id": np.arange(users), "x": rng.normal(size=(users, 2)).astype(np.float32),
                  "label": np.arange(users) % 2}, node_type="user",
                 decoder=tfgle.Decoder(label="label", attrs={"x": tfgle.FloatAttr(dim=2)}))
           .node({"id": np.arange(items) + 100}, node_type="item")
-          .edge({"src_id": src, "dst_id": dst + 100}, edge_type=("user", "item", "buys"))
-          .edge({"src_id": dst + 100, "dst_id": src}, edge_type=("item", "user", "bought_by"))
+          .edge(buys, edge_type=("user", "item", "buys"), decoder=decoder)
+          .edge(bought_by, edge_type=("item", "user", "bought_by"), decoder=decoder)
           .build())
 
 
-def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="train"):
+# Edge feature specs of graph(edge_features=True).
+EDGE_FEATURES = {"w": tfgle.features.numeric(dim=2), "n": tfgle.features.numeric()}
+
+
+def ego_batch(g, fanouts=(4, 3), batch_size=8, meta_path=("e", "e"), seeds="train",
+              **kwargs):
   """One EgoGraph batch (without labels) of `g`; sampling without replacement pads
-  the neighbors of nodes of small degree."""
+  the neighbors of nodes of small degree. kwargs: of ego_graph_dataset."""
   ds = tfgle.data.ego_graph_dataset(g, seeds, list(meta_path), list(fanouts), batch_size,
                                   label=False, shuffle=False, seed=5,
-                                  strategy="random_without_replacement")
+                                  strategy="random_without_replacement", **kwargs)
   return next(iter(ds))
 
 
-def hetero_batch(g):
+def hetero_batch(g, **kwargs):
   """One EgoGraph batch of `hetero_graph()` along users -> items -> users."""
   ds = tfgle.data.ego_graph_dataset(g, None, ["buys", "bought_by"], [3, 2], 6,
-                                  shuffle=False)
+                                  shuffle=False, **kwargs)
   batch, _ = next(iter(ds))
   return batch
 
 
-def subgraph_batch(g, fanouts=(4, 3), batch_size=8):
+def subgraph_batch(g, fanouts=(4, 3), batch_size=8, **kwargs):
   ds = tfgle.data.subgraph_dataset(g, "train", ["e"] * len(fanouts), list(fanouts), batch_size,
-                                  label=False, shuffle=False, seed=5)
+                                  label=False, shuffle=False, seed=5, **kwargs)
   return next(iter(ds))
 
 
 def _poison_value(value, mask):
-  """`value` with every entry under mask False replaced by garbage."""
+  """`value` with every entry under mask False replaced by garbage (dicts: every entry's)."""
+  if isinstance(value, dict):
+    return {k: _poison_value(v, mask) for k, v in value.items()}
   mask = tf.convert_to_tensor(mask)
   if isinstance(value, tf.RaggedTensor):
     lead = mask.shape.rank
@@ -144,6 +165,12 @@ def pad_subgraph(sub, num_pad_nodes=3, num_pad_edges=5):
   out = {}
   for key, value in sub.items():
     if key in ("num_seeds", "edge_index", "edge_ids"):
+      continue
+    if key == "edges":  # per edge: padded with garbage for the padding edges
+      out[key] = {k: tf.concat([v, tf.fill([num_pad_edges] + v.shape[1:].as_list(),
+                                            tf.constant(np.nan if v.dtype.is_floating else 10**9,
+                                                        v.dtype))], 0)
+                  for k, v in value.items()}
       continue
     if isinstance(value, tf.RaggedTensor):
       pad = tf.ragged.constant([[10**9, 5]] * num_pad_nodes, dtype=value.dtype)
@@ -297,6 +324,8 @@ class EgoModelChecks(_ZooModelChecks):
   make_batch = staticmethod(ego_batch)
   make_dataset = staticmethod(tfgle.data.ego_graph_dataset)
   hetero_kwargs = {}  # arguments besides the features of a 2-level model on hetero_graph()
+  make_hetero_graph = staticmethod(hetero_graph)
+  make_hetero_batch = staticmethod(hetero_batch)
 
   def test_features_of_the_graph(self):
     model = self.make()
@@ -377,10 +406,10 @@ class EgoModelChecks(_ZooModelChecks):
       model(wrong_width)
 
   def test_heterogeneous_meta_path(self):
-    g = hetero_graph()
+    g = self.make_hetero_graph()
     model = self.model_class.from_graph(g, node_types=["user", "item", "user"], num_classes=2,
                                         **self.hetero_kwargs)
-    batch = hetero_batch(g)
+    batch = self.make_hetero_batch(g)
     self.assertEqual(model(batch).shape, (6, 2))
     per_entry = self.model_class.from_config(dict(model.get_config(), dedupe_nodes=False))
     per_entry.set_weights(model.get_weights())
@@ -412,3 +441,67 @@ class SubGraphModelChecks(_ZooModelChecks):
       self.model_class({"edge_index": {"type": "numeric"}}, **self.model_kwargs)
     with self.assertRaisesRegex(ValueError, "must be a SubGraph dict with 'edge_index'"):
       self.make()({"x": tf.zeros([2, 3])})
+
+
+def map_edges(batch, fn):
+  """An Ego or SubGraph batch whose "edges" entries are fn(edges) (None: dropped)."""
+  def apply(entries):
+    out = {k: v for k, v in entries.items() if k != "edges"}
+    if "edges" in entries and fn(entries["edges"]) is not None:
+      out["edges"] = fn(entries["edges"])
+    return out
+  if "edge_index" in batch:
+    return apply(batch)
+  return {h: apply(hop) for h, hop in batch.items()}
+
+
+class EdgeFeatureChecks:
+  """Checks of the zoo's models that read edge features; mix in before EgoModelChecks or
+  SubGraphModelChecks, with model_kwargs holding edge_features=EDGE_FEATURES and batches of
+  graph(edge_features=True) sampled with edge_features=True."""
+
+  def test_edge_features_change_the_outputs(self):
+    model = self.make()
+    shifted = map_edges(self.batch, lambda e: dict(e, w=e["w"] + 1.0))
+    self.assertNotAllClose(model(shifted), model(self.batch))
+
+  def test_edge_features_of_the_graph(self):
+    model = self.make(edge_features=None, edge_type="e")
+    self.assertEqual(sorted(model.edge_features), ["n", "w"])
+    self.assertEqual(model(self.batch).shape, (8, NUM_CLASSES))
+    with self.assertRaisesRegex(ValueError, "from_graph: edge_type='e' gives the model edge "
+                                "features, but EgoGraphSAGE's convolutions do not read any"):
+      tfgle.models.EgoGraphSAGE.from_graph(self.graph, "v", edge_type="e", hidden_dims=[2])
+
+  def test_batch_without_edge_features(self):
+    model = self.make()
+    with self.assertRaisesRegex(ValueError, "has no edge features 'edges'.*Sample with "
+                                "edge_features="):
+      model(map_edges(self.batch, lambda e: None))
+    with self.assertRaisesRegex(ValueError, r"\['edges'\] must hold the edge features \['n', "
+                                r"'w'\], got \['w'\]"):
+      model(map_edges(self.batch, lambda e: {"w": e["w"]}))
+
+  def test_bad_edge_features(self):
+    features = self.make().get_config()["features"]
+    with self.assertRaisesRegex(ValueError, "edge_features must be None or a non-empty dict "
+                                r"edge feature name -> spec, got \['w'\]"):
+      self.model_class(features, **dict(self.model_kwargs, edge_features=["w"]))
+
+
+class EgoEdgeFeatureChecks(EdgeFeatureChecks, EgoModelChecks):
+  """EgoModelChecks and EdgeFeatureChecks on batches of graph(edge_features=True) (and
+  hetero_graph(edge_features=True)) with edge features."""
+  make_graph = staticmethod(functools.partial(graph, edge_features=True))
+  make_batch = staticmethod(functools.partial(ego_batch, edge_features=True))
+  make_dataset = staticmethod(functools.partial(tfgle.data.ego_graph_dataset, edge_features=True))
+  make_hetero_graph = staticmethod(functools.partial(hetero_graph, edge_features=True))
+  make_hetero_batch = staticmethod(functools.partial(hetero_batch, edge_features=True))
+
+
+class SubGraphEdgeFeatureChecks(EdgeFeatureChecks, SubGraphModelChecks):
+  """SubGraphModelChecks and EdgeFeatureChecks on batches of graph(edge_features=True) with
+  edge features."""
+  make_graph = staticmethod(functools.partial(graph, edge_features=True))
+  make_batch = staticmethod(functools.partial(subgraph_batch, edge_features=True))
+  make_dataset = staticmethod(functools.partial(tfgle.data.subgraph_dataset, edge_features=True))

@@ -1,4 +1,4 @@
-"""Tests of EgoGAT."""
+"""Tests of EgoGAT (with and without edge features)."""
 import tensorflow as tf
 
 from tfgle.models import EgoGAT
@@ -22,6 +22,13 @@ class EgoGATTest(model_testing.EgoModelChecks, tf.test.TestCase):
                             (dict(negative_slope=-1.0), "negative_slope must be a float >= 0")]:
       with self.subTest(kwargs=kwargs), self.assertRaisesRegex(ValueError, pattern):
         self.make(**kwargs)
+
+
+class EgoGATEdgeFeaturesTest(model_testing.EgoEdgeFeatureChecks, tf.test.TestCase):
+  model_class = EgoGAT
+  model_kwargs = dict(hidden_dims=[4, 3], heads=2, attention_dropout=0.2,
+                      edge_features=model_testing.EDGE_FEATURES)
+  hetero_kwargs = dict(hidden_dims=[3, 2], heads=2, embedding_dim=4, edge_type="buys")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Tests of the SubGraph GAT."""
+"""Tests of the SubGraph GAT (with and without edge features)."""
 import tensorflow as tf
 
 from tfgle.models import GAT
@@ -19,6 +19,12 @@ class GATTest(model_testing.SubGraphModelChecks, tf.test.TestCase):
                             (dict(negative_slope="x"), "negative_slope must be a float >= 0")]:
       with self.subTest(kwargs=kwargs), self.assertRaisesRegex(ValueError, pattern):
         self.make(**kwargs)
+
+
+class GATEdgeFeaturesTest(model_testing.SubGraphEdgeFeatureChecks, tf.test.TestCase):
+  model_class = GAT
+  model_kwargs = dict(hidden_dims=[4, 3], heads=2, attention_dropout=0.2,
+                      edge_features=model_testing.EDGE_FEATURES)
 
 
 if __name__ == "__main__":

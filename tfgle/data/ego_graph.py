@@ -8,6 +8,9 @@ where hop i holds, with leading shape [B, k1, ..., ki] (hop0: [B]):
   "mask"  bool, False where padded (a node with fewer neighbors than the
           fanout, or under a padded parent),
   and one entry per node feature of hop i's node type.
+With `edge_features=` hop i >= 1 also holds
+  "edges" {name: the attribute of the edge that reached each node, with the
+          hop's leading shape (+ [D] / [None]); 0, empty or "" where padded}.
 With `before=` (temporal sampling) hop i >= 1 also holds, when asked
 (`time_deltas=True`),
   "time_delta" int64 seed time minus the time of the edge that reached the
@@ -133,6 +136,33 @@ def _features_arg(features, aliases, node_types):
   return {alias: list(features) for alias in aliases}
 
 
+# Edge features to gather: None (none), True (all), names, or edge type -> names.
+EdgeFeatureNames = Union[None, bool, Sequence[str], Mapping[str, Sequence[str]]]
+
+
+def _edge_features_arg(graph, edge_features, aliases, edge_types, followed=None):
+  """values(edge_features=...) of the aliases of hops 1..K, reached along `edge_types`
+  (`followed`: every edge type of the dataset's meta-paths, default edge_types)."""
+  if edge_features is None or edge_features is False:
+    return None
+  if edge_features is True:
+    names = [list(graph.edge_attrs(t)) for t in edge_types]
+  elif isinstance(edge_features, Mapping):
+    followed = set(edge_types if followed is None else followed)
+    unknown = sorted(set(edge_features) - followed)
+    if unknown:
+      raise ValueError(f"edge_features names edge types {unknown} that the meta-path does not "
+                       f"follow; it follows {sorted(followed)}")
+    names = [list(edge_features.get(t, ())) for t in edge_types]
+  elif isinstance(edge_features, (list, tuple)) and all(
+      isinstance(n, str) for n in edge_features):
+    names = [list(edge_features)] * len(edge_types)
+  else:
+    raise ValueError(f"edge_features must be None, True (all), a list of edge attribute names "
+                     f"or a dict edge type -> names, got {edge_features!r}")
+  return {alias: n for alias, n in zip(aliases, names) if n}
+
+
 def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(),
                       batch_size: int = 512, *, label: bool = True,
                       features: FeatureNames = None, strategy: str = "random",
@@ -140,7 +170,8 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
                       num_parallel_calls: Optional[int] = None, deterministic: bool = True,
                       shard: Optional[tuple] = None,
                       position: Optional[tuple] = None, before=None,
-                      time_deltas: bool = False) -> tf.data.Dataset:
+                      time_deltas: bool = False,
+                      edge_features: EdgeFeatureNames = None) -> tf.data.Dataset:
   """A tf.data.Dataset of (EgoGraph, label) batches for node classification.
 
   Example:
@@ -180,6 +211,10 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
       "topk" samples the latest edges before the bound.
     time_deltas: also yield hop i's "time_delta" (i >= 1): the seed's bound
       minus the time of the edge that reached each node (needs before=).
+    edge_features: also yield hop i's "edges" (i >= 1): the attributes of the
+      edge that reached each node. None: none; True: every attribute of each
+      hop's edge type; a list of names (every hop's edge type must have
+      them); a dict edge type -> names.
 
   Returns:
     A tf.data.Dataset of (EgoGraph, int64 labels [B]), or of EgoGraphs.
@@ -204,7 +239,9 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
   aliases = [hop_name(i) for i in range(spec.num_hops + 1)]
   ds = query.values(features=_features_arg(features, aliases, spec.node_types),
                     seed=seed, num_parallel_calls=num_parallel_calls,
-                    deterministic=deterministic, shard=shard, position=position)
+                    deterministic=deterministic, shard=shard, position=position,
+                    edge_features=_edge_features_arg(graph, edge_features, aliases[1:],
+                                                     spec.edge_types))
   if before is not None:
     strip = _time_entries(time_deltas)
     ds = ds.map(lambda ego: {name: strip(hop) for name, hop in ego.items()})
@@ -229,7 +266,8 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
                            deterministic: bool = True,
                            shard: Optional[tuple] = None,
                            position: Optional[tuple] = None, before=None,
-                           time_deltas: bool = False) -> tf.data.Dataset:
+                           time_deltas: bool = False,
+                           edge_features: EdgeFeatureNames = None) -> tf.data.Dataset:
   """A tf.data.Dataset of {"src", "dst", "neg"} EgoGraphs for link prediction.
 
   Traverses the edges of `edge_type`; for each edge, "src" is the EgoGraph of
@@ -282,6 +320,8 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
       edge types need timestamps).
     time_deltas: also yield hop i's "time_delta" (i >= 1) on every side: the
       bound minus the time of the edge that reached each node (needs before=).
+    edge_features: also yield hop i's "edges" (i >= 1) on every side (see
+      ego_graph_dataset).
     Other arguments (shard included) as ego_graph_dataset.
 
   Returns:
@@ -314,9 +354,14 @@ def link_ego_graph_dataset(graph, edge_type, src_meta_path: Sequence[str] = (),
   hops = src_spec.num_hops + 1
   aliases = [f"{side}:{hop_name(i)}" for side in ("src", "dst", "neg") for i in range(hops)]
   types = src_spec.node_types + dst_spec.node_types * 2
+  edges = {}
+  for side, side_spec in (("src", src_spec), ("dst", dst_spec), ("neg", dst_spec)):
+    side_aliases = [f"{side}:{hop_name(i)}" for i in range(1, hops)]
+    edges.update(_edge_features_arg(graph, edge_features, side_aliases, side_spec.edge_types,
+                                    src_spec.edge_types + dst_spec.edge_types) or {})
   ds = query.values(features=_features_arg(features, aliases, types), seed=seed,
                     num_parallel_calls=num_parallel_calls, deterministic=deterministic,
-                    shard=shard, position=position)
+                    shard=shard, position=position, edge_features=edges or None)
   strip = _time_entries(time_deltas) if before is not None else (lambda hop: hop)
 
   def regroup(values):

@@ -9,7 +9,8 @@ A SubGraph is a dict
                  neighbors it would sample: edge u -> v of the edge type
                  gives the message v -> u),
    "edge_ids": int64 [E],
-   <node feature>: [N, ...] features}
+   <node feature>: [N, ...] features,
+   "edges": {<edge feature>: [E, ...]} (with edge_features=)}
 `to_graph_tensor` turns it into a `tfgnn.GraphTensor`, so tensorflow-gnn's
 Keras layers train on tfgle batches.
 """
@@ -23,8 +24,27 @@ from tfgle.data.ego_graph import _order, _seed_mask, hop_name, seed_plan
 from tfgle.graph.graph import as_sampler
 
 
+def _edge_names(graph, edge_type: str, edge_features) -> list:
+  """The edge attributes that edge_features= asks for (None/False: none, True: all)."""
+  if edge_features is None or edge_features is False:
+    return []
+  available = list(graph.edge_attrs(edge_type))
+  if edge_features is True:
+    return available
+  if isinstance(edge_features, str) or not isinstance(edge_features, (list, tuple)) or not all(
+      isinstance(n, str) for n in edge_features):
+    raise ValueError(f"edge_features must be None, True (all) or a list of edge attribute "
+                     f"names, got {edge_features!r}")
+  unknown = [n for n in edge_features if n not in available]
+  if unknown:
+    raise ValueError(f"edge_features: edge type {edge_type!r} has no attributes {unknown}; it "
+                     f"has {available}")
+  return list(edge_features)
+
+
 def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
-                     num_seeds, features: Optional[Sequence[str]] = None) -> dict:
+                     num_seeds, features: Optional[Sequence[str]] = None,
+                     edge_features=None) -> dict:
   """The SubGraph induced by the masked entries of `index` (dense node indices).
 
   Args:
@@ -35,6 +55,8 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
     mask: bool, same shape; False entries are ignored.
     num_seeds: number of seeds (kept first).
     features: node features to gather (None: all).
+    edge_features: edge attributes to gather into "edges" (None: none, True:
+      all, or names).
   """
   sampler = as_sampler(graph)
   graph = sampler.graph
@@ -42,6 +64,7 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
   if et.src != et.dst:
     raise ValueError(f"induced_subgraph needs an edge type within one node type, got "
                      f"{et.name!r} ({et.src!r} -> {et.dst!r})")
+  edge_names = _edge_names(graph, et.name, edge_features)
   valid = tf.boolean_mask(tf.reshape(index, [-1]), tf.reshape(mask, [-1]))
   nodes, _ = tf.unique(valid)  # first-appearance order keeps seeds first
   owner, neighbor, edge_ids = induced_edges(sampler, et.name, nodes, nodes)
@@ -55,6 +78,11 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
   tensors = graph.feature_tensors(et.src)
   for name in (tensors if features is None else features):
     sub[name] = tf.gather(tensors[name], nodes)
+  if edge_names:
+    if "edges" in sub:
+      raise ValueError("induced_subgraph: the node feature 'edges' collides with the entry that "
+                       "holds the edge features; leave it out of features")
+    sub["edges"] = graph.edge_features(et.name, edge_ids, edge_names)
   return sub
 
 
@@ -81,9 +109,10 @@ def induced_edges(sampler, edge_type: str, src_nodes: tf.Tensor, dst_nodes: tf.T
 
 
 def to_graph_tensor(sub: dict, *, node_set: str = "nodes", edge_set: str = "edges"):
-  """A tfgnn.GraphTensor of one SubGraph: node features, edges and `num_seeds` context."""
+  """A tfgnn.GraphTensor of one SubGraph: node features, edges (their "edge_ids" and edge
+  features) and `num_seeds` context."""
   import tensorflow_gnn as tfgnn  # pylint: disable=g-import-not-at-top
-  reserved = ("edge_index", "edge_ids", "num_seeds")
+  reserved = ("edge_index", "edge_ids", "num_seeds", "edges")
   node_features = {k: v for k, v in sub.items() if k not in reserved}
   num_nodes = tf.shape(sub["index"], out_type=tf.int64)[:1]
   num_edges = tf.shape(sub["edge_ids"], out_type=tf.int64)[:1]
@@ -93,7 +122,7 @@ def to_graph_tensor(sub: dict, *, node_set: str = "nodes", edge_set: str = "edge
       node_sets={node_set: tfgnn.NodeSet.from_fields(sizes=num_nodes,
                                                       features=node_features)},
       edge_sets={edge_set: tfgnn.EdgeSet.from_fields(
-          sizes=num_edges, features={"edge_ids": sub["edge_ids"]},
+          sizes=num_edges, features={"edge_ids": sub["edge_ids"], **sub.get("edges", {})},
           adjacency=tfgnn.Adjacency.from_indices(
               source=(node_set, sub["edge_index"][0]),
               target=(node_set, sub["edge_index"][1])))})
@@ -106,7 +135,7 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
                      drop_remainder: bool = False, seed: int = 0, graph_tensor: bool = False,
                      num_parallel_calls: Optional[int] = None,
                      deterministic: bool = True,
-                     position: Optional[tuple] = None) -> tf.data.Dataset:
+                     position: Optional[tuple] = None, edge_features=None) -> tf.data.Dataset:
   """A tf.data.Dataset of (SubGraph, seed labels) batches.
 
   Samples like ego_graph_dataset along a meta-path within one node type, then
@@ -121,6 +150,9 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
     label: yield (SubGraph, labels of the seeds); False yields SubGraph alone.
     features: node features to gather (None: all).
     graph_tensor: yield tfgnn.GraphTensor instead of the SubGraph dict.
+    edge_features: edge attributes of `edge_type` to yield per edge, as
+      "edges" {name: [E, ...]} (edge set features of a GraphTensor): None
+      (none), True (all) or names.
 
   Returns:
     A tf.data.Dataset of (SubGraph or GraphTensor, int64 labels [B]), or of
@@ -132,6 +164,7 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
     raise ValueError(f"subgraph_dataset needs a meta-path within one node type, got hops of "
                      f"types {spec.node_types}")
   edge_type = edge_type or spec.edge_types[0]
+  _edge_names(graph, graph.edge_type(edge_type).name, edge_features)  # bad names fail here
   query = sampler.V(node_type, mask=_seed_mask(graph, node_type, seeds))
   query = _order(query.batch(batch_size, drop_remainder), shuffle).alias(hop_name(0))
   for i, (et, k) in enumerate(zip(spec.edge_types, spec.fanouts), start=1):
@@ -145,7 +178,8 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
     index = tf.concat([tf.reshape(h["index"], [-1]) for h in hops], 0)
     mask = tf.concat([tf.reshape(h["mask"], [-1]) for h in hops], 0)
     num_seeds = tf.size(hops[0]["index"])
-    sub = induced_subgraph(sampler, edge_type, index, mask, num_seeds, features)
+    sub = induced_subgraph(sampler, edge_type, index, mask, num_seeds, features,
+                           edge_features)
     out = to_graph_tensor(sub) if graph_tensor else sub
     if labels is None:
       return out

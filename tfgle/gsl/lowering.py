@@ -22,7 +22,9 @@ Element layout, per aliased step:
   vertex steps: {"ids": int64 [B, k1, ...] external ids (-1 where padded; a
                  random_walk step adds an axis of length + 1),
                  "index": int64 dense indices (0 where padded), "mask": bool,
-                 <node feature>: feature values of each vertex, ["label"]}
+                 <node feature>: feature values of each vertex, ["label"],
+                 ["edges": {<edge feature>: the values of the edge each sampled
+                 vertex was reached by, zero (empty, "") where padded}]}
   edge steps:   {"src_ids", "dst_ids", "edge_ids", "mask", "weight"?, <edge features>}
   steps with before() also: {"timestamp": int64, the sampled edge's time,
                  "time_delta": int64, the bound minus it} (0 where padded)
@@ -42,7 +44,7 @@ from tfgle.ops.sampling import SampledNeighbors
 def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int],
           prefetch: Optional[int], deterministic: bool, seed,
           shard: Optional[tuple] = None,
-          position: Optional[tuple] = None) -> tf.data.Dataset:
+          position: Optional[tuple] = None, edge_features=None) -> tf.data.Dataset:
   """The tf.data.Dataset of a validated query DAG (see Query.values)."""
   sampler, graph = dag.sampler, dag.graph
   source = dag.steps[0]
@@ -60,6 +62,7 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
   aliases = dag.aliases()
   timed = _timed_steps(dag)
   want_features = _feature_selection(graph, aliases, features)
+  want_edges = _edge_feature_selection(graph, aliases, edge_features, want_features)
 
   def sample_batch(batch, batch_seed):
     results: dict[int, dict[str, tf.Tensor]] = {}
@@ -83,7 +86,7 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
         keep = out["index"] != _broadcast_to(target["index"], out["index"])
         out["mask"] = out["mask"] & keep
     return {alias: _materialize(graph, step, results[step.index], want_features.get(alias, ()),
-                                labels)
+                                labels, want_edges.get(alias, ()))
             for alias, step in aliases.items()}
 
   dataset = seeds.map(sample_batch,
@@ -127,6 +130,41 @@ def _feature_selection(graph, aliases, features) -> dict[str, tuple]:
     elif features is not False:
       raise ValueError(f"values(features=...) must be True, False or a dict alias -> names, "
                        f"got {features!r}")
+  return selected
+
+
+def _edge_feature_selection(graph, aliases, edge_features, want_features) -> dict[str, tuple]:
+  """values(edge_features=...): alias -> the edge attributes of its sampled edges."""
+  if edge_features is None:
+    return {}
+  if not isinstance(edge_features, dict):
+    raise ValueError(f"values(edge_features=...) must be None or a dict alias -> edge feature "
+                     f"names, got {edge_features!r}")
+  selected = {}
+  for alias, names in edge_features.items():
+    if alias not in aliases:
+      raise ValueError(f"values(edge_features=...): no step has alias {alias!r}; aliases: "
+                       f"{sorted(aliases)}")
+    step = aliases[alias]
+    if step.kind != VERTEX or not step.samples_neighbors:
+      raise ValueError(f"values(edge_features=...): alias {alias!r} ({step.describe()}) does "
+                       "not sample vertices along edges; edge features apply to outV/inV "
+                       "sampling steps from vertices")
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+      raise ValueError(f"values(edge_features=...): alias {alias!r} needs a list of edge "
+                       f"feature names, got {names!r}")
+    available = list(graph.edge_attrs(step.edge_type.name))
+    unknown = [n for n in names if n not in available]
+    if unknown:
+      raise ValueError(f"values(edge_features=...): alias {alias!r} ({step.describe()}) has no "
+                       f"edge features {unknown}; edge type {step.edge_type.name!r} has "
+                       f"{available}")
+    if names and "edges" in want_features.get(alias, ()):
+      raise ValueError(f"values(edge_features=...): alias {alias!r} gathers a node feature "
+                       "named 'edges', the entry that holds its edge features; leave that node "
+                       "feature out")
+    if names:
+      selected[alias] = tuple(names)
   return selected
 
 
@@ -213,7 +251,8 @@ def _step(sampler, step: Step, results, aliases, timed, seed) -> dict:
   nbrs = tf.where(mask, tf.reshape(sampled.ids, shape), tf.constant(0, tf.int64))
   edge_ids = tf.where(mask, tf.reshape(sampled.edge_ids, shape), tf.constant(-1, tf.int64))
   if step.kind == VERTEX:
-    return _with_times(sampler, step, {"index": nbrs, "mask": mask}, edge_ids, bound, timed)
+    return _with_times(sampler, step, {"index": nbrs, "mask": mask, "edge_ids": edge_ids},
+                       edge_ids, bound, timed)
   src = tf.where(mask, _broadcast_to(index, nbrs), tf.constant(0, tf.int64))
   if step.reverse:  # in-edges: the sampled node is the edge's source
     src, nbrs = nbrs, src
@@ -315,8 +354,9 @@ def _fused(sampler, chain: list[Step], parent, bound, timed, seed) -> list[dict]
     shape = tf.concat([shape, [step.count]], 0)
     mask = tf.reshape(hop_mask, shape) & mask[..., tf.newaxis]
     nbrs = tf.reshape(nbrs, shape)
-    out = {"index": tf.where(mask, nbrs, tf.zeros_like(nbrs)), "mask": mask}
     edge_ids = tf.where(mask, tf.reshape(edge_ids, shape), tf.constant(-1, tf.int64))
+    out = {"index": tf.where(mask, nbrs, tf.zeros_like(nbrs)), "mask": mask,
+           "edge_ids": edge_ids}
     outs.append(_with_times(sampler, step, out, edge_ids, bound, timed))
   return outs
 
@@ -332,7 +372,8 @@ def _broadcast_to(target, like):
   return tf.broadcast_to(target, tf.shape(like))
 
 
-def _materialize(graph, step: Step, out: dict, feature_names, labels: bool) -> dict:
+def _materialize(graph, step: Step, out: dict, feature_names, labels: bool,
+                 edge_names=()) -> dict:
   mask = out["mask"]
   if step.kind == VERTEX:
     index = out["index"]
@@ -344,6 +385,10 @@ def _materialize(graph, step: Step, out: dict, feature_names, labels: bool) -> d
       result[name] = tf.gather(tensors[name], index)
     if labels:
       result["label"] = tf.gather(graph.labels(step.node_type), index)
+    if edge_names:
+      values = graph.edge_features(step.edge_type.name, tf.maximum(out["edge_ids"], 0),
+                                   edge_names)
+      result["edges"] = {name: _zero_padding(v, mask) for name, v in values.items()}
     return _time_outputs(step, out, result)
   et = out["edge_type"]
   result = {"src_ids": tf.where(mask, graph.to_id(et.src, out["src_index"]), -1),
@@ -353,6 +398,19 @@ def _materialize(graph, step: Step, out: dict, feature_names, labels: bool) -> d
     safe_ids = tf.maximum(out["edge_ids"], 0)
     result.update(graph.edge_features(et.name, safe_ids, feature_names))
   return _time_outputs(step, out, result)
+
+
+def _zero_padding(values, mask):
+  """`values` [..., (L), (D)] with the entries where mask [...] is False zeroed (ragged
+  multi-values emptied; strings "")."""
+  if isinstance(values, tf.RaggedTensor):  # [..., None]: keep the values of unmasked rows
+    rows = values.merge_dims(0, mask.shape.rank - 1) if mask.shape.rank > 1 else values
+    keep = tf.gather(tf.reshape(mask, [-1]), rows.value_rowids())
+    return tf.ragged.boolean_mask(values, values.with_flat_values(keep))
+  keep = mask
+  for _ in range(values.shape.rank - mask.shape.rank):
+    keep = keep[..., tf.newaxis]
+  return tf.where(tf.broadcast_to(keep, tf.shape(values)), values, tf.zeros_like(values))
 
 
 def _time_outputs(step: Step, out: dict, result: dict) -> dict:

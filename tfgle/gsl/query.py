@@ -529,12 +529,16 @@ class Query:
   def values(self, *, features: Union[bool, dict] = True, labels: bool = False,
              num_parallel_calls: Optional[int] = None, prefetch: Optional[int] = None,
              deterministic: bool = True, seed=0, shard: Optional[tuple] = None,
-             position: Optional[tuple] = None):
+             position: Optional[tuple] = None, edge_features: Optional[dict] = None):
     """Lowers the query into a tf.data.Dataset.
 
     Args:
       features: True gathers every node/edge feature for aliased steps; False
         none; a dict alias -> feature names picks them.
+      edge_features: a dict alias -> edge feature names: an aliased outV/inV
+        sampling step then also yields "edges", {name: the feature of the edge
+        that reached each sampled vertex} with the vertices' leading shape,
+        zero (empty, "") where padded. None: none.
       labels: also gather node labels ("label") for aliased vertex steps.
       num_parallel_calls: parallel batches being sampled (default AUTOTUNE).
       prefetch: batches to prefetch (default AUTOTUNE).
@@ -554,7 +558,7 @@ class Query:
     return lowering.lower(self._dag, features=features, labels=labels,
                           num_parallel_calls=num_parallel_calls, prefetch=prefetch,
                           deterministic=deterministic, seed=seed, shard=shard,
-                          position=position)
+                          position=position, edge_features=edge_features)
 
   # ---------------------------------------------------------------- helpers
 

@@ -9,8 +9,11 @@ Every conv writes its math once, against an adjacency (a private base in
 `SAGEConv`, `EgoGATConv` and `GATConv`, `EgoGINConv` and `GINConv`) share
 it. SubGraph convs also take a pair (x_src, x_dst) of two node sets, and
 `HeteroConv` runs one per edge type of a heterogeneous SubGraph. `EgoTGATConv`
-(TGAT) also takes each neighbor's time span, encoded by `TimeEncoding`.
-Readouts (`GlobalSumPool`, `GlobalMeanPool`, `GlobalMaxPool`,
+(TGAT) also takes each neighbor's time span, encoded by `TimeEncoding`. Edge
+features reach the convs that take them (`EgoGATConv`/`GATConv(
+use_edge_features=True)`, the edge-network `EgoMPNNConv`/`MPNNConv`): Ego
+convs where relations go, SubGraph convs as inputs (x, edge_index,
+edge_features). Readouts (`GlobalSumPool`, `GlobalMeanPool`, `GlobalMaxPool`,
 `GlobalAttentionPool`) pool the node states of a batch of graphs into one
 vector per graph. Imports no other tfgle package; the models build on it.
 """
@@ -21,6 +24,7 @@ from tfgle.layers.ego_gnn import EgoGNN
 from tfgle.layers.ego_inputs import encode_ego_batch
 from tfgle.layers.ego_inputs import num_hops
 from tfgle.layers.ego_layer import EgoLayer
+from tfgle.layers.ego_mpnn_conv import EgoMPNNConv
 from tfgle.layers.ego_rgcn_conv import EgoRGCNConv
 from tfgle.layers.ego_sage_conv import EgoSAGEConv
 from tfgle.layers.ego_tgat_conv import EgoTGATConv
@@ -32,6 +36,7 @@ from tfgle.layers.readout import GlobalAttentionPool
 from tfgle.layers.readout import GlobalMaxPool
 from tfgle.layers.readout import GlobalMeanPool
 from tfgle.layers.readout import GlobalSumPool
+from tfgle.layers.mpnn_conv import MPNNConv
 from tfgle.layers.sage_conv import SAGEConv
 from tfgle.layers.time_encoding import TimeEncoding
 
@@ -40,6 +45,7 @@ __all__ = [
     "EgoGINConv",
     "EgoGNN",
     "EgoLayer",
+    "EgoMPNNConv",
     "EgoRGCNConv",
     "EgoSAGEConv",
     "EgoTGATConv",
@@ -51,6 +57,7 @@ __all__ = [
     "GlobalMaxPool",
     "GlobalMeanPool",
     "GlobalSumPool",
+    "MPNNConv",
     "SAGEConv",
     "TimeEncoding",
     "aggregation",

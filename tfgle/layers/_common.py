@@ -99,17 +99,20 @@ class DenseArgs:
                            regularizer=self.bias_regularizer, trainable=True)
 
 
-def unpack_ego_inputs(cls: str, inputs, *, with_relations: bool = False):
+def unpack_ego_inputs(cls: str, inputs, *, with_relations: bool = False,
+                      edge_features: bool = False):
   """(x, neighbors, mask, relations) of an Ego conv's inputs tuple.
 
   Ego convs take `(x, neighbors)` or `(x, neighbors, mask)`; those with
-  relations take `(x, neighbors, mask, relations)`. A missing mask means every
-  neighbor is real.
+  relations take `(x, neighbors, mask, relations)`, whose last slot holds edge
+  features [..., k, F] for convs that take them (`edge_features`). A missing
+  mask means every neighbor is real.
   """
   allowed = (4,) if with_relations else (2, 3)
   if not isinstance(inputs, (tuple, list)) or len(inputs) not in allowed:
-    what = ("(x, neighbors, mask, relations)" if with_relations
-            else "(x, neighbors) or (x, neighbors, mask)")
+    what = ("(x, neighbors) or (x, neighbors, mask)" if not with_relations else
+            "(x, neighbors, mask, edge_features)" if edge_features else
+            "(x, neighbors, mask, relations)")
     got = f"a {len(inputs)}-tuple" if isinstance(inputs, (tuple, list)) else type(inputs).__name__
     raise ValueError(f"{cls}: inputs must be {what}, got {got}")
   x, neighbors = inputs[0], inputs[1]
@@ -118,14 +121,16 @@ def unpack_ego_inputs(cls: str, inputs, *, with_relations: bool = False):
   return x, neighbors, mask, relations
 
 
-def ego_dims(cls: str, input_shape, *, with_relations: bool = False):
+def ego_dims(cls: str, input_shape, *, with_relations: bool = False,
+             edge_features: bool = False):
   """(self dim, neighbor dim) from an Ego conv's input shapes, all checked.
 
   x is [..., D_self], neighbors [..., k, D_nbr] (one more axis than x, same
-  leading axes), mask and relations [..., k].
+  leading axes), mask and relations [..., k]; with `edge_features` the
+  relations slot holds edge features [..., k, F] of a known F.
   """
   x_shape, n_shape, m_shape, r_shape = unpack_ego_inputs(
-      cls, input_shape, with_relations=with_relations)
+      cls, input_shape, with_relations=with_relations, edge_features=edge_features)
   x_shape, n_shape = tf.TensorShape(x_shape), tf.TensorShape(n_shape)
   d_self = feature_dim(cls, "x (inputs[0])", x_shape)
   d_nbr = feature_dim(cls, "neighbors (inputs[1])", n_shape)
@@ -136,6 +141,16 @@ def ego_dims(cls: str, input_shape, *, with_relations: bool = False):
   if not x_shape[:-1].is_compatible_with(n_shape[:-2]):
     raise ValueError(f"{cls}: x (inputs[0]) {x_shape} and neighbors (inputs[1]) {n_shape} "
                      "have different leading dimensions")
+  if edge_features:
+    if r_shape is None:
+      raise ValueError(f"{cls}: edge_features (inputs[3]) must not be None")
+    e_shape = tf.TensorShape(r_shape)
+    feature_dim(cls, "edge_features (inputs[3])", e_shape)
+    if e_shape.rank != n_shape.rank or not e_shape[:-1].is_compatible_with(n_shape[:-1]):
+      raise ValueError(f"{cls}: edge_features (inputs[3]) must have shape "
+                       f"{n_shape[:-1].concatenate([None])} (one row of F features per neighbor), "
+                       f"got {e_shape}")
+    r_shape = None
   for what, shape in (("mask (inputs[2])", m_shape), ("relations (inputs[3])", r_shape)):
     if shape is not None and not tf.TensorShape(shape).is_compatible_with(n_shape[:-1]):
       raise ValueError(f"{cls}: {what} must have shape {n_shape[:-1]} (neighbors without "
@@ -150,12 +165,14 @@ def neighbor_mask(neighbors: tf.Tensor, mask) -> tf.Tensor:
   return tf.cast(mask, tf.bool)
 
 
-def unpack_subgraph_inputs(cls: str, inputs):
-  """(x, edge_index) of a SubGraph conv's inputs, with static checks."""
-  if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
+def unpack_subgraph_inputs(cls: str, inputs, *, edge_features: bool = False):
+  """(x, edge_index) of a SubGraph conv's inputs, with static checks; with
+  `edge_features` (x, edge_index, edge_features)."""
+  size, what = (3, "(x, edge_index, edge_features)") if edge_features else (2, "(x, edge_index)")
+  if not isinstance(inputs, (tuple, list)) or len(inputs) != size:
     got = f"a {len(inputs)}-tuple" if isinstance(inputs, (tuple, list)) else type(inputs).__name__
-    raise ValueError(f"{cls}: inputs must be (x, edge_index), got {got}")
-  return inputs[0], inputs[1]
+    raise ValueError(f"{cls}: inputs must be {what}, got {got}")
+  return tuple(inputs)
 
 
 def is_node_pair(x) -> bool:
@@ -175,14 +192,16 @@ def _node_features_dim(cls: str, what: str, shape) -> int:
   return feature_dim(cls, what, shape)
 
 
-def subgraph_dims(cls: str, input_shape) -> tuple[int, int, bool]:
+def subgraph_dims(cls: str, input_shape, *, edge_features: bool = False
+                  ) -> tuple[int, int, bool]:
   """(sender dim, receiver dim, bipartite) of a SubGraph conv's input shapes.
 
   x is node features [N, D] (senders and receivers are one node set), or a
   pair (x_src [N_src, D_src], x_dst [N_dst, D_dst]) of the senders' and the
-  receivers' node sets (bipartite); edge_index is [2, E].
+  receivers' node sets (bipartite); edge_index is [2, E]; with `edge_features`
+  the inputs also hold edge features [E, F] (see `subgraph_edge_dim`).
   """
-  x_shape, e_shape = unpack_subgraph_inputs(cls, input_shape)
+  x_shape, e_shape = unpack_subgraph_inputs(cls, input_shape, edge_features=edge_features)[:2]
   e_shape = tf.TensorShape(e_shape)
   if is_node_pair(x_shape):
     d_src = _node_features_dim(cls, "x_src (inputs[0][0])", x_shape[0])
@@ -195,6 +214,23 @@ def subgraph_dims(cls: str, input_shape) -> tuple[int, int, bool]:
     raise ValueError(f"{cls}: edge_index (inputs[1]) must have shape [2, E] (rows src, dst), "
                      f"got {e_shape}")
   return dims
+
+
+def subgraph_edge_dim(cls: str, input_shape) -> int:
+  """F of a SubGraph conv's edge features [E, F] (inputs (x, edge_index, edge_features))."""
+  shape = tf.TensorShape(unpack_subgraph_inputs(cls, input_shape, edge_features=True)[2])
+  if shape.rank != 2:
+    raise ValueError(f"{cls}: edge_features (inputs[2]) must be [E, F], got shape {shape}")
+  return feature_dim(cls, "edge_features (inputs[2])", shape)
+
+
+def check_edge_dim(layer, edge_features):
+  """ValueError if a conv gets edge features of another width than it was built for."""
+  built = getattr(layer, "_edge_dim", None)
+  got = edge_features.shape[-1]
+  if built is not None and got is not None and got != built:
+    raise ValueError(f"{type(layer).__name__} {layer.name!r} was built for edge features of "
+                     f"dim {built} but got shape {edge_features.shape}")
 
 
 def serialize_layer(layer: tf.keras.layers.Layer) -> dict:

@@ -14,6 +14,13 @@ edge_index. `EgoConv` and `SubGraphConv` turn their inputs into one and call
 `convolve`, so an Ego conv and its SubGraph twin share their math by sharing
 `convolve`.
 
+Convolutions that take edge features (`takes_edge_features`) find them on the
+adjacency: `adjacency.edge_values()` gives one row [F] per edge, aligned with
+`from_sender`'s (a self loop that the conv adds gets the mean of its receiver's
+real edges, PyG's fill_value="mean"). Ego convs get them where relations go,
+(x, neighbors, mask, edge_features [..., k, F]); SubGraph convs as a third
+input, (x, edge_index, edge_features [E, F]).
+
 Ego convs may also declare a node-wise `pretransform` (for example the linear
 maps that SAGE's mean aggregation commutes with): `EgoLayer` then applies it to
 each distinct node of a deduplicated batch once, gathers the results into the
@@ -35,10 +42,12 @@ class EgoAdjacency:
   """Receivers [..., D] and their k senders [..., k, D]; mask [..., k] marks real ones.
 
   With self_loops every receiver is also the first of its own senders.
+  edge_features [..., k, F] (optional) are the features of the edges.
   """
   mask: tf.Tensor
   relations: Optional[tf.Tensor] = None
   self_loops: bool = False
+  edge_features: Optional[tf.Tensor] = None
   weight = None  # Ego edges carry no weights
 
   @property
@@ -68,6 +77,13 @@ class EgoAdjacency:
   def from_receiver(self, values):
     return tf.expand_dims(values, self._axis)
 
+  def edge_values(self) -> tf.Tensor:
+    """The edge features [..., k(+1), F], a self loop's (first) the mean of the real edges'."""
+    if not self.self_loops:
+      return self.edge_features
+    loop = aggregation.masked_mean(self.edge_features, self.mask)
+    return tf.concat([tf.expand_dims(loop, self._axis), self.edge_features], axis=self._axis)
+
   def pool(self, values, reduce: str):
     return _MASKED[reduce](values, self.edge_mask)
 
@@ -88,13 +104,15 @@ class EdgeAdjacency:
 
   Senders and receivers are one node set, unless num_senders is given: then
   src indexes another node set of that size (bipartite, e.g. one edge type of
-  a heterogeneous SubGraph).
+  a heterogeneous SubGraph). edge_features [E, F] (optional) are the
+  features of the edges.
   """
   src: tf.Tensor
   dst: tf.Tensor
   num_nodes: Any
   weight: Optional[tf.Tensor] = None
   num_senders: Any = None
+  edge_features: Optional[tf.Tensor] = None
   needs_receiver_values = False  # self loops are edges like any other
 
   @property
@@ -108,7 +126,12 @@ class EdgeAdjacency:
                        "go between two node sets (x_src, x_dst): pass add_self_loops=False")
     src, dst, weight = aggregation.add_remaining_self_loops(self.src, self.dst, self.num_nodes,
                                                             self.weight)
-    return dataclasses.replace(self, src=src, dst=dst, weight=weight)
+    edge_features = self.edge_features
+    if edge_features is not None:  # a new loop gets the mean of its node's in-edges' features
+      mean = aggregation.segment_mean(edge_features, self.dst, self.num_nodes)
+      loops = dst[tf.shape(self.dst)[0]:]
+      edge_features = tf.concat([edge_features, tf.gather(mean, loops)], 0)
+    return dataclasses.replace(self, src=src, dst=dst, weight=weight, edge_features=edge_features)
 
   def from_sender(self, values, receiver_values=None):
     del receiver_values  # self loops are edges of the edge list
@@ -116,6 +139,10 @@ class EdgeAdjacency:
 
   def from_receiver(self, values):
     return tf.gather(values, self.dst)
+
+  def edge_values(self) -> tf.Tensor:
+    """The edge features [E, F]."""
+    return self.edge_features
 
   def pool(self, values, reduce: str):
     return _SEGMENT[reduce](values, self.dst, self.num_nodes)
@@ -146,8 +173,13 @@ class Conv(_common.DenseArgs, tf.keras.layers.Layer):
   `SubGraphConv` give them their inputs.
   """
 
-  # EgoLayer passes relation ids to convolutions that declare this.
+  # EgoLayer passes its relations slot (per-edge inputs of each hop pair) to
+  # convolutions that declare this: relation ids, time spans, or edge features.
   takes_relations = False
+  # The conv reads edge features: Ego convs in the relations slot ([..., k, F]),
+  # SubGraph convs as inputs (x, edge_index, edge_features [E, F]); its
+  # build_weights finds their width F in self._edge_dim.
+  takes_edge_features = False
 
   def __init__(self, units: int, *, activation=None, use_bias: bool = True,
                kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -208,35 +240,56 @@ class EgoConv(Conv):
   """A conv on dense per-hop tensors: hop i+1 ([..., k, D]) aggregated into hop i ([..., D]).
 
   Call args: (x, neighbors) or (x, neighbors, mask), or with takes_relations
-  (x, neighbors, mask, relations); see `_common.unpack_ego_inputs`.
+  (x, neighbors, mask, relations) (with takes_edge_features (x, neighbors,
+  mask, edge_features [..., k, F])); see `_common.unpack_ego_inputs`.
   """
 
   def build(self, input_shape):
-    d_self, d_nbr = _common.ego_dims(type(self).__name__, input_shape,
-                                     with_relations=self.takes_relations)
+    cls = type(self).__name__
+    d_self, d_nbr = _common.ego_dims(cls, input_shape, with_relations=self.takes_relations,
+                                     edge_features=self.takes_edge_features)
     self._ego_dims = (d_self, d_nbr)
+    if self.takes_edge_features:
+      self._edge_dim = _common.feature_dim(cls, "edge_features (inputs[3])", input_shape[3])
     self.build_weights(d_self, d_nbr)
     super().build(input_shape)
 
   def call(self, inputs, training=None):
     x, neighbors, mask, relations = _common.unpack_ego_inputs(
-        type(self).__name__, inputs, with_relations=self.takes_relations)
+        type(self).__name__, inputs, with_relations=self.takes_relations,
+        edge_features=self.takes_edge_features)
     _common.check_call_dims(self, x, neighbors)
     mask = _common.neighbor_mask(neighbors, mask)
     neighbors = aggregation.zero_masked(neighbors, mask)
-    return self.convolve(x, neighbors, EgoAdjacency(mask, relations), training=training)
+    return self.convolve(x, neighbors, self._adjacency(mask, relations, x.dtype),
+                         training=training)
 
   def call_pretransformed(self, receiver, sender, mask, relations=None, training=None):
     """`convolve` on `pretransform` outputs gathered per hop (receiver [..., ...],
     sender [..., k, ...], padding zeroed) with the senders' mask [..., k]."""
-    return self.convolve(receiver, sender, EgoAdjacency(tf.cast(mask, tf.bool), relations),
+    dtype = tf.nest.flatten(receiver)[0].dtype
+    return self.convolve(receiver, sender,
+                         self._adjacency(tf.cast(mask, tf.bool), relations, dtype),
                          training=training, pretransformed=True)
+
+  def _adjacency(self, mask, relations, dtype) -> EgoAdjacency:
+    """The hop pair's adjacency; the relations slot holds edge features for convs that take
+    them (zeroed where padded)."""
+    if not self.takes_edge_features:
+      return EgoAdjacency(mask, relations)
+    if relations is None:
+      raise ValueError(f"{type(self).__name__}: the edge features of the neighbors are missing; "
+                       "inputs must be (x, neighbors, mask, edge_features)")
+    _common.check_edge_dim(self, relations)
+    edge_features = aggregation.zero_masked(tf.cast(relations, dtype), mask)
+    return EgoAdjacency(mask, edge_features=edge_features)
 
 
 class SubGraphConv(Conv):
   """A conv over a SubGraph: node features [N, D] and edge_index [2, E] (src -> dst).
 
-  Call args: inputs (x, edge_index), where x is node features [N, D], or a pair
+  Call args: inputs (x, edge_index) (with takes_edge_features (x, edge_index,
+  edge_features [E, F])), where x is node features [N, D], or a pair
   (x_src [N_src, D_src], x_dst [N_dst, D_dst]) when the edges go from one node
   set to another (bipartite: row 0 of edge_index indexes x_src, row 1 x_dst;
   the output has a row per x_dst node); edge_weight, optional float [E];
@@ -246,7 +299,10 @@ class SubGraphConv(Conv):
 
   def build(self, input_shape):
     cls = type(self).__name__
-    d_sender, d_receiver, bipartite = _common.subgraph_dims(cls, input_shape)
+    d_sender, d_receiver, bipartite = _common.subgraph_dims(
+        cls, input_shape, edge_features=self.takes_edge_features)
+    if self.takes_edge_features:
+      self._edge_dim = _common.subgraph_edge_dim(cls, input_shape)
     if bipartite and getattr(self, "add_self_loops", False):
       raise ValueError(f"{cls}: add_self_loops=True needs one node set x [N, D], but inputs[0] "
                        "is a (x_src, x_dst) pair of two node sets: pass add_self_loops=False")
@@ -260,7 +316,8 @@ class SubGraphConv(Conv):
     return isinstance(getattr(self, "_feature_dim", None), tuple)
 
   def call(self, inputs, edge_weight=None, edge_mask=None, training=None):
-    x, edge_index = _common.unpack_subgraph_inputs(type(self).__name__, inputs)
+    x, edge_index, *edge_features = _common.unpack_subgraph_inputs(
+        type(self).__name__, inputs, edge_features=self.takes_edge_features)
     _common.check_subgraph_dim(self, x)
     if _common.is_node_pair(x):
       sender, receiver = x
@@ -273,5 +330,12 @@ class SubGraphConv(Conv):
       num_nodes = bounds = tf.shape(x, out_type=tf.int64)[0]
     src, dst, weight = aggregation.prepare_edges(edge_index, bounds, edge_weight, edge_mask,
                                                  layer=self.name, dtype=receiver.dtype)
-    return self.convolve(receiver, sender, EdgeAdjacency(src, dst, num_nodes, weight, num_senders),
+    features = None
+    if edge_features:
+      features = tf.cast(edge_features[0], receiver.dtype)
+      _common.check_edge_dim(self, features)
+      if edge_mask is not None:  # padding edges go, as in prepare_edges
+        features = tf.boolean_mask(features, tf.convert_to_tensor(edge_mask, tf.bool))
+    return self.convolve(receiver, sender,
+                         EdgeAdjacency(src, dst, num_nodes, weight, num_senders, features),
                          training=training)

@@ -12,14 +12,28 @@ class GATBase(_conv_base.Conv):
   alpha = softmax of e over each receiver's edges; out = sum alpha z_send.
 
   Heads are concatenated or averaged, then bias and activation. Subclasses
-  create the weights (`build_weights`), name them by role in `_roles()` and say
-  whether receivers attend to themselves (`adds_self_loops`).
+  create the weights (`build_weights`, with `_add_edge_kernel`), name them by
+  role in `_roles()` and say whether receivers attend to themselves
+  (`adds_self_loops`).
+
+  With use_edge_features each edge's features e (self loops: the mean of the
+  receiver's real edges', as PyG's fill_value="mean") join its sender's
+  projection: z_send' = z_send + e W_edge, in the attention logit and in the
+  message, as TF-GNN's GATv2Conv(sender_edge_feature=...) does. (PyG's
+  `edge_dim` adds them to the logits only; a receiver whose senders look alike
+  could then not tell its edges apart in its output, whatever the attention.)
   """
 
   def __init__(self, units: int, *, heads: int = 1, concat_heads: bool = True,
-               negative_slope: float = 0.2, attention_dropout: float = 0.0, **kwargs):
+               negative_slope: float = 0.2, attention_dropout: float = 0.0,
+               use_edge_features: bool = False, **kwargs):
     super().__init__(units, **kwargs)
     cls = type(self).__name__
+    if not isinstance(use_edge_features, bool):
+      raise ValueError(f"{cls}: use_edge_features must be True or False, got "
+                       f"{use_edge_features!r}")
+    self.use_edge_features = use_edge_features
+    self.takes_relations = self.takes_edge_features = use_edge_features
     self.heads = _common.check_positive_int(cls, "heads", heads)
     self.concat_heads = bool(concat_heads)
     self.negative_slope = _common.check_non_negative(cls, "negative_slope", negative_slope)
@@ -37,6 +51,12 @@ class GATBase(_conv_base.Conv):
   def _roles(self):
     """(receiver kernel, sender kernel, receiver attention, sender attention)."""
     raise NotImplementedError
+
+  def _add_edge_kernel(self):
+    """W_edge [F, heads * units] with use_edge_features, else None."""
+    self.edge_kernel = None
+    if self.use_edge_features:
+      self.edge_kernel = self._add_kernel("edge_kernel", (self._edge_dim, self.heads * self.units))
 
   def _project(self, x, kernel):
     """x W split into heads: [..., heads, units]."""
@@ -65,9 +85,15 @@ class GATBase(_conv_base.Conv):
     logits = adjacency.from_receiver(tf.reduce_sum(z_receiver * receiver_attention, axis=-1))
     logits += adjacency.from_sender(tf.reduce_sum(z_sender * sender_attention, axis=-1),
                                     own_score)
+    z_edge = None
+    if self.use_edge_features:  # z_send' = z_send + e W_edge, per edge
+      z_edge = self._project(adjacency.edge_values(), self.edge_kernel)  # [edges..., H, U]
+      logits += tf.reduce_sum(z_edge * sender_attention, axis=-1)
     logits = tf.nn.leaky_relu(logits, alpha=self.negative_slope)  # [edges..., H]
     alpha = self._dropout(adjacency.softmax(logits), training=training)
     values = adjacency.from_sender(z_sender, own)  # [edges..., H, U]
+    if z_edge is not None:
+      values += z_edge
     out = adjacency.pool(values * alpha[..., tf.newaxis], "sum")  # [..., H, U]
     if self.concat_heads:
       out = tf.reshape(out, tf.concat([tf.shape(out)[:-2], [self.heads * self.units]], 0))
@@ -81,4 +107,5 @@ class GATBase(_conv_base.Conv):
 
   def _conv_config(self) -> dict:
     return {"heads": self.heads, "concat_heads": self.concat_heads,
-            "negative_slope": self.negative_slope, "attention_dropout": self.attention_dropout}
+            "negative_slope": self.negative_slope, "attention_dropout": self.attention_dropout,
+            "use_edge_features": self.use_edge_features}

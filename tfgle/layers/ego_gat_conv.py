@@ -18,9 +18,18 @@ class EgoGATConv(_gat.GATBase, _conv_base.EgoConv):
   ([..., heads * units]) or averaged ([..., units]); then bias and activation.
   A node with no real neighbors and no self loop gets zeros (plus bias).
 
+  With use_edge_features=True each neighbor's edge features e_j [F] join its
+  projection, z_j' = z_j + e_j W_edge, in the attention and in the message
+  (the self loop's e is the mean of the node's real edges'); in an EgoLayer /
+  EgoGNN they go where relations go: inputs (hops, masks, edge_features),
+  edge_features[i] [B, k1, ..., k(i+1), F] (for example hop i+1's encoded
+  "edges" of an ego_graph_dataset(..., edge_features=...) batch).
+
   Example:
     conv = tfgle.layers.EgoGATConv(8, heads=8, attention_dropout=0.6, activation="elu")
     h0 = conv((x0, x1, mask1))   # -> [B, 64]
+    conv = tfgle.layers.EgoGATConv(8, heads=8, use_edge_features=True)
+    h0 = conv((x0, x1, mask1, e1))   # e1: [B, k1, F]
 
   Args:
     units: output dimension per head.
@@ -32,12 +41,14 @@ class EgoGATConv(_gat.GATBase, _conv_base.EgoConv):
     share_weights: one projection for the node and its neighbors (their dims
       must match); False gives neighbors their own projection (different node
       types in heterogeneous graphs).
+    use_edge_features: the inputs carry each neighbor's edge features.
     activation, use_bias, kernel_initializer, bias_initializer,
     kernel_regularizer, bias_regularizer: as in `tf.keras.layers.Dense`.
 
   Call args:
     inputs: (x, neighbors) or (x, neighbors, mask): x [..., D_self],
-      neighbors [..., k, D_nbr], mask bool [..., k] (False = padding).
+      neighbors [..., k, D_nbr], mask bool [..., k] (False = padding); with
+      use_edge_features (x, neighbors, mask, edge_features [..., k, F]).
     training: enables attention dropout.
 
   Call returns:
@@ -70,6 +81,7 @@ class EgoGATConv(_gat.GATBase, _conv_base.EgoConv):
                             else self._add_kernel("neighbor_kernel", (d_sender, width)))
     self.attention_self = self._add_kernel("attention_self", (self.heads, self.units))
     self.attention_neighbor = self._add_kernel("attention_neighbor", (self.heads, self.units))
+    self._add_edge_kernel()
     self.bias = self._add_bias("bias", (self.output_dim,))
 
   def _roles(self):

@@ -39,7 +39,8 @@ def encode_ego_batch(batch: Mapping[str, Mapping[str, tf.Tensor]], encoder, *,
   may then map the U nodes instead of every hop entry). Every entry of a hop
   but "mask" and the relation entry must then be a per-node value with the
   hop's leading shape, the same wherever the node occurs; all padding entries
-  share one slot.
+  share one slot. Per-edge entries ("edges", the edge features of
+  `ego_graph_dataset(..., edge_features=...)`) are left out of the encoding.
 
   Args:
     batch: {"hop0": {...}, ..., "hopK": {...}}; hop i holds "mask" [B, k1..ki]
@@ -98,7 +99,7 @@ def encode_ego_batch(batch: Mapping[str, Mapping[str, tf.Tensor]], encoder, *,
       continue
     nodes, positions = _distinct_nodes([hop_batches[i] for i in members],
                                        [masks[i] for i in members], dedupe_key,
-                                       skip=("mask", relation_key))
+                                       skip=("mask", relation_key, "edges"))
     encoded = encode(nodes)
     for i, position in zip(members, positions):
       hops[i] = (encoded, position)

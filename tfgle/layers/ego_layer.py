@@ -14,8 +14,10 @@ def unpack_hops(cls: str, inputs):
 
   inputs is (hops, masks) or (hops, masks, relations): hops[i] is hop i's
   embedding [B, k1, ..., ki, D], masks[i] its bool mask [B, k1, ..., ki] and
-  relations[i] the relation ids [B, k1, ..., k(i+1)] of the edges from hop i to
-  hop i+1 (so len(relations) == len(hops) - 1).
+  relations[i] the per-edge inputs of the edges from hop i to hop i+1 (so
+  len(relations) == len(hops) - 1): relation ids [B, k1, ..., k(i+1)]
+  (EgoRGCNConv), time spans (EgoTGATConv) or edge features
+  [B, k1, ..., k(i+1), F] (convs that take edge features).
   """
   if not isinstance(inputs, (tuple, list)) or len(inputs) not in (2, 3):
     raise ValueError(f"{cls}: inputs must be (hops, masks) or (hops, masks, relations), "
@@ -59,7 +61,9 @@ class EgoLayer(tf.keras.layers.Layer):
   entries of every hop are zeroed first, so they reach no weights. One
   `conv` shared by all pairs suits homogeneous graphs; `convs` (one per pair)
   suits meta-paths whose hops have different node types. Convolutions with
-  relations (EgoRGCNConv) also get relations[i].
+  relations (EgoRGCNConv) also get relations[i], and so do those that take
+  edge features (EgoGATConv(use_edge_features=True), EgoMPNNConv): there the
+  slot holds the edges' features.
 
   Example:
     level = tfgle.layers.EgoLayer(tfgle.layers.EgoSAGEConv(64))
@@ -117,8 +121,11 @@ class EgoLayer(tf.keras.layers.Layer):
       pair_relations = None
       if getattr(conv, "takes_relations", False):
         if relations is None:
-          raise ValueError(f"EgoLayer: {conv.name} needs relations: pass inputs as "
-                           "(hops, masks, relations)")
+          what = ("edge features" if getattr(conv, "takes_edge_features", False)
+                  else "relations")
+          raise ValueError(f"EgoLayer: {conv.name} needs {what}: pass inputs as "
+                           f"(hops, masks, {what.replace(' ', '_')}) (one entry per hop after "
+                           "hop 0)")
         pair_relations = relations[i]
       hop_nodes = self._pretransform(conv, hops[i:i + 2], pretransformed)
       if hop_nodes is None:

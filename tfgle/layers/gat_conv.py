@@ -22,9 +22,15 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
   the receivers by a `receiver_kernel` of their own; self loops do not apply
   there (add_self_loops=False).
 
+  With use_edge_features=True each edge's features e_ji [F] join its sender's
+  projection, z_j' = z_j + e_ji W_edge, in the attention and in the message
+  (an added self loop's e is the mean of the node's in-edges').
+
   Example:
     conv = tfgle.layers.GATConv(8, heads=8, attention_dropout=0.6, activation="elu")
     h = conv((x, edge_index))          # -> [N, 64]
+    conv = tfgle.layers.GATConv(8, heads=8, use_edge_features=True)
+    h = conv((x, edge_index, edge_features))   # edge_features: [E, F]
 
   Args:
     units: output dimension per head.
@@ -33,13 +39,15 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
     add_self_loops: add the missing (i, i) edges.
     negative_slope: slope of the LeakyReLU on attention logits.
     attention_dropout: dropout rate on attention coefficients (training).
+    use_edge_features: the inputs carry each edge's features.
     activation, use_bias, kernel_initializer, bias_initializer,
     kernel_regularizer, bias_regularizer: as in `tf.keras.layers.Dense`.
 
   Call args:
     inputs: (x, edge_index): node features [N, D] and int edge_index [2, E]
       (row 0 source, row 1 destination); ids must be in [0, N). x may be a
-      pair (x_src [N_src, D_src], x_dst [N, D_dst]) of two node sets.
+      pair (x_src [N_src, D_src], x_dst [N, D_dst]) of two node sets. With
+      use_edge_features (x, edge_index, edge_features [E, F]).
     edge_mask: optional bool [E]; False edges (padding) are ignored.
     training: enables attention dropout.
 
@@ -63,6 +71,7 @@ class GATConv(_gat.GATBase, _conv_base.SubGraphConv):
     self.kernel = self._add_kernel("kernel", (d_sender, self.heads * self.units))
     self.attention_src = self._add_kernel("attention_src", (self.heads, self.units))
     self.attention_dst = self._add_kernel("attention_dst", (self.heads, self.units))
+    self._add_edge_kernel()
     self.bias = self._add_bias("bias", (self.output_dim,))
     # Two node sets (x_src, x_dst): the receivers get a kernel of their own.
     self.receiver_kernel = None
