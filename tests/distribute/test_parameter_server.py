@@ -65,10 +65,11 @@ def test_cluster_trains_cora_through_a_worker_failure(cora_dir, single_process_m
   assert metrics["closures_done"] == metrics["scheduled_steps"] == metrics["steps"]
   assert metrics["scheduled_steps"] == single_process_metrics["steps"]
   assert "[Worker 1] Putting back a closure after it failed" in output
-  # The replacement trained: steps scheduled after the hold ran on a worker
-  # process that ran none before.
+  # Both workers trained. Whether the replacement also runs steps after the hold
+  # is timing: the coordinator first rebuilds its per-worker dataset, and on a
+  # loaded machine worker 0 may finish Cora's remaining steps before that (seen
+  # in CI), so new_worker_processes_after_hold is printed, not asserted.
   assert len(metrics["closures_per_worker_process"]) >= 2, metrics
-  assert metrics["new_worker_processes_after_hold"] >= 1, metrics
 
   # Variables live on the parameter servers; each id embedding is sharded over both.
   devices = metrics["variable_devices"]
