@@ -32,6 +32,14 @@ def check_dims(cls: str, name: str, value: Any) -> list[int]:
   return [int(v) for v in value]
 
 
+def check_input_dict(cls: str, inputs: Any, required: Sequence[str], expected: str) -> None:
+  """Raises ValueError ("{cls}: inputs must be {expected}, got ...") unless `inputs` is a dict
+  with every key of `required`."""
+  if not isinstance(inputs, Mapping) or any(key not in inputs for key in required):
+    keys = sorted(inputs) if isinstance(inputs, Mapping) else type(inputs).__name__
+    raise ValueError(f"{cls}: inputs must be {expected}, got {keys}")
+
+
 def check_rate(cls: str, name: str, value: Any) -> float:
   if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
     raise ValueError(f"{cls}: {name} must be a float in [0, 1), got {value!r}")

@@ -36,10 +36,8 @@ class DistMult(KGEModel):
     ValueError: a bad argument (naming it).
   """
 
-  def __init__(self, num_entities: int, num_relations: int, *, embedding_dim: int = 100,
-               loss: str = "softplus", margin: float = 1.0, **kwargs):
-    super().__init__(num_entities, num_relations, embedding_dim=embedding_dim, loss=loss,
-                     margin=margin, **kwargs)
+  default_loss = "softplus"
+  default_margin = 1.0
 
   def _default_entity_initializer(self):
     bound = (3 / self.embedding_dim) ** 0.5

@@ -24,6 +24,8 @@ from tfgle.layers import encode_ego_batch
 from tfgle.layers import num_hops
 from tfgle.layers.ego_sage_conv import AGGREGATORS
 
+from ._base import check_input_dict
+
 SCORES = ("dot", "cosine")
 SIDES = ("user", "item")
 # The logit of a negative that is padding (or, shared, the row's own positive).
@@ -274,10 +276,8 @@ class EgoBipartiteSAGE(tf.keras.Model):
 
   def call(self, inputs, training=None):
     cls = type(self).__name__
-    if not isinstance(inputs, Mapping) or "src" not in inputs or "dst" not in inputs:
-      keys = sorted(inputs) if isinstance(inputs, Mapping) else type(inputs).__name__
-      raise ValueError(f"{cls}: inputs must be a dict with 'src', 'dst' and optionally 'neg' "
-                       f"EgoGraphs, got {keys}")
+    check_input_dict(cls, inputs, ("src", "dst"),
+                     "a dict with 'src', 'dst' and optionally 'neg' EgoGraphs")
     users = self.embed_users(inputs["src"], training=training)
     items = self.embed_items(inputs["dst"], training=training)
     logits = tf.reduce_sum(users * items, axis=-1, keepdims=True) / self.temperature

@@ -46,8 +46,10 @@ class KGEModel(tf.keras.Model):
   Args:
     num_entities, num_relations: table sizes (dense indices).
     embedding_dim: the embedding width (RotatE: complex dimensions).
-    loss: "margin", "softplus" or "self_adversarial".
-    margin: of "margin" (> 0) and "self_adversarial" (>= 0: RotatE's gamma).
+    loss: "margin", "softplus" or "self_adversarial" (default: the model's
+      `default_loss`).
+    margin: of "margin" (> 0) and "self_adversarial" (>= 0: RotatE's gamma);
+      default: the model's `default_margin`.
     adversarial_temperature: of "self_adversarial" (>= 0; 0 weighs the
       negatives evenly).
     l2: weight of the embeddings' L2 penalty (>= 0).
@@ -66,11 +68,18 @@ class KGEModel(tf.keras.Model):
     ValueError: a bad argument or inputs (naming them).
   """
 
-  def __init__(self, num_entities: int, num_relations: int, *, embedding_dim: int,
-               loss: str, margin: float, adversarial_temperature: float = 1.0,
-               l2: float = 0.0, entity_initializer=None, relation_initializer=None, **kwargs):
+  # Each model's defaults of `loss` and `margin` (those of its paper).
+  default_loss: str = "margin"
+  default_margin: float = 1.0
+
+  def __init__(self, num_entities: int, num_relations: int, *, embedding_dim: int = 100,
+               loss: Optional[str] = None, margin: Optional[float] = None,
+               adversarial_temperature: float = 1.0, l2: float = 0.0,
+               entity_initializer=None, relation_initializer=None, **kwargs):
     super().__init__(**kwargs)
     cls = type(self).__name__
+    loss = self.default_loss if loss is None else loss
+    margin = self.default_margin if margin is None else margin
     self.num_entities = check_positive_int(cls, "num_entities", num_entities)
     self.num_relations = check_positive_int(cls, "num_relations", num_relations)
     self.embedding_dim = check_positive_int(cls, "embedding_dim", embedding_dim)

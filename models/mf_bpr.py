@@ -24,7 +24,7 @@ import tensorflow as tf
 from tfgle.graph import as_sampler
 from tfgle.losses import bpr
 
-from ._base import check_positive_int
+from ._base import check_input_dict, check_positive_int
 
 # The logit of a negative that is padding (the sampler gave up on it).
 MASKED_LOGIT = -1e9
@@ -161,10 +161,9 @@ class BPRMF(tf.keras.Model):
 
   def call(self, inputs, training=None):
     cls = type(self).__name__
-    if not isinstance(inputs, Mapping) or "user" not in inputs or "pos" not in inputs:
-      keys = sorted(inputs) if isinstance(inputs, Mapping) else type(inputs).__name__
-      raise ValueError(f"{cls}: inputs must be a dict with 'user', 'pos' and optionally 'neg' "
-                       f"and 'neg_mask' (dense indices, as bpr_dataset gives), got {keys}")
+    check_input_dict(cls, inputs, ("user", "pos"),
+                     "a dict with 'user', 'pos' and optionally 'neg' and 'neg_mask' (dense "
+                     "indices, as bpr_dataset gives)")
     users_final, items_final = self.propagate()
     user = tf.cast(inputs["user"], tf.int64)
     pos = tf.cast(inputs["pos"], tf.int64)

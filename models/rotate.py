@@ -41,10 +41,8 @@ class RotatE(KGEModel):
     ValueError: a bad argument (naming it).
   """
 
-  def __init__(self, num_entities: int, num_relations: int, *, embedding_dim: int = 100,
-               loss: str = "self_adversarial", margin: float = 6.0, **kwargs):
-    super().__init__(num_entities, num_relations, embedding_dim=embedding_dim, loss=loss,
-                     margin=margin, **kwargs)
+  default_loss = "self_adversarial"
+  default_margin = 6.0
 
   @property
   def entity_width(self) -> int:

@@ -2,21 +2,16 @@
 import json
 import os
 import subprocess
-import sys
 
 import tensorflow as tf
 
 from tests.conftest import datasets_dir
+from tests.examples import binaries
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_SCRIPT = os.path.join(_ROOT, "examples", "build_graph.py")
 
 
 def _run(*flags):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-             PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
-  return subprocess.run([sys.executable, _SCRIPT, *flags], capture_output=True, text=True,
-                        env=env, timeout=300, check=False)
+  return binaries.run("build_graph.py", *flags, timeout=300)
 
 
 def _records(stdout):

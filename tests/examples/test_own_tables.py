@@ -1,24 +1,19 @@
 """examples/train_supervised.py on a user's own tables: a random node split, the human summary,
 and TensorFlow's start-up logs shown only with --verbose."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import tensorflow as tf
+from tests.examples import binaries
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_SCRIPT = os.path.join(_ROOT, "examples", "train_supervised.py")
 # A line TensorFlow's C++ runtime logs (at INFO) whenever it loads on a CPU machine.
 _START_UP_LINE = "cpu_feature_guard"
 
 
 def _run(*flags):
-  env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get(
-      "PYTHONPATH")])))
-  env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the binary decides
-  return subprocess.run([sys.executable, _SCRIPT, *flags], capture_output=True, text=True,
-                        env=env, timeout=600, check=False)
+  # TF_CPP_MIN_LOG_LEVEL unset: the binary decides.
+  return binaries.run("train_supervised.py", *flags,
+                      environment=binaries.env(TF_CPP_MIN_LOG_LEVEL=None))
 
 
 class OwnTablesTest(tf.test.TestCase):

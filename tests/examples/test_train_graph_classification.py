@@ -2,30 +2,23 @@
 user's three tables (random split), saved and reloaded; bad tables and flags refused."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import tensorflow as tf
 
 import tfgle
 import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
+from tests.examples import binaries
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_SCRIPT = os.path.join(_ROOT, "examples", "train_graph_classification.py")
+_SCRIPT = binaries.script("train_graph_classification.py")
 _TINY = ["--num_graphs=120", "--epochs=2", "--hidden_dim=8", "--head_dim=8", "--progress=0"]
 
 
 def _run(*flags):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-             PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
-  return subprocess.run([sys.executable, _SCRIPT, *flags], capture_output=True, text=True,
-                        env=env, timeout=600, check=False)
+  return binaries.run("train_graph_classification.py", *flags)
 
 
-def _final_metrics(stdout):
-  lines = [line for line in stdout.splitlines() if line.startswith("final metrics: ")]
-  return json.loads(lines[-1][len("final metrics: "):])
+_final_metrics = binaries.final_metrics
 
 
 def _write_tables(directory, collection):

@@ -4,7 +4,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -15,19 +14,14 @@ import tfgle
 import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
 from tests.conftest import require_dataset
 from tests.examples import kill_and_resume
+from tests.examples import binaries
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_SCRIPT = os.path.join(_ROOT, "examples", "train_link_prediction.py")
-
-
-def _env():
-  return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-              PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
+_SCRIPT = binaries.script("train_link_prediction.py")
+_env = binaries.env
 
 
 def _run(*flags, timeout=600):
-  return subprocess.run([sys.executable, _SCRIPT, *flags], capture_output=True, text=True,
-                        env=_env(), timeout=timeout, check=False)
+  return binaries.run("train_link_prediction.py", *flags, timeout=timeout)
 
 
 def _tempdir(test):

@@ -14,9 +14,10 @@ import tfgle
 import tfgle.models  # pylint: disable=unused-import  (registers the model classes)
 from tests.conftest import require_dataset
 from tests.examples import kill_and_resume
+from tests.examples import binaries
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_SCRIPT = os.path.join(_ROOT, "examples", "train_supervised.py")
+_ROOT = binaries.ROOT
+_SCRIPT = binaries.script("train_supervised.py")
 # A small synthetic graph whose epochs last long enough to kill a run inside one: 2400
 # training nodes, 38 steps per epoch, a checkpoint every 10 steps; with dropout.
 _SMALL = ["--synthetic_nodes=4000", "--synthetic_edges=20000", "--epochs=6", "--batch_size=64",
@@ -25,19 +26,14 @@ _STEPS_PER_EPOCH = 38
 _SEEDS = (0, 1, 2, 3, 4)
 
 
-def _env():
-  return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
-              PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
+_env = binaries.env
 
 
 def _run(*flags, timeout=600):
-  return subprocess.run([sys.executable, _SCRIPT, *flags], capture_output=True, text=True,
-                        env=_env(), timeout=timeout, check=False)
+  return binaries.run("train_supervised.py", *flags, timeout=timeout)
 
 
-def _final_metrics(stdout):
-  lines = [line for line in stdout.splitlines() if line.startswith("final metrics: ")]
-  return json.loads(lines[-1][len("final metrics: "):])
+_final_metrics = binaries.final_metrics
 
 
 class TrainSupervisedTest(tf.test.TestCase):

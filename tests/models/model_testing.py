@@ -455,6 +455,20 @@ def map_edges(batch, fn):
   return {h: apply(hop) for h, hop in batch.items()}
 
 
+class AttentionArgumentChecks:
+  """Attention models (mixed into a _ZooModelChecks test) refuse bad attention arguments."""
+
+  def test_bad_attention_arguments(self):
+    for kwargs, pattern in [(dict(heads=0), "heads must be a positive int, got 0"),
+                            (dict(heads=-1), "heads must be a positive int, got -1"),
+                            (dict(attention_dropout=2.0), "attention_dropout must be a float"),
+                            (dict(attention_dropout=1.0), "attention_dropout must be a float"),
+                            (dict(negative_slope=-1.0), "negative_slope must be a float >= 0"),
+                            (dict(negative_slope="x"), "negative_slope must be a float >= 0")]:
+      with self.subTest(kwargs=kwargs), self.assertRaisesRegex(ValueError, pattern):
+        self.make(**kwargs)
+
+
 class EdgeFeatureChecks:
   """Checks of the zoo's models that read edge features; mix in before EgoModelChecks or
   SubGraphModelChecks, with model_kwargs holding edge_features=EDGE_FEATURES and batches of

@@ -77,13 +77,15 @@ class EdgeLabelTaskTest(tf.test.TestCase):
     self.assertGreaterEqual(with_edges, 0.9)
     self.assertGreaterEqual(with_edges - without, 0.25)
 
+  def check_gat_needs_the_edge_features(self, model_class, dataset, hidden_dims):
+    def accuracy(edge_type):
+      return _train_and_test(self.graph, dataset(True if edge_type else None), lambda: (
+          model_class.from_graph(self.graph, "v", edge_type=edge_type, hidden_dims=hidden_dims,
+                                 heads=2, num_classes=2, embedding_dim=4)))
+    self.assert_wide_margin(model_class.__name__, accuracy("e"), accuracy(None))
+
   def test_ego_gat_needs_the_edge_features(self):
-    def model(edge_type):
-      return EgoGAT.from_graph(self.graph, "v", edge_type=edge_type, hidden_dims=[8, 8], heads=2,
-                               num_classes=2, embedding_dim=4)
-    with_edges = _train_and_test(self.graph, self.ego_dataset(True), lambda: model("e"))
-    without = _train_and_test(self.graph, self.ego_dataset(None), lambda: model(None))
-    self.assert_wide_margin("EgoGAT", with_edges, without)
+    self.check_gat_needs_the_edge_features(EgoGAT, self.ego_dataset, [8, 8])
 
   def test_ego_mpnn_solves_it(self):
     accuracy = _train_and_test(self.graph, self.ego_dataset(True), lambda: EgoMPNN.from_graph(
@@ -92,12 +94,7 @@ class EdgeLabelTaskTest(tf.test.TestCase):
     self.assert_wide_margin("EgoMPNN", accuracy, self.majority, "the majority class")
 
   def test_subgraph_gat_needs_the_edge_features(self):
-    def model(edge_type):
-      return GAT.from_graph(self.graph, "v", edge_type=edge_type, hidden_dims=[8], heads=2,
-                            num_classes=2, embedding_dim=4)
-    with_edges = _train_and_test(self.graph, self.subgraph_dataset(True), lambda: model("e"))
-    without = _train_and_test(self.graph, self.subgraph_dataset(None), lambda: model(None))
-    self.assert_wide_margin("GAT", with_edges, without)
+    self.check_gat_needs_the_edge_features(GAT, self.subgraph_dataset, [8])
 
   def test_subgraph_mpnn_solves_it(self):
     accuracy = _train_and_test(self.graph, self.subgraph_dataset(True), lambda: MPNN.from_graph(

@@ -30,7 +30,7 @@ from typing import Mapping, Optional, Sequence, Union
 import tensorflow as tf
 
 from tfgle.data.ego_graph import _order, _seed_mask
-from tfgle.data.subgraph import induced_edges
+from tfgle.data.subgraph import check_known, induced_edges
 from tfgle.graph.graph import as_sampler
 from tfgle.graph.stores import EdgeType
 
@@ -150,10 +150,7 @@ def _feature_names(graph, spec: HeteroSpec, features) -> dict:
     else:
       raise ValueError(f"features must be None, a list of names or a dict node type -> names, "
                        f"got {features!r}")
-    unknown = [n for n in wanted if n not in available]
-    if unknown:
-      raise ValueError(f"features: node type {node_type!r} has no features {unknown}; it has "
-                       f"{available}")
+    check_known("features", f"node type {node_type!r}", "features", wanted, available)
     names[node_type] = wanted
   if isinstance(features, Mapping):
     unknown_types = sorted(set(features) - set(spec.node_types))

@@ -35,11 +35,16 @@ def _edge_names(graph, edge_type: str, edge_features) -> list:
       isinstance(n, str) for n in edge_features):
     raise ValueError(f"edge_features must be None, True (all) or a list of edge attribute "
                      f"names, got {edge_features!r}")
-  unknown = [n for n in edge_features if n not in available]
-  if unknown:
-    raise ValueError(f"edge_features: edge type {edge_type!r} has no attributes {unknown}; it "
-                     f"has {available}")
+  check_known("edge_features", f"edge type {edge_type!r}", "attributes", edge_features,
+              available)
   return list(edge_features)
+
+
+def check_known(argument: str, owner: str, noun: str, wanted, available) -> None:
+  """Raises ValueError naming `argument` unless every name in `wanted` is `available`."""
+  unknown = [n for n in wanted if n not in available]
+  if unknown:
+    raise ValueError(f"{argument}: {owner} has no {noun} {unknown}; it has {list(available)}")
 
 
 def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
