@@ -348,7 +348,8 @@ def text(*, vocab: Sequence[str], output: str = "tf_idf",
          idf: Optional[Sequence[float]] = None, embedding_dim: Optional[int] = None,
          max_length: int = 64, table: Optional[str] = None) -> TextSpec:
   """A text feature over a given vocabulary (see TextSpec; adapt_text learns one)."""
-  return TextSpec(vocab=vocab if isinstance(vocab, (str, bytes)) else tuple(vocab), output=output,
+  vocab = vocab if isinstance(vocab, (str, bytes)) else tuple(vocab)  # a string: refused
+  return TextSpec(vocab=vocab, output=output,
                   idf=None if idf is None else tuple(idf), embedding_dim=embedding_dim,
                   max_length=max_length, table=table)
 
@@ -376,7 +377,7 @@ def adapt_text(texts, *, output: str = "tf_idf", max_tokens: int = 10_000,
   idf = None
   if output == "tf_idf":
     idf = vectorizer._lookup_layer.idf_weights.numpy()[1:].tolist()  # pylint: disable=protected-access
-  return TextSpec(vocab=vocab if isinstance(vocab, (str, bytes)) else tuple(vocab), output=output, idf=idf, embedding_dim=embedding_dim,
+  return TextSpec(vocab=tuple(vocab), output=output, idf=idf, embedding_dim=embedding_dim,
                   max_length=max_length)
 
 

@@ -288,7 +288,8 @@ class Resumption:
       model: the compiled model.
       make_train: make_train(start_step=...) in one process and under
         ParameterServerStrategy, make_train(skip_epochs=...) under
-        MultiWorkerMirroredStrategy -> (data, steps per epoch) (e.g. tfgle.training.node_classification.training_data).
+        MultiWorkerMirroredStrategy -> (data, steps per epoch) (e.g.
+        tfgle.training.node_classification.training_data).
       epochs: the run's epochs.
       callbacks: the callbacks (with `fit_callbacks(model_dir, backup=
         self.checkpoint is None)`); the TrainingCheckpoint goes last.
@@ -334,8 +335,9 @@ def resumption(strategy: tf.distribute.Strategy, model_dir: str, graph, model: t
 
   One process and ParameterServerStrategy: a TrainingCheckpoint (every
   `every_steps` steps) under `backup_dir(model_dir)`, restored.
-  MultiWorkerMirroredStrategy: the epoch that BackupAndRestore resumes at. Call it after compiling `model` (under the
-  strategy's scope) and before training.
+  MultiWorkerMirroredStrategy: the epoch that BackupAndRestore resumes at.
+  Call it after compiling `model` (under the strategy's scope) and before
+  training.
 
   Raises:
     ValueError: the checkpoint is of another graph (nothing is restored).
