@@ -9,7 +9,8 @@ from absl import flags
 
 # TensorFlow's C++ start-up lines (CUDA probes, CPU features) are noise to a user: hidden unless
 # --verbose (read here, as they print when TensorFlow loads) or TF_CPP_MIN_LOG_LEVEL is set.
-if not {"--verbose", "--verbose=true", "--verbose=1"} & set(sys.argv):
+if not any(arg.lower() in ("--verbose", "--verbose=true", "--verbose=t", "--verbose=1")
+           for arg in sys.argv):
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from tfgle import training  # pylint: disable=g-import-not-at-top (sets TF_USE_LEGACY_KERAS too)
 
