@@ -1,13 +1,15 @@
 """Graph-load benchmark: builds the synthetic graph from numpy, Parquet and TSV tables.
 
 usage: python benchmarks/graph_load_benchmark.py DATA_DIR [--source npy|parquet|tsv|all|parquet_arrays]
-         [--prefault_mb=MB] [--repeat=N]
+         [--prefault_mb=MB] [--repeat=N] [--unweighted]
 
 DATA_DIR is an output directory of the shared `gen_graph.py` (edges.npy,
 feats.npy, labels.npy and, unless --no-tsv, edges.tsv/vertices.tsv). The
 Parquet tables (edges.parquet with src_id/dst_id/weight, vertices.parquet with
 id/feature/label) and weights.npy (the edge weights, as the TSV table has them)
-are created next to them on first use.
+are created next to them when a source needs them. --unweighted builds the
+edge table without weights (npy only; no weights.npy needed: the 100M-edge
+measurement).
 
 Every source is measured in a fresh subprocess: it imports TensorFlow and
 tfgle, builds a tiny graph (so that libraries, thread pools and the op library
@@ -28,6 +30,8 @@ It prints one JSON line per source:
    "build_peak_rss_mb": .. (peak growth while building, over the RSS with the inputs read),
    "rss_after_build_mb": .. (RSS growth once the source arrays are released),
    "csr_and_feature_mb": .. (bytes of the CSR arrays and node tensors the graph keeps),
+   "table_mb": .., "table_bytes_per_edge": .. (the in-graph CSR tables' own bytes,
+     as the table reports them, over the number of edges),
    "rss_ratio": .. (peak_rss_mb / csr_and_feature_mb),
    "build_rss_ratio": .. (build_peak_rss_mb / csr_and_feature_mb)}
 
@@ -85,20 +89,21 @@ def _peak(resettable):
 # ---------------------------------------------------------------- preparation
 
 
-def prepare(data_dir):
-  """Creates weights.npy and the Parquet tables in `data_dir` if missing."""
+def prepare(data_dir, sources, weighted=True):
+  """Creates what `sources` need in `data_dir` if missing: weights.npy, the Parquet tables."""
   import numpy as np  # pylint: disable=g-import-not-at-top
   for name in ("edges.npy", "feats.npy", "labels.npy"):
     if not os.path.isfile(os.path.join(data_dir, name)):
       raise SystemExit(f"{data_dir} has no {name}: it must be a gen_graph.py output directory")
   weights_path = os.path.join(data_dir, "weights.npy")
-  if not os.path.isfile(weights_path):
+  if weighted and not os.path.isfile(weights_path):
     weights = _edge_weights(data_dir)
     tmp = f"{weights_path}.tmp{os.getpid()}.npy"
     np.save(tmp, weights)
     os.replace(tmp, weights_path)
-  if not all(os.path.isfile(os.path.join(data_dir, name))
-             for name in ("edges.parquet", "vertices.parquet")):
+  if any(s.startswith("parquet") for s in sources) and not all(
+      os.path.isfile(os.path.join(data_dir, name))
+      for name in ("edges.parquet", "vertices.parquet")):
     # (`tfgle.datasets.synthetic` is the function; import from the module.)
     from tfgle.datasets.synthetic import write_parquet  # pylint: disable=g-import-not-at-top
     write_parquet(data_dir, np.load(os.path.join(data_dir, "edges.npy")),
@@ -139,13 +144,13 @@ def _edge_weights(data_dir):
 # ---------------------------------------------------------------- one source
 
 
-def _decoders(dim):
+def _decoders(dim, weighted=True):
   import tfgle  # pylint: disable=g-import-not-at-top
   node = tfgle.Decoder(attrs={"feature": tfgle.FloatAttr(dim=dim)}, label="label")
-  return node, tfgle.Decoder(weight="weight")
+  return node, tfgle.Decoder(weight="weight" if weighted else None)
 
 
-def _sources(data_dir, source):
+def _sources(data_dir, source, weighted=True):
   """(node source, edge source): arrays read from the .npy files, or table file paths."""
   import numpy as np  # pylint: disable=g-import-not-at-top
   path = lambda name: os.path.join(data_dir, name)
@@ -155,8 +160,10 @@ def _sources(data_dir, source):
     nodes = {"id": np.arange(len(feats), dtype=np.int64), "feature": feats,
              "label": np.load(path("labels.npy"))}
     # The [E, 2] columns are strided views, as a user would pass them.
-    return nodes, {"src_id": edges[:, 0], "dst_id": edges[:, 1],
-                   "weight": np.load(path("weights.npy"))}
+    edge_table = {"src_id": edges[:, 0], "dst_id": edges[:, 1]}
+    if weighted:
+      edge_table["weight"] = np.load(path("weights.npy"))
+    return nodes, edge_table
   if source == "parquet":
     return path("vertices.parquet"), path("edges.parquet")
   if source == "parquet_arrays":
@@ -208,7 +215,13 @@ def _prefault(megabytes):
   del block
 
 
-def run_source(data_dir, source, prefault_mb=0):
+def _table_bytes(graph):
+  """Bytes the in-graph CSR table of "links" reports for itself."""
+  from tfgle.ops._library import ops  # pylint: disable=g-import-not-at-top
+  return int(ops.tfgle_table_memory(graph.csr("links").resource_handle))
+
+
+def run_source(data_dir, source, prefault_mb=0, weighted=True):
   """Measures one source in this (fresh) process; returns the JSON record."""
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   import gc  # pylint: disable=g-import-not-at-top
@@ -235,12 +248,12 @@ def run_source(data_dir, source, prefault_mb=0):
   resettable = _reset_peak()
   start, cpu_start = time.perf_counter(), time.process_time()
   try:
-    nodes, edge_table = _sources(data_dir, source)
+    nodes, edge_table = _sources(data_dir, source, weighted)
     read_end = time.perf_counter()
     read_peak, read_rss = _peak(resettable), _rss()
     # A second peak mark: the build's own peak, over the RSS with the inputs read.
     resettable = resettable and _reset_peak()
-    node_decoder, edge_decoder = _decoders(dim)
+    node_decoder, edge_decoder = _decoders(dim, weighted)
     graph = (tfgle.Graph()
              .node(nodes, node_type="node", decoder=node_decoder)
              .edge(edge_table, edge_type=("node", "node", "links"), decoder=edge_decoder)
@@ -271,6 +284,9 @@ def run_source(data_dir, source, prefault_mb=0):
       "build_peak_rss_mb": round((build_peak - read_rss) / _MB, 1),
       "rss_after_build_mb": round((after - baseline) / _MB, 1),
       "csr_and_feature_mb": round(kept / _MB, 1),
+      "table_mb": round(_table_bytes(graph) / _MB, 1),
+      "table_bytes_per_edge": round(_table_bytes(graph) / max(edges, 1), 2),
+      "weighted": weighted,
       "rss_ratio": round((peak - baseline) / kept, 3),
       "build_rss_ratio": round((build_peak - read_rss) / kept, 3),
   })
@@ -294,13 +310,18 @@ def main(argv=None):
   parser.add_argument("--repeat", type=int, default=1,
                       help="measure each source this many times (fresh processes) and "
                            "print the fastest run with the median time")
+  parser.add_argument("--unweighted", action="store_true",
+                      help="build the edge table without weights (npy only)")
   parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
   args = parser.parse_args(argv)
+  if args.unweighted and args.source != "npy":
+    parser.error("--unweighted needs --source npy (the table files have a weight column)")
   if args.worker:
-    print(json.dumps(run_source(args.data_dir, args.source, args.prefault_mb)), flush=True)
+    print(json.dumps(run_source(args.data_dir, args.source, args.prefault_mb,
+                                not args.unweighted)), flush=True)
     return
-  prepare(args.data_dir)
   sources = ["npy", "parquet", "tsv"] if args.source == "all" else [args.source]
+  prepare(args.data_dir, sources, weighted=not args.unweighted)
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
   for source in sources:
     records = []
@@ -325,7 +346,8 @@ def _run_worker(args, source, env):
   """One measurement in a fresh subprocess; returns its record."""
   proc = subprocess.run(
       [sys.executable, os.path.abspath(__file__), args.data_dir, "--source", source,
-       f"--prefault_mb={args.prefault_mb}", "--worker"],
+       f"--prefault_mb={args.prefault_mb}", "--worker"] +
+      (["--unweighted"] if args.unweighted else []),
       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, check=False)
   lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
   if proc.returncode != 0 or not lines:
