@@ -70,10 +70,12 @@ def _parse_args(argv):
   parser.add_argument("--parallel-calls", type=int, default=2,
                       help="tf.data map num_parallel_calls (each op call is already sharded "
                            "over the intra-op pool)")
-  parser.add_argument("--consume", choices=("python", "graph"), default="python",
+  parser.add_argument("--consume", choices=("python", "graph", "op"), default="python",
                       help="python: a Python loop takes every batch (as the peers' benchmarks "
                            "do); graph: a tf.function takes 50 batches per call (as Keras "
-                           "fit with steps_per_execution does)")
+                           "fit with steps_per_execution does); op: no tf.data, a "
+                           "tf.function calls the map function on 50 steps in a loop (the "
+                           "ops' own throughput, to see what the pipeline costs)")
   parser.add_argument("--no-single-thread", action="store_true",
                       help="skip the single-thread W1 line")
   parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)
@@ -172,26 +174,42 @@ def main(argv):
                .map(fn, num_parallel_calls=args.parallel_calls, deterministic=True)
                .prefetch(2))
     iterator = iter(dataset)
-    if args.consume == "graph":
-      chunk = 50
 
+    def sizes_of(out):
+      """(seeds, sampled, feature rows, give-ups) of one batch, in-graph."""
+      return tf.stack([
+          tf.size(out["seeds"], tf.int64),
+          tf.add_n([tf.size(h, tf.int64) for h in out["hops"]]),
+          tf.shape(out["features"], tf.int64)[0] if "features" in out
+          else tf.constant(0, tf.int64),
+          tf.math.count_nonzero(tf.logical_not(out["mask"]), dtype=tf.int64)
+          if "mask" in out else tf.constant(0, tf.int64)])
+
+    chunk = 50
+    if args.consume == "graph":
       @tf.function
       def take(iterator):
-        """Sizes of `chunk` batches, summed in-graph: (seeds, sampled, rows, give-ups)."""
+        """Sizes of `chunk` batches, summed in-graph."""
         totals = tf.zeros([4], tf.int64)
         for _ in tf.range(chunk):
-          out = next(iterator)
-          sizes = [tf.size(out["seeds"], tf.int64),
-                   tf.add_n([tf.size(h, tf.int64) for h in out["hops"]]),
-                   tf.shape(out["features"], tf.int64)[0] if "features" in out
-                   else tf.constant(0, tf.int64),
-                   tf.math.count_nonzero(tf.logical_not(out["mask"]), dtype=tf.int64)
-                   if "mask" in out else tf.constant(0, tf.int64)]
-          totals += tf.stack(sizes)
+          totals += sizes_of(next(iterator))
         return totals
 
       def next_sizes():
         return [int(x) for x in take(iterator).numpy()], chunk
+    elif args.consume == "op":
+      next_step = tf.Variable(0, dtype=tf.int64)
+
+      @tf.function
+      def run_steps(fn=fn):
+        """Calls the map function on the next `chunk` steps, one after another."""
+        totals = tf.zeros([4], tf.int64)
+        for _ in tf.range(chunk):
+          totals += sizes_of(fn(next_step.assign_add(1)))
+        return totals
+
+      def next_sizes():
+        return [int(x) for x in run_steps().numpy()], chunk
     else:
       def next_sizes():
         out = next(iterator)

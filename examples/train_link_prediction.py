@@ -61,6 +61,15 @@ _SHARE_NEGATIVES = flags.DEFINE_bool(
     "(batch_size x num_negatives), not only its own.")
 _NEG_STRATEGY = flags.DEFINE_enum("neg_strategy", "random", ["random", "in_degree", "node_weight"],
                                   "How negatives are drawn (Sampler.sample_negatives).")
+_NEG_CONDITION = flags.DEFINE_list(
+    "neg_condition", [], "GLE's conditional negatives: ATTR:SHARE,... makes SHARE of each edge's "
+    "negatives match its destination's single-valued categorical attribute ATTR (shares sum to "
+    "at most 1; the rest are drawn by --neg_strategy), e.g. year:0.5 on MovieLens.")
+_NEG_UNIQUE = flags.DEFINE_bool("neg_unique", False, "Conditional negatives never repeat "
+                                "within an edge's row (needs --neg_condition).")
+_NEG_BATCH_SHARE = flags.DEFINE_bool(
+    "neg_batch_share", False, "Conditional negatives exclude the true neighbors of every source "
+    "of the batch, not only their own (GLE's batch_share; needs --neg_condition).")
 _HIDDEN_DIM = flags.DEFINE_integer("hidden_dim", 32, "Width of the hidden GraphSAGE levels.")
 _EMBEDDING_DIM = flags.DEFINE_integer("embedding_dim", 32, "Width of the output embeddings.")
 _ID_EMBEDDING_DIM = flags.DEFINE_integer("id_embedding_dim", 32,
@@ -92,7 +101,8 @@ _TIMESTAMP_COLUMN = flags.DEFINE_string("timestamp_column", "timestamp",
 _CHECKPOINT_STEPS = flags.DEFINE_integer("checkpoint_steps", 100, "Save the training state "
                                         "(for resuming) every this many steps.", lower_bound=1)
 # The flags that change the model or its training (recorded in run_config.json).
-_MODEL_FLAGS = (_NUM_NEGATIVES, _SHARE_NEGATIVES, _NEG_STRATEGY, _HIDDEN_DIM, _EMBEDDING_DIM,
+_MODEL_FLAGS = (_NUM_NEGATIVES, _SHARE_NEGATIVES, _NEG_STRATEGY, _NEG_CONDITION, _NEG_UNIQUE,
+                _NEG_BATCH_SHARE, _HIDDEN_DIM, _EMBEDDING_DIM,
                 _ID_EMBEDDING_DIM, _FEATURE_EMBEDDING_DIM, _NODE_FEATURES, _TEXT_FEATURES,
                 _AGGREGATOR, _DROPOUT, _SCORE, _TEMPERATURE, _L2, common.FANOUTS,
                 common.BATCH_SIZE, common.LEARNING_RATE)
@@ -112,6 +122,31 @@ flags.register_validator("holdout_edges", lambda v: 0 < v < 1,
                          "--holdout_edges must be a fraction in (0, 1)")
 for _holder in (_NUM_NEGATIVES, _EVAL_NEGATIVES, _TOP_K, common.EPOCHS, common.BATCH_SIZE):
   flags.register_validator(_holder.name, lambda v: v >= 1, f"--{_holder.name} must be >= 1")
+
+
+def parse_neg_condition(values) -> dict:
+  """{attr: share} of --neg_condition's ATTR:SHARE items."""
+  condition = {}
+  for item in values:
+    attr, sep, share = item.rpartition(":")
+    try:
+      value = float(share)
+    except ValueError:
+      value = None
+    if not sep or not attr or value is None or not 0 < value <= 1 or attr in condition:
+      raise ValueError(f"--neg_condition takes ATTR:SHARE items with distinct attributes and "
+                       f"shares in (0, 1], e.g. year:0.5; got {item!r}")
+    condition[attr] = value
+  if sum(condition.values()) > 1 + 1e-9:
+    raise ValueError(f"--neg_condition's shares must sum to at most 1, got {','.join(values)}")
+  return condition
+
+
+flags.register_validator("neg_condition", common.validator(parse_neg_condition))
+flags.register_multi_flags_validator(
+    ["neg_condition", "neg_unique", "neg_batch_share"],
+    lambda f: bool(f["neg_condition"]) or not (f["neg_unique"] or f["neg_batch_share"]),
+    "--neg_unique and --neg_batch_share apply to conditional negatives: give --neg_condition")
 
 
 def build_model(task: lp.LinkTask) -> EgoBipartiteSAGE:
@@ -149,6 +184,8 @@ def run() -> None:
                         _TEXT_FEATURES.value,
                         feature_embedding_dim=_FEATURE_EMBEDDING_DIM.value,
                         id_embedding_dim=_ID_EMBEDDING_DIM.value)
+    for attr in parse_neg_condition(_NEG_CONDITION.value):  # (before training starts)
+      graph.sampler.categories(task.node_types["item"], attr)
     training.claim_model_dir(directory, dict(binary="train_link_prediction", data=data.to_dict(),
                                              flags=model_flags),
                              write=tfgle.distribute.is_chief(strategy))
@@ -167,7 +204,9 @@ def run() -> None:
   history, _ = resumption.fit(
       model, lambda **position: lp.training_data(
           graph, task, fanouts, batch_size=common.BATCH_SIZE.value, seed=seed, strategy=strategy,
-          num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value, **position),
+          num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value,
+          neg_condition=parse_neg_condition(_NEG_CONDITION.value), neg_unique=_NEG_UNIQUE.value,
+          neg_batch_share=_NEG_BATCH_SHARE.value, **position),
       epochs=common.EPOCHS.value, announce=lambda line: print(line, flush=True),
       callbacks=training.fit_callbacks(directory, backup=resumption.checkpoint is None) + [
           throughput], verbose=training.fit_verbosity(common.PROGRESS.value, strategy))

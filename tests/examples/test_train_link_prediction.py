@@ -142,6 +142,21 @@ class TrainLinkPredictionTest(tf.test.TestCase):
     proc = _run("--model=gcn")
     self.assertNotEqual(proc.returncode, 0)
     self.assertIn("--model must be one of ['ego_bipartite_sage'], got 'gcn'", proc.stderr)
+    for flag, message in [
+        ("--neg_condition=year", "--neg_condition takes ATTR:SHARE items with distinct "
+         "attributes and shares in (0, 1], e.g. year:0.5; got 'year'"),
+        ("--neg_condition=year:0.7,genre:0.5", "--neg_condition's shares must sum to at most "
+         "1, got year:0.7,genre:0.5"),
+        ("--neg_unique", "--neg_unique and --neg_batch_share apply to conditional negatives: "
+         "give --neg_condition")]:
+      proc = _run(flag)
+      self.assertEqual(proc.returncode, 1, proc.stderr[-3000:])
+      self.assertIn(message, proc.stderr)
+      self.assertNotIn("Traceback", proc.stderr)
+    proc = _run("--synthetic_nodes=100", "--synthetic_edges=500", "--neg_condition=colour:0.5")
+    self.assertEqual(proc.returncode, 1, proc.stderr[-3000:])
+    self.assertIn("has no attribute 'colour'", proc.stderr)
+    self.assertNotIn("Traceback", proc.stderr)
 
 
 _GENRES = ("Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama",

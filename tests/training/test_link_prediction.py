@@ -76,6 +76,33 @@ class LinkTaskTest(tf.test.TestCase):
     self.assertEqual(manifest.settings, {"hidden_dim": 4, "score": "dot", "share_towers": False})
     self.assertEqual(manifest.features, {"user": ("age",), "item": ()})
 
+  def test_training_data_draws_conditional_negatives(self):
+    # 40 items in 4 genres; conditional columns must share the genre of each edge's item.
+    rng = np.random.default_rng(0)
+    items = {"id": np.arange(100, 140), "genre": np.arange(40) % 4}
+    rates = {"src_id": rng.integers(0, 8, 60), "dst_id": 100 + rng.integers(0, 40, 60)}
+    graph = (tfgle.Graph()
+             .node({"id": np.arange(8)}, node_type="user")
+             .node(items, node_type="item", decoder=tfgle.Decoder(
+                 attrs={"genre": tfgle.CategoricalAttr(num_buckets=4, dtype="int64")}))
+             .edge(rates, edge_type=("user", "item", "rates"), directed=False).build())
+    task = lp.make_task(graph, "rates", 1, feature_embedding_dim=2, id_embedding_dim=3)
+    genre = graph.sampler.categories("item", "genre").numpy()
+    data, steps = lp.training_data(graph, task, [2], batch_size=16, seed=0,
+                                   strategy=tf.distribute.get_strategy(), num_negatives=4,
+                                   neg_strategy="random", neg_condition={"genre": 0.5},
+                                   neg_unique=True)
+    for batch, _ in data.take(steps):
+      dst = batch["dst"]["hop0"]["index"].numpy()
+      neg = batch["neg"]["hop0"]["index"].numpy()
+      self.assertAllEqual(genre[neg[:, :2]], np.repeat(genre[dst][:, None], 2, axis=1))
+      self.assertTrue(all(len(set(row)) == 4 for row in neg.tolist()))
+    with self.assertRaisesRegex(ValueError, "neg_unique and neg_batch_share apply to "
+                                "conditional negatives: give neg_condition too"):
+      lp.training_data(graph, task, [2], batch_size=16, seed=0,
+                       strategy=tf.distribute.get_strategy(), num_negatives=4,
+                       neg_strategy="random", neg_unique=True)
+
 
 if __name__ == "__main__":
   tf.test.main()

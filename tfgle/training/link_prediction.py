@@ -127,15 +127,24 @@ def _with_labels(ds: tf.data.Dataset) -> tf.data.Dataset:
 
 def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int, seed: int,
                   strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str,
-                  start_step: int = 0, skip_epochs: int = 0):
+                  neg_condition: Optional[dict] = None, neg_unique: bool = False,
+                  neg_batch_share: bool = False, start_step: int = 0, skip_epochs: int = 0):
   """(data, steps per epoch) of the task's edges for model.fit under `strategy`.
 
   Every epoch is one pass over the edges; in one process the data is an
   endless position stream from step `start_step`, multi-worker strategies
-  skip `skip_epochs` epochs (see training_input).
+  skip `skip_epochs` epochs (see training_input). neg_condition, neg_unique
+  and neg_batch_share: GLE's conditional negatives, as in
+  tfgle.data.link_ego_graph_dataset.
   """
   args = (task.edge_type.name, task.meta_paths["user"], task.meta_paths["item"], fanouts)
   kwargs = dict(num_negatives=num_negatives, neg_strategy=neg_strategy, features=task.features)
+  if neg_condition:
+    kwargs.update(neg_condition=dict(neg_condition), neg_unique=neg_unique,
+                  neg_batch_share=neg_batch_share)
+  elif neg_unique or neg_batch_share:
+    raise ValueError("neg_unique and neg_batch_share apply to conditional negatives: give "
+                     "neg_condition too")
   return training_input_lib.training_input(
       strategy, graph,
       lambda g, **order: data.link_ego_graph_dataset(g, *args, batch_size, **order, **kwargs),
