@@ -1,0 +1,251 @@
+"""Training throughput (W4): GraphSAGE through `model.fit` on tfgle's pipeline.
+
+usage:
+  python benchmarks/training_benchmark.py DATA_DIR [--fanouts 10,5] [--batch 1024]
+      [--hidden 128] [--steps 200] [--warmup 20] [--threads N]
+      [--workloads fit,compute_only] [--steps-per-execution 20] [--jit-compile]
+      [--no-dedupe-nodes] [--parallel-calls N] [--deterministic] [--shuffle random|epoch]
+      [--cache-mb 3000]
+
+DATA_DIR holds the peers' arrays (../shared/peers/gen_graph.py): edges.npy
+(int64 [E, 2] src, dst), feats.npy (float32 [N, D]) and labels.npy (int64 [N]).
+The graph is built through tfgle.Graph as sampling_benchmark.py builds it: one
+node type "n" with the D-dim FloatAttr "feature" and the label column, one
+directed edge type "r" (hops follow out-edges, as in the peers). Every node is
+a training seed.
+
+The model is tfgle.models.EgoGraphSAGE: one level per fanout (2 for [10, 5],
+3 for [15, 10, 5]) of width --hidden, mean aggregation, ReLU between levels,
+a Dense head of one logit per class (labels.npy's classes; softmax in the
+loss), trained with Adam on the sparse softmax cross-entropy.
+
+Workloads (JSON lines in the schema of ../shared/peers/README.md; seeds_per_s
+counts training seeds, i.e. steps x batch / seconds):
+  W4_train_fit           model.fit on tfgle.data.ego_graph_dataset (sampling
+                         and feature gathers in the tf.data pipeline, in
+                         parallel with training), as a user runs it.
+  W4_train_compute_only  the same model and fit loop on K batches of the same
+                         pipeline, materialised in memory first
+                         (ds.take(K).cache(), filled once, then repeated): the
+                         compute-only ceiling. K = warm-up + timed steps, at
+                         most --cache-mb of batches.
+  W4_fit_over_compute_only  {"ratio": fit seeds/s / compute-only seeds/s}, when
+                         both ran.
+Each workload trains a fresh model in one fit call of warm-up + timed steps; a
+callback takes the time at the end of the warm-up steps (tracing, graph
+optimisation and the pipeline's first batches are excluded) and at the end.
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
+import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+
+def _peak_rss_mb():
+  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _cpu_seconds():
+  t = os.times()
+  return t.user + t.system
+
+
+def _ints(text, name):
+  try:
+    values = [int(v) for v in text.split(",") if v.strip()]
+  except ValueError:
+    values = []
+  if not values or any(v <= 0 for v in values):
+    raise SystemExit(f"--{name} must be comma-separated positive ints, got {text!r}")
+  return values
+
+
+def _parse_args(argv):
+  parser = argparse.ArgumentParser(description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("data_dir")
+  parser.add_argument("--fanouts", default="10,5")
+  parser.add_argument("--batch", type=int, default=1024)
+  parser.add_argument("--hidden", type=int, default=128)
+  parser.add_argument("--steps", type=int, default=200, help="timed training steps")
+  parser.add_argument("--warmup", type=int, default=20,
+                      help="untimed steps first (rounded up to --steps-per-execution)")
+  parser.add_argument("--workloads", default="fit,compute_only")
+  parser.add_argument("--threads", type=int, default=0,
+                      help="intra- and inter-op threads (0: TensorFlow's default, all cores)")
+  parser.add_argument("--steps-per-execution", type=int, default=20,
+                      help="compile(steps_per_execution=): steps per call of the train function")
+  parser.add_argument("--jit-compile", action="store_true",
+                      help="compile(jit_compile=True) (XLA; needs --no-dedupe-nodes, as XLA "
+                           "has no kernel for tf.unique)")
+  parser.add_argument("--no-dedupe-nodes", action="store_true",
+                      help="EgoGraphSAGE(dedupe_nodes=False): encode hop entries one by one "
+                           "instead of each distinct node once")
+  parser.add_argument("--parallel-calls", type=int, default=0,
+                      help="ego_graph_dataset num_parallel_calls (0: AUTOTUNE)")
+  parser.add_argument("--deterministic", action="store_true",
+                      help="keep batch order under parallelism (default: off, as it is a "
+                           "random stream anyway)")
+  parser.add_argument("--shuffle", choices=("random", "epoch"), default="random",
+                      help='random: endless random seeds (shuffle="random"); epoch: each seed '
+                           "once per epoch, reshuffled (shuffle=True, repeated)")
+  parser.add_argument("--cache-mb", type=float, default=3000.0,
+                      help="memory for the compute-only workload's materialised batches")
+  parser.add_argument("--learning-rate", type=float, default=1e-3)
+  return parser.parse_args(argv)
+
+
+class _StepTimes(tf.keras.callbacks.Callback):
+  """Records (steps done, time, CPU seconds) at every train-batch end."""
+
+  def __init__(self):
+    super().__init__()
+    self.marks = []
+    self.begin = None
+
+  def on_train_begin(self, logs=None):
+    self.begin = time.perf_counter()
+
+  def on_train_batch_end(self, batch, logs=None):
+    # `batch` is the last step of the execution (steps_per_execution > 1); a
+    # callback without _supports_tf_logs gets numpy logs, so the steps are done.
+    self.marks.append((batch + 1, time.perf_counter(), _cpu_seconds()))
+
+
+def _nbytes(element):
+  return sum(int(np.prod(t.shape)) * t.dtype.size for t in tf.nest.flatten(element))
+
+
+def main(argv):
+  args = _parse_args(argv)
+  fanouts = _ints(args.fanouts, "fanouts")
+  for name in ("batch", "hidden", "steps", "steps_per_execution"):
+    if getattr(args, name) <= 0:
+      raise SystemExit(f"--{name.replace('_', '-')} must be positive, got "
+                       f"{getattr(args, name)}")
+  workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
+  unknown = sorted(set(workloads) - {"fit", "compute_only"})
+  if unknown or not workloads:
+    raise SystemExit(f"--workloads must name fit and/or compute_only, got {args.workloads!r}")
+  if args.jit_compile and not args.no_dedupe_nodes:
+    raise SystemExit("--jit-compile needs --no-dedupe-nodes (XLA cannot compile tf.unique)")
+  spe = args.steps_per_execution
+  warmup = -(-max(args.warmup, 1) // spe) * spe
+  steps = -(-args.steps // spe) * spe
+
+  if args.threads > 0:
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+  import tfgle  # pylint: disable=g-import-not-at-top
+  import tfgle.models  # pylint: disable=g-import-not-at-top,unused-import
+  tf.get_logger().setLevel("ERROR")
+
+  t0 = time.perf_counter()
+  edges = np.load(os.path.join(args.data_dir, "edges.npy"))
+  feats = np.load(os.path.join(args.data_dir, "feats.npy"))
+  labels = np.load(os.path.join(args.data_dir, "labels.npy")).astype(np.int64)
+  num_nodes = len(feats)
+  num_classes = int(labels.max()) + 1
+  graph = (tfgle.Graph()
+           .node({"id": np.arange(num_nodes, dtype=np.int64), "feature": feats,
+                  "label": labels[:num_nodes]}, node_type="n",
+                 decoder=tfgle.Decoder(attrs={"feature": tfgle.FloatAttr(dim=feats.shape[1])},
+                                       label="label"))
+           .edge({"src_id": edges[:, 0], "dst_id": edges[:, 1]}, edge_type=("n", "n", "r"))
+           .build())
+  num_edges = len(edges)
+  del edges, feats, labels
+  load_s = time.perf_counter() - t0
+  threads = args.threads or "tf-default"
+  print(json.dumps({"system": "tfgle", "event": "load", "data": args.data_dir,
+                    "load_s": round(load_s, 2), "nodes": num_nodes, "edges": num_edges,
+                    "classes": num_classes, "peak_rss_mb": round(_peak_rss_mb(), 1),
+                    "nproc": os.cpu_count(), "threads": threads}), flush=True)
+
+  meta_path = ["r"] * len(fanouts)
+
+  def dataset():
+    ds = tfgle.data.ego_graph_dataset(
+        graph, None, meta_path, fanouts, args.batch,
+        shuffle="random" if args.shuffle == "random" else True, drop_remainder=True,
+        num_parallel_calls=args.parallel_calls or tf.data.AUTOTUNE,
+        deterministic=args.deterministic)
+    if args.shuffle == "epoch":
+      ds = ds.repeat()
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+  def train(ds, workload, extra):
+    tf.keras.utils.set_random_seed(0)
+    model = tfgle.models.EgoGraphSAGE.from_graph(
+        graph, "n", hidden_dims=[args.hidden] * len(fanouts), aggregator="mean",
+        num_classes=num_classes, dedupe_nodes=not args.no_dedupe_nodes)
+    model.compile(tf.keras.optimizers.Adam(args.learning_rate),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  steps_per_execution=spe, jit_compile=args.jit_compile)
+    timer = _StepTimes()
+    history = model.fit(ds, steps_per_epoch=warmup + steps, epochs=1, verbose=0,
+                        callbacks=[timer])
+    start = next(m for m in timer.marks if m[0] >= warmup)
+    end = timer.marks[-1]
+    timed_steps = end[0] - start[0]
+    seconds = end[1] - start[1]
+    cpu = end[2] - start[2]
+    result = {"system": "tfgle", "workload": workload,
+              "seeds_per_s": round(timed_steps * args.batch / seconds, 1),
+              "steps": timed_steps, "seconds": round(seconds, 4), "batch_size": args.batch,
+              "fanouts": fanouts, "hidden": args.hidden, "threads": threads,
+              "peak_rss_mb": round(_peak_rss_mb(), 1),
+              "loadavg1": round(os.getloadavg()[0], 2),
+              "ms_per_step": round(1000 * seconds / timed_steps, 3),
+              "cpu_util": round(cpu / seconds, 2), "warmup_steps": warmup,
+              "warmup_s": round(start[1] - timer.begin, 3),
+              "final_loss": round(float(history.history["loss"][-1]), 4),
+              "model": (f"EgoGraphSAGE {[args.hidden] * len(fanouts)} mean, "
+                        f"{num_classes}-class softmax"),
+              "optimizer": f"Adam({args.learning_rate})",
+              "steps_per_execution": spe, "jit_compile": args.jit_compile,
+              "dedupe_nodes": not args.no_dedupe_nodes,
+              "num_parallel_calls": args.parallel_calls or "AUTOTUNE",
+              "deterministic": args.deterministic,
+              "shuffle": "random" if args.shuffle == "random" else True,
+              "strategy": "random", **extra}
+    print(json.dumps(result), flush=True)
+    return result
+
+  results = {}
+  if "fit" in workloads:
+    results["fit"] = train(dataset(), "W4_train_fit", {})
+  if "compute_only" in workloads:
+    source = dataset()
+    batch_mb = _nbytes(next(iter(source))) / 2**20
+    k = int(max(1, min(warmup + steps, args.cache_mb // max(batch_mb, 1e-9))))
+    cached = source.take(k).cache()
+    t0 = time.perf_counter()
+    for _ in cached:  # fills the in-memory cache; later iterations read it
+      pass
+    fill_s = time.perf_counter() - t0
+    ds = cached.repeat().prefetch(tf.data.AUTOTUNE)
+    results["compute_only"] = train(ds, "W4_train_compute_only", {
+        "cached_batches": k, "cached_mb": round(k * batch_mb, 1),
+        "cache_fill_s": round(fill_s, 3)})
+  if len(results) == 2:
+    print(json.dumps({"system": "tfgle", "workload": "W4_fit_over_compute_only",
+                      "ratio": round(results["fit"]["seeds_per_s"]
+                                     / results["compute_only"]["seeds_per_s"], 4),
+                      "fanouts": fanouts, "batch_size": args.batch, "threads": threads}),
+          flush=True)
+
+
+if __name__ == "__main__":
+  main(sys.argv[1:])
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(0)  # skip TF's slow teardown of the tf.data threads
