@@ -4,7 +4,7 @@ usage:
   python benchmarks/training_benchmark.py DATA_DIR [--fanouts 10,5] [--batch 1024]
       [--hidden 128] [--steps 200] [--warmup 20] [--threads N]
       [--workloads fit,compute_only] [--steps-per-execution 20] [--jit-compile]
-      [--no-dedupe-nodes] [--parallel-calls N] [--deterministic] [--shuffle random|epoch]
+      [--dedupe-nodes] [--parallel-calls N] [--deterministic] [--shuffle random|epoch]
       [--cache-mb 3000]
 
 DATA_DIR holds the peers' arrays (../shared/peers/gen_graph.py): edges.npy
@@ -84,11 +84,13 @@ def _parse_args(argv):
   parser.add_argument("--steps-per-execution", type=int, default=20,
                       help="compile(steps_per_execution=): steps per call of the train function")
   parser.add_argument("--jit-compile", action="store_true",
-                      help="compile(jit_compile=True) (XLA; needs --no-dedupe-nodes, as XLA "
-                           "has no kernel for tf.unique)")
-  parser.add_argument("--no-dedupe-nodes", action="store_true",
-                      help="EgoGraphSAGE(dedupe_nodes=False): encode hop entries one by one "
-                           "instead of each distinct node once")
+                      help="compile(jit_compile=True) (XLA; not with --dedupe-nodes, as XLA "
+                           "has no kernel for tf.unique; ~35x slower on CPU when tried)")
+  parser.add_argument("--dedupe-nodes", action="store_true",
+                      help="EgoGraphSAGE(dedupe_nodes=True), the model's default: encode each "
+                           "distinct node of a batch once (tf.unique over every hop's indices). "
+                           "Off here: with dense features and no dropout it changes nothing "
+                           "but costs (2.5x the step time on a 10k-node graph)")
   parser.add_argument("--parallel-calls", type=int, default=0,
                       help="ego_graph_dataset num_parallel_calls (0: AUTOTUNE)")
   parser.add_argument("--deterministic", action="store_true",
@@ -121,7 +123,57 @@ class _StepTimes(tf.keras.callbacks.Callback):
 
 
 def _nbytes(element):
-  return sum(int(np.prod(t.shape)) * t.dtype.size for t in tf.nest.flatten(element))
+  return sum(int(np.prod(t.shape)) * t.dtype.size
+             for t in tf.nest.flatten(element, expand_composites=True))
+
+
+def round_up(n, multiple):
+  return -(-max(n, 1) // multiple) * multiple
+
+
+def timed_fit(model, dataset, *, warmup, steps, batch_size):
+  """Fits `model` on `dataset` for warmup + steps steps in one epoch.
+
+  Returns the timing fields of a result line, over the steps after `warmup`
+  (a multiple of the model's steps_per_execution).
+  """
+  timer = _StepTimes()
+  history = model.fit(dataset, steps_per_epoch=warmup + steps, epochs=1, verbose=0,
+                      callbacks=[timer])
+  start = next(m for m in timer.marks if m[0] >= warmup)
+  end = timer.marks[-1]
+  timed_steps = end[0] - start[0]
+  seconds = end[1] - start[1]
+  return {"seeds_per_s": round(timed_steps * batch_size / seconds, 1),
+          "steps": timed_steps, "seconds": round(seconds, 4), "batch_size": batch_size,
+          "peak_rss_mb": round(_peak_rss_mb(), 1), "loadavg1": round(os.getloadavg()[0], 2),
+          "ms_per_step": round(1000 * seconds / timed_steps, 3),
+          "cpu_util": round((end[2] - start[2]) / seconds, 2), "warmup_steps": warmup,
+          "warmup_s": round(start[1] - timer.begin, 3),
+          "final_loss": round(float(history.history["loss"][-1]), 4)}
+
+
+def materialise(dataset, max_batches, cache_mb):
+  """(`dataset`'s first K batches held in memory and repeated, what K is).
+
+  K = max_batches, or fewer so that they take at most `cache_mb` (by the size
+  of the first batch).
+  """
+  batch_mb = _nbytes(next(iter(dataset))) / 2**20
+  k = int(max(1, min(max_batches, cache_mb // max(batch_mb, 1e-9))))
+  cached = dataset.take(k).cache()
+  t0 = time.perf_counter()
+  for _ in cached:  # fills the in-memory cache; later iterations read it
+    pass
+  fill_s = time.perf_counter() - t0
+  return cached.repeat().prefetch(tf.data.AUTOTUNE), {
+      "cached_batches": k, "cached_mb": round(k * batch_mb, 1), "cache_fill_s": round(fill_s, 3)}
+
+
+def ratio_line(system, fit, compute_only, **fields):
+  """The W4_fit_over_compute_only line of two result lines."""
+  return {"system": system, "workload": "W4_fit_over_compute_only",
+          "ratio": round(fit["seeds_per_s"] / compute_only["seeds_per_s"], 4), **fields}
 
 
 def main(argv):
@@ -135,11 +187,11 @@ def main(argv):
   unknown = sorted(set(workloads) - {"fit", "compute_only"})
   if unknown or not workloads:
     raise SystemExit(f"--workloads must name fit and/or compute_only, got {args.workloads!r}")
-  if args.jit_compile and not args.no_dedupe_nodes:
-    raise SystemExit("--jit-compile needs --no-dedupe-nodes (XLA cannot compile tf.unique)")
+  if args.jit_compile and args.dedupe_nodes:
+    raise SystemExit("--jit-compile cannot go with --dedupe-nodes (XLA cannot compile tf.unique)")
   spe = args.steps_per_execution
-  warmup = -(-max(args.warmup, 1) // spe) * spe
-  steps = -(-args.steps // spe) * spe
+  warmup = round_up(args.warmup, spe)
+  steps = round_up(args.steps, spe)
 
   if args.threads > 0:
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -186,33 +238,18 @@ def main(argv):
     tf.keras.utils.set_random_seed(0)
     model = tfgle.models.EgoGraphSAGE.from_graph(
         graph, "n", hidden_dims=[args.hidden] * len(fanouts), aggregator="mean",
-        num_classes=num_classes, dedupe_nodes=not args.no_dedupe_nodes)
+        num_classes=num_classes, dedupe_nodes=args.dedupe_nodes)
     model.compile(tf.keras.optimizers.Adam(args.learning_rate),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   steps_per_execution=spe, jit_compile=args.jit_compile)
-    timer = _StepTimes()
-    history = model.fit(ds, steps_per_epoch=warmup + steps, epochs=1, verbose=0,
-                        callbacks=[timer])
-    start = next(m for m in timer.marks if m[0] >= warmup)
-    end = timer.marks[-1]
-    timed_steps = end[0] - start[0]
-    seconds = end[1] - start[1]
-    cpu = end[2] - start[2]
     result = {"system": "tfgle", "workload": workload,
-              "seeds_per_s": round(timed_steps * args.batch / seconds, 1),
-              "steps": timed_steps, "seconds": round(seconds, 4), "batch_size": args.batch,
+              **timed_fit(model, ds, warmup=warmup, steps=steps, batch_size=args.batch),
               "fanouts": fanouts, "hidden": args.hidden, "threads": threads,
-              "peak_rss_mb": round(_peak_rss_mb(), 1),
-              "loadavg1": round(os.getloadavg()[0], 2),
-              "ms_per_step": round(1000 * seconds / timed_steps, 3),
-              "cpu_util": round(cpu / seconds, 2), "warmup_steps": warmup,
-              "warmup_s": round(start[1] - timer.begin, 3),
-              "final_loss": round(float(history.history["loss"][-1]), 4),
               "model": (f"EgoGraphSAGE {[args.hidden] * len(fanouts)} mean, "
                         f"{num_classes}-class softmax"),
               "optimizer": f"Adam({args.learning_rate})",
               "steps_per_execution": spe, "jit_compile": args.jit_compile,
-              "dedupe_nodes": not args.no_dedupe_nodes,
+              "dedupe_nodes": args.dedupe_nodes,
               "num_parallel_calls": args.parallel_calls or "AUTOTUNE",
               "deterministic": args.deterministic,
               "shuffle": "random" if args.shuffle == "random" else True,
@@ -224,23 +261,11 @@ def main(argv):
   if "fit" in workloads:
     results["fit"] = train(dataset(), "W4_train_fit", {})
   if "compute_only" in workloads:
-    source = dataset()
-    batch_mb = _nbytes(next(iter(source))) / 2**20
-    k = int(max(1, min(warmup + steps, args.cache_mb // max(batch_mb, 1e-9))))
-    cached = source.take(k).cache()
-    t0 = time.perf_counter()
-    for _ in cached:  # fills the in-memory cache; later iterations read it
-      pass
-    fill_s = time.perf_counter() - t0
-    ds = cached.repeat().prefetch(tf.data.AUTOTUNE)
-    results["compute_only"] = train(ds, "W4_train_compute_only", {
-        "cached_batches": k, "cached_mb": round(k * batch_mb, 1),
-        "cache_fill_s": round(fill_s, 3)})
+    ds, extra = materialise(dataset(), warmup + steps, args.cache_mb)
+    results["compute_only"] = train(ds, "W4_train_compute_only", extra)
   if len(results) == 2:
-    print(json.dumps({"system": "tfgle", "workload": "W4_fit_over_compute_only",
-                      "ratio": round(results["fit"]["seeds_per_s"]
-                                     / results["compute_only"]["seeds_per_s"], 4),
-                      "fanouts": fanouts, "batch_size": args.batch, "threads": threads}),
+    print(json.dumps(ratio_line("tfgle", results["fit"], results["compute_only"],
+                                fanouts=fanouts, batch_size=args.batch, threads=threads)),
           flush=True)
 
 
