@@ -58,7 +58,7 @@ def _cpu_seconds():
   return t.user + t.system
 
 
-def _ints(text, name):
+def parse_ints(text, name):
   try:
     values = [int(v) for v in text.split(",") if v.strip()]
   except ValueError:
@@ -178,7 +178,7 @@ def ratio_line(system, fit, compute_only, **fields):
 
 def main(argv):
   args = _parse_args(argv)
-  fanouts = _ints(args.fanouts, "fanouts")
+  fanouts = parse_ints(args.fanouts, "fanouts")
   for name in ("batch", "hidden", "steps", "steps_per_execution"):
     if getattr(args, name) <= 0:
       raise SystemExit(f"--{name.replace('_', '-')} must be positive, got "

@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402  pylint: disable=wrong-import-position
 import tensorflow as tf  # noqa: E402  pylint: disable=wrong-import-position
 
 # pylint: disable=wrong-import-position
-from training_benchmark import materialise, ratio_line, round_up, timed_fit  # noqa: E402
+from training_benchmark import materialise, parse_ints, ratio_line, round_up, timed_fit  # noqa: E402
 
 
 def _parse_args(argv):
@@ -70,7 +70,7 @@ def _parse_args(argv):
 
 def main(argv):
   args = _parse_args(argv)
-  fanouts = [int(f) for f in args.fanouts.split(",") if f.strip()]
+  fanouts = parse_ints(args.fanouts, "fanouts")
   workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
   if not workloads or set(workloads) - {"fit", "compute_only"}:
     raise SystemExit(f"--workloads must name fit and/or compute_only, got {args.workloads!r}")
