@@ -44,7 +44,8 @@ import numpy as np  # noqa: E402  pylint: disable=wrong-import-position
 import tensorflow as tf  # noqa: E402  pylint: disable=wrong-import-position
 
 # pylint: disable=wrong-import-position
-from training_benchmark import materialise, parse_ints, ratio_line, round_up, timed_fit  # noqa: E402
+from training_benchmark import (  # noqa: E402
+    materialise, parse_ints, ratio_line, round_up, timed_fit)
 
 
 def _parse_args(argv):
