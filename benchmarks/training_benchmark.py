@@ -5,7 +5,7 @@ usage:
       [--hidden 128] [--steps 200] [--warmup 20] [--threads N]
       [--workloads fit,compute_only] [--steps-per-execution 20] [--jit-compile]
       [--dedupe-nodes] [--parallel-calls 2] [--deterministic] [--shuffle random|epoch]
-      [--cache-mb 3000]
+      [--cache-mb 2000]
 
 DATA_DIR holds the peers' arrays (../shared/peers/gen_graph.py): edges.npy
 (int64 [E, 2] src, dst), feats.npy (float32 [N, D]) and labels.npy (int64 [N]).
@@ -102,7 +102,7 @@ def _parse_args(argv):
   parser.add_argument("--shuffle", choices=("random", "epoch"), default="random",
                       help='random: endless random seeds (shuffle="random"); epoch: each seed '
                            "once per epoch, reshuffled (shuffle=True, repeated)")
-  parser.add_argument("--cache-mb", type=float, default=3000.0,
+  parser.add_argument("--cache-mb", type=float, default=2000.0,
                       help="memory for the compute-only workload's materialised batches")
   parser.add_argument("--learning-rate", type=float, default=1e-3)
   return parser.parse_args(argv)

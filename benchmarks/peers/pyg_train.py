@@ -70,7 +70,7 @@ def _parse_args(argv):
                       help="torch.set_num_threads")
   parser.add_argument("--workers", type=int, default=0, help="NeighborLoader num_workers")
   parser.add_argument("--replace", action="store_true", help="sample with replacement")
-  parser.add_argument("--cache-mb", type=float, default=3000.0)
+  parser.add_argument("--cache-mb", type=float, default=2000.0)
   parser.add_argument("--learning-rate", type=float, default=1e-3)
   return parser.parse_args(argv)
 

@@ -64,7 +64,7 @@ def _parse_args(argv):
   parser.add_argument("--ops", choices=("parallel", "vectorized"), default="parallel",
                       help="TF-GNN's ext_ops implementation (bench_tfgnn.py's default; "
                            "'vectorized', the library default, is ~9x slower there)")
-  parser.add_argument("--cache-mb", type=float, default=3000.0)
+  parser.add_argument("--cache-mb", type=float, default=2000.0)
   parser.add_argument("--learning-rate", type=float, default=1e-3)
   return parser.parse_args(argv)
 
