@@ -35,10 +35,8 @@ Each workload trains a fresh model in one fit call of warm-up + timed steps; a
 callback takes the time at the end of the warm-up steps (tracing, graph
 optimisation and the pipeline's first batches are excluded) and at the end.
 """
-import argparse
 import json
 import os
-import resource
 import sys
 import time
 
@@ -48,9 +46,9 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-
-def _peak_rss_mb():
-  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from training_common import checked, exit_now, peak_rss_mb, run_workloads
+from training_common import parser as training_parser
 
 
 def _cpu_seconds():
@@ -58,29 +56,8 @@ def _cpu_seconds():
   return t.user + t.system
 
 
-def parse_ints(text, name):
-  try:
-    values = [int(v) for v in text.split(",") if v.strip()]
-  except ValueError:
-    values = []
-  if not values or any(v <= 0 for v in values):
-    raise SystemExit(f"--{name} must be comma-separated positive ints, got {text!r}")
-  return values
-
-
 def _parse_args(argv):
-  parser = argparse.ArgumentParser(description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("data_dir")
-  parser.add_argument("--fanouts", default="10,5")
-  parser.add_argument("--batch", type=int, default=1024)
-  parser.add_argument("--hidden", type=int, default=128)
-  parser.add_argument("--steps", type=int, default=200, help="timed training steps")
-  parser.add_argument("--warmup", type=int, default=20,
-                      help="untimed steps first (rounded up to --steps-per-execution)")
-  parser.add_argument("--workloads", default="fit,compute_only")
-  parser.add_argument("--threads", type=int, default=0,
-                      help="intra- and inter-op threads (0: TensorFlow's default, all cores)")
+  parser = training_parser(__doc__)
   parser.add_argument("--steps-per-execution", type=int, default=20,
                       help="compile(steps_per_execution=): steps per call of the train function")
   parser.add_argument("--jit-compile", action="store_true",
@@ -102,9 +79,6 @@ def _parse_args(argv):
   parser.add_argument("--shuffle", choices=("random", "epoch"), default="random",
                       help='random: endless random seeds (shuffle="random"); epoch: each seed '
                            "once per epoch, reshuffled (shuffle=True, repeated)")
-  parser.add_argument("--cache-mb", type=float, default=2000.0,
-                      help="memory for the compute-only workload's materialised batches")
-  parser.add_argument("--learning-rate", type=float, default=1e-3)
   return parser.parse_args(argv)
 
 
@@ -149,7 +123,7 @@ def timed_fit(model, dataset, *, warmup, steps, batch_size):
   seconds = end[1] - start[1]
   return {"seeds_per_s": round(timed_steps * batch_size / seconds, 1),
           "steps": timed_steps, "seconds": round(seconds, 4), "batch_size": batch_size,
-          "peak_rss_mb": round(_peak_rss_mb(), 1), "loadavg1": round(os.getloadavg()[0], 2),
+          "peak_rss_mb": round(peak_rss_mb(), 1), "loadavg1": round(os.getloadavg()[0], 2),
           "ms_per_step": round(1000 * seconds / timed_steps, 3),
           "cpu_util": round((end[2] - start[2]) / seconds, 2), "warmup_steps": warmup,
           "warmup_s": round(start[1] - timer.begin, 3),
@@ -173,23 +147,9 @@ def materialise(dataset, max_batches, cache_mb):
       "cached_batches": k, "cached_mb": round(k * batch_mb, 1), "cache_fill_s": round(fill_s, 3)}
 
 
-def ratio_line(system, fit, compute_only, **fields):
-  """The W4_fit_over_compute_only line of two result lines."""
-  return {"system": system, "workload": "W4_fit_over_compute_only",
-          "ratio": round(fit["seeds_per_s"] / compute_only["seeds_per_s"], 4), **fields}
-
-
 def main(argv):
   args = _parse_args(argv)
-  fanouts = parse_ints(args.fanouts, "fanouts")
-  for name in ("batch", "hidden", "steps", "steps_per_execution"):
-    if getattr(args, name) <= 0:
-      raise SystemExit(f"--{name.replace('_', '-')} must be positive, got "
-                       f"{getattr(args, name)}")
-  workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
-  unknown = sorted(set(workloads) - {"fit", "compute_only"})
-  if unknown or not workloads:
-    raise SystemExit(f"--workloads must name fit and/or compute_only, got {args.workloads!r}")
+  fanouts, workloads = checked(args, ("batch", "hidden", "steps", "steps_per_execution"))
   if args.jit_compile and args.dedupe_nodes:
     raise SystemExit("--jit-compile cannot go with --dedupe-nodes (XLA cannot compile tf.unique)")
   spe = args.steps_per_execution
@@ -222,7 +182,7 @@ def main(argv):
   threads = args.threads or "tf-default"
   print(json.dumps({"system": "tfgle", "event": "load", "data": args.data_dir,
                     "load_s": round(load_s, 2), "nodes": num_nodes, "edges": num_edges,
-                    "classes": num_classes, "peak_rss_mb": round(_peak_rss_mb(), 1),
+                    "classes": num_classes, "peak_rss_mb": round(peak_rss_mb(), 1),
                     "nproc": os.cpu_count(), "threads": threads}), flush=True)
 
   meta_path = ["r"] * len(fanouts)
@@ -260,20 +220,14 @@ def main(argv):
     print(json.dumps(result), flush=True)
     return result
 
-  results = {}
-  if "fit" in workloads:
-    results["fit"] = train(dataset(), "W4_train_fit", {})
-  if "compute_only" in workloads:
+  def compute_only():
     ds, extra = materialise(dataset(), warmup + steps, args.cache_mb)
-    results["compute_only"] = train(ds, "W4_train_compute_only", extra)
-  if len(results) == 2:
-    print(json.dumps(ratio_line("tfgle", results["fit"], results["compute_only"],
-                                fanouts=fanouts, batch_size=args.batch, threads=threads)),
-          flush=True)
+    return train(ds, "W4_train_compute_only", extra)
+
+  run_workloads("tfgle", workloads, lambda: train(dataset(), "W4_train_fit", {}), compute_only,
+                fanouts=fanouts, batch_size=args.batch, threads=threads)
 
 
 if __name__ == "__main__":
   main(sys.argv[1:])
-  sys.stdout.flush()
-  sys.stderr.flush()
-  os._exit(0)  # skip TF's slow teardown of the tf.data threads
+  exit_now()

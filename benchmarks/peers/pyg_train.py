@@ -27,20 +27,18 @@ Workloads (JSON lines as training_benchmark.py's, "system": "pyg"):
                          (K = warm-up + timed steps, at most --cache-mb).
   W4_fit_over_compute_only  their ratio.
 """
-import argparse
 import itertools
 import json
 import os
-import resource
 import sys
 import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import numpy as np  # noqa: E402  pylint: disable=wrong-import-position
 
-def _peak_rss_mb(children=False):
-  who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-  return resource.getrusage(who).ru_maxrss / 1024.0
+# pylint: disable=wrong-import-position
+from training_common import checked, parser, peak_rss_mb, run_workloads  # noqa: E402
 
 
 def _cpu_seconds():
@@ -57,30 +55,15 @@ def _cpu_seconds():
 
 
 def _parse_args(argv):
-  parser = argparse.ArgumentParser(description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("data_dir")
-  parser.add_argument("--fanouts", default="10,5")
-  parser.add_argument("--batch", type=int, default=1024)
-  parser.add_argument("--hidden", type=int, default=128)
-  parser.add_argument("--steps", type=int, default=200, help="timed training steps")
-  parser.add_argument("--warmup", type=int, default=20, help="untimed steps first")
-  parser.add_argument("--workloads", default="fit,compute_only")
-  parser.add_argument("--threads", type=int, default=os.cpu_count(),
-                      help="torch.set_num_threads")
-  parser.add_argument("--workers", type=int, default=0, help="NeighborLoader num_workers")
-  parser.add_argument("--replace", action="store_true", help="sample with replacement")
-  parser.add_argument("--cache-mb", type=float, default=2000.0)
-  parser.add_argument("--learning-rate", type=float, default=1e-3)
-  return parser.parse_args(argv)
+  p = parser(__doc__, threads=os.cpu_count(), threads_help="torch.set_num_threads")
+  p.add_argument("--workers", type=int, default=0, help="NeighborLoader num_workers")
+  p.add_argument("--replace", action="store_true", help="sample with replacement")
+  return p.parse_args(argv)
 
 
 def main(argv):
   args = _parse_args(argv)
-  fanouts = [int(f) for f in args.fanouts.split(",") if f.strip()]
-  workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
-  if not workloads or set(workloads) - {"fit", "compute_only"}:
-    raise SystemExit(f"--workloads must name fit and/or compute_only, got {args.workloads!r}")
+  fanouts, workloads = checked(args)
 
   import torch  # pylint: disable=g-import-not-at-top
   import torch.nn.functional as F  # pylint: disable=g-import-not-at-top
@@ -160,8 +143,8 @@ def main(argv):
     result = {"system": "pyg", "workload": workload,
               "seeds_per_s": round(args.steps * args.batch / seconds, 1),
               "steps": args.steps, "seconds": round(seconds, 4), "batch_size": args.batch,
-              "peak_rss_mb": round(_peak_rss_mb(), 1),
-              "peak_rss_children_mb": round(_peak_rss_mb(children=True), 1),
+              "peak_rss_mb": round(peak_rss_mb(), 1),
+              "peak_rss_children_mb": round(peak_rss_mb(children=True), 1),
               "loadavg1": round(os.getloadavg()[0], 2),
               "ms_per_step": round(1000 * seconds / args.steps, 3),
               "cpu_util": round(cpu / seconds, 2), "warmup_steps": args.warmup,
@@ -177,28 +160,21 @@ def main(argv):
     print(json.dumps(result), flush=True)
     return result
 
-  results = {}
-  if "fit" in workloads:
-    results["fit"] = train(endless(loader), "W4_train_fit", {})
-  if "compute_only" in workloads:
+  def compute_only():
     source = endless(loader)
     first = next(source)
-    batch_mb = sum(t.numel() * t.element_size() for t in (first.x, first.y, first.edge_index,
-                                                           first.n_id)) / 2**20
+    batch_mb = sum(t.numel() * t.element_size()
+                   for t in (first.x, first.y, first.edge_index, first.n_id)) / 2**20
     k = int(max(1, min(args.warmup + args.steps, args.cache_mb // max(batch_mb, 1e-9))))
     t0 = time.perf_counter()
     cached = [first] + [next(source) for _ in range(k - 1)]
     fill_s = time.perf_counter() - t0
-    del source
-    results["compute_only"] = train(itertools.cycle(cached), "W4_train_compute_only", {
+    return train(itertools.cycle(cached), "W4_train_compute_only", {
         "cached_batches": k, "cached_mb": round(k * batch_mb, 1),
         "cache_fill_s": round(fill_s, 3)})
-  if len(results) == 2:
-    print(json.dumps({"system": "pyg", "workload": "W4_fit_over_compute_only",
-                      "ratio": round(results["fit"]["seeds_per_s"]
-                                     / results["compute_only"]["seeds_per_s"], 4),
-                      "fanouts": fanouts, "batch_size": args.batch,
-                      "threads": args.threads}), flush=True)
+
+  run_workloads("pyg", workloads, lambda: train(endless(loader), "W4_train_fit", {}),
+                compute_only, fanouts=fanouts, batch_size=args.batch, threads=args.threads)
 
 
 if __name__ == "__main__":

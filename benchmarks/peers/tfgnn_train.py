@@ -44,37 +44,22 @@ import numpy as np  # noqa: E402  pylint: disable=wrong-import-position
 import tensorflow as tf  # noqa: E402  pylint: disable=wrong-import-position
 
 # pylint: disable=wrong-import-position
-from training_benchmark import (  # noqa: E402
-    materialise, parse_ints, ratio_line, round_up, timed_fit)
+from training_benchmark import materialise, round_up, timed_fit  # noqa: E402
+from training_common import checked, exit_now, parser, run_workloads  # noqa: E402
 
 
 def _parse_args(argv):
-  parser = argparse.ArgumentParser(description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("data_dir")
-  parser.add_argument("--fanouts", default="10,5")
-  parser.add_argument("--batch", type=int, default=1024)
-  parser.add_argument("--hidden", type=int, default=128)
-  parser.add_argument("--steps", type=int, default=200, help="timed training steps")
-  parser.add_argument("--warmup", type=int, default=20, help="untimed steps first")
-  parser.add_argument("--workloads", default="fit")
-  parser.add_argument("--threads", type=int, default=0,
-                      help="intra- and inter-op threads (0: TensorFlow's default, all cores)")
-  parser.add_argument("--steps-per-execution", type=int, default=20)
-  parser.add_argument("--ops", choices=("parallel", "vectorized"), default="parallel",
-                      help="TF-GNN's ext_ops implementation (bench_tfgnn.py's default; "
-                           "'vectorized', the library default, is ~9x slower there)")
-  parser.add_argument("--cache-mb", type=float, default=2000.0)
-  parser.add_argument("--learning-rate", type=float, default=1e-3)
-  return parser.parse_args(argv)
+  p = parser(__doc__, workloads="fit")
+  p.add_argument("--steps-per-execution", type=int, default=20)
+  p.add_argument("--ops", choices=("parallel", "vectorized"), default="parallel",
+                 help="TF-GNN's ext_ops implementation (bench_tfgnn.py's default; "
+                      "'vectorized', the library default, is ~9x slower there)")
+  return p.parse_args(argv)
 
 
 def main(argv):
   args = _parse_args(argv)
-  fanouts = parse_ints(args.fanouts, "fanouts")
-  workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
-  if not workloads or set(workloads) - {"fit", "compute_only"}:
-    raise SystemExit(f"--workloads must name fit and/or compute_only, got {args.workloads!r}")
+  fanouts, workloads = checked(args, ("batch", "hidden", "steps", "steps_per_execution"))
   spe = args.steps_per_execution
   warmup, steps = round_up(args.warmup, spe), round_up(args.steps, spe)
   if args.threads > 0:
@@ -182,20 +167,14 @@ def main(argv):
     print(json.dumps(result), flush=True)
     return result
 
-  results = {}
-  if "fit" in workloads:
-    results["fit"] = train(dataset(), "W4_train_fit", {})
-  if "compute_only" in workloads:
+  def compute_only():
     ds, extra = materialise(dataset(), warmup + steps, args.cache_mb)
-    results["compute_only"] = train(ds, "W4_train_compute_only", extra)
-  if len(results) == 2:
-    print(json.dumps(ratio_line("tfgnn", results["fit"], results["compute_only"],
-                                fanouts=fanouts, batch_size=args.batch, threads=threads)),
-          flush=True)
+    return train(ds, "W4_train_compute_only", extra)
+
+  run_workloads("tfgnn", workloads, lambda: train(dataset(), "W4_train_fit", {}), compute_only,
+                fanouts=fanouts, batch_size=args.batch, threads=threads)
 
 
 if __name__ == "__main__":
   main(sys.argv[1:])
-  sys.stdout.flush()
-  sys.stderr.flush()
-  os._exit(0)  # skip TF's slow (sometimes hanging) teardown of the tf.data threads
+  exit_now()

@@ -10,8 +10,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def load(relative_path: str):
-  """The benchmark script at ROOT/`relative_path` as a module (its main() not run)."""
+  """The benchmark script at ROOT/`relative_path` as a module (its main() not run), its
+  directory on sys.path as `python SCRIPT` puts it."""
   path = os.path.join(ROOT, relative_path)
+  if os.path.dirname(path) not in sys.path:
+    sys.path.insert(0, os.path.dirname(path))
   name = os.path.splitext(os.path.basename(path))[0]
   spec = importlib.util.spec_from_file_location(name, path)
   module = importlib.util.module_from_spec(spec)
