@@ -47,7 +47,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from training_common import checked, exit_now, peak_rss_mb, run_workloads
+from training_common import checked, exit_now, load_arrays, peak_rss_mb, run_workloads
 from training_common import parser as training_parser
 
 
@@ -147,6 +147,18 @@ def materialise(dataset, max_batches, cache_mb):
       "cached_batches": k, "cached_mb": round(k * batch_mb, 1), "cache_fill_s": round(fill_s, 3)}
 
 
+def run_keras_workloads(system, workloads, train, dataset, max_batches, cache_mb, **fields):
+  """W4_train_fit: train(dataset(), ...); W4_train_compute_only: train() on batches of
+  dataset() held in memory (see materialise); their ratio (run_workloads)."""
+
+  def compute_only():
+    ds, extra = materialise(dataset(), max_batches, cache_mb)
+    return train(ds, "W4_train_compute_only", extra)
+
+  run_workloads(system, workloads, lambda: train(dataset(), "W4_train_fit", {}), compute_only,
+                **fields)
+
+
 def main(argv):
   args = _parse_args(argv)
   fanouts, workloads = checked(args, ("batch", "hidden", "steps", "steps_per_execution"))
@@ -164,11 +176,8 @@ def main(argv):
   tf.get_logger().setLevel("ERROR")
 
   t0 = time.perf_counter()
-  edges = np.load(os.path.join(args.data_dir, "edges.npy"))
-  feats = np.load(os.path.join(args.data_dir, "feats.npy"))
-  labels = np.load(os.path.join(args.data_dir, "labels.npy")).astype(np.int64)
+  edges, feats, labels, num_classes = load_arrays(args.data_dir)
   num_nodes = len(feats)
-  num_classes = int(labels.max()) + 1
   graph = (tfgle.Graph()
            .node({"id": np.arange(num_nodes, dtype=np.int64), "feature": feats,
                   "label": labels[:num_nodes]}, node_type="n",
@@ -217,15 +226,10 @@ def main(argv):
               "deterministic": args.deterministic,
               "shuffle": "random" if args.shuffle == "random" else True,
               "strategy": "random", **extra}
-    print(json.dumps(result), flush=True)
     return result
 
-  def compute_only():
-    ds, extra = materialise(dataset(), warmup + steps, args.cache_mb)
-    return train(ds, "W4_train_compute_only", extra)
-
-  run_workloads("tfgle", workloads, lambda: train(dataset(), "W4_train_fit", {}), compute_only,
-                fanouts=fanouts, batch_size=args.batch, threads=threads)
+  run_keras_workloads("tfgle", workloads, train, dataset, warmup + steps, args.cache_mb,
+                      fanouts=fanouts, batch_size=args.batch, threads=threads)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import os
 import resource
 import sys
 
+import numpy as np
+
 WORKLOADS = ("fit", "compute_only")
 
 
@@ -56,19 +58,28 @@ def checked(args, positive=("batch", "hidden", "steps")):
   return fanouts, workloads
 
 
+def load_arrays(data_dir):
+  """(edges int64 [E, 2], feats float32 [N, D], labels int64 [N], the number of classes) of
+  the peers' arrays in `data_dir` (../shared/peers/gen_graph.py)."""
+  edges = np.load(os.path.join(data_dir, "edges.npy"))
+  feats = np.load(os.path.join(data_dir, "feats.npy"))
+  labels = np.load(os.path.join(data_dir, "labels.npy")).astype(np.int64)
+  return edges, feats, labels, int(labels.max()) + 1
+
+
 def peak_rss_mb(children=False):
   who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
   return resource.getrusage(who).ru_maxrss / 1024.0
 
 
 def run_workloads(system, workloads, fit, compute_only, **ratio_fields):
-  """Runs fit() and compute_only() as `workloads` ask (each returns its printed line),
-  then prints their W4_fit_over_compute_only line when both ran."""
+  """Runs fit() and compute_only() as `workloads` ask and prints the result line each
+  returns, then their W4_fit_over_compute_only line when both ran."""
   results = {}
-  if "fit" in workloads:
-    results["fit"] = fit()
-  if "compute_only" in workloads:
-    results["compute_only"] = compute_only()
+  for name, run in (("fit", fit), ("compute_only", compute_only)):
+    if name in workloads:
+      results[name] = run()
+      print(json.dumps(results[name]), flush=True)
   if len(results) == 2:
     ratio = results["fit"]["seeds_per_s"] / results["compute_only"]["seeds_per_s"]
     print(json.dumps({"system": system, "workload": "W4_fit_over_compute_only",

@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402  pylint: disable=wrong-import-position
 
 # pylint: disable=wrong-import-position
-from training_common import checked, parser, peak_rss_mb, run_workloads  # noqa: E402
+from training_common import checked, load_arrays, parser, peak_rss_mb, run_workloads  # noqa: E402
 
 
 def _cpu_seconds():
@@ -77,11 +77,8 @@ def main(argv):
              "torch-sparse" if pyg_typing.WITH_TORCH_SPARSE else "none")
 
   t0 = time.perf_counter()
-  edges = np.load(os.path.join(args.data_dir, "edges.npy"))
-  feats = np.load(os.path.join(args.data_dir, "feats.npy"))
-  labels = np.load(os.path.join(args.data_dir, "labels.npy")).astype(np.int64)
+  edges, feats, labels, num_classes = load_arrays(args.data_dir)
   num_nodes = len(feats)
-  num_classes = int(labels.max()) + 1
   data = Data(x=torch.from_numpy(feats), y=torch.from_numpy(labels),
               edge_index=torch.from_numpy(np.ascontiguousarray(edges[:, ::-1].T)),
               num_nodes=num_nodes)
@@ -157,7 +154,6 @@ def main(argv):
               "with_replacement": bool(args.replace), "sampler_backend": backend,
               "versions": {"torch": torch.__version__,
                            "torch_geometric": torch_geometric.__version__}, **extra}
-    print(json.dumps(result), flush=True)
     return result
 
   def compute_only():

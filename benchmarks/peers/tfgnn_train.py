@@ -44,8 +44,8 @@ import numpy as np  # noqa: E402  pylint: disable=wrong-import-position
 import tensorflow as tf  # noqa: E402  pylint: disable=wrong-import-position
 
 # pylint: disable=wrong-import-position
-from training_benchmark import materialise, round_up, timed_fit  # noqa: E402
-from training_common import checked, exit_now, parser, run_workloads  # noqa: E402
+from training_benchmark import round_up, run_keras_workloads, timed_fit  # noqa: E402
+from training_common import checked, exit_now, load_arrays, parser  # noqa: E402
 
 
 def _parse_args(argv):
@@ -72,11 +72,9 @@ def main(argv):
   tf.get_logger().setLevel("ERROR")
 
   t0 = time.perf_counter()
-  edges = np.load(os.path.join(args.data_dir, "edges.npy"))
-  feats = np.load(os.path.join(args.data_dir, "feats.npy"))
-  labels = tf.constant(np.load(os.path.join(args.data_dir, "labels.npy")).astype(np.int64))
+  edges, feats, labels, num_classes = load_arrays(args.data_dir)
+  labels = tf.constant(labels)
   num_nodes, dim = feats.shape
-  num_classes = int(tf.reduce_max(labels)) + 1
   num_edges = len(edges)
   base = sampler.InMemUniformEdgesSampler(
       num_source_nodes=num_nodes, source=tf.constant(np.ascontiguousarray(edges[:, 0])),
@@ -164,15 +162,10 @@ def main(argv):
               "num_parallel_calls": "AUTOTUNE", "deterministic": False,
               "versions": {"tensorflow": tf.__version__, "tensorflow_gnn": tfgnn.__version__},
               **extra}
-    print(json.dumps(result), flush=True)
     return result
 
-  def compute_only():
-    ds, extra = materialise(dataset(), warmup + steps, args.cache_mb)
-    return train(ds, "W4_train_compute_only", extra)
-
-  run_workloads("tfgnn", workloads, lambda: train(dataset(), "W4_train_fit", {}), compute_only,
-                fanouts=fanouts, batch_size=args.batch, threads=threads)
+  run_keras_workloads("tfgnn", workloads, train, dataset, warmup + steps, args.cache_mb,
+                      fanouts=fanouts, batch_size=args.batch, threads=threads)
 
 
 if __name__ == "__main__":
