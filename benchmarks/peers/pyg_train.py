@@ -1,6 +1,7 @@
 """Peer W4: the GraphSAGE of training_benchmark.py in PyTorch Geometric, back to back.
 
-usage (in the PyG environment of ../shared/peers/pyg/setup.sh, /tmp/venv-pyg):
+usage (in the PyG environment of ../shared/peers/pyg/setup.sh, /tmp/venv-pyg; it
+imports ../training_common.py, which needs numpy only):
   /tmp/venv-pyg/bin/python benchmarks/peers/pyg_train.py DATA_DIR [--fanouts 10,5]
       [--batch 1024] [--hidden 128] [--steps 200] [--warmup 20] [--threads N]
       [--workers N] [--replace] [--workloads fit,compute_only]

@@ -6,7 +6,8 @@ usage:
       [--workloads fit,compute_only] [--steps-per-execution 20] [--ops parallel|vectorized]
 
 Runs in tfgle's environment (tensorflow 2.17, tf-keras, tensorflow-gnn 1.0.3);
-it imports only the timing helpers of ../training_benchmark.py, not tfgle.
+it imports the helpers of ../training_benchmark.py and ../training_common.py,
+never tfgle.
 
 Sampling is TF-GNN's in-memory sampler as ../shared/peers/tfgnn/bench_tfgnn.py
 runs it (SamplingSpecBuilder(RANDOM_UNIFORM).seed().sample(k1).sample(k2) ->
@@ -32,7 +33,6 @@ Workloads: W4_train_fit (Keras fit on the sampling pipeline) and, with
 the pipeline held in memory) and their ratio, as training_benchmark.py prints
 them, with "system": "tfgnn".
 """
-import argparse
 import json
 import os
 import sys
