@@ -3,7 +3,8 @@
 usage:
   python benchmarks/sampling_benchmark.py DATA_DIR [--batch 1024] [--fanouts 10,5]
       [--batches 200] [--warmup 20] [--workloads w1,w2,w3] [--threads N]
-      [--parallel-calls N] [--no-single-thread]
+      [--parallel-calls N] [--inter-threads N] [--consume python|graph|op]
+      [--batches-per-call K] [--no-single-thread]
 
 DATA_DIR holds edges.npy (int64 [E, 2] src, dst) and feats.npy (float32 [N, D]).
 The graph is built through tfgle.Graph from those arrays: one node type "n"
@@ -67,6 +68,9 @@ def _parse_args(argv):
   parser.add_argument("--w3-strategies", default="random,in_degree")
   parser.add_argument("--threads", type=int, default=0,
                       help="intra-op threads (0: TensorFlow's default, all cores)")
+  parser.add_argument("--inter-threads", type=int, default=0,
+                      help="inter-op threads (0: as --threads); tf.data's parallel map "
+                           "runs its calls on this pool")
   parser.add_argument("--parallel-calls", type=int, default=2,
                       help="tf.data map num_parallel_calls (each op call is already sharded "
                            "over the intra-op pool)")
@@ -76,6 +80,9 @@ def _parse_args(argv):
                            "fit with steps_per_execution does); op: no tf.data, a "
                            "tf.function calls the map function on 50 steps in a loop (the "
                            "ops' own throughput, to see what the pipeline costs)")
+  parser.add_argument("--batches-per-call", type=int, default=1,
+                      help="W1/W2: sample this many batches in one op call and split them "
+                           "again (unbatch): fewer, larger calls")
   parser.add_argument("--no-single-thread", action="store_true",
                       help="skip the single-thread W1 line")
   parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)
@@ -88,7 +95,8 @@ def main(argv):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if args.threads > 0:
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+  if args.inter_threads or args.threads:
+    tf.config.threading.set_inter_op_parallelism_threads(args.inter_threads or args.threads)
   import tfgle  # pylint: disable=g-import-not-at-top
 
   fanouts = [int(f) for f in args.fanouts.split(",") if f]
@@ -125,25 +133,32 @@ def main(argv):
   node_order = tf.constant(rng.permutation(num_nodes).astype(np.int64))
   batch = args.batch
 
-  def traversal(order, step):
-    """Seeds of batch `step` of a shuffled traversal (wraps around at epoch ends)."""
+  def traversal(order, step, count=1):
+    """Seeds of batches [step * count, (step + 1) * count) of a shuffled traversal (wraps
+    around at epoch ends)."""
     n = tf.shape(order, out_type=tf.int64)[0]
-    positions = (step * batch + tf.range(batch, dtype=tf.int64)) % n
+    size = count * batch
+    positions = (step * size + tf.range(size, dtype=tf.int64)) % n
     return tf.gather(order, positions)
 
   features = graph.feature_tensors("n").get("feature") if need_feats else None
 
+  calls = args.batches_per_call
+
   def khop_fn(strategy, with_features):
     def fn(step):
-      seeds = traversal(node_order, step)
+      seeds = traversal(node_order, step, calls)
       hops = graph.sampler.sample_fanouts("r", seeds, fanouts, strategy=strategy,
                                       seed=tf.stack([tf.constant(7, tf.int64), step]),
                                       edge_ids=False)
-      out = {"seeds": seeds, "hops": tuple(h.ids for h in hops)}
+      # [calls, ...]: every hop's rows of one batch are contiguous.
+      split = lambda t: tf.reshape(t, [calls, -1] + t.shape.as_list()[1:])
+      out = {"seeds": split(seeds), "hops": tuple(split(h.ids) for h in hops)}
       if with_features:
-        every = tf.concat([seeds] + [tf.reshape(h.ids, [-1]) for h in hops], 0)
+        every = tf.concat([out["seeds"]] + [tf.reshape(h, [calls, -1]) for h in out["hops"]],
+                          1)
         out["features"] = tf.gather(features, tf.maximum(every, 0))
-      return out
+      return out if calls > 1 else tf.nest.map_structure(lambda t: t[0], out)
     return fn
 
   edge_order = None
@@ -170,9 +185,11 @@ def main(argv):
       jobs.append((f"W3_neg{args.negs}_{s}", neg_fn(s)))
 
   for name, fn in jobs:
-    dataset = (tf.data.Dataset.range(2**62)
-               .map(fn, num_parallel_calls=args.parallel_calls, deterministic=True)
-               .prefetch(2))
+    dataset = tf.data.Dataset.range(2**62).map(fn, num_parallel_calls=args.parallel_calls,
+                                               deterministic=True)
+    if calls > 1 and not name.startswith("W3"):
+      dataset = dataset.unbatch()
+    dataset = dataset.prefetch(2)
     iterator = iter(dataset)
 
     def sizes_of(out):
@@ -248,6 +265,7 @@ def main(argv):
               "loadavg1": round(os.getloadavg()[0], 2), "warmup_batches": args.warmup,
               "warmup_s": round(warmup_s, 3), "threads": args.threads or "tf-default",
               "parallel_calls": args.parallel_calls, "consume": args.consume,
+              "batches_per_call": calls,
               "peak_rss_mb": round(_peak_rss_mb(), 1)}
     if name.startswith("W3"):
       result["fanouts"] = [args.negs]
@@ -266,7 +284,8 @@ def main(argv):
            "--fanouts", args.fanouts, "--batches", str(args.batches), "--warmup",
            str(args.warmup), "--workloads", "w1", "--w1-strategies", "random", "--threads", "1",
            "--suffix", "_1thread", "--no-load-line", "--no-single-thread", "--consume",
-           args.consume, "--parallel-calls", "1"]
+           args.consume, "--parallel-calls", "1", "--batches-per-call",
+           str(args.batches_per_call)]
     subprocess.run(cmd, check=True)
 
 
