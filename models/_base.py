@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from tfgle.features import FeatureEncoder, HeteroFeatureEncoder
 from tfgle.features import specs as specs_lib
+from tfgle.layers import aggregation
 
 
 def check_positive_int(cls: str, name: str, value: Any) -> int:
@@ -120,8 +121,7 @@ def zero_padding(inputs: Mapping[str, Any], features: Mapping[str, specs_lib.Fea
     if not isinstance(spec, specs_lib.NumericSpec) or name not in out:
       continue
     value = tf.convert_to_tensor(out[name])
-    keep = mask[..., tf.newaxis] if spec.dim else mask
-    out[name] = tf.where(keep, value, tf.zeros_like(value))
+    out[name] = aggregation.where_rows(mask, value, tf.zeros_like(value))
   return out
 
 

@@ -30,6 +30,23 @@ class MaskedTest(tf.test.TestCase):
       self.assertAllClose(fn(self.poisoned, self.mask), self._per_row(reference), atol=1e-6)
     self.assertAllEqual(aggregation.masked_count(self.mask)[..., 0], self.mask.sum(-1))
 
+  def test_where_rows_is_where_over_the_leading_axes(self):
+    fill = np.full_like(self.values, -7.0)
+    for mask in [self.mask, self.mask[:1], self.mask[:, :, :1], self.mask[..., 0]]:
+      expanded = mask.reshape(mask.shape + (1,) * (4 - mask.ndim))
+      self.assertAllEqual(aggregation.where_rows(mask, self.poisoned, fill),
+                          np.where(expanded, self.poisoned, fill))
+    # Unknown leading and trailing sizes, as in a traced Keras model; NaN-free gradients.
+    where = tf.function(aggregation.where_rows, input_signature=[
+        tf.TensorSpec([None, 3, 4], tf.bool), tf.TensorSpec([None, 3, 4, None]),
+        tf.TensorSpec([None, 3, 4, None])])
+    values = tf.constant(self.poisoned)
+    with tf.GradientTape() as tape:
+      tape.watch(values)
+      total = tf.reduce_sum(where(self.mask, values, tf.zeros_like(values)))
+    self.assertAllEqual(tape.gradient(total, values),
+                        np.broadcast_to(self.mask[..., None], self.values.shape).astype(float))
+
   def test_masked_softmax(self):
     logits = self.poisoned[..., 0]
     probs = aggregation.masked_softmax(logits, self.mask).numpy()

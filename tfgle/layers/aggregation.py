@@ -27,11 +27,30 @@ def _neighbor_axis(mask: tf.Tensor) -> int:
   return tf.convert_to_tensor(mask).shape.rank - 1
 
 
+def where_rows(mask: tf.Tensor, values: tf.Tensor, fill: tf.Tensor) -> tf.Tensor:
+  """tf.where(mask [...], values [..., D...], fill [..., D...]), mask over leading axes.
+
+  The mask (broadcast to the leading shape of `values`) picks whole rows of the
+  flattened values with the row-wise Select kernel: tf.where's broadcast of a
+  [..., 1] condition copies one element at a time (it took 40% of a GraphSAGE
+  training step on CPU).
+  """
+  values = tf.convert_to_tensor(values)
+  mask = tf.cast(mask, tf.bool)
+  rank = mask.shape.rank
+  if values.shape.rank == rank:
+    return tf.where(mask, values, fill)
+  shape = tf.shape(values)
+  rows = tf.stack([-1, tf.reduce_prod(shape[rank:])])
+  out = tf.raw_ops.Select(condition=tf.reshape(tf.broadcast_to(mask, shape[:rank]), [-1]),
+                          x=tf.reshape(values, rows), y=tf.reshape(fill, rows))
+  return tf.reshape(out, shape)
+
+
 def zero_masked(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
   """`values` [..., k, ...] with entries where mask [..., k] is False set to 0."""
   values = tf.convert_to_tensor(values)
-  mask = _expand_mask(mask, values)
-  return tf.where(mask, values, tf.zeros_like(values))
+  return where_rows(mask, values, tf.zeros_like(values))
 
 
 def masked_count(mask: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
@@ -58,10 +77,9 @@ def masked_max(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
   """Max of values [..., k, D...] over k where mask [..., k]; zeros where none."""
   values = tf.convert_to_tensor(values)
   axis = _neighbor_axis(mask)
-  expanded = _expand_mask(mask, values)
   lowest = tf.fill(tf.shape(values), tf.constant(values.dtype.min, values.dtype))
-  result = tf.reduce_max(tf.where(expanded, values, lowest), axis=axis)
-  any_valid = tf.reduce_any(expanded, axis=axis)
+  result = tf.reduce_max(where_rows(mask, values, lowest), axis=axis)
+  any_valid = tf.reduce_any(_expand_mask(mask, values), axis=axis)
   return tf.where(any_valid, result, tf.zeros_like(result))
 
 
