@@ -39,7 +39,8 @@ from typing import Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from tfgle.graph.sampler import Sampler
+from tfgle.distribute import partitioned_nodes
+from tfgle.graph.sampler import Sampler, feature_names
 from tfgle.ops import sampling
 from tfgle.ops._library import ops
 from tfgle.ops.random_walk import RandomWalks
@@ -84,11 +85,19 @@ def ps_devices(strategy_or_resolver) -> list[str]:
 
 
 class _Partition:
-  """The tables of one partition (one device), keyed by (edge type name, reverse)."""
+  """What one partition (one device) holds.
+
+  tables: CSR tables keyed by (edge type name, reverse).
+  columns: node data keyed by (node type, "feature", name), (node type,
+    "label") and (node type, "id"): the rows of the nodes this partition owns.
+  id_maps: node type -> the part of its id map of the ids this partition owns.
+  """
 
   def __init__(self, device: str):
     self.device = device
     self.tables: dict[tuple[str, bool], CsrTable] = {}
+    self.columns: dict[tuple, partitioned_nodes.Column] = {}
+    self.id_maps: dict[str, partitioned_nodes.IdMapPart] = {}
 
 
 class PartitionedGraph(Sampler):
@@ -101,23 +110,34 @@ class PartitionedGraph(Sampler):
       p's tables are created there.
     edge_types: the edge types to partition (default: all). Reverse tables
       (in-edges) are partitioned on first use.
+    node_data: also partition every node type's features, labels, external
+      ids and id map (default); False leaves them to the base graph, read
+      where the pipeline runs.
 
   Raises:
-    ValueError: no devices, or an unknown edge type.
+    ValueError: no devices, an unknown edge type, or node_data not a bool.
   """
 
-  def __init__(self, graph, devices: Sequence[str], *, edge_types=None):
+  def __init__(self, graph, devices: Sequence[str], *, edge_types=None, node_data: bool = True):
     super().__init__()
     if isinstance(devices, str) or not devices:
       raise ValueError(f"devices must be a non-empty list of device names, got {devices!r}")
+    if not isinstance(node_data, bool):
+      raise ValueError(f"node_data must be True or False, got {node_data!r}")
     self._graph = graph
     self.devices = [str(d) for d in devices]
     self.partitions = [_Partition(d) for d in self.devices]
+    self.node_data = node_data
+    self._feature_specs: dict[str, dict[str, bool]] = {}   # node type -> {name: ragged}
+    self._num_nodes: dict[str, int] = {}   # node types whose data is partitioned
     names = [e.name for e in graph.edge_types] if edge_types is None else [
         graph.edge_type(e).name for e in edge_types]
     for name in names:
       for partition in self.partitions:
         self.table(partition, name, False)
+    if node_data:
+      for node_type in graph.node_types:
+        self._build_nodes(node_type)
 
   @property
   def graph(self):
@@ -188,6 +208,138 @@ class PartitionedGraph(Sampler):
             total += int(ops.tfgle_table_memory(table.resource_handle))
       totals.append(total)
     return totals
+
+  def _build_nodes(self, node_type: str):
+    """Puts the rows each partition owns of `node_type`'s per-node tensors on its device,
+    and its id map split by id."""
+    graph, num = self._graph, self.num_partitions
+    with tf.init_scope():  # built eagerly
+      features = graph.feature_tensors(node_type)
+      tensors = {("feature", name): tensor for name, tensor in features.items()}
+      try:
+        tensors[("label",)] = graph.labels(node_type)
+      except ValueError:  # no labels
+        pass
+      ids = graph.node_ids(node_type)
+      tensors[("id",)] = ids
+      for p, partition in enumerate(self.partitions):
+        for key, tensor in tensors.items():
+          partition.columns[(node_type, *key)] = partitioned_nodes.owned_rows(
+              tensor, p, num, partition.device, "_".join((node_type, *key)))
+      parts = partitioned_nodes.id_map_parts(ids.numpy(), self.devices, f"{node_type}_id_map")
+      for partition, part in zip(self.partitions, parts):
+        partition.id_maps[node_type] = part
+    self._num_nodes[node_type] = int(ids.shape[0])
+    self._feature_specs[node_type] = {
+        name: isinstance(tensor, tf.RaggedTensor) for name, tensor in features.items()}
+
+  def node_data_bytes(self) -> list[int]:
+    """Bytes of node data each partition holds: feature, label and id rows, and id maps.
+
+    Numbers are exact; a string element counts 32 bytes (its header, not its
+    characters). Id maps are measured by their tables on their devices.
+    """
+    totals = []
+    for partition in self.partitions:
+      total = sum(column.nbytes() for column in partition.columns.values())
+      for part in partition.id_maps.values():
+        total += partitioned_nodes.Column(part.dense).nbytes()
+        with tf.device(partition.device):
+          total += int(ops.tfgle_table_memory(part.table.resource_handle))
+      totals.append(total)
+    return totals
+
+  # ------------------------------------------------------------ node data
+
+  def _partitioned(self, node_type: str) -> bool:
+    """Whether `node_type`'s data is on the partitions (a ValueError for an unknown type)."""
+    if node_type in self._num_nodes:
+      return True
+    self._graph.num_nodes(node_type)   # unknown node types fail here, named
+    return False
+
+  def _gather_columns(self, node_type: str, indices, keys) -> list:
+    """The rows at dense `indices` (any shape) of `node_type`'s columns `keys`, as tf.gather
+    of the base tensors would give them."""
+    indices = tf.convert_to_tensor(indices)
+    if not indices.dtype.is_integer:
+      raise TypeError(f"indices must be integers, got dtype {indices.dtype.name}")
+    flat = tf.reshape(tf.cast(indices, tf.int64), [-1])
+    num_nodes = self._num_nodes[node_type]
+    check = tf.debugging.Assert(
+        tf.reduce_all((flat >= 0) & (flat < num_nodes)),
+        [f"indices must be dense node indices of node type {node_type!r} in [0, {num_nodes})"])
+    with tf.control_dependencies([check]):
+      local = tf.math.floordiv(flat, self.num_partitions)
+    positions, (parts,) = self._scatter(self.owner(flat), [local])
+    results = []
+    for key in keys:
+      columns = [partition.columns[(node_type, *key)] for partition in self.partitions]
+      gathered = []
+      for partition, column, part in zip(self.partitions, columns, parts):
+        with tf.device(partition.device):
+          gathered.append(column.gather(part))
+      if columns[0].ragged:
+        rows = partitioned_nodes.stitch_ragged(positions, gathered)
+        if indices.shape.rank != 1:   # tf.gather's nesting of ragged rows
+          rows = tf.gather(rows, tf.reshape(tf.range(tf.size(flat)), tf.shape(indices)))
+      else:
+        rows = tf.dynamic_stitch(positions, gathered)
+        rows = tf.reshape(rows, tf.concat([tf.shape(indices), tf.shape(rows)[1:]], 0))
+        rows.set_shape(indices.shape.concatenate(columns[0].values.shape[1:]))
+      results.append(rows)
+    return results
+
+  def gather_features(self, node_type, indices, names=None):
+    """Sampler.gather_features, each row read from its owner (node_data) or the base graph."""
+    if not self._partitioned(node_type):
+      return super().gather_features(node_type, indices, names)
+    names = feature_names(self._feature_specs[node_type], node_type, names)
+    return dict(zip(names, self._gather_columns(node_type, indices,
+                                                [("feature", name) for name in names])))
+
+  def gather_labels(self, node_type, indices):
+    """Sampler.gather_labels, each label read from its owner (node_data) or the base graph."""
+    if not self._partitioned(node_type) or (
+        (node_type, "label") not in self.partitions[0].columns):
+      return super().gather_labels(node_type, indices)  # (or its error: no labels)
+    return self._gather_columns(node_type, indices, [("label",)])[0]
+
+  def gather_ids(self, node_type, indices):
+    """Sampler.gather_ids, each id read from its owner (node_data) or the base graph."""
+    if not self._partitioned(node_type):
+      return super().gather_ids(node_type, indices)
+    if isinstance(indices, tf.RaggedTensor):
+      return indices.with_flat_values(self.gather_ids(node_type, indices.flat_values))
+    return self._gather_columns(node_type, indices, [("id",)])[0]
+
+  def lookup_indices(self, node_type, ids, allow_missing=False):
+    """Sampler.lookup_indices: each id looked up by partition id mod P (node_data), or the
+    base graph's id map.
+
+    Unknown ids raise tf.errors.InvalidArgumentError with the local lookup's
+    message ("ids[i] = x is not a known id of this node type (n ids)"), or
+    map to -1 with allow_missing.
+    """
+    if not self._partitioned(node_type):
+      return super().lookup_indices(node_type, ids, allow_missing)
+    ids = tf.convert_to_tensor(ids)
+    if not ids.dtype.is_integer and ids.shape.num_elements() != 0:
+      raise TypeError(f"ids must be integers, got dtype {ids.dtype.name}")
+    flat = tf.reshape(tf.cast(ids, tf.int64), [-1])
+    owner = tf.cast(tf.math.floormod(flat, self.num_partitions), tf.int32)
+    dense, = self.scatter_gather(
+        owner, [flat], lambda p, part: (self.partitions[p].id_maps[node_type].lookup(part),))
+    if not allow_missing:
+      size = tf.size(flat, out_type=tf.int64)
+      first = tf.reduce_min(tf.concat([tf.where(dense < 0)[:, 0], [size]], 0))
+      message = tf.strings.format(
+          "ids[{}] = {} is not a known id of this node type ({} ids)",
+          (first, tf.gather(tf.concat([flat, [0]], 0), first), self._num_nodes[node_type]))
+      check = tf.debugging.Assert(tf.equal(first, size), [message])
+      with tf.control_dependencies([check]):
+        dense = tf.identity(dense)
+    return tf.reshape(dense, tf.shape(ids))
 
   # ------------------------------------------------------------ sampling
 
@@ -289,19 +441,9 @@ class PartitionedGraph(Sampler):
             self.table(partition, name, reverse), parts[0][p], max_neighbors=max_neighbors,
             seed=None if seed is None else self._partition_seed(seed, p),
             before=parts[1][p] if len(parts) > 1 else None))
-    lengths = tf.dynamic_stitch(positions, [r.ids.row_lengths() for r in results])
-    splits = tf.concat([tf.zeros([1], tf.int64), tf.cumsum(lengths)], 0)
-    # Where each partition's neighbor lists go in the stitched flat values.
-    targets = [tf.cast(tf.ragged.range(tf.gather(splits, rows),
-                                       tf.gather(splits, rows) + r.ids.row_lengths()
-                                       ).flat_values, tf.int32)
-               for rows, r in zip(positions, results)]
-
-    def stitch(values):
-      flat = tf.dynamic_stitch(targets, [v.flat_values for v in values])
-      return tf.RaggedTensor.from_row_splits(flat, splits, validate=False)
-    return FullNeighbors(stitch([r.ids for r in results]),
-                         stitch([r.edge_ids for r in results]))
+    return FullNeighbors(partitioned_nodes.stitch_ragged(positions, [r.ids for r in results]),
+                         partitioned_nodes.stitch_ragged(positions,
+                                                         [r.edge_ids for r in results]))
 
   def sample_negatives(self, edge_type, ids, num, *, strategy="random", seed, exponent=0.75,
                        max_trials=16, distribution=None, attr=None, targets=None,
