@@ -27,7 +27,7 @@ from tensorflow.python.ops import resource_variable_ops  # pylint: disable=g-dir
 from tfgle.ops.tables import IdMapTable
 
 # The most bytes a variable receives in one assignment while it is filled.
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 4 << 20
 # What a string element is counted as besides its characters (the tstring header).
 _STRING_OVERHEAD = 32
 
@@ -48,11 +48,12 @@ def put(device: str, tensor: tf.Tensor, name: str) -> tf.Variable:
   """
   with tf.init_scope():
     with tf.device(device):
-      # (ResourceVariable itself, not tf.Variable: no distribution strategy's
-      # variable creator may move or shard it.)
-      variable = resource_variable_ops.ResourceVariable(
-          lambda: tf.zeros(tensor.shape, tensor.dtype), trainable=False,
+      # (Not tf.Variable: no distribution strategy's variable creator may move
+      # or shard it.)
+      variable = resource_variable_ops.UninitializedVariable(
+          shape=tensor.shape, dtype=tensor.dtype, trainable=False,
           name=re.sub(r"[^A-Za-z0-9_.-]", "_", name))
+    _fill_zeros(variable, device)
     rows = int(tensor.shape[0])
     row_bytes = max(1, nbytes(tensor) // max(rows, 1))
     step = max(1, CHUNK_BYTES // row_bytes)
@@ -63,6 +64,17 @@ def put(device: str, tensor: tf.Tensor, name: str) -> tf.Variable:
         tf.raw_ops.ResourceStridedSliceAssign(ref=variable.handle, begin=[start], end=[end],
                                               strides=[1], value=chunk)
   return variable
+
+
+def _fill_zeros(variable, device: str):
+  """Sets `variable` to zeros made on `device` by a function, whose zeros the variable then
+  owns alone (eager zeros would stay shared with their handle, and the first chunk's update
+  would copy the whole variable). The shape is an input, so that no constant is folded."""
+  @tf.function(autograph=False)
+  def fill(shape):
+    with tf.device(device):
+      variable.assign(tf.zeros(shape, variable.dtype))
+  fill(tf.constant(variable.shape.as_list(), tf.int64))
 
 
 @dataclasses.dataclass
