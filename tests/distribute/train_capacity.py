@@ -1,4 +1,4 @@
-"""A trainer for the capacity test: a synthetic graph trained a few steps under ParameterServerStrategy.
+"""A trainer for the capacity test: a synthetic graph, a few steps under ParameterServerStrategy.
 
   python -m tfgle.distribute.launch --workers 1 --ps 2 --ps_memory_limit BYTES -- \\
       tests/distribute/train_capacity.py --num_nodes=200000 --dim=256 --steps=5
@@ -97,8 +97,8 @@ def main(argv):
   results = [coordinator.schedule(step, args=(iterator,)) for _ in range(_STEPS.value)]
   coordinator.join()
   losses = [float(r.fetch()) for r in results]
-  print(f"final metrics: {json.dumps({'steps': int(optimizer.iterations.numpy()), 'losses': losses})}",
-        flush=True)
+  metrics = {"steps": int(optimizer.iterations.numpy()), "losses": losses}
+  print(f"final metrics: {json.dumps(metrics)}", flush=True)
   deadline = time.monotonic() + 60
   while _HOLD_FILE.value and not os.path.exists(_HOLD_FILE.value) and time.monotonic() < deadline:
     time.sleep(0.1)

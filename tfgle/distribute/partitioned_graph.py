@@ -1,4 +1,4 @@
-"""PartitionedGraph: a graph's topology split by node over parameter servers.
+"""PartitionedGraph: a graph's topology and node data split by node over parameter servers.
 
 Node i of a type is owned by partition i mod P (P = number of devices; the
 "mod" hash partitioning of GLE's partitioner and of tf.nn.embedding_lookup),
@@ -16,11 +16,49 @@ graph: candidates range over every destination node, a source's true
 neighbors (all in its owner's rows) are excluded, and degree-weighted
 negatives use the global in-degrees, not the partition's.
 
+Node data (node_data=True, the default) is partitioned the same way:
+partition p holds the rows it owns of every node feature (dense, string, or
+multi-valued ragged), of the labels and of the dense index -> external id
+column; the external id -> dense index map is split by id (partition id mod
+P holds an id map of its ids, to global dense indices). All of it is
+resource-backed state on the partition's device (non-trainable variables, id
+map tables; see tfgle.distribute.partitioned_nodes), read by the same
+scatter/gather: the Sampler's gather_features, gather_labels, gather_ids and
+lookup_indices, through which GSL and the datasets read node data. So the
+dataset functions that the workers run capture resource handles, not the
+data (a traced EgoGraph dataset function is a few tens of KB, whatever the
+graph's size).
+
 A PartitionedGraph is a `tfgle.graph.Sampler`: it stands in for its graph's
 own sampler wherever tfgle samples (GSL queries `pg.V(...)`, `pg.E(...)`, the
-EgoGraph and SubGraph datasets). Everything else (id maps, features, labels,
-splits) is the base graph's (`pg.graph`), held where the pipeline runs: only
-the topology is partitioned.
+EgoGraph and SubGraph datasets). It is a snapshot: later updates of the base
+graph do not reach the partitions. What stays with the base graph
+(`pg.graph`), where the pipeline runs or on the chief: metadata (node and edge
+types, attribute specs, splits: the seeds of a split are captured by the
+dataset), edge features, node weights and the categories of conditional
+negatives (distributions for negative sampling are copied to every
+partition). The chief's base graph keeps its own arrays after partitioning
+(it read them to fill the partitions): drop it (and anything else holding
+its tensors) to free that memory; the partitions do not depend on it.
+
+Scale-out: how the partitions map onto N machines.
+  One partition per parameter server task (ps_devices(strategy)); with M ps
+  tasks on M machines, each machine holds 1/M of the topology (CSR rows of
+  the nodes it owns), of every node feature, label and id, and of the id
+  maps, so the graph that fits is M times one machine's capacity, less the
+  runtime's own memory (an idle TensorFlow server process reserves about
+  2.4 GB of address space and ~0.6 GB resident). Workers hold no graph data:
+  each sampled batch is scattered to the owners, which sample and gather
+  locally, and stitched back on the worker (traffic per step: the batch's
+  node ids out, their neighbors and feature rows back). The chief builds
+  the graph once and sends every partition its share at start-up (in 4 MB
+  chunks, so a server's peak stays near its share); on a real
+  cluster the chief must therefore hold the whole graph once, or build it
+  from a source it reads by parts. A capacity check: `python -m
+  tfgle.distribute.launch --ps M --ps_memory_limit BYTES -- BINARY` runs
+  every server under an address-space limit (tests/distribute/
+  test_ps_capacity.py: 2 servers each capped at an idle server's peak +
+  0.75 x a 330 MB graph train it; 1 server under the same cap fails).
 
 Example (ParameterServerStrategy; on the chief):
   strategy = tfgle.distribute.parameter_server_strategy()
@@ -104,8 +142,8 @@ class PartitionedGraph(Sampler):
   """A Sampler of a tfgle.Graph whose topology is partitioned by node over devices.
 
   Args:
-    graph: a built tfgle.Graph (kept: its id maps, features and labels serve
-      the pipelines).
+    graph: a built tfgle.Graph (kept: its metadata, splits and edge features
+      serve the pipelines; with node_data=False also its node data).
     devices: one device per partition, e.g. ps_devices(strategy); partition
       p's tables are created there.
     edge_types: the edge types to partition (default: all). Reverse tables

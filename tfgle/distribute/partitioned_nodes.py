@@ -22,7 +22,10 @@ from typing import Optional
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.ops import resource_variable_ops  # pylint: disable=g-direct-tensorflow-import
+# (UninitializedVariable: a variable no distribution strategy's creator moves or shards, made
+# without an initial value; tf.Variable offers neither.)
+# pylint: disable-next=g-direct-tensorflow-import
+from tensorflow.python.ops import resource_variable_ops
 
 from tfgle.ops.tables import IdMapTable
 
