@@ -1,22 +1,17 @@
-"""Capacity: parameter servers whose memory is capped below what one server needs for the
-whole graph still train it, when it is partitioned over two of them (node data included).
+"""Capacity: parameter servers capped below the graph's size train it, partitioned over two.
 
 Three local clusters (1 chief, 1 worker, parameter servers) run
-tests/distribute/train_capacity.py:
-  1. a tiny graph on 2 servers, uncapped: an idle server's address space
-     (VmPeak, measured through /proc; TensorFlow reserves ~2.5 GB of it for
-     code, thread stacks and allocator arenas before holding any data);
-  2. a ~330 MB graph (float features dominate) on 2 servers, each capped
-     (launch --ps_memory_limit, RLIMIT_AS) at that VmPeak + 1.4 x the graph's
-     bytes: training completes;
-  3. the same graph on 1 server under the same cap: the server dies while the
-     graph is loaded, so the cap is tight enough to fail.
-A server's address space grows by about 1.9 x the bytes it holds (gRPC
-receive buffers and the allocator keep address space they no longer touch:
-measured 2 x 170 MB -> +0.32 GB each, 1 x 330 MB -> +0.62 GB), so a cap of
-1.4 x the graph is what tells one server holding it all from two holding half
-each. Their resident memory (VmHWM) grows by about 1.15 x their share, which
-is asserted too: each of the two servers stays below 0.7 x the graph.
+tests/distribute/train_capacity.py; the servers run under
+`launch --ps_memory_limit` (RLIMIT_AS, MALLOC_ARENA_MAX=2, oneDNN's allocator off):
+  1. a tiny graph on 2 servers under a limit far above any use: an idle
+     server's address space (VmPeak, read in /proc while the chief waits;
+     about 2.4 GB that TensorFlow reserves for code, thread stacks and
+     allocator arenas before it holds any data);
+  2. a ~330 MB graph (float features dominate) on 2 servers, each capped at
+     that VmPeak + 0.75 x the graph's node data bytes: training completes,
+     each server holding about half (measured: VmPeak + ~165 MiB each);
+  3. the same graph on 1 server under the same cap: loading it fails there
+     (an OOM on the server), so the cap is tight enough to fail.
 """
 import json
 import os
