@@ -8,8 +8,9 @@ tests/distribute/train_capacity.py; the servers run under
      about 2.4 GB that TensorFlow reserves for code, thread stacks and
      allocator arenas before it holds any data);
   2. a ~330 MB graph (float features dominate) on 2 servers, each capped at
-     that VmPeak + 0.75 x the graph's node data bytes: training completes,
-     each server holding about half (measured: VmPeak + ~165 MiB each);
+     that VmPeak + 0.85 x the graph's node data bytes: training completes,
+     each server holding about half (measured: VmPeak + 165-200 MiB each, the
+     cap being + 255 MiB; one server holding it all holds 313 MiB of data);
   3. the same graph on 1 server under the same cap: loading it fails there
      (an OOM on the server), so the cap is tight enough to fail.
 """
@@ -27,7 +28,7 @@ TRAINER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_capaci
 NUM_NODES, NUM_EDGES, DIM = 300_000, 600_000, 256
 # The graph's node data (features, labels, ids; topology and id maps come on top).
 NODE_DATA_BYTES = NUM_NODES * (4 * DIM + 8 + 8)
-BUDGET = 0.75   # of NODE_DATA_BYTES, on top of an idle server's VmPeak
+BUDGET = 0.85   # of NODE_DATA_BYTES, on top of an idle server's VmPeak
 TIMEOUT_S = 600
 
 

@@ -58,7 +58,7 @@ Scale-out: how the partitions map onto N machines.
   tfgle.distribute.launch --ps M --ps_memory_limit BYTES -- BINARY` runs
   every server under an address-space limit (tests/distribute/
   test_ps_capacity.py: 2 servers each capped at an idle server's peak +
-  0.75 x a 330 MB graph train it; 1 server under the same cap fails).
+  0.85 x a 330 MB graph train it; 1 server under the same cap fails).
 
 Example (ParameterServerStrategy; on the chief):
   strategy = tfgle.distribute.parameter_server_strategy()
