@@ -3,6 +3,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import textwrap
@@ -22,12 +23,14 @@ from tfgle.distribute import launch
 #   WAIT_REAPED=path          the chief waits for path and then for the process whose pid it
 #                             holds to be gone (reaped by the launcher) before exiting
 BINARY = textwrap.dedent("""
-    import json, os, sys, time
+    import json, os, resource, sys, time
     config = json.loads(os.environ["TF_CONFIG"])
     task = config["task"]
     name = f"{task['type']}_{task['index']}".upper()
     print(f"task {task['type']}:{task['index']} of {sorted(config['cluster'])} "
           f"pid {os.getpid()}", flush=True)
+    print(f"address space limit {resource.getrlimit(resource.RLIMIT_AS)[0]}, "
+          f"arenas {os.environ.get('MALLOC_ARENA_MAX')}", flush=True)
     marker = os.path.join(os.environ.get("FAIL_ONCE_DIR", ""), "failed_once")
     if "FAIL_ONCE_DIR" in os.environ and name == "WORKER_1":
       if not os.path.exists(marker):
@@ -166,6 +169,29 @@ class LaunchTest(unittest.TestCase):
     self.assertEqual(code, 9)   # the parameter server's
     self.assertIn("[launch] chief:0 did not end; stopping the cluster", out.getvalue())
     _assert_all_gone(self, out.getvalue())
+
+  def test_ps_memory_limit_caps_the_parameter_servers(self):
+    limit = 3 << 30
+    code, out, _ = self.run_launcher(
+        ["--workers", "1", "--ps", "2", "--ps_memory_limit", str(limit)],
+        env={"EXIT_CHIEF_0": "0"})
+    self.assertEqual(code, 0, out)
+    for ps in ("ps:0", "ps:1"):
+      self.assertRegex(out, rf"\[launch\] {ps} started: pid \d+, 127.0.0.1:\d+, address space "
+                       rf"limit {limit} bytes")
+      self.assertIn(f"[{ps}] address space limit {limit}, arenas 2", out)
+    for task in ("chief:0", "worker:0"):
+      self.assertIn(f"[{task}] address space limit {resource.RLIM_INFINITY}, arenas", out)
+    _assert_all_gone(self, out)
+
+  def test_bad_ps_memory_limit(self):
+    for bad in (0, -5, 1.5, True):
+      with self.assertRaisesRegex(ValueError, f"ps_memory_limit must be None or a positive int "
+                                  rf"\(bytes\), got {bad!r}"):
+        launch.Cluster(["true"], launch.cluster_spec(1, ps=1), ps_memory_limit=bad)
+    code, _, err = self.run_launcher(["--workers", "1", "--ps", "1", "--ps_memory_limit", "0"])
+    self.assertEqual(code, 2)
+    self.assertIn("ps_memory_limit must be None or a positive int (bytes), got 0", err)
 
   def test_command_line(self):
     result = subprocess.run(

@@ -247,10 +247,10 @@ def ego_graph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=
     ds = ds.map(lambda ego: {name: strip(hop) for name, hop in ego.items()})
   if not label:
     return ds
-  labels = graph.labels(node_type)
+  graph.labels(node_type)  # (a node type without labels fails here, naming it)
 
   def split_label(ego):
-    return ego, tf.gather(labels, ego["hop0"]["index"])
+    return ego, sampler.gather_labels(node_type, ego["hop0"]["index"])
   return ds.map(split_label)
 
 

@@ -62,7 +62,7 @@ def full_graph_dataset(graph, edge_type, split: Optional[str] = None, *,
   g = sampler.graph
   node_type = g.edge_type(edge_type).src
   num_nodes = g.num_nodes(node_type)
-  labels = g.labels(node_type)
+  labels = sampler.gather_labels(node_type, tf.range(num_nodes, dtype=tf.int64))
   if split is None:
     weights = tf.ones([num_nodes], tf.float32)
   else:

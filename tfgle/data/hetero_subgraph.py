@@ -197,10 +197,8 @@ def induced_hetero_subgraph(graph, spec: HeteroSpec, seeds: tf.Tensor,
     nodes[node_type], _ = tf.unique(valid)  # first-appearance order keeps seeds first
   node_sets = {}
   for node_type, node_index in nodes.items():
-    fields = {"index": node_index, "ids": graph.to_id(node_type, node_index)}
-    tensors = graph.feature_tensors(node_type)
-    for name in names[node_type]:
-      fields[name] = tf.gather(tensors[name], node_index)
+    fields = {"index": node_index, "ids": sampler.gather_ids(node_type, node_index)}
+    fields.update(sampler.gather_features(node_type, node_index, names[node_type]))
     node_sets[node_type] = fields
   edge_sets = {}
   for et in spec.edge_types:
@@ -278,7 +276,8 @@ def hetero_subgraph_dataset(graph, seeds=None, hops: Sequence[Mapping[str, int]]
     sampled.extend((alias, node_type) for _, node_type, alias in frontier)
   ds = source.values(features=False, seed=seed, num_parallel_calls=num_parallel_calls,
                      deterministic=deterministic, position=position)
-  labels = graph.labels(spec.seed_type) if label else None
+  if label:
+    graph.labels(spec.seed_type)  # (a node type without labels fails here, naming it)
 
   def to_subgraph(values):
     index, mask = {}, {}
@@ -289,10 +288,10 @@ def hetero_subgraph_dataset(graph, seeds=None, hops: Sequence[Mapping[str, int]]
         sampler, spec, values[SEEDS]["index"], {t: tf.concat(v, 0) for t, v in index.items()},
         {t: tf.concat(v, 0) for t, v in mask.items()}, features)
     out = hetero_graph_tensor(sub, spec.edge_types) if graph_tensor else sub
-    if labels is None:
+    if not label:
       return out
     seed_index = sub["node_sets"][spec.seed_type]["index"][:sub["num_seeds"]]
-    return out, tf.gather(labels, seed_index)
+    return out, sampler.gather_labels(spec.seed_type, seed_index)
   return ds.map(to_subgraph, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
                 deterministic=deterministic)
 

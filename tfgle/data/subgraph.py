@@ -75,14 +75,12 @@ def induced_subgraph(graph, edge_type: str, index: tf.Tensor, mask: tf.Tensor,
   owner, neighbor, edge_ids = induced_edges(sampler, et.name, nodes, nodes)
   sub = {
       "index": nodes,
-      "ids": graph.to_id(et.src, nodes),
+      "ids": sampler.gather_ids(et.src, nodes),
       "num_seeds": tf.cast(num_seeds, tf.int64),
       "edge_index": tf.stack([neighbor, owner]),
       "edge_ids": edge_ids,
   }
-  tensors = graph.feature_tensors(et.src)
-  for name in (tensors if features is None else features):
-    sub[name] = tf.gather(tensors[name], nodes)
+  sub.update(sampler.gather_features(et.src, nodes, features))
   if edge_names:
     if "edges" in sub:
       raise ValueError("induced_subgraph: the node feature 'edges' collides with the entry that "
@@ -176,7 +174,8 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
     query = query.outV(et).sample(k).by(strategy).alias(hop_name(i))
   ds = query.values(features=False, seed=seed, num_parallel_calls=num_parallel_calls,
                     deterministic=deterministic, position=position)
-  labels = graph.labels(node_type) if label else None
+  if label:
+    graph.labels(node_type)  # (a node type without labels fails here, naming it)
 
   def to_subgraph(hops):
     hops = [hops[hop_name(i)] for i in range(spec.num_hops + 1)]
@@ -186,8 +185,8 @@ def subgraph_dataset(graph, seeds=None, meta_path: Sequence[str] = (), fanouts=(
     sub = induced_subgraph(sampler, edge_type, index, mask, num_seeds, features,
                            edge_features)
     out = to_graph_tensor(sub) if graph_tensor else sub
-    if labels is None:
+    if not label:
       return out
-    return out, tf.gather(labels, hops[0]["index"])
+    return out, sampler.gather_labels(node_type, hops[0]["index"])
   return ds.map(to_subgraph, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
                 deterministic=deterministic)

@@ -6,10 +6,16 @@ Imports tfgle.graph, tfgle.data and tfgle.ops; the training library and binaries
   of each epoch's seeds (`ego_dataset_fn` for
   `strategy.distribute_datasets_from_function`), with equal step counts.
 - ParameterServerStrategy (`parameter_server_strategy`): large variables
-  (id-embedding tables) are sharded over the parameter servers; the graph's
-  topology can be too (`PartitionedGraph`), sampled where it lives.
+  (id-embedding tables) are sharded over the parameter servers; the graph
+  can be too (`PartitionedGraph`: the topology, and by default node features,
+  labels, ids and id maps, node i on server i mod M), sampled and gathered
+  where it lives. Workers hold no graph data; with M servers the graph may
+  be M times one server's memory (see "Scale-out" in
+  tfgle.distribute.partitioned_graph).
 - `python -m tfgle.distribute.launch --workers N [--ps M] -- BINARY FLAGS`
-  runs a binary as a local cluster (one process per task, TF_CONFIG set).
+  runs a binary as a local cluster (one process per task, TF_CONFIG set);
+  `--ps_memory_limit BYTES` caps every parameter server's address space, to
+  check that a partitioned graph fits servers of a given size.
 """
 from tfgle.distribute.cluster import is_chief
 from tfgle.distribute.datasets import ego_dataset_fn

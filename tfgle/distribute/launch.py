@@ -24,6 +24,16 @@ gone). When one fails, the chief (the coordinator) gets up to 60 seconds to
 report the failure and end (exit status: the chief's, if it failed) before
 the cluster is stopped; then start the whole cluster again, and the run
 resumes from its last checkpoint.
+
+--ps_memory_limit BYTES caps the address space (RLIMIT_AS) of every parameter
+server, as a machine of that size would: to check that a graph partitioned
+over M servers fits machines of a given capacity. A server that exceeds it
+fails (allocation error), which ends the run as above. TensorFlow reserves
+address space well beyond what it touches (thread stacks, allocator arenas),
+so the cap must include an idle server's (see its VmPeak in
+/proc/PID/status); capped servers run with MALLOC_ARENA_MAX=2 and
+TF_ENABLE_ONEDNN_OPTS=0 (unless the environment sets them) to keep that
+reserve small.
 """
 from __future__ import annotations
 
@@ -44,6 +54,15 @@ HOST = "127.0.0.1"
 _GRACE_S = 5.0
 # Seconds the chief gets to report a lost parameter server and end.
 _REPORT_S = 60.0
+# The environment of a parameter server under an address-space limit (unless
+# set): fewer malloc arenas, and TensorFlow's plain CPU allocator instead of
+# oneDNN's, which reserves address space in growing regions it keeps.
+_CAPPED_ENV = {"MALLOC_ARENA_MAX": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# Runs argv[2:] under an address-space limit of argv[1] bytes (set in the
+# child before exec: no preexec_fn in this threaded launcher).
+_LIMITED = ("import os, resource, sys; "
+            "resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1]))); "
+            "os.execvp(sys.argv[2], sys.argv[2:])")
 
 
 @dataclasses.dataclass
@@ -117,13 +136,24 @@ class Cluster:
     output: where the prefixed log lines go (default sys.stdout).
     report_s: seconds the chief gets to report a failed parameter server and
       end before the cluster is stopped.
+    ps_memory_limit: the address-space limit (RLIMIT_AS, bytes) of every
+      parameter server, or None.
+
+  Raises:
+    ValueError: an empty command or a bad ps_memory_limit.
   """
 
   def __init__(self, command: Sequence[str], cluster: dict[str, list[str]], *,
                max_restarts: int = 0, env: Optional[dict[str, str]] = None, output=None,
-               report_s: float = _REPORT_S):
+               report_s: float = _REPORT_S, ps_memory_limit: Optional[int] = None):
     if not command:
       raise ValueError("command must not be empty: give the binary after --")
+    if ps_memory_limit is not None and (
+        isinstance(ps_memory_limit, bool) or not isinstance(ps_memory_limit, int)
+        or ps_memory_limit <= 0):
+      raise ValueError(f"ps_memory_limit must be None or a positive int (bytes), got "
+                       f"{ps_memory_limit!r}")
+    self.ps_memory_limit = ps_memory_limit
     self.command = list(command)
     self.cluster = cluster
     self.max_restarts = max_restarts
@@ -149,10 +179,17 @@ class Cluster:
     env.update(self.env)
     env["TF_CONFIG"] = tf_config(self.cluster, task.type, task.index)
     env["PYTHONUNBUFFERED"] = "1"
+    command = self.command
+    if task.type == "ps" and self.ps_memory_limit is not None:
+      for name, value in _CAPPED_ENV.items():
+        env.setdefault(name, value)
+      command = [sys.executable, "-c", _LIMITED, str(self.ps_memory_limit), *command]
     task.process = subprocess.Popen(
-        self.command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True)
-    self.log(f"[launch] {task.name} started: pid {task.process.pid}, {task.address}")
+    limit = (f", address space limit {self.ps_memory_limit} bytes"
+             if command is not self.command else "")
+    self.log(f"[launch] {task.name} started: pid {task.process.pid}, {task.address}{limit}")
     task.pump = threading.Thread(target=self._pump, args=(task, task.process), daemon=True)
     task.pump.start()
 
@@ -260,11 +297,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   parser.add_argument("--max_restarts", type=int, default=0,
                       help="restart a failed worker (not the chief, not a parameter "
                       "server) up to this many times")
+  parser.add_argument("--ps_memory_limit", type=int, default=None, metavar="BYTES",
+                      help="address-space limit (RLIMIT_AS) of every parameter server")
   args = parser.parse_args(argv[:split])
   command = _command(argv[split + 1:])
   try:
     cluster = Cluster(command, cluster_spec(args.workers, args.ps, args.chief),
-                      max_restarts=args.max_restarts)
+                      max_restarts=args.max_restarts, ps_memory_limit=args.ps_memory_limit)
   except ValueError as e:
     parser.error(str(e))
 

@@ -1,4 +1,4 @@
-"""PartitionedGraph: a graph's topology split by node over parameter servers.
+"""PartitionedGraph: a graph's topology and node data split by node over parameter servers.
 
 Node i of a type is owned by partition i mod P (P = number of devices; the
 "mod" hash partitioning of GLE's partitioner and of tf.nn.embedding_lookup),
@@ -16,11 +16,49 @@ graph: candidates range over every destination node, a source's true
 neighbors (all in its owner's rows) are excluded, and degree-weighted
 negatives use the global in-degrees, not the partition's.
 
+Node data (node_data=True, the default) is partitioned the same way:
+partition p holds the rows it owns of every node feature (dense, string, or
+multi-valued ragged), of the labels and of the dense index -> external id
+column; the external id -> dense index map is split by id (partition id mod
+P holds an id map of its ids, to global dense indices). All of it is
+resource-backed state on the partition's device (non-trainable variables, id
+map tables; see tfgle.distribute.partitioned_nodes), read by the same
+scatter/gather: the Sampler's gather_features, gather_labels, gather_ids and
+lookup_indices, through which GSL and the datasets read node data. So the
+dataset functions that the workers run capture resource handles, not the
+data (a traced EgoGraph dataset function is a few tens of KB, whatever the
+graph's size).
+
 A PartitionedGraph is a `tfgle.graph.Sampler`: it stands in for its graph's
 own sampler wherever tfgle samples (GSL queries `pg.V(...)`, `pg.E(...)`, the
-EgoGraph and SubGraph datasets). Everything else (id maps, features, labels,
-splits) is the base graph's (`pg.graph`), held where the pipeline runs: only
-the topology is partitioned.
+EgoGraph and SubGraph datasets). It is a snapshot: later updates of the base
+graph do not reach the partitions. What stays with the base graph
+(`pg.graph`), where the pipeline runs or on the chief: metadata (node and edge
+types, attribute specs, splits: the seeds of a split are captured by the
+dataset), edge features, node weights and the categories of conditional
+negatives (distributions for negative sampling are copied to every
+partition). The chief's base graph keeps its own arrays after partitioning
+(it read them to fill the partitions): drop it (and anything else holding
+its tensors) to free that memory; the partitions do not depend on it.
+
+Scale-out: how the partitions map onto N machines.
+  One partition per parameter server task (ps_devices(strategy)); with M ps
+  tasks on M machines, each machine holds 1/M of the topology (CSR rows of
+  the nodes it owns), of every node feature, label and id, and of the id
+  maps, so the graph that fits is M times one machine's capacity, less the
+  runtime's own memory (an idle TensorFlow server process reserves about
+  2.4 GB of address space and ~0.6 GB resident). Workers hold no graph data:
+  each sampled batch is scattered to the owners, which sample and gather
+  locally, and stitched back on the worker (traffic per step: the batch's
+  node ids out, their neighbors and feature rows back). The chief builds
+  the graph once and sends every partition its share at start-up (in 4 MB
+  chunks, so a server's peak stays near its share); on a real
+  cluster the chief must therefore hold the whole graph once, or build it
+  from a source it reads by parts. A capacity check: `python -m
+  tfgle.distribute.launch --ps M --ps_memory_limit BYTES -- BINARY` runs
+  every server under an address-space limit (tests/distribute/
+  test_ps_capacity.py: 2 servers each capped at an idle server's peak +
+  0.85 x a 330 MB graph train it; 1 server under the same cap fails).
 
 Example (ParameterServerStrategy; on the chief):
   strategy = tfgle.distribute.parameter_server_strategy()
@@ -39,7 +77,8 @@ from typing import Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from tfgle.graph.sampler import Sampler
+from tfgle.distribute import partitioned_nodes
+from tfgle.graph.sampler import Sampler, feature_names
 from tfgle.ops import sampling
 from tfgle.ops._library import ops
 from tfgle.ops.random_walk import RandomWalks
@@ -84,40 +123,59 @@ def ps_devices(strategy_or_resolver) -> list[str]:
 
 
 class _Partition:
-  """The tables of one partition (one device), keyed by (edge type name, reverse)."""
+  """What one partition (one device) holds.
+
+  tables: CSR tables keyed by (edge type name, reverse).
+  columns: node data keyed by (node type, "feature", name), (node type,
+    "label") and (node type, "id"): the rows of the nodes this partition owns.
+  id_maps: node type -> the part of its id map of the ids this partition owns.
+  """
 
   def __init__(self, device: str):
     self.device = device
     self.tables: dict[tuple[str, bool], CsrTable] = {}
+    self.columns: dict[tuple, partitioned_nodes.Column] = {}
+    self.id_maps: dict[str, partitioned_nodes.IdMapPart] = {}
 
 
 class PartitionedGraph(Sampler):
   """A Sampler of a tfgle.Graph whose topology is partitioned by node over devices.
 
   Args:
-    graph: a built tfgle.Graph (kept: its id maps, features and labels serve
-      the pipelines).
+    graph: a built tfgle.Graph (kept: its metadata, splits and edge features
+      serve the pipelines; with node_data=False also its node data).
     devices: one device per partition, e.g. ps_devices(strategy); partition
       p's tables are created there.
     edge_types: the edge types to partition (default: all). Reverse tables
       (in-edges) are partitioned on first use.
+    node_data: also partition every node type's features, labels, external
+      ids and id map (default); False leaves them to the base graph, read
+      where the pipeline runs.
 
   Raises:
-    ValueError: no devices, or an unknown edge type.
+    ValueError: no devices, an unknown edge type, or node_data not a bool.
   """
 
-  def __init__(self, graph, devices: Sequence[str], *, edge_types=None):
+  def __init__(self, graph, devices: Sequence[str], *, edge_types=None, node_data: bool = True):
     super().__init__()
     if isinstance(devices, str) or not devices:
       raise ValueError(f"devices must be a non-empty list of device names, got {devices!r}")
+    if not isinstance(node_data, bool):
+      raise ValueError(f"node_data must be True or False, got {node_data!r}")
     self._graph = graph
     self.devices = [str(d) for d in devices]
     self.partitions = [_Partition(d) for d in self.devices]
+    self.node_data = node_data
+    self._feature_specs: dict[str, dict[str, bool]] = {}   # node type -> {name: ragged}
+    self._num_nodes: dict[str, int] = {}   # node types whose data is partitioned
     names = [e.name for e in graph.edge_types] if edge_types is None else [
         graph.edge_type(e).name for e in edge_types]
     for name in names:
       for partition in self.partitions:
         self.table(partition, name, False)
+    if node_data:
+      for node_type in graph.node_types:
+        self._build_nodes(node_type)
 
   @property
   def graph(self):
@@ -188,6 +246,138 @@ class PartitionedGraph(Sampler):
             total += int(ops.tfgle_table_memory(table.resource_handle))
       totals.append(total)
     return totals
+
+  def _build_nodes(self, node_type: str):
+    """Puts the rows each partition owns of `node_type`'s per-node tensors on its device,
+    and its id map split by id."""
+    graph, num = self._graph, self.num_partitions
+    with tf.init_scope():  # built eagerly
+      features = graph.feature_tensors(node_type)
+      tensors = {("feature", name): tensor for name, tensor in features.items()}
+      try:
+        tensors[("label",)] = graph.labels(node_type)
+      except ValueError:  # no labels
+        pass
+      ids = graph.node_ids(node_type)
+      tensors[("id",)] = ids
+      for p, partition in enumerate(self.partitions):
+        for key, tensor in tensors.items():
+          partition.columns[(node_type, *key)] = partitioned_nodes.owned_rows(
+              tensor, p, num, partition.device, "_".join((node_type, *key)))
+      parts = partitioned_nodes.id_map_parts(ids.numpy(), self.devices, f"{node_type}_id_map")
+      for partition, part in zip(self.partitions, parts):
+        partition.id_maps[node_type] = part
+    self._num_nodes[node_type] = int(ids.shape[0])
+    self._feature_specs[node_type] = {
+        name: isinstance(tensor, tf.RaggedTensor) for name, tensor in features.items()}
+
+  def node_data_bytes(self) -> list[int]:
+    """Bytes of node data each partition holds: feature, label and id rows, and id maps.
+
+    Numbers are exact; a string element counts 32 bytes (its header, not its
+    characters). Id maps are measured by their tables on their devices.
+    """
+    totals = []
+    for partition in self.partitions:
+      total = sum(column.nbytes() for column in partition.columns.values())
+      for part in partition.id_maps.values():
+        total += partitioned_nodes.Column(part.dense).nbytes()
+        with tf.device(partition.device):
+          total += int(ops.tfgle_table_memory(part.table.resource_handle))
+      totals.append(total)
+    return totals
+
+  # ------------------------------------------------------------ node data
+
+  def _partitioned(self, node_type: str) -> bool:
+    """Whether `node_type`'s data is on the partitions (a ValueError for an unknown type)."""
+    if node_type in self._num_nodes:
+      return True
+    self._graph.num_nodes(node_type)   # unknown node types fail here, named
+    return False
+
+  def _gather_columns(self, node_type: str, indices, keys) -> list:
+    """The rows at dense `indices` (any shape) of `node_type`'s columns `keys`, as tf.gather
+    of the base tensors would give them."""
+    indices = tf.convert_to_tensor(indices)
+    if not indices.dtype.is_integer:
+      raise TypeError(f"indices must be integers, got dtype {indices.dtype.name}")
+    flat = tf.reshape(tf.cast(indices, tf.int64), [-1])
+    num_nodes = self._num_nodes[node_type]
+    check = tf.debugging.Assert(
+        tf.reduce_all((flat >= 0) & (flat < num_nodes)),
+        [f"indices must be dense node indices of node type {node_type!r} in [0, {num_nodes})"])
+    with tf.control_dependencies([check]):
+      local = tf.math.floordiv(flat, self.num_partitions)
+    positions, (parts,) = self._scatter(self.owner(flat), [local])
+    results = []
+    for key in keys:
+      columns = [partition.columns[(node_type, *key)] for partition in self.partitions]
+      gathered = []
+      for partition, column, part in zip(self.partitions, columns, parts):
+        with tf.device(partition.device):
+          gathered.append(column.gather(part))
+      if columns[0].ragged:
+        rows = partitioned_nodes.stitch_ragged(positions, gathered)
+        if indices.shape.rank != 1:   # tf.gather's nesting of ragged rows
+          rows = tf.gather(rows, tf.reshape(tf.range(tf.size(flat)), tf.shape(indices)))
+      else:
+        rows = tf.dynamic_stitch(positions, gathered)
+        rows = tf.reshape(rows, tf.concat([tf.shape(indices), tf.shape(rows)[1:]], 0))
+        rows.set_shape(indices.shape.concatenate(columns[0].values.shape[1:]))
+      results.append(rows)
+    return results
+
+  def gather_features(self, node_type, indices, names=None):
+    """Sampler.gather_features, each row read from its owner (node_data) or the base graph."""
+    if not self._partitioned(node_type):
+      return super().gather_features(node_type, indices, names)
+    names = feature_names(self._feature_specs[node_type], node_type, names)
+    return dict(zip(names, self._gather_columns(node_type, indices,
+                                                [("feature", name) for name in names])))
+
+  def gather_labels(self, node_type, indices):
+    """Sampler.gather_labels, each label read from its owner (node_data) or the base graph."""
+    if not self._partitioned(node_type) or (
+        (node_type, "label") not in self.partitions[0].columns):
+      return super().gather_labels(node_type, indices)  # (or its error: no labels)
+    return self._gather_columns(node_type, indices, [("label",)])[0]
+
+  def gather_ids(self, node_type, indices):
+    """Sampler.gather_ids, each id read from its owner (node_data) or the base graph."""
+    if not self._partitioned(node_type):
+      return super().gather_ids(node_type, indices)
+    if isinstance(indices, tf.RaggedTensor):
+      return indices.with_flat_values(self.gather_ids(node_type, indices.flat_values))
+    return self._gather_columns(node_type, indices, [("id",)])[0]
+
+  def lookup_indices(self, node_type, ids, allow_missing=False):
+    """Sampler.lookup_indices: each id looked up by partition id mod P (node_data), or the
+    base graph's id map.
+
+    Unknown ids raise tf.errors.InvalidArgumentError with the local lookup's
+    message ("ids[i] = x is not a known id of this node type (n ids)"), or
+    map to -1 with allow_missing.
+    """
+    if not self._partitioned(node_type):
+      return super().lookup_indices(node_type, ids, allow_missing)
+    ids = tf.convert_to_tensor(ids)
+    if not ids.dtype.is_integer and ids.shape.num_elements() != 0:
+      raise TypeError(f"ids must be integers, got dtype {ids.dtype.name}")
+    flat = tf.reshape(tf.cast(ids, tf.int64), [-1])
+    owner = tf.cast(tf.math.floormod(flat, self.num_partitions), tf.int32)
+    dense, = self.scatter_gather(
+        owner, [flat], lambda p, part: (self.partitions[p].id_maps[node_type].lookup(part),))
+    if not allow_missing:
+      size = tf.size(flat, out_type=tf.int64)
+      first = tf.reduce_min(tf.concat([tf.where(dense < 0)[:, 0], [size]], 0))
+      message = tf.strings.format(
+          "ids[{}] = {} is not a known id of this node type ({} ids)",
+          (first, tf.gather(tf.concat([flat, [0]], 0), first), self._num_nodes[node_type]))
+      check = tf.debugging.Assert(tf.equal(first, size), [message])
+      with tf.control_dependencies([check]):
+        dense = tf.identity(dense)
+    return tf.reshape(dense, tf.shape(ids))
 
   # ------------------------------------------------------------ sampling
 
@@ -289,19 +479,9 @@ class PartitionedGraph(Sampler):
             self.table(partition, name, reverse), parts[0][p], max_neighbors=max_neighbors,
             seed=None if seed is None else self._partition_seed(seed, p),
             before=parts[1][p] if len(parts) > 1 else None))
-    lengths = tf.dynamic_stitch(positions, [r.ids.row_lengths() for r in results])
-    splits = tf.concat([tf.zeros([1], tf.int64), tf.cumsum(lengths)], 0)
-    # Where each partition's neighbor lists go in the stitched flat values.
-    targets = [tf.cast(tf.ragged.range(tf.gather(splits, rows),
-                                       tf.gather(splits, rows) + r.ids.row_lengths()
-                                       ).flat_values, tf.int32)
-               for rows, r in zip(positions, results)]
-
-    def stitch(values):
-      flat = tf.dynamic_stitch(targets, [v.flat_values for v in values])
-      return tf.RaggedTensor.from_row_splits(flat, splits, validate=False)
-    return FullNeighbors(stitch([r.ids for r in results]),
-                         stitch([r.edge_ids for r in results]))
+    return FullNeighbors(partitioned_nodes.stitch_ragged(positions, [r.ids for r in results]),
+                         partitioned_nodes.stitch_ragged(positions,
+                                                         [r.edge_ids for r in results]))
 
   def sample_negatives(self, edge_type, ids, num, *, strategy="random", seed, exponent=0.75,
                        max_trials=16, distribution=None, attr=None, targets=None,

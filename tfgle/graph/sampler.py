@@ -6,9 +6,12 @@ the table-level ops of `tfgle.ops` (as PyG's loaders call any `BaseSampler`).
 Implementations:
   - `LocalSampler`: the tables of one built `tfgle.Graph` (`graph.sampler`).
   - `tfgle.distribute.PartitionedGraph`: topology partitioned over devices.
-Lookups that are not sampling (id maps, features, labels, splits) are the
-`graph`'s; caches that sampling needs (node distributions for negatives) live
-on the sampler object.
+The per-node data that pipelines gather (feature rows, labels, external ids,
+id lookups) is read through the sampler too (`gather_features`,
+`gather_labels`, `gather_ids`, `lookup_indices`): from the graph's own tensors
+by default, from the partitions' devices on a PartitionedGraph. Metadata
+(node types, attribute specs, splits) is the `graph`'s; caches that sampling
+needs (node distributions for negatives) live on the sampler object.
 
 Example:
   sampler = g.sampler
@@ -22,11 +25,12 @@ Example:
 from __future__ import annotations
 
 import abc
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
 
+from tfgle.graph.encoding import Feature
 from tfgle.gsl.query import Query
 from tfgle.ops import conditional_negatives
 from tfgle.ops import random_walk
@@ -57,6 +61,46 @@ class Sampler(abc.ABC):
   @abc.abstractmethod
   def graph(self):
     """The built tfgle.Graph whose ids, features, labels and splits pipelines read."""
+
+  # ------------------------------------------------------------ per-node data
+
+  def gather_features(self, node_type: str, indices, names: Optional[Sequence[str]] = None
+                      ) -> dict[str, Feature]:
+    """Feature rows of dense `indices` (any shape) of `node_type`: all attributes, or `names`.
+
+    Each entry is tf.gather(feature tensor, indices): shape indices.shape +
+    the feature's own (ragged for multi-valued attributes). This default reads
+    the graph's tensors.
+
+    Raises:
+      ValueError: a name that is not an attribute of `node_type` (naming the
+        ones it has).
+    """
+    tensors = self.graph.feature_tensors(node_type)
+    return {name: tf.gather(tensors[name], indices)
+            for name in feature_names(tensors, node_type, names)}
+
+  def gather_labels(self, node_type: str, indices) -> tf.Tensor:
+    """int64 labels of dense `indices` (any shape) of `node_type`.
+
+    Raises:
+      ValueError: the node type has no labels.
+    """
+    return tf.gather(self.graph.labels(node_type), indices)
+
+  def gather_ids(self, node_type: str, indices) -> Union[tf.Tensor, tf.RaggedTensor]:
+    """External ids of dense `indices` of `node_type` (any shape, also ragged)."""
+    return self.graph.to_id(node_type, indices)
+
+  def lookup_indices(self, node_type: str, ids, allow_missing: bool = False) -> tf.Tensor:
+    """Dense indices of external `ids` (any shape) of `node_type`.
+
+    Unknown ids raise tf.errors.InvalidArgumentError ("ids[i] = x is not a
+    known id of this node type (n ids)"), or map to -1 with allow_missing.
+    """
+    return self.graph.id_map(node_type).lookup(ids, allow_missing=allow_missing)
+
+  # ------------------------------------------------------------ sampling
 
   @abc.abstractmethod
   def sample_neighbors(self, edge_type, ids, fanout: int, *, strategy: str = "random", seed,
@@ -422,6 +466,20 @@ def in_degree_weights(csr, exponent: float) -> np.ndarray:
     degree = csr.degree(tf.range(csr.num_dst, dtype=tf.int64), "in").numpy()
   weights = np.where(degree > 0, degree.astype(np.float64) ** exponent, 0.0)
   return weights.astype(np.float32)
+
+
+def feature_names(features, node_type: str, names: Optional[Sequence[str]]) -> list[str]:
+  """`names` (all of `features` when None), checked to be attributes of `node_type`.
+
+  Raises:
+    ValueError: unknown names, naming the attributes there are.
+  """
+  names = list(features) if names is None else list(names)
+  unknown = [n for n in names if n not in features]
+  if unknown:
+    raise ValueError(f"node type {node_type!r} has no attributes {unknown}; it has "
+                     f"{sorted(features)}")
+  return names
 
 
 def category_column(graph, node_type: str, attr: str) -> tf.Tensor:

@@ -50,7 +50,7 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
   source = dag.steps[0]
   seed_indices = None  # V() with times: batches are positions in the seeds
   if source.op == "V":
-    population = _seed_population(graph, source)
+    population = _seed_population(sampler, source)
     if source.times is not None:
       seed_indices, population = population, len(source.times)
   else:
@@ -85,8 +85,8 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
         out = results[step.index]
         keep = out["index"] != _broadcast_to(target["index"], out["index"])
         out["mask"] = out["mask"] & keep
-    return {alias: _materialize(graph, step, results[step.index], want_features.get(alias, ()),
-                                labels, want_edges.get(alias, ()))
+    return {alias: _materialize(sampler, step, results[step.index],
+                                want_features.get(alias, ()), labels, want_edges.get(alias, ()))
             for alias, step in aliases.items()}
 
   dataset = seeds.map(sample_batch,
@@ -101,14 +101,15 @@ def lower(dag: _Dag, *, features, labels: bool, num_parallel_calls: Optional[int
   return dataset.prefetch(prefetch or tf.data.AUTOTUNE).with_options(options)
 
 
-def _seed_population(graph, source: Step):
+def _seed_population(sampler, source: Step):
   """Dense indices of the seeds of a V() source."""
+  graph = sampler.graph
   node_type, mask = source.node_type, source.mask
   if mask is None:
     return graph.num_nodes(node_type)
   if isinstance(mask, str):
     return graph.split_indices(node_type, mask)
-  return graph.to_index(node_type, mask)
+  return sampler.lookup_indices(node_type, mask)
 
 
 def _feature_selection(graph, aliases, features) -> dict[str, tuple]:
@@ -372,27 +373,27 @@ def _broadcast_to(target, like):
   return tf.broadcast_to(target, tf.shape(like))
 
 
-def _materialize(graph, step: Step, out: dict, feature_names, labels: bool,
+def _materialize(sampler, step: Step, out: dict, feature_names, labels: bool,
                  edge_names=()) -> dict:
+  graph = sampler.graph
   mask = out["mask"]
   if step.kind == VERTEX:
     index = out["index"]
-    ids = graph.to_id(step.node_type, index)
+    ids = sampler.gather_ids(step.node_type, index)
     result = {"ids": tf.where(mask, ids, tf.constant(-1, tf.int64)), "index": index,
               "mask": mask}
-    tensors = graph.feature_tensors(step.node_type)
-    for name in feature_names:
-      result[name] = tf.gather(tensors[name], index)
+    if feature_names:
+      result.update(sampler.gather_features(step.node_type, index, feature_names))
     if labels:
-      result["label"] = tf.gather(graph.labels(step.node_type), index)
+      result["label"] = sampler.gather_labels(step.node_type, index)
     if edge_names:
       values = graph.edge_features(step.edge_type.name, tf.maximum(out["edge_ids"], 0),
                                    edge_names)
       result["edges"] = {name: _zero_padding(v, mask) for name, v in values.items()}
     return _time_outputs(step, out, result)
   et = out["edge_type"]
-  result = {"src_ids": tf.where(mask, graph.to_id(et.src, out["src_index"]), -1),
-            "dst_ids": tf.where(mask, graph.to_id(et.dst, out["dst_index"]), -1),
+  result = {"src_ids": tf.where(mask, sampler.gather_ids(et.src, out["src_index"]), -1),
+            "dst_ids": tf.where(mask, sampler.gather_ids(et.dst, out["dst_index"]), -1),
             "edge_ids": out["edge_ids"], "mask": mask}
   if feature_names:
     safe_ids = tf.maximum(out["edge_ids"], 0)

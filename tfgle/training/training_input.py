@@ -7,10 +7,12 @@
   reached (tfgle.training.resume).
 - MultiWorkerMirroredStrategy: each worker its shard of every epoch, all with
   the same number of steps (`tfgle.distribute.ego_dataset_fn`).
-- ParameterServerStrategy: the workers sample the topology where it lives,
-  partitioned over the parameter servers (the chief's own tables are out of
-  their reach); they all run the same dataset function with no worker index to
-  shard by, so each draws endless random seeds, a stream of its own. A run
+- ParameterServerStrategy: the workers sample the topology and gather the
+  node data where they live, partitioned over the parameter servers
+  (PartitionedGraph with node_data: the chief's own tables are out of their
+  reach, and the datasets carry no copy of the graph); they all run the
+  same dataset function with no worker index to shard by, so each draws
+  endless random seeds, a stream of its own. A run
   resumed at step `start_step` (tfgle.training.resume) draws the same way:
   there is no position to go back to, only the steps that remain.
 """
@@ -80,7 +82,8 @@ def training_input(strategy: tf.distribute.Strategy, graph, make_dataset: MakeDa
         lambda context: finish(skip(shard_fn(context), steps))), steps
   steps = math.ceil(num_examples / batch_size)
   if isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
-    partitioned = distribute.PartitionedGraph(graph, distribute.ps_devices(strategy))
+    partitioned = distribute.PartitionedGraph(graph, distribute.ps_devices(strategy),
+                                              node_data=True)
     return tf.keras.utils.experimental.DatasetCreator(lambda context: finish(make_dataset(
         partitioned, shuffle="random", seed=distribute.worker_seed()))), steps
   return finish(make_dataset(graph, shuffle=True, seed=seed,
