@@ -66,6 +66,14 @@ class GraphFromArraysTest(tf.test.TestCase):
     self.assertAllEqual(g.to_id("user", [1, 2]), [20, 30])
     ragged = g.to_id("item", tf.ragged.constant([[1], [], [0, 1]], tf.int64))
     self.assertAllEqual(ragged.to_list(), [[200], [], [100, 200]])
+    # Contiguous ids (5..9) are computed, not looked up; the indices are still checked.
+    contiguous = (tfgle.Graph().node({"id": np.arange(5, 10)}, node_type="n")
+                  .edge({"src_id": [5], "dst_id": [6]}, edge_type=("n", "n", "r")).build())
+    self.assertAllEqual(contiguous.to_id("n", tf.constant([[4, 0]], tf.int32)), [[9, 5]])
+    for bad in ([5], [-1]):
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                  r"dense indices of node type 'n' must lie in \[0, 5\)"):
+        contiguous.to_id("n", bad)
     self.assertAllEqual(g.labels("user"), [1, 0, 1])
     self.assertAllEqual(g.labels("user", [30, 20]), [1, 0])
     features = g.node_features("user", [30, 10])
