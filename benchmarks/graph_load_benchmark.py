@@ -1,7 +1,8 @@
 """Graph-load benchmark: builds the synthetic graph from numpy, Parquet and TSV tables.
 
-usage: python benchmarks/graph_load_benchmark.py DATA_DIR [--source npy|parquet|tsv|all|parquet_arrays]
-         [--prefault_mb=MB] [--repeat=N] [--unweighted]
+usage: python benchmarks/graph_load_benchmark.py DATA_DIR
+         [--source npy|parquet|tsv|all|parquet_arrays] [--prefault_mb=MB] [--repeat=N]
+         [--unweighted]
 
 DATA_DIR is an output directory of the shared `gen_graph.py` (edges.npy,
 feats.npy, labels.npy and, unless --no-tsv, edges.tsv/vertices.tsv). The

@@ -124,25 +124,7 @@ for _holder in (_NUM_NEGATIVES, _EVAL_NEGATIVES, _TOP_K, common.EPOCHS, common.B
   flags.register_validator(_holder.name, lambda v: v >= 1, f"--{_holder.name} must be >= 1")
 
 
-def parse_neg_condition(values) -> dict:
-  """{attr: share} of --neg_condition's ATTR:SHARE items."""
-  condition = {}
-  for item in values:
-    attr, sep, share = item.rpartition(":")
-    try:
-      value = float(share)
-    except ValueError:
-      value = None
-    if not sep or not attr or value is None or not 0 < value <= 1 or attr in condition:
-      raise ValueError(f"--neg_condition takes ATTR:SHARE items with distinct attributes and "
-                       f"shares in (0, 1], e.g. year:0.5; got {item!r}")
-    condition[attr] = value
-  if sum(condition.values()) > 1 + 1e-9:
-    raise ValueError(f"--neg_condition's shares must sum to at most 1, got {','.join(values)}")
-  return condition
-
-
-flags.register_validator("neg_condition", common.validator(parse_neg_condition))
+flags.register_validator("neg_condition", common.validator(lp.parse_neg_condition))
 flags.register_multi_flags_validator(
     ["neg_condition", "neg_unique", "neg_batch_share"],
     lambda f: bool(f["neg_condition"]) or not (f["neg_unique"] or f["neg_batch_share"]),
@@ -184,7 +166,7 @@ def run() -> None:
                         _TEXT_FEATURES.value,
                         feature_embedding_dim=_FEATURE_EMBEDDING_DIM.value,
                         id_embedding_dim=_ID_EMBEDDING_DIM.value)
-    for attr in parse_neg_condition(_NEG_CONDITION.value):  # (before training starts)
+    for attr in lp.parse_neg_condition(_NEG_CONDITION.value):  # (before training starts)
       graph.sampler.categories(task.node_types["item"], attr)
     training.claim_model_dir(directory, dict(binary="train_link_prediction", data=data.to_dict(),
                                              flags=model_flags),
@@ -205,7 +187,7 @@ def run() -> None:
       model, lambda **position: lp.training_data(
           graph, task, fanouts, batch_size=common.BATCH_SIZE.value, seed=seed, strategy=strategy,
           num_negatives=_NUM_NEGATIVES.value, neg_strategy=_NEG_STRATEGY.value,
-          neg_condition=parse_neg_condition(_NEG_CONDITION.value), neg_unique=_NEG_UNIQUE.value,
+          neg_condition=lp.parse_neg_condition(_NEG_CONDITION.value), neg_unique=_NEG_UNIQUE.value,
           neg_batch_share=_NEG_BATCH_SHARE.value, **position),
       epochs=common.EPOCHS.value, announce=lambda line: print(line, flush=True),
       callbacks=training.fit_callbacks(directory, backup=resumption.checkpoint is None) + [

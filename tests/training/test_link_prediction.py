@@ -97,6 +97,13 @@ class LinkTaskTest(tf.test.TestCase):
       neg = batch["neg"]["hop0"]["index"].numpy()
       self.assertAllEqual(genre[neg[:, :2]], np.repeat(genre[dst][:, None], 2, axis=1))
       self.assertTrue(all(len(set(row)) == 4 for row in neg.tolist()))
+    self.assertEqual(lp.parse_neg_condition(["genre:0.5", "year:0.25"]),
+                     {"genre": 0.5, "year": 0.25})
+    for bad in (["genre"], ["genre:x"], ["genre:0"], ["genre:0.5", "genre:0.2"], [":0.5"]):
+      with self.assertRaisesRegex(ValueError, "takes ATTR:SHARE items"):
+        lp.parse_neg_condition(bad)
+    with self.assertRaisesRegex(ValueError, "must sum to at most 1"):
+      lp.parse_neg_condition(["genre:0.6", "year:0.6"])
     with self.assertRaisesRegex(ValueError, "neg_unique and neg_batch_share apply to "
                                 "conditional negatives: give neg_condition too"):
       lp.training_data(graph, task, [2], batch_size=16, seed=0,

@@ -125,6 +125,29 @@ def _with_labels(ds: tf.data.Dataset) -> tf.data.Dataset:
                                                tf.int32)))
 
 
+def parse_neg_condition(values) -> dict:
+  """{attr: share} of --neg_condition's ATTR:SHARE items (a binary's flag values).
+
+  Raises:
+    ValueError: a malformed item, a repeated attribute, a share outside (0, 1], or shares
+      summing to more than 1.
+  """
+  condition = {}
+  for item in values:
+    attr, sep, share = item.rpartition(":")
+    try:
+      value = float(share)
+    except ValueError:
+      value = None
+    if not sep or not attr or value is None or not 0 < value <= 1 or attr in condition:
+      raise ValueError(f"--neg_condition takes ATTR:SHARE items with distinct attributes and "
+                       f"shares in (0, 1], e.g. year:0.5; got {item!r}")
+    condition[attr] = value
+  if sum(condition.values()) > 1 + 1e-9:
+    raise ValueError(f"--neg_condition's shares must sum to at most 1, got {','.join(values)}")
+  return condition
+
+
 def training_data(graph, task: LinkTask, fanouts: list[int], *, batch_size: int, seed: int,
                   strategy: tf.distribute.Strategy, num_negatives: int, neg_strategy: str,
                   neg_condition: Optional[dict] = None, neg_unique: bool = False,
