@@ -332,7 +332,7 @@ class PartitionedGraph(Sampler):
     """Sampler.gather_features, each row read from its owner (node_data) or the base graph."""
     if not self._partitioned(node_type):
       return super().gather_features(node_type, indices, names)
-    names = feature_names(self._feature_specs[node_type], node_type, names)
+    names = feature_names(self._feature_specs[node_type], f"node type {node_type!r}", names)
     return dict(zip(names, self._gather_columns(node_type, indices,
                                                 [("feature", name) for name in names])))
 

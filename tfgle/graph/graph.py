@@ -31,7 +31,7 @@ from tfgle.graph import snapshot
 from tfgle.graph import tables
 from tfgle.graph import updates
 from tfgle.graph.builder import GraphBuilder
-from tfgle.graph.sampler import LocalSampler, Sampler
+from tfgle.graph.sampler import LocalSampler, Sampler, feature_names
 from tfgle.graph.stores import EdgeDecl, EdgeStore, EdgeType, Neighbors, NodeDecl, NodeStore
 from tfgle.ops.tables import CsrTable, IdMapTable, to_tensor
 
@@ -529,12 +529,8 @@ def _check_name(what: str, name: Any):
 
 
 def _gather_features(features, indices, names, what):
-  if names is None:
-    names = list(features)
-  unknown = [n for n in names if n not in features]
-  if unknown:
-    raise ValueError(f"{what} has no attributes {unknown}; it has {sorted(features)}")
-  return {name: tf.gather(features[name], indices) for name in names}
+  return {name: tf.gather(features[name], indices)
+          for name in feature_names(features, what, names)}
 
 
 def as_sampler(graph_or_sampler) -> Sampler:

@@ -78,7 +78,7 @@ class Sampler(abc.ABC):
     """
     tensors = self.graph.feature_tensors(node_type)
     return {name: tf.gather(tensors[name], indices)
-            for name in feature_names(tensors, node_type, names)}
+            for name in feature_names(tensors, f"node type {node_type!r}", names)}
 
   def gather_labels(self, node_type: str, indices) -> tf.Tensor:
     """int64 labels of dense `indices` (any shape) of `node_type`.
@@ -468,8 +468,9 @@ def in_degree_weights(csr, exponent: float) -> np.ndarray:
   return weights.astype(np.float32)
 
 
-def feature_names(features, node_type: str, names: Optional[Sequence[str]]) -> list[str]:
-  """`names` (all of `features` when None), checked to be attributes of `node_type`.
+def feature_names(features, what: str, names: Optional[Sequence[str]]) -> list[str]:
+  """`names` (all of `features` when None), checked to be attributes of `what` (e.g.
+  "node type 'user'").
 
   Raises:
     ValueError: unknown names, naming the attributes there are.
@@ -477,8 +478,7 @@ def feature_names(features, node_type: str, names: Optional[Sequence[str]]) -> l
   names = list(features) if names is None else list(names)
   unknown = [n for n in names if n not in features]
   if unknown:
-    raise ValueError(f"node type {node_type!r} has no attributes {unknown}; it has "
-                     f"{sorted(features)}")
+    raise ValueError(f"{what} has no attributes {unknown}; it has {sorted(features)}")
   return names
 
 
