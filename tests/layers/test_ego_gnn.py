@@ -32,6 +32,9 @@ class EgoGNNTest(tf.test.TestCase):
 
   @parameterized.expand([
       ("sage", lambda: [EgoSAGEConv(4, aggregator="pool"), EgoSAGEConv(3)]),
+      # sum/mean/gcn reduce the senders without a mask: EgoLayer's zeroing must hold.
+      ("sage_sum_gcn", lambda: [EgoSAGEConv(4, aggregator="sum"),
+                                EgoSAGEConv(3, aggregator="gcn")]),
       ("gat", lambda: [EgoGATConv(2, heads=2), EgoGATConv(3, concat_heads=False, heads=2)]),
       ("gin", lambda: [EgoGINConv(4), EgoGINConv(3)]),
   ])

@@ -6,6 +6,8 @@ against an adjacency that says how messages reach a receiver node:
   adjacency.from_sender(values)    the senders' values, per edge
   adjacency.from_receiver(values)  the receivers' values, broadcast to their edges
   adjacency.pool(values, reduce)   per-edge values reduced into their receivers
+                                   (senders=True: `values` are from_sender's, whose
+                                   padding the conv's caller zeroed)
   adjacency.softmax(logits)        per-edge logits normalized over each receiver's edges
 
 `EgoAdjacency` is a hop pair of an EgoGraph (receivers [..., D], each with k
@@ -84,7 +86,18 @@ class EgoAdjacency:
     loop = aggregation.masked_mean(self.edge_features, self.mask)
     return tf.concat([tf.expand_dims(loop, self._axis), self.edge_features], axis=self._axis)
 
-  def pool(self, values, reduce: str):
+  def pool(self, values, reduce: str, senders: bool = False):
+    """`values` [..., k, ...] reduced over k where edge_mask. senders=True says `values`
+    are `from_sender`'s of senders whose padding is zeroed (as `convolve` gets them): a sum
+    or mean then needs no mask, and skipping the copy it makes saves a pass over the hop."""
+    if senders and reduce in ("sum", "mean"):
+      total = tf.reduce_sum(values, axis=self._axis)
+      if reduce == "sum":
+        return total
+      count = aggregation.masked_count(self.edge_mask, values.dtype)
+      for _ in range(total.shape.rank - count.shape.rank):
+        count = count[..., tf.newaxis]
+      return total / tf.maximum(count, 1.0)
     return _MASKED[reduce](values, self.edge_mask)
 
   def softmax(self, logits):
@@ -144,7 +157,8 @@ class EdgeAdjacency:
     """The edge features [E, F]."""
     return self.edge_features
 
-  def pool(self, values, reduce: str):
+  def pool(self, values, reduce: str, senders: bool = False):
+    del senders  # every edge is real
     return _SEGMENT[reduce](values, self.dst, self.num_nodes)
 
   def softmax(self, logits):
@@ -254,13 +268,16 @@ class EgoConv(Conv):
     self.build_weights(d_self, d_nbr)
     super().build(input_shape)
 
-  def call(self, inputs, training=None):
+  def call(self, inputs, training=None, padding_zeroed=False):
+    """padding_zeroed=True: the caller has already zeroed the neighbors where mask is
+    False (EgoLayer does), so they are not copied again."""
     x, neighbors, mask, relations = _common.unpack_ego_inputs(
         type(self).__name__, inputs, with_relations=self.takes_relations,
         edge_features=self.takes_edge_features)
     _common.check_call_dims(self, x, neighbors)
     mask = _common.neighbor_mask(neighbors, mask)
-    neighbors = aggregation.zero_masked(neighbors, mask)
+    if not padding_zeroed:
+      neighbors = aggregation.zero_masked(neighbors, mask)
     return self.convolve(x, neighbors, self._adjacency(mask, relations, x.dtype),
                          training=training)
 

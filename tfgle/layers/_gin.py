@@ -55,7 +55,7 @@ class GINBase(_conv_base.Conv):
     messages = adjacency.from_sender(sender)
     if adjacency.weight is not None:
       messages *= adjacency.weight[:, tf.newaxis]
-    h = (1.0 + eps) * receiver + adjacency.pool(messages, "sum")
+    h = (1.0 + eps) * receiver + adjacency.pool(messages, "sum", senders=True)
     last = len(self.mlp_kernels) - 1
     for i, (kernel, bias) in enumerate(zip(self.mlp_kernels, self.mlp_biases)):
       h = _common.linear(h, kernel, bias)

@@ -62,12 +62,13 @@ class SAGEBase(_conv_base.Conv):
       messages *= adjacency.weight[:, tf.newaxis]
     if self.aggregator == "gcn":
       own = receiver["neighbor"] if pretransformed else receiver
-      agg = (own + adjacency.pool(messages, "sum")) / (1.0 + adjacency.degree(messages.dtype))
+      agg = ((own + adjacency.pool(messages, "sum", senders=True)) /
+             (1.0 + adjacency.degree(messages.dtype)))
     elif self.aggregator == "pool":
       hidden = tf.nn.relu(_common.linear(messages, self.pool_kernel, self.pool_bias))
       agg = adjacency.pool(hidden, "max")
     else:
-      agg = adjacency.pool(messages, self.aggregator)
+      agg = adjacency.pool(messages, self.aggregator, senders=True)
     out = agg if pretransformed else _common.linear(agg, self.neighbor_kernel)
     if self.self_kernel is not None:
       out += receiver["self"] if pretransformed else _common.linear(receiver, self.self_kernel)

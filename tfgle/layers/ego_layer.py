@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from tfgle.layers import _common
+from tfgle.layers import _conv_base
 from tfgle.layers import aggregation
 
 
@@ -135,7 +136,10 @@ class EgoLayer(tf.keras.layers.Layer):
         conv_inputs = (gathered[(None, i)], gathered[(None, i + 1)], masks[i + 1])
         if pair_relations is not None:
           conv_inputs += (pair_relations,)
-        outputs.append(conv(conv_inputs, training=training))
+        if isinstance(conv, _conv_base.EgoConv):  # (others may not take padding_zeroed)
+          outputs.append(conv(conv_inputs, training=training, padding_zeroed=True))
+        else:
+          outputs.append(conv(conv_inputs, training=training))
         continue
       for j, nodes in zip((i, i + 1), hop_nodes):
         if (id(conv), j) not in gathered:

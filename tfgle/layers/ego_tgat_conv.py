@@ -99,9 +99,9 @@ class EgoTGATConv(_conv_base.EgoConv):
     with tf.name_scope(self.time_encoding.name):
       self.time_encoding.build(tf.TensorShape([None]))
 
-  def call(self, inputs, training=None):
+  def call(self, inputs, training=None, padding_zeroed=False):
     _check_arity(inputs)
-    return super().call(inputs, training=training)
+    return super().call(inputs, training=training, padding_zeroed=padding_zeroed)
 
   def _heads(self, x, kernel):
     """x W split into heads: [..., heads, units]."""
