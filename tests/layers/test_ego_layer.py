@@ -57,6 +57,25 @@ class EgoLayerTest(tf.test.TestCase):
     self.assertAllClose(actual[0], expected[0])
     self.assertAllClose(actual[1], expected[1])
 
+  def test_convs_whose_call_lacks_padding_zeroed(self):
+    # EgoLayer tells tfgle's convs that it zeroed the padding (padding_zeroed=True); a
+    # conv whose call does not take that argument is called as before.
+    class PlainCall(EgoSAGEConv):
+      def call(self, inputs, training=None):  # pylint: disable=arguments-differ
+        return super().call(inputs, training=training)
+
+    hops, masks = keras_testing.ego_hops()
+    poisoned = [hops[0]] + [keras_testing.poison_padding(h, m) for h, m in
+                            zip(hops[1:], masks[1:])]
+    plain, fast = PlainCall(4, aggregator="sum"), EgoSAGEConv(4, aggregator="sum")
+    plain_out = EgoLayer(plain)((poisoned, masks))
+    fast_layer = EgoLayer(fast)
+    fast_layer((hops, masks))  # builds fast
+    fast.set_weights(plain.get_weights())
+    fast_out = fast_layer((poisoned, masks))
+    self.assertAllClose(plain_out[0], fast_out[0])
+    self.assertAllClose(_real(plain_out[1], masks[1]), _real(fast_out[1], masks[1]))
+
   def test_hops_given_as_distinct_nodes(self):
     # hop i = nodes[positions[i]]: a built conv with a pretransform maps each
     # distinct node once (SAGE mean: x W), others see the gathered hops.

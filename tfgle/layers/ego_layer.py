@@ -1,12 +1,12 @@
 """`EgoLayer`: one level of GLE's pyramid of hop-wise convolutions."""
 from __future__ import annotations
 
+import inspect
 from typing import Optional, Sequence
 
 import tensorflow as tf
 
 from tfgle.layers import _common
-from tfgle.layers import _conv_base
 from tfgle.layers import aggregation
 
 
@@ -51,6 +51,11 @@ def gather_hop(hop, mask: tf.Tensor):
     return tf.nest.map_structure(
         lambda v: aggregation.zero_masked(tf.gather(v, positions), mask), nodes)
   return aggregation.zero_masked(hop, mask)
+
+
+def _takes_padding_zeroed(conv) -> bool:
+  """Whether conv.call takes padding_zeroed= (EgoConv's, and a subclass's that keeps it)."""
+  return "padding_zeroed" in inspect.signature(conv.call).parameters
 
 
 @tf.keras.utils.register_keras_serializable(package="tfgle")
@@ -136,7 +141,7 @@ class EgoLayer(tf.keras.layers.Layer):
         conv_inputs = (gathered[(None, i)], gathered[(None, i + 1)], masks[i + 1])
         if pair_relations is not None:
           conv_inputs += (pair_relations,)
-        if isinstance(conv, _conv_base.EgoConv):  # (others may not take padding_zeroed)
+        if _takes_padding_zeroed(conv):  # tfgle's Ego convs then skip zeroing it again
           outputs.append(conv(conv_inputs, training=training, padding_zeroed=True))
         else:
           outputs.append(conv(conv_inputs, training=training))
