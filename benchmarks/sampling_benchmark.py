@@ -157,7 +157,8 @@ def main(argv):
       if with_features:
         every = tf.concat([out["seeds"]] + [tf.reshape(h, [calls, -1]) for h in out["hops"]],
                           1)
-        out["features"] = tf.gather(features, tf.maximum(every, 0))
+        out["features"] = graph.sampler.gather_features("n", tf.maximum(every, 0),
+                                                        ["feature"])["feature"]
       return out if calls > 1 else tf.nest.map_structure(lambda t: t[0], out)
     return fn
 

@@ -24,6 +24,7 @@
 #include "tensorflow/core/framework/resource_mgr.h"
 #include "tensorflow/core/lib/core/threadpool.h"
 #include "tensorflow/core/platform/mutex.h"
+#include "tensorflow/core/util/work_sharder.h"
 
 namespace tensorflow {
 namespace tfgle_kernels {
@@ -65,7 +66,10 @@ constexpr int64_t kMinCyclesToShard = int64_t{8} << 20;
 inline ::tfgle::Executor MakeExecutor(OpKernelContext* ctx) {
   thread::ThreadPool* pool = ctx->device()->tensorflow_cpu_worker_threads()->workers;
   ::tfgle::Executor executor;
-  executor.num_threads = pool->NumThreads();
+  // Shard() honours tf.data's threading.max_intra_op_parallelism (a per-thread
+  // cap), as TensorFlow's own kernels do.
+  executor.num_threads =
+      std::max(1, std::min(pool->NumThreads(), GetPerThreadMaxParallelism()));
   executor.parallel_for = [pool](int64_t n, int64_t cost,
                                  const std::function<void(int64_t, int64_t)>& fn) {
     if (n <= 0) return;
@@ -73,7 +77,7 @@ inline ::tfgle::Executor MakeExecutor(OpKernelContext* ctx) {
       fn(0, n);
       return;
     }
-    pool->ParallelFor(n, cost, [&fn](int64_t begin, int64_t end) { fn(begin, end); });
+    Shard(pool->NumThreads(), pool, n, cost, fn);
   };
   return executor;
 }

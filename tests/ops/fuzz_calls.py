@@ -39,6 +39,7 @@ PUBLIC_OPS = {
     "partitioned.edges_at": 1,
     "CsrTable.append": 2, "CsrTable.remove_before": 1, "CsrTable.version": 1,
     "IdMapTable.append": 1, "ops.sample_random_walks": 3, "sampler.sample_random_walks": 2,
+    "ops.gather_rows": 2,
 }
 RAW_WEIGHTS = {"raw.tfgle_sample_neighbors": 4, "raw.tfgle_sample_fanouts": 3,
                "raw.tfgle_sample_full_neighbors": 3, "raw.tfgle_sample_negatives": 4,
@@ -75,7 +76,8 @@ def describe(value, fixtures=None, limit=160) -> str:
 def as_format(rng, values: np.ndarray, *, allow_list=True):
   """An int vector in one of the forms users pass: list, numpy or tensor, int64 or int32."""
   kind = int(rng.integers(5 if allow_list else 4))
-  small = values.size == 0 or (np.abs(values) < 2**31).all()
+  # (not np.abs: it overflows at INT64_MIN, which would pass as "small")
+  small = values.size == 0 or ((values >= -2**31) & (values < 2**31)).all()
   if kind == 0:
     return tf.constant(values, tf.int64)
   if kind == 1:
@@ -1011,6 +1013,37 @@ def gen_table_memory(b):
   def check(out, checks):
     checks.check("table_memory", out >= low, f"{name}: {out} bytes < lower bound {low}")
   return b.finish(lambda kw: int(raw.tfgle_table_memory(**kw)), check)
+
+
+def gen_gather_rows(b, raw_op=False):
+  """tf.gather along axis 0: any row shape and index shape, indices in [0, rows)."""
+  rng = b.rng
+  dtype = b.choose([np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_])
+  rows = int(rng.integers(0, 12))
+  row_shape = [int(d) for d in rng.integers(0, 4, int(rng.integers(0, 3)))]
+  params = (rng.random([rows] + row_shape) * 100).astype(dtype)
+  index_shape = [int(d) for d in rng.integers(0, 5, int(rng.integers(0, 3)))]
+  indices = rng.integers(0, max(rows, 1), index_shape) if rows else np.zeros([0], np.int64)
+  b.kw["params"] = tf.constant(params)
+  b.kw["indices"] = tf.constant(indices, tf.int64)
+  expected = np.take(params, indices, axis=0)
+
+  def bad_index(value):
+    bad = np.append(indices.ravel(), value).astype(np.int64)
+    b.kw["indices"] = tf.constant(bad, tf.int64)
+  b.fault("indices", "an index == rows", lambda: bad_index(rows))
+  b.fault("indices", "a negative index", lambda: bad_index(-1))
+  b.fault("params", "a scalar", lambda: b.kw.__setitem__("params", tf.constant(1.0)))
+  if not raw_op:
+    b.fault("params", "strings", lambda: b.kw.__setitem__(
+        "params", tf.fill([max(rows, 1)], "x")))
+
+  def check(out, checks):
+    out = np.asarray(out)
+    checks.check("gather_rows", out.shape == expected.shape and np.array_equal(out, expected),
+                 lambda: f"{out.tolist()} != {expected.tolist()}")
+  op = raw.tfgle_gather_rows if raw_op else tfgle.ops.gather_rows
+  return b.finish(lambda kw: op(**kw).numpy(), check)
 
 
 # ---- id maps
@@ -1991,6 +2024,8 @@ def generator(op):
       "raw.tfgle_id_map_size": gen_id_map_size,
       "raw.tfgle_node_distribution_init": lambda b: gen_node_distribution(b, True),
       "raw.tfgle_table_memory": gen_table_memory,
+      "ops.gather_rows": gen_gather_rows,
+      "raw.tfgle_gather_rows": lambda b: gen_gather_rows(b, True),
       "CsrTable.append": gen_csr_append,
       "CsrTable.remove_before": gen_csr_remove_before,
       "CsrTable.version": gen_csr_version,

@@ -33,6 +33,7 @@ import tensorflow as tf
 from tfgle.graph.encoding import Feature
 from tfgle.gsl.query import Query
 from tfgle.ops import conditional_negatives
+from tfgle.ops import gather
 from tfgle.ops import random_walk
 from tfgle.ops import sampling
 from tfgle.ops.random_walk import RandomWalks
@@ -70,14 +71,16 @@ class Sampler(abc.ABC):
 
     Each entry is tf.gather(feature tensor, indices): shape indices.shape +
     the feature's own (ragged for multi-valued attributes). This default reads
-    the graph's tensors.
+    the graph's tensors; dense numeric ones with `tfgle.ops.gather_rows`, which
+    reads rows ahead (sampled rows are scattered over tables larger than the
+    caches).
 
     Raises:
       ValueError: a name that is not an attribute of `node_type` (naming the
         ones it has).
     """
     tensors = self.graph.feature_tensors(node_type)
-    return {name: tf.gather(tensors[name], indices)
+    return {name: _gather(tensors[name], indices)
             for name in feature_names(tensors, f"node type {node_type!r}", names)}
 
   def gather_labels(self, node_type: str, indices) -> tf.Tensor:
@@ -466,6 +469,13 @@ def in_degree_weights(csr, exponent: float) -> np.ndarray:
     degree = csr.degree(tf.range(csr.num_dst, dtype=tf.int64), "in").numpy()
   weights = np.where(degree > 0, degree.astype(np.float64) ** exponent, 0.0)
   return weights.astype(np.float32)
+
+
+def _gather(feature: Feature, indices) -> Feature:
+  """tf.gather(feature, indices): gather_rows for dense tensors of the dtypes it copies."""
+  if isinstance(feature, tf.Tensor) and feature.dtype in gather.DTYPES:
+    return gather.gather_rows(feature, indices)
+  return tf.gather(feature, indices)
 
 
 def feature_names(features, what: str, names: Optional[Sequence[str]]) -> list[str]:

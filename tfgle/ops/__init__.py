@@ -5,6 +5,7 @@ The bottom layer: imports TensorFlow and the op library only; they take tables a
 from tfgle.ops.tables import CsrTable
 from tfgle.ops.tables import IdMapTable
 from tfgle.ops.sampling import FullNeighbors
+from tfgle.ops.gather import gather_rows
 from tfgle.ops.sampling import NodeDistribution
 from tfgle.ops.sampling import SampledNegatives
 from tfgle.ops.sampling import SampledNeighbors
