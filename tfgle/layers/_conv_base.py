@@ -92,12 +92,7 @@ class EgoAdjacency:
     or mean then needs no mask, and skipping the copy it makes saves a pass over the hop."""
     if senders and reduce in ("sum", "mean"):
       total = tf.reduce_sum(values, axis=self._axis)
-      if reduce == "sum":
-        return total
-      count = aggregation.masked_count(self.edge_mask, values.dtype)
-      for _ in range(total.shape.rank - count.shape.rank):
-        count = count[..., tf.newaxis]
-      return total / tf.maximum(count, 1.0)
+      return total if reduce == "sum" else aggregation.mean_of_sum(total, self.edge_mask)
     return _MASKED[reduce](values, self.edge_mask)
 
   def softmax(self, logits):

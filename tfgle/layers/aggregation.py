@@ -66,8 +66,13 @@ def masked_sum(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
 def masked_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
   """Mean of values [..., k, D...] over k where mask [..., k]; zeros where none."""
   values = tf.convert_to_tensor(values)
-  total = masked_sum(values, mask)
-  count = masked_count(mask, values.dtype)  # [..., 1]: one more axis per extra value axis
+  return mean_of_sum(masked_sum(values, mask), mask)
+
+
+def mean_of_sum(total: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+  """total [..., D...] (a sum over the k entries of mask [..., k]) divided by the number of
+  True entries; zeros where none."""
+  count = masked_count(mask, total.dtype)  # [..., 1]: one more axis per extra value axis
   for _ in range(total.shape.rank - count.shape.rank):
     count = count[..., tf.newaxis]
   return total / tf.maximum(count, 1.0)
