@@ -59,7 +59,7 @@ Status CatchingOom(const std::string& what, Fn fn) {
 // thread. Handing a shard to another pool thread and waiting for it costs more
 // than it saves on calls this small (W1 at batch 1024: the op alone scaled 1.08x
 // on two threads), and tf.data's parallel map keeps the cores busy with whole
-// calls instead: W1 on two threads went from 1.5-1.6x to 1.7-1.8x one thread.
+// calls instead: W1 on two threads went from 1.51-1.61x to 1.62-1.74x one thread.
 constexpr int64_t kMinCyclesToShard = int64_t{8} << 20;
 
 // An Executor backed by the kernel's intra-op thread pool.
