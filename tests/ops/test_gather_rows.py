@@ -46,6 +46,8 @@ class GatherRowsTest(tf.test.TestCase):
     with self.assertRaisesRegex((ValueError, tf.errors.InvalidArgumentError),
                                 "params must have at least one dimension"):
       tfgle.ops.gather_rows(tf.constant(1.0), [0])
+    with self.assertRaisesRegex(TypeError, "gather_rows: indices must be integers, got float32"):
+      tfgle.ops.gather_rows(params, [1.5])
     with self.assertRaisesRegex(TypeError, "gather_rows: params must have one of the dtypes"):
       tfgle.ops.gather_rows(tf.constant(["a", "b"]), [0])
 

@@ -25,10 +25,13 @@ def gather_rows(params, indices) -> tf.Tensor:
   Raises:
     tf.errors.InvalidArgumentError: an index outside [0, params.shape[0]),
       naming its position.
-    TypeError: a dtype outside DTYPES.
+    TypeError: params of a dtype outside DTYPES, or indices that are not integers.
   """
   params = tf.convert_to_tensor(params)
   if params.dtype not in DTYPES:
     raise TypeError(f"gather_rows: params must have one of the dtypes "
                     f"{sorted(d.name for d in DTYPES)}, got {params.dtype.name}")
+  indices = tf.convert_to_tensor(indices)
+  if not indices.dtype.is_integer:
+    raise TypeError(f"gather_rows: indices must be integers, got {indices.dtype.name}")
   return ops.tfgle_gather_rows(params=params, indices=tf.cast(indices, tf.int64))
