@@ -20,6 +20,9 @@ class GatherRowsTest(tf.test.TestCase):
             self.assertEqual(out.dtype, dtype)
             self.assertAllEqual(out, tf.gather(params, indices))
 
+  def test_an_empty_list_of_indices(self):
+    self.assertAllEqual(tfgle.ops.gather_rows(tf.ones([4, 2]), []).shape, [0, 2])
+
   def test_large_gathers_split_over_threads_give_the_same_rows(self):
     # 200k rows of 64 floats: enough estimated work that the op shards the copy.
     params = tf.random.stateless_uniform([5000, 64], seed=[1, 2])
@@ -46,7 +49,7 @@ class GatherRowsTest(tf.test.TestCase):
     with self.assertRaisesRegex((ValueError, tf.errors.InvalidArgumentError),
                                 "params must have at least one dimension"):
       tfgle.ops.gather_rows(tf.constant(1.0), [0])
-    with self.assertRaisesRegex(TypeError, "gather_rows: indices must be integers, got float32"):
+    with self.assertRaisesRegex(TypeError, "gather_rows: indices must be integers, got dtype float32"):
       tfgle.ops.gather_rows(params, [1.5])
     with self.assertRaisesRegex(TypeError, "gather_rows: params must have one of the dtypes"):
       tfgle.ops.gather_rows(tf.constant(["a", "b"]), [0])

@@ -8,6 +8,7 @@ models keep tf.gather, so that exported SavedModels need stock ops only.
 """
 import tensorflow as tf
 
+from tfgle.ops import sampling
 from tfgle.ops._library import ops
 
 # The dtypes the op copies (fixed-size elements); others go through tf.gather.
@@ -31,7 +32,5 @@ def gather_rows(params, indices) -> tf.Tensor:
   if params.dtype not in DTYPES:
     raise TypeError(f"gather_rows: params must have one of the dtypes "
                     f"{sorted(d.name for d in DTYPES)}, got {params.dtype.name}")
-  indices = tf.convert_to_tensor(indices)
-  if not indices.dtype.is_integer:
-    raise TypeError(f"gather_rows: indices must be integers, got {indices.dtype.name}")
-  return ops.tfgle_gather_rows(params=params, indices=tf.cast(indices, tf.int64))
+  return ops.tfgle_gather_rows(params=params,
+                               indices=sampling.int64_tensor(indices, "gather_rows: indices"))
